@@ -1,0 +1,11 @@
+# Debian 12 packages only (installed by scripts/setup).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(sqlite3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(cbor REQUIRED IMPORTED_TARGET libcbor)
+pkg_check_modules(zlib REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(icu REQUIRED IMPORTED_TARGET icu-uc icu-i18n)
+pkg_check_modules(tomlpp REQUIRED IMPORTED_TARGET tomlplusplus)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)

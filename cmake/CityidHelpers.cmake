@@ -1,0 +1,33 @@
+# cityid_library(NAME <name> SRCS <files...> DEPS <targets...>)
+#   Defines static library cityid_<name>; includes are rooted at src/.
+function(cityid_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  set(target cityid_${ARG_NAME})
+  add_library(${target} STATIC ${ARG_SRCS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# cityid_test(NAME <name> SRCS <files...> DEPS <targets...>)
+#   Defines a GoogleTest binary <name> registered with CTest.
+function(cityid_test)
+  if(NOT CITYID_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  include(GoogleTest)
+  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "CITYID_SOURCE_DIR=${PROJECT_SOURCE_DIR};CITYID_BINARY=${CMAKE_BINARY_DIR}/bin/cityid")
+endfunction()
+
+# cityid_fuzzer(NAME <name> SRCS <files...> DEPS <targets...>)
+function(cityid_fuzzer)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+endfunction()
