@@ -1,0 +1,139 @@
+#include "crypto/keyring.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "crypto/envelope.h"
+
+namespace cityid::crypto {
+namespace {
+
+constexpr size_t kMaxKeyFile = 4096;
+
+std::string KeyLine(std::string_view kind, const SecretBytes& key) {
+  return "cityid-" + std::string(kind) + "-v1 " + Base64UrlEncode(key.view()) + "\n";
+}
+
+Result<SecretBytes> ReadKeyFile(const std::string& path, std::string_view kind, size_t size) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Error(ErrorId::kKeysMissing, "key file missing: " + path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Error(ErrorId::kKeysInvalid,
+                 "key file " + path + " is readable by others; run: chmod 600 " + path);
+  }
+  CITYID_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(path, kMaxKeyFile));
+  const std::string prefix = "cityid-" + std::string(kind) + "-v1 ";
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.rfind(prefix, 0) != 0) {
+    return Error(ErrorId::kKeysInvalid, "key file " + path + " is not a " + std::string(kind) + " key");
+  }
+  auto raw = Base64UrlDecode(std::string_view(text).substr(prefix.size()));
+  sodium_memzero(text.data(), text.size());
+  if (!raw.ok() || raw->size() != size) {
+    return Error(ErrorId::kKeysInvalid, "key file " + path + " has a malformed key");
+  }
+  SecretBytes key(raw->data(), raw->size());
+  sodium_memzero(raw->data(), raw->size());
+  return key;
+}
+
+Status WriteKeyFile(const std::string& path, std::string_view kind, const SecretBytes& key) {
+  std::string line = KeyLine(kind, key);
+  Status s = WriteFileAtomic(path, line, 0600);
+  sodium_memzero(line.data(), line.size());
+  return s;
+}
+
+SecretBytes RandomKey(Rng& rng, size_t n) {
+  SecretBytes k(n);
+  rng.Fill(k.mutable_view());
+  return k;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rng) {
+  if (PathExists(dir + "/kek.key")) {
+    return Error(ErrorId::kAlreadyExists, "keys already exist in " + dir);
+  }
+  CITYID_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  std::unique_ptr<Keyring> k(new Keyring());
+  k->dir_ = dir;
+  k->kek_ = RandomKey(rng, kKekBytes);
+  SecretBytes index_key = RandomKey(rng, kBlindIndexKeyBytes);
+  k->blind_indexer_ = std::make_unique<BlindIndexer>(index_key);
+  k->signers_.push_back(Ed25519Signer::Generate(rng));
+  // Write secrets first, the public index last: a crash leaves either no keyring or a full one.
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/blind-index.key", "blind-index", index_key));
+  const auto& signer = *k->signers_.back();
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/issuer-" + Base64UrlEncode(signer.key_id()) + ".key",
+                                      "issuer", signer.seed()));
+  CITYID_RETURN_IF_ERROR(k->WritePublicIndex());
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/kek.key", "kek", k->kek_));
+  return k;
+}
+
+Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir) {
+  std::unique_ptr<Keyring> k(new Keyring());
+  k->dir_ = dir;
+  CITYID_ASSIGN_OR_RETURN(k->kek_, ReadKeyFile(dir + "/kek.key", "kek", kKekBytes));
+  CITYID_ASSIGN_OR_RETURN(SecretBytes index_key,
+                          ReadKeyFile(dir + "/blind-index.key", "blind-index", kBlindIndexKeyBytes));
+  k->blind_indexer_ = std::make_unique<BlindIndexer>(std::move(index_key));
+  CITYID_ASSIGN_OR_RETURN(std::string index, ReadFileBounded(dir + "/issuer.json", 1 << 20));
+  nlohmann::json j = nlohmann::json::parse(index, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("signing_keys") ||
+      !j["signing_keys"].is_array() || j["signing_keys"].empty()) {
+    return Error(ErrorId::kKeysInvalid, dir + "/issuer.json: expected signing_keys");
+  }
+  for (const auto& kid : j["signing_keys"]) {
+    if (!kid.is_string()) return Error(ErrorId::kKeysInvalid, "issuer.json: kid must be text");
+    const std::string name = kid.get<std::string>();
+    if (name.find('/') != std::string::npos || name.find("..") != std::string::npos) {
+      return Error(ErrorId::kKeysInvalid, "issuer.json: bad kid");
+    }
+    CITYID_ASSIGN_OR_RETURN(SecretBytes seed, ReadKeyFile(dir + "/issuer-" + name + ".key",
+                                                          "issuer", kEd25519SeedBytes));
+    CITYID_ASSIGN_OR_RETURN(auto signer, Ed25519Signer::FromSeed(seed));
+    if (Base64UrlEncode(signer->key_id()) != name) {
+      return Error(ErrorId::kKeysInvalid, "issuer key file does not match its kid " + name);
+    }
+    k->signers_.push_back(std::move(signer));
+  }
+  return k;
+}
+
+PublicKeySet Keyring::PublicKeys(const std::string& issuer) const {
+  PublicKeySet set;
+  set.issuer = issuer;
+  for (size_t i = 0; i < signers_.size(); ++i) {
+    set.keys.push_back({signers_[i]->key_id(), signers_[i]->public_key(),
+                        i + 1 == signers_.size() ? "active" : "retired", std::nullopt});
+  }
+  return set;
+}
+
+Status Keyring::RotateIssuerKey(Rng& rng) {
+  auto signer = Ed25519Signer::Generate(rng);
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir_ + "/issuer-" + Base64UrlEncode(signer->key_id()) + ".key",
+                                      "issuer", signer->seed()));
+  signers_.push_back(std::move(signer));
+  return WritePublicIndex();
+}
+
+Status Keyring::WritePublicIndex() const {
+  nlohmann::ordered_json j;
+  j["signing_keys"] = nlohmann::ordered_json::array();
+  j["public_keys"] = nlohmann::ordered_json::array();
+  for (const auto& s : signers_) {
+    j["signing_keys"].push_back(Base64UrlEncode(s->key_id()));
+    j["public_keys"].push_back(Base64UrlEncode(s->public_key()));
+  }
+  return WriteFileAtomic(dir_ + "/issuer.json", j.dump(2) + "\n", 0644);
+}
+
+}  // namespace cityid::crypto

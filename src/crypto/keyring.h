@@ -1,0 +1,52 @@
+#pragma once
+// The keyring: every key cityid holds, in DATA/keys/ (folder 0700, secret files 0600).
+//
+//   kek.key             key-encryption key (wraps per-person data keys)
+//   blind-index.key     HMAC key for blind indexes (never the KEK)
+//   issuer-<kid>.key    Ed25519 issuer signing seed, one per key generation
+//   issuer.json         public issuer keys (JWK Set) and which one signs now (0644)
+//
+// Each secret file is one text line "cityid-<kind>-v1 <base64url>" so a misplaced file is caught.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/rng.h"
+#include "base/status.h"
+#include "crypto/blind_index.h"
+#include "crypto/secret.h"
+#include "crypto/sign.h"
+
+namespace cityid::crypto {
+
+class Keyring {
+ public:
+  // Creates a new keyring in `dir` (created 0700). Fails with kAlreadyExists if a KEK is
+  // already there (keys are never silently replaced), kIo on file errors.
+  static Result<std::unique_ptr<Keyring>> Create(const std::string& dir, Rng& rng);
+  // Loads the keyring from `dir`. Fails with kKeysMissing when absent, kKeysInvalid when a file
+  // is malformed or readable by others than its owner.
+  static Result<std::unique_ptr<Keyring>> Load(const std::string& dir);
+
+  const SecretBytes& kek() const { return kek_; }
+  const BlindIndexer& blind_indexer() const { return *blind_indexer_; }
+  // The signer for new cards.
+  const Signer& issuer_signer() const { return *signers_.back(); }
+  // Every issuer public key, current and retired, for verifiers.
+  PublicKeySet PublicKeys(const std::string& issuer) const;
+
+  // Generates a new issuer key, makes it the active one and keeps the old ones for verifying
+  // unexpired cards. Writes the new key file before updating issuer.json.
+  Status RotateIssuerKey(Rng& rng);
+
+ private:
+  Keyring() = default;
+  Status WritePublicIndex() const;
+  std::string dir_;
+  SecretBytes kek_;
+  std::unique_ptr<BlindIndexer> blind_indexer_;
+  std::vector<std::unique_ptr<Ed25519Signer>> signers_;  // oldest first; back() is active
+};
+
+}  // namespace cityid::crypto

@@ -1,0 +1,597 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/sqlite/schema.h"
+
+namespace cityid::store {
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+Status SqlError(sqlite3* db, std::string_view what) {
+  const int code = sqlite3_extended_errcode(db);
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
+    return Error(ErrorId::kStoreBusy, msg);
+  }
+  if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE) {
+    return Error(ErrorId::kAlreadyExists, msg);
+  }
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) {
+    return Error(ErrorId::kStoreCorrupt, msg);
+  }
+  if ((code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR) {
+    return Error(ErrorId::kIo, msg);
+  }
+  return Error(ErrorId::kInternal, msg);
+}
+
+// A bound, resettable prepared statement (borrowed from the cache).
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Query() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Query& Bind(std::string_view v) {
+    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& Bind(const std::string& v) { return Bind(std::string_view(v)); }
+  Query& Bind(const char* v) { return Bind(std::string_view(v)); }
+  Query& Bind(int64_t v) {
+    sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Query& Bind(int v) { return Bind(static_cast<int64_t>(v)); }
+  Query& Bind(uint32_t v) { return Bind(static_cast<int64_t>(v)); }
+  Query& Bind(bool v) { return Bind(static_cast<int64_t>(v ? 1 : 0)); }
+  Query& Bind(ByteView v) {
+    sqlite3_bind_blob(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& Bind(const Bytes& v) { return Bind(ByteView(v)); }
+  Query& BindNullableBlob(const Bytes& v) {
+    if (v.empty()) {
+      sqlite3_bind_null(stmt_, ++index_);
+      return *this;
+    }
+    return Bind(v);
+  }
+
+  // Executes a statement that returns no rows.
+  Status Exec() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc != SQLITE_DONE) return SqlError(db_, "exec");
+    return Status::Ok();
+  }
+  // Advances; Result<bool> true when a row is available.
+  Result<bool> Step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(db_, "query");
+  }
+  std::string Text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  Bytes Blob(int col) const {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
+    return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, col)) : Bytes();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int index_ = 0;
+};
+
+class SqliteStore;
+
+class SqliteTx final : public Tx {
+ public:
+  SqliteTx(SqliteStore& store, bool writable) : store_(store), writable_(writable) {}
+
+  Status InsertPerson(const PersonRow& r) override;
+  Result<std::optional<PersonRow>> GetPerson(std::string_view id) override;
+  Status UpdatePersonRecord(std::string_view id, ByteView sealed, UnixSeconds at) override;
+  Status DeletePerson(std::string_view id) override;
+  Result<int64_t> CountPersons() override;
+  Status InsertApplication(const ApplicationRow& r) override;
+  Result<std::optional<ApplicationRow>> GetApplication(std::string_view id) override;
+  Status UpdateApplication(const ApplicationRow& r) override;
+  Result<std::vector<ApplicationRow>> ListApplications(const ApplicationFilter& f) override;
+  Status InsertCheckedDocument(const CheckedDocumentRow& r) override;
+  Result<std::vector<CheckedDocumentRow>> DocumentsForApplication(std::string_view id) override;
+  Status InsertDedupKey(const DedupKeyRow& r) override;
+  Result<std::vector<DedupKeyRow>> FindDedupKeys(const std::vector<Bytes>& keys) override;
+  Result<std::vector<std::string>> FindDocumentIndex(ByteView number_index) override;
+  Status InsertCard(const CardRow& r) override;
+  Result<std::optional<CardRow>> GetCard(std::string_view number) override;
+  Status UpdateCard(const CardRow& r) override;
+  Result<std::vector<CardRow>> ListCards(const CardFilter& f) override;
+  Result<bool> StatusIndexInUse(std::string_view list_id, uint32_t index) override;
+  Result<std::optional<StatusListRow>> GetStatusList(std::string_view id) override;
+  Status PutStatusList(const StatusListRow& r) override;
+  Result<int64_t> AppendAudit(const audit::Entry& e) override;
+  Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
+  Result<int64_t> AuditSize() override;
+
+ private:
+  Query Q(const char* sql);
+  Status RequireWritable() const {
+    if (!writable_) return Error(ErrorId::kPermissionDenied, "write inside a read transaction");
+    return Status::Ok();
+  }
+  Status ExecChanged(Query& q, std::string_view what);
+  SqliteStore& store_;
+  bool writable_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, const SqliteOptions& o);
+
+  Status Write(const std::function<Status(Tx&)>& fn) override { return Run(fn, true); }
+  Status Read(const std::function<Status(Tx&)>& fn) override { return Run(fn, false); }
+  Status Compact() override {
+    std::lock_guard lock(mu_);
+    if (sqlite3_exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE);", nullptr, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return SqlError(db_.get(), "checkpoint");
+    }
+    return Status::Ok();
+  }
+  int SchemaVersion() const override { return schema_version_; }
+
+  // Returns a cached prepared statement for `sql` (a string literal: cached by address).
+  sqlite3_stmt* Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return it->second.get();
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
+        SQLITE_OK) {
+      return nullptr;
+    }
+    cache_.emplace(sql, StmtPtr(raw));
+    return raw;
+  }
+  sqlite3* db() { return db_.get(); }
+
+ private:
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return Error(ErrorId::kInternal, std::string("sql: ") + msg);
+    }
+    return Status::Ok();
+  }
+  Status Migrate();
+  Status Run(const std::function<Status(Tx&)>& fn, bool write) {
+    std::lock_guard lock(mu_);
+    CITYID_RETURN_IF_ERROR(Exec(write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
+    SqliteTx tx(*this, write);
+    Status s = fn(tx);
+    if (s.ok()) {
+      if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
+        return Status::Ok();
+      }
+      s = SqlError(db_.get(), "commit");
+    }
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  }
+
+  std::mutex mu_;
+  DbPtr db_;
+  std::unordered_map<const char*, StmtPtr> cache_;
+  int schema_version_ = 0;
+};
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const SqliteOptions& o) {
+  auto store = std::make_unique<SqliteStore>();
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  store->db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    return Error(ErrorId::kIo, "cannot open database '" + path + "': " +
+                                   (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  }
+  sqlite3_busy_timeout(raw, o.busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  // Verify it is a database before changing anything.
+  if (sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return Error(ErrorId::kStoreCorrupt, "'" + path + "' is not a cityid database: " +
+                                             sqlite3_errmsg(raw));
+  }
+  CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA secure_delete=ON"));
+  CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA temp_store=MEMORY"));
+  CITYID_RETURN_IF_ERROR(
+      store->Exec(o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  CITYID_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Status SqliteStore::Migrate() {
+  CITYID_RETURN_IF_ERROR(Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "applied_at INTEGER NOT NULL) STRICT"));
+  int current = 0;
+  {
+    sqlite3_stmt* s = Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (!s) return SqlError(db_.get(), "migrations");
+    Query q(db_.get(), s);
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) current = static_cast<int>(q.Int(0));
+  }
+  const int latest = static_cast<int>(sqlite_schema::kMigrations.size());
+  if (current > latest) {
+    return Error(ErrorId::kStoreCorrupt, "database schema v" + std::to_string(current) +
+                                             " is newer than this cityid (v" +
+                                             std::to_string(latest) + ")");
+  }
+  for (int v = current + 1; v <= latest; ++v) {
+    CITYID_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = Exec(sqlite_schema::kMigrations[static_cast<size_t>(v - 1)]);
+    if (s.ok()) {
+      const std::string rec = "INSERT INTO schema_migrations VALUES (" + std::to_string(v) +
+                              ", strftime('%s','now'))";
+      s = Exec(rec.c_str());
+    }
+    if (s.ok()) s = Exec("COMMIT");
+    if (!s.ok()) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      return s.WithContext("migration v" + std::to_string(v));
+    }
+  }
+  schema_version_ = latest;
+  return Status::Ok();
+}
+
+// ---- SqliteTx ----
+
+Query SqliteTx::Q(const char* sql) {
+  sqlite3_stmt* s = store_.Prepare(sql);
+  if (!s) std::abort();  // SQL in this file is static: failing to prepare is a programming error
+  return Query(store_.db(), s);
+}
+
+Status SqliteTx::ExecChanged(Query& q, std::string_view what) {
+  CITYID_RETURN_IF_ERROR(q.Exec());
+  if (sqlite3_changes(store_.db()) == 0) return Error(ErrorId::kNotFound, std::string(what));
+  return Status::Ok();
+}
+
+Status SqliteTx::InsertPerson(const PersonRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO persons VALUES (?,?,?,?,?,?)");
+  q.Bind(r.id).Bind(r.wrapped_key).Bind(r.sealed).Bind(r.schema_version).Bind(r.created_at)
+      .Bind(r.updated_at);
+  return q.Exec();
+}
+
+Result<std::optional<PersonRow>> SqliteTx::GetPerson(std::string_view id) {
+  auto q = Q("SELECT id, wrapped_key, sealed, schema_version, created_at, updated_at "
+             "FROM persons WHERE id = ?");
+  q.Bind(id);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<PersonRow>();
+  PersonRow r{q.Text(0), q.Blob(1), q.Blob(2), static_cast<int>(q.Int(3)), q.Int(4), q.Int(5)};
+  return std::optional<PersonRow>(std::move(r));
+}
+
+Status SqliteTx::UpdatePersonRecord(std::string_view id, ByteView sealed, UnixSeconds at) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("UPDATE persons SET sealed = ?, updated_at = ? WHERE id = ?");
+  q.Bind(sealed).Bind(at).Bind(id);
+  return ExecChanged(q, "person");
+}
+
+Status SqliteTx::DeletePerson(std::string_view id) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  {
+    auto q = Q("UPDATE checked_documents SET number_index = NULL WHERE application_id IN "
+               "(SELECT id FROM applications WHERE person_id = ?)");
+    q.Bind(id);
+    CITYID_RETURN_IF_ERROR(q.Exec());
+  }
+  {
+    auto q = Q("DELETE FROM dedup_keys WHERE person_id = ?");
+    q.Bind(id);
+    CITYID_RETURN_IF_ERROR(q.Exec());
+  }
+  auto q = Q("DELETE FROM persons WHERE id = ?");
+  q.Bind(id);
+  return ExecChanged(q, "person");
+}
+
+Result<int64_t> SqliteTx::CountPersons() {
+  auto q = Q("SELECT count(*) FROM persons");
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.Int(0) : 0;
+}
+
+Status SqliteTx::InsertApplication(const ApplicationRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO applications VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  q.Bind(r.id).Bind(r.person_id).Bind(r.state).Bind(r.site).Bind(r.policy_version)
+      .Bind(r.evaluation_json).Bind(r.flags_json).Bind(r.created_by).Bind(r.decided_by)
+      .Bind(r.decision_reason).Bind(r.hold_reason).Bind(r.created_at).Bind(r.updated_at);
+  return q.Exec();
+}
+
+namespace {
+constexpr const char* kAppColumns =
+    "id, person_id, state, site, policy_version, evaluation_json, flags_json, created_by, "
+    "decided_by, decision_reason, hold_reason, created_at, updated_at";
+
+ApplicationRow ReadApplication(const Query& q) {
+  ApplicationRow r;
+  r.id = q.Text(0);
+  r.person_id = q.Text(1);
+  r.state = q.Text(2);
+  r.site = q.Text(3);
+  r.policy_version = q.Text(4);
+  r.evaluation_json = q.Text(5);
+  r.flags_json = q.Text(6);
+  r.created_by = q.Text(7);
+  r.decided_by = q.Text(8);
+  r.decision_reason = q.Text(9);
+  r.hold_reason = q.Text(10);
+  r.created_at = q.Int(11);
+  r.updated_at = q.Int(12);
+  return r;
+}
+
+constexpr const char* kCardColumns =
+    "number, person_id, application_id, state, issued_at, expires_at, status_list_id, "
+    "status_index, key_id, replaced_by, updated_at";
+
+CardRow ReadCard(const Query& q) {
+  CardRow r;
+  r.number = q.Text(0);
+  r.person_id = q.Text(1);
+  r.application_id = q.Text(2);
+  r.state = q.Text(3);
+  r.issued_at = q.Int(4);
+  r.expires_at = q.Int(5);
+  r.status_list_id = q.Text(6);
+  r.status_index = static_cast<uint32_t>(q.Int(7));
+  r.key_id = q.Blob(8);
+  r.replaced_by = q.Text(9);
+  r.updated_at = q.Int(10);
+  return r;
+}
+
+// "state IN (?,?,...)" with a fixed maximum number of states to keep statements cacheable.
+constexpr size_t kMaxStates = 8;
+}  // namespace
+
+Result<std::optional<ApplicationRow>> SqliteTx::GetApplication(std::string_view id) {
+  static const std::string sql = std::string("SELECT ") + kAppColumns +
+                                 " FROM applications WHERE id = ?";
+  auto q = Q(sql.c_str());
+  q.Bind(id);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<ApplicationRow>();
+  return std::optional<ApplicationRow>(ReadApplication(q));
+}
+
+Status SqliteTx::UpdateApplication(const ApplicationRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("UPDATE applications SET state = ?, flags_json = ?, decided_by = ?, "
+             "decision_reason = ?, hold_reason = ?, updated_at = ? WHERE id = ?");
+  q.Bind(r.state).Bind(r.flags_json).Bind(r.decided_by).Bind(r.decision_reason)
+      .Bind(r.hold_reason).Bind(r.updated_at).Bind(r.id);
+  return ExecChanged(q, "application");
+}
+
+Result<std::vector<ApplicationRow>> SqliteTx::ListApplications(const ApplicationFilter& f) {
+  if (f.states.size() > kMaxStates) return Error(ErrorId::kInvalidArgument, "too many states");
+  static const std::string sql =
+      std::string("SELECT ") + kAppColumns +
+      " FROM applications WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND updated_at < ? "
+      "AND (? = '' OR person_id = ?) ORDER BY created_at, id LIMIT ?";
+  auto q = Q(sql.c_str());
+  q.Bind(static_cast<int64_t>(f.states.size()));
+  for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
+  q.Bind(f.updated_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
+      .Bind(static_cast<int64_t>(f.limit));
+  std::vector<ApplicationRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadApplication(q));
+  }
+  return out;
+}
+
+Status SqliteTx::InsertCheckedDocument(const CheckedDocumentRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO checked_documents VALUES (?,?,?,?,?,?,?,?)");
+  q.Bind(r.application_id).Bind(r.type).Bind(r.identity_points).Bind(r.residency_points)
+      .Bind(r.accepted).Bind(r.checked_by).Bind(r.checked_at).BindNullableBlob(r.number_index);
+  return q.Exec();
+}
+
+Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::string_view id) {
+  auto q = Q("SELECT application_id, type, identity_points, residency_points, accepted, "
+             "checked_by, checked_at, number_index FROM checked_documents "
+             "WHERE application_id = ? ORDER BY rowid");
+  q.Bind(id);
+  std::vector<CheckedDocumentRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), static_cast<int>(q.Int(2)), static_cast<int>(q.Int(3)),
+                   q.Int(4) != 0, q.Text(5), q.Int(6), q.Blob(7)});
+  }
+  return out;
+}
+
+Status SqliteTx::InsertDedupKey(const DedupKeyRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO dedup_keys VALUES (?,?,?)");
+  q.Bind(r.key).Bind(r.kind).Bind(r.person_id);
+  return q.Exec();
+}
+
+Result<std::vector<DedupKeyRow>> SqliteTx::FindDedupKeys(const std::vector<Bytes>& keys) {
+  std::vector<DedupKeyRow> out;
+  for (const Bytes& k : keys) {
+    auto q = Q("SELECT key, kind, person_id FROM dedup_keys WHERE key = ?");
+    q.Bind(k);
+    while (true) {
+      CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back({q.Blob(0), q.Text(1), q.Text(2)});
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteTx::FindDocumentIndex(ByteView number_index) {
+  auto q = Q("SELECT DISTINCT a.person_id FROM checked_documents d JOIN applications a "
+             "ON a.id = d.application_id WHERE d.number_index = ?");
+  q.Bind(number_index);
+  std::vector<std::string> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.Text(0));
+  }
+  return out;
+}
+
+Status SqliteTx::InsertCard(const CardRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  q.Bind(r.number).Bind(r.person_id).Bind(r.application_id).Bind(r.state).Bind(r.issued_at)
+      .Bind(r.expires_at).Bind(r.status_list_id).Bind(r.status_index).Bind(r.key_id)
+      .Bind(r.replaced_by).Bind(r.updated_at);
+  return q.Exec();
+}
+
+Result<std::optional<CardRow>> SqliteTx::GetCard(std::string_view number) {
+  static const std::string sql = std::string("SELECT ") + kCardColumns +
+                                 " FROM cards WHERE number = ?";
+  auto q = Q(sql.c_str());
+  q.Bind(number);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<CardRow>();
+  return std::optional<CardRow>(ReadCard(q));
+}
+
+Status SqliteTx::UpdateCard(const CardRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("UPDATE cards SET state = ?, replaced_by = ?, updated_at = ? WHERE number = ?");
+  q.Bind(r.state).Bind(r.replaced_by).Bind(r.updated_at).Bind(r.number);
+  return ExecChanged(q, "card");
+}
+
+Result<std::vector<CardRow>> SqliteTx::ListCards(const CardFilter& f) {
+  if (f.states.size() > kMaxStates) return Error(ErrorId::kInvalidArgument, "too many states");
+  static const std::string sql =
+      std::string("SELECT ") + kCardColumns +
+      " FROM cards WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND expires_at < ? "
+      "AND (? = '' OR person_id = ?) ORDER BY issued_at, number LIMIT ?";
+  auto q = Q(sql.c_str());
+  q.Bind(static_cast<int64_t>(f.states.size()));
+  for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
+  q.Bind(f.expires_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
+      .Bind(static_cast<int64_t>(f.limit));
+  std::vector<CardRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadCard(q));
+  }
+  return out;
+}
+
+Result<bool> SqliteTx::StatusIndexInUse(std::string_view list_id, uint32_t index) {
+  auto q = Q("SELECT 1 FROM cards WHERE status_list_id = ? AND status_index = ?");
+  q.Bind(list_id).Bind(index);
+  return q.Step();
+}
+
+Result<std::optional<StatusListRow>> SqliteTx::GetStatusList(std::string_view id) {
+  auto q = Q("SELECT id, size, bits, updated_at FROM status_lists WHERE id = ?");
+  q.Bind(id);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<StatusListRow>();
+  return std::optional<StatusListRow>(
+      StatusListRow{q.Text(0), static_cast<uint32_t>(q.Int(1)), q.Blob(2), q.Int(3)});
+}
+
+Status SqliteTx::PutStatusList(const StatusListRow& r) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q = Q("INSERT INTO status_lists VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+             "size = excluded.size, bits = excluded.bits, updated_at = excluded.updated_at");
+  q.Bind(r.id).Bind(r.size).Bind(r.bits).Bind(r.updated_at);
+  return q.Exec();
+}
+
+Result<int64_t> SqliteTx::AppendAudit(const audit::Entry& e) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  CITYID_ASSIGN_OR_RETURN(int64_t seq, AuditSize());
+  auto q = Q("INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?,?)");
+  q.Bind(seq).Bind(e.at).Bind(e.actor).Bind(e.role).Bind(e.site).Bind(e.action).Bind(e.subject)
+      .Bind(e.reason).Bind(audit::LeafHash(e));
+  CITYID_RETURN_IF_ERROR(q.Exec());
+  return seq;
+}
+
+Result<std::vector<AuditRow>> SqliteTx::ReadAudit(int64_t from_seq, size_t limit) {
+  auto q = Q("SELECT seq, at, actor, role, site, action, subject, reason, leaf_hash "
+             "FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?");
+  q.Bind(from_seq).Bind(static_cast<int64_t>(limit));
+  std::vector<AuditRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    AuditRow r;
+    r.seq = q.Int(0);
+    r.entry = audit::Entry{q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6),
+                           q.Text(7)};
+    r.leaf_hash = q.Blob(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteTx::AuditSize() {
+  auto q = Q("SELECT coalesce(max(seq) + 1, 0) FROM audit_log");
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.Int(0) : 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                              const SqliteOptions& options) {
+  return SqliteStore::Open(path, options);
+}
+
+}  // namespace cityid::store

@@ -1,0 +1,188 @@
+// One conformance suite, run against every Store backend.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace cityid::store {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Store>(const std::string& dir)>;
+
+struct Backend {
+  std::string name;
+  Factory open;
+};
+
+class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cityid-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = GetParam().open(dir_.string());
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  PersonRow Person(const std::string& id) {
+    return PersonRow{id, Bytes(72, 1), Bytes(100, 2), 1, 10, 10};
+  }
+  ApplicationRow App(const std::string& id, const std::string& person) {
+    ApplicationRow a;
+    a.id = id;
+    a.person_id = person;
+    a.state = "documents_checked";
+    a.site = "city-hall";
+    a.policy_version = "v";
+    a.evaluation_json = "{}";
+    a.flags_json = "[]";
+    a.created_by = "clerk1";
+    a.created_at = a.updated_at = 100;
+    return a;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformanceTest, WriteCommitsAllOrNothing) {
+  Status s = store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.AppendAudit({1, "a", "clerk", "", "person.create", "p1", ""}).status());
+    return Error(ErrorId::kInvalidArgument, "abort on purpose");
+  });
+  EXPECT_EQ(s.id(), ErrorId::kInvalidArgument);
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_FALSE(tx.GetPerson("p1")->has_value());
+    EXPECT_EQ(*tx.AuditSize(), 0);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_P(StoreConformanceTest, PersonApplicationDocumentsRoundTrip) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    return tx.InsertCheckedDocument({"a1", "utility_bill", 0, 1, true, "clerk1", 5, Bytes(32, 9)});
+  }).ok());
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    auto p = tx.GetPerson("p1");
+    EXPECT_TRUE(p.ok() && p->has_value());
+    EXPECT_EQ((*p)->sealed, Bytes(100, 2));
+    auto a = tx.GetApplication("a1");
+    EXPECT_EQ((*a)->state, "documents_checked");
+    auto docs = tx.DocumentsForApplication("a1");
+    EXPECT_EQ(docs->size(), 1u);
+    EXPECT_EQ((*docs)[0].residency_points, 1);
+    EXPECT_EQ(tx.FindDocumentIndex(Bytes(32, 9))->size(), 1u);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_P(StoreConformanceTest, DuplicatePrimaryKeyIsAlreadyExists) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).ok());
+  EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).id(),
+            ErrorId::kAlreadyExists);
+}
+
+TEST_P(StoreConformanceTest, DeletePersonRemovesKeysAndIndexes) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 7), "name_exact", "p1"}));
+    return tx.InsertCheckedDocument({"a1", "foreign_passport", 3, 0, true, "c", 5, Bytes(32, 8)});
+  }).ok());
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).ok());
+  EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).id(), ErrorId::kNotFound);
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_FALSE(tx.GetPerson("p1")->has_value());
+    EXPECT_TRUE(tx.FindDedupKeys({Bytes(32, 7)})->empty());
+    EXPECT_TRUE(tx.FindDocumentIndex(Bytes(32, 8))->empty());
+    EXPECT_TRUE(tx.GetApplication("a1")->has_value());  // pseudonymous workflow record stays
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_P(StoreConformanceTest, AuditLogIsAppendOnly) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      auto seq = tx.AppendAudit({i, "a", "clerk", "", "x", "s", ""});
+      if (!seq.ok()) return seq.status();
+      EXPECT_EQ(*seq, i);
+    }
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    auto rows = tx.ReadAudit(1, 10);
+    EXPECT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].leaf_hash, audit::LeafHash((*rows)[0].entry));
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_P(StoreConformanceTest, ReadTransactionRejectsWrites) {
+  EXPECT_EQ(store_->Read([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).id(),
+            ErrorId::kPermissionDenied);
+}
+
+TEST_P(StoreConformanceTest, CardsAndStatusLists) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    CITYID_RETURN_IF_ERROR(
+        tx.InsertCard({"123", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10}));
+    return tx.PutStatusList({"1", 131072, Bytes(16384, 0), 10});
+  }).ok());
+  // The same status index cannot be given to two cards.
+  EXPECT_EQ(store_->Write([&](Tx& tx) {
+    return tx.InsertCard({"456", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10});
+  }).id(), ErrorId::kAlreadyExists);
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    EXPECT_TRUE(*tx.StatusIndexInUse("1", 77));
+    EXPECT_FALSE(*tx.StatusIndexInUse("1", 78));
+    CardFilter f;
+    f.expires_before = 2000;
+    EXPECT_EQ(tx.ListCards(f)->size(), 1u);
+    f.expires_before = 500;
+    EXPECT_EQ(tx.ListCards(f)->size(), 0u);
+    EXPECT_EQ((*tx.GetStatusList("1"))->bits.size(), 16384u);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("cityid-notadb-" + std::to_string(::getpid()));
+  { std::ofstream(path) << "this is not a database, just some text that is long enough......."
+                           "................................................................"; }
+  auto s = OpenSqliteStore(path.string());
+  EXPECT_FALSE(s.ok());
+  std::filesystem::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreConformanceTest,
+    ::testing::Values(
+        Backend{"SqliteFile",
+                [](const std::string& dir) {
+                  auto s = OpenSqliteStore(dir + "/cityid.db");
+                  return s.ok() ? std::move(s).value() : nullptr;
+                }},
+        Backend{"SqliteMemory",
+                [](const std::string&) {
+                  auto s = OpenSqliteStore(":memory:");
+                  return s.ok() ? std::move(s).value() : nullptr;
+                }}),
+    [](const auto& backend_info) { return backend_info.param.name; });
+
+}  // namespace
+}  // namespace cityid::store
