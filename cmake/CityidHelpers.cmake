@@ -19,8 +19,12 @@ function(cityid_test)
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   include(GoogleTest)
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "CITYID_SOURCE_DIR=${PROJECT_SOURCE_DIR};CITYID_BINARY=${CMAKE_BINARY_DIR}/bin/cityid")
+  # Tests find the repository (policies, examples) and the built binary through these; the
+  # CITYID_SOURCE_DIR / CITYID_BINARY environment variables override them.
+  target_compile_definitions(${ARG_NAME} PRIVATE
+    CITYID_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    CITYID_TEST_BINARY="${CMAKE_BINARY_DIR}/bin/cityid")
+  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # cityid_fuzzer(NAME <name> SRCS <files...> DEPS <targets...>)

@@ -6,7 +6,9 @@
 
 namespace cityid {
 
-void SystemRng::Fill(std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); }
+void SystemRng::Fill(std::span<uint8_t> out) {
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
+}
 
 uint32_t SystemRng::Uniform(uint32_t upper) { return randombytes_uniform(upper); }
 
@@ -16,6 +18,7 @@ SeededRng::SeededRng(uint64_t seed) {
 }
 
 void SeededRng::Fill(std::span<uint8_t> out) {
+  if (out.empty()) return;
   uint8_t nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
   std::memcpy(nonce, &counter_, sizeof counter_);
   ++counter_;

@@ -77,10 +77,12 @@ class [[nodiscard]] Result {
 #define CITYID_CONCAT_(a, b) CITYID_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define CITYID_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::cityid::Status cityid_status_ = (expr);     \
-    if (!cityid_status_.ok()) return cityid_status_; \
+#define CITYID_RETURN_IF_ERROR(expr) \
+  CITYID_RETURN_IF_ERROR_IMPL_(CITYID_CONCAT_(cityid_status_, __LINE__), expr)
+#define CITYID_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                          \
+    ::cityid::Status tmp = (expr);              \
+    if (!tmp.ok()) return tmp;                  \
   } while (0)
 
 // CITYID_ASSIGN_OR_RETURN(auto x, ResultExpr()); returns the Status on error.

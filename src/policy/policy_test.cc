@@ -12,15 +12,12 @@
 namespace cityid::policy {
 namespace {
 
-#ifndef CITYID_POLICY_TEST_SOURCE_DIR
-#define CITYID_POLICY_TEST_SOURCE_DIR "."
-#endif
 
 std::string SourceDir() {
   if (const char* dir = std::getenv("CITYID_SOURCE_DIR"); dir != nullptr && *dir != '\0') {
     return dir;
   }
-  return CITYID_POLICY_TEST_SOURCE_DIR;
+  return CITYID_TEST_SOURCE_DIR;
 }
 
 const std::string kNewYork = "policies/new-york-points.toml";

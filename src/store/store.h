@@ -142,6 +142,8 @@ class Tx {
 
   virtual Result<std::optional<StatusListRow>> GetStatusList(std::string_view id) = 0;
   virtual Status PutStatusList(const StatusListRow& row) = 0;
+  // Ids of every status list, in creation order.
+  virtual Result<std::vector<std::string>> StatusListIds() = 0;
 
   // Appends an entry; returns its 0-based sequence number.
   virtual Result<int64_t> AppendAudit(const audit::Entry& e) = 0;

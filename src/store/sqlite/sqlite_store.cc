@@ -128,6 +128,7 @@ class SqliteTx final : public Tx {
   Result<bool> StatusIndexInUse(std::string_view list_id, uint32_t index) override;
   Result<std::optional<StatusListRow>> GetStatusList(std::string_view id) override;
   Status PutStatusList(const StatusListRow& r) override;
+  Result<std::vector<std::string>> StatusListIds() override;
   Result<int64_t> AppendAudit(const audit::Entry& e) override;
   Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
   Result<int64_t> AuditSize() override;
@@ -551,6 +552,17 @@ Status SqliteTx::PutStatusList(const StatusListRow& r) {
              "size = excluded.size, bits = excluded.bits, updated_at = excluded.updated_at");
   q.Bind(r.id).Bind(r.size).Bind(r.bits).Bind(r.updated_at);
   return q.Exec();
+}
+
+Result<std::vector<std::string>> SqliteTx::StatusListIds() {
+  auto q = Q("SELECT id FROM status_lists ORDER BY rowid");
+  std::vector<std::string> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.Text(0));
+  }
+  return out;
 }
 
 Result<int64_t> SqliteTx::AppendAudit(const audit::Entry& e) {

@@ -1,0 +1,177 @@
+// cityid verify PAYLOAD | --file F | - [--keys KEYS.json] [--status LIST.json ...] [--data DIR]
+#include <iostream>
+#include <iterator>
+
+#include "base/file.h"
+#include "cli/common.h"
+#include "core/ids.h"
+#include "credential/card.h"
+#include "credential/status_list.h"
+#include "crypto/sign.h"
+
+namespace cityid::cli {
+namespace {
+
+struct VerifyOptions {
+  std::string payload;
+  std::string file;
+  std::string keys;
+  std::vector<std::string> status;
+  std::string data;
+};
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && (s[b] == ' ' || s[b] == '\n' || s[b] == '\r')) ++b;
+  return s.substr(b);
+}
+
+Result<std::string> ReadPayload(const VerifyOptions& o) {
+  if (!o.file.empty()) {
+    CITYID_ASSIGN_OR_RETURN(std::string text,
+                            ReadFileBounded(o.file, credential::kMaxQrTextChars + 16));
+    return Trim(text);
+  }
+  if (o.payload == "-") {
+    std::string text;
+    char buf[4096];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      text.append(buf, static_cast<size_t>(std::cin.gcount()));
+      if (text.size() > credential::kMaxQrTextChars + 16) {
+        return Error(ErrorId::kPayloadTooLarge, "payload on standard input is too long");
+      }
+    }
+    return Trim(text);
+  }
+  if (o.payload.empty()) {
+    return Error(ErrorId::kMissingField, "give the payload text, --file FILE, or - for stdin");
+  }
+  return Trim(o.payload);
+}
+
+int Verify(const GlobalOptions& g, const VerifyOptions& o) {
+  Output out(g);
+  if (Status s = crypto::InitCrypto(); !s.ok()) return out.Fail(s);
+  auto payload = ReadPayload(o);
+  if (!payload.ok()) return out.Fail(payload.status());
+
+  // Trust anchors: an explicit key file, or the data folder's own keys.
+  crypto::PublicKeySet keys;
+  std::vector<credential::StatusList> lists;
+  std::unique_ptr<Clock> clock = MakeClock(g);
+  if (!o.keys.empty()) {
+    auto text = ReadFileBounded(o.keys, 1 << 20);
+    if (!text.ok()) return out.Fail(text.status().WithContext("--keys"));
+    auto parsed = crypto::PublicKeySet::FromJson(*text);
+    if (!parsed.ok()) return out.Fail(parsed.status().WithContext("--keys"));
+    keys = std::move(parsed).value();
+  } else if (!o.data.empty()) {
+    auto dir = DataDir::Open(o.data, g);
+    if (!dir.ok()) return out.Fail(dir.status());
+    keys = (*dir)->keys().PublicKeys((*dir)->policy().issuer());
+    if (o.status.empty()) {
+      auto ids = core::StatusListIds((*dir)->ctx());
+      if (!ids.ok()) return out.Fail(ids.status());
+      for (const auto& id : *ids) {
+        auto json = core::ExportStatusList((*dir)->ctx(), id, 3600);
+        if (!json.ok()) return out.Fail(json.status());
+        auto list = credential::StatusList::FromSignedJson(*json, keys, clock->Now());
+        if (!list.ok()) return out.Fail(list.status());
+        lists.push_back(std::move(list).value());
+      }
+    }
+  } else {
+    return out.Fail(Error(ErrorId::kMissingField,
+                          "--keys PUBLIC_KEYS.json is required (the city's published key set; "
+                          "`cityid keys export` writes it), or --data DIR"));
+  }
+  for (const auto& path : o.status) {
+    auto text = ReadFileBounded(path, credential::kMaxStatusListJsonBytes);
+    if (!text.ok()) return out.Fail(text.status().WithContext("--status"));
+    auto list = credential::StatusList::FromSignedJson(*text, keys, clock->Now());
+    if (!list.ok()) return out.Fail(list.status().WithContext("--status " + path));
+    lists.push_back(std::move(list).value());
+  }
+
+  // First pass without revocation to learn which list the card uses (only trusted after the
+  // signature check inside VerifyCard).
+  auto outcome = credential::VerifyCard(*payload, keys, clock->Now(), nullptr);
+  std::string revocation = "not checked (no status list given)";
+  if (outcome.claims && outcome.verdict == credential::Verdict::kValid) {
+    for (const auto& list : lists) {
+      if (list.id() == outcome.claims->status_list_id) {
+        outcome = credential::VerifyCard(*payload, keys, clock->Now(), &list);
+        revocation = "checked against status list " + list.id();
+        break;
+      }
+    }
+    if (!lists.empty() && revocation.rfind("checked", 0) != 0) {
+      revocation = "not checked (card uses status list " + outcome.claims->status_list_id +
+                   ", which was not given)";
+    }
+  }
+
+  nlohmann::ordered_json j;
+  j["verdict"] = credential::VerdictName(outcome.verdict);
+  std::string human = std::string("Verdict: ") + credential::VerdictName(outcome.verdict);
+  if (outcome.verdict == credential::Verdict::kInvalid) {
+    const ErrorInfo& info = GetErrorInfo(outcome.failure.id());
+    j["failed_check"] = info.slug;
+    j["detail"] = outcome.failure.message();
+    human += " - " + std::string(info.summary) + ": " + outcome.failure.message();
+  } else if (!outcome.failure.ok()) {
+    j["detail"] = outcome.failure.message();
+    human += " - " + outcome.failure.message();
+  }
+  human += "\n";
+  if (outcome.claims && outcome.meta) {
+    const auto& c = *outcome.claims;
+    nlohmann::ordered_json d;
+    d["card_number"] = c.card_number;
+    d["full_name"] = c.full_name;
+    if (!c.full_name_native.empty()) d["full_name_native"] = c.full_name_native;
+    d["date_of_birth"] = c.date_of_birth.ToString();
+    if (c.gender) d["gender"] = *c.gender == 1 ? "M" : *c.gender == 2 ? "F" : "X";
+    d["issuer"] = outcome.meta->issuer;
+    d["issued_at"] = FormatTime(outcome.meta->issued_at);
+    d["expires_at"] = FormatTime(outcome.meta->expires_at);
+    j["disclosed"] = d;
+    j["key_id"] = Base64UrlEncode(outcome.key_id);
+    j["revocation"] = revocation;
+    human += "Card number:   " + core::FormatCardNumber(c.card_number) + "\n";
+    human += "Name:          " + c.full_name + "\n";
+    if (!c.full_name_native.empty()) human += "Name (native): " + c.full_name_native + "\n";
+    human += "Date of birth: " + c.date_of_birth.ToString() + "\n";
+    if (c.gender) human += "Gender:        " + d["gender"].get<std::string>() + "\n";
+    human += "Issuer:        " + outcome.meta->issuer + "\n";
+    human += "Valid:         " + FormatTime(outcome.meta->issued_at).substr(0, 10) + " to " +
+             FormatTime(outcome.meta->expires_at).substr(0, 10) + "\n";
+    human += "Revocation:    " + revocation + "\n";
+  }
+  out.Result(j, human);
+  switch (outcome.verdict) {
+    case credential::Verdict::kValid: return kExitOk;
+    case credential::Verdict::kRevoked: return kExitCardRevoked;
+    case credential::Verdict::kExpired: return kExitCardExpired;
+    case credential::Verdict::kInvalid: return kExitCardInvalid;
+  }
+  return kExitCardInvalid;
+}
+
+}  // namespace
+
+void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run) {
+  auto o = std::make_shared<VerifyOptions>();
+  auto* cmd = app.add_subcommand(
+      "verify", "Check a card's QR payload offline: valid, revoked, expired or invalid (why)");
+  cmd->add_option("payload", o->payload, "The QR payload text, or - to read standard input");
+  cmd->add_option("--file", o->file, "Read the payload text from this file");
+  cmd->add_option("--keys", o->keys, "The city's public key set (JSON, from `cityid keys export`)");
+  cmd->add_option("--status", o->status, "Signed status list(s) (from `cityid status-list export`)");
+  cmd->add_option("--data", o->data, "Use a data folder's keys and status lists instead");
+  cmd->footer("Exit status: 0 valid, 10 invalid, 11 revoked, 12 expired.");
+  cmd->callback([&g, &run, o] { run = [&g, o] { return Verify(g, *o); }; });
+}
+
+}  // namespace cityid::cli

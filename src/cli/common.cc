@@ -1,0 +1,139 @@
+#include "cli/common.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+#include "base/file.h"
+#include "crypto/sign.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace cityid::cli {
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kResourceExhausted: return kExitInvalidInput;
+    case StatusCode::kFailedPrecondition: return kExitPrecondition;
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kUnauthenticated: return kExitPermission;
+    case StatusCode::kDataLoss: return kExitDataLoss;
+    case StatusCode::kUnavailable: return kExitUnavailable;
+    case StatusCode::kAlreadyExists: return kExitAlreadyExists;
+    case StatusCode::kInternal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+void Output::Result(const nlohmann::ordered_json& j, const std::string& human) const {
+  if (g_.json) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << human;
+    if (!human.empty() && human.back() != '\n') std::cout << "\n";
+  }
+}
+
+int Output::Fail(const Status& s) const {
+  const ErrorInfo& info = GetErrorInfo(s.id());
+  if (g_.json) {
+    nlohmann::ordered_json j;
+    j["error"] = {{"type", info.slug}, {"title", info.summary}, {"detail", s.message()}};
+    std::cout << j.dump(2) << "\n";
+  }
+  std::cerr << "error: " << info.summary << ": " << s.message() << " [" << info.slug << "]\n";
+  return ExitCodeFor(s);
+}
+
+std::unique_ptr<Clock> MakeClock(const GlobalOptions& g) {
+  if (g.now) return std::make_unique<FixedClock>(*g.now);
+  return std::make_unique<SystemClock>();
+}
+
+core::Actor MakeActor(const GlobalOptions& g, core::Role role) {
+  core::Actor a;
+  if (!g.actor.empty()) {
+    a.id = g.actor;
+  } else {
+    const char* user = std::getenv("USER");
+    a.id = std::string("cli:") + (user && *user ? user : "operator");
+  }
+  a.role = role;
+  return a;
+}
+
+std::string FormatTime(UnixSeconds t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g) {
+  if (!PathExists(path + "/cityid.db") || !PathExists(path + "/policy.toml")) {
+    return Error(ErrorId::kStoreNotInitialized,
+                 "'" + path + "' is not a cityid data folder; run: cityid init --data " + path +
+                     " --policy POLICY.toml");
+  }
+  CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
+  std::unique_ptr<DataDir> d(new DataDir());
+  CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(path + "/policy.toml"));
+  d->policy_ = std::make_unique<policy::Policy>(std::move(policy));
+  CITYID_ASSIGN_OR_RETURN(d->keys_, crypto::Keyring::Load(path + "/keys"));
+  CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db"));
+  CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
+  d->clock_ = MakeClock(g);
+  d->ctx_.reset(new core::Context{*d->store_, *d->keys_, *d->policy_, *d->names_, *d->clock_,
+                                  d->rng_});
+  return d;
+}
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "cityid - municipal ID cards: enroll, vet without keeping documents, issue cards that "
+      "verify offline, account for every access.",
+      "cityid"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cityid 0.1.0");
+  GlobalOptions g;
+  app.add_flag("--json", g.json, "Machine-readable JSON output");
+  app.add_option("--actor", g.actor, "Who is acting, for the audit log (default cli:$USER)");
+  app.add_option("--now", g.now, "Act as of this Unix time (testing and back-office replay)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->group("");
+  Runner run;
+  RegisterInit(app, g, run);
+  RegisterEnroll(app, g, run);
+  RegisterDecisions(app, g, run);
+  RegisterCards(app, g, run);
+  RegisterVerify(app, g, run);
+  RegisterExports(app, g, run);
+  RegisterPurge(app, g, run);
+  RegisterShow(app, g, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (!run) return kExitUsage;
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    // No library exception should get here; if one does, fail cleanly without details.
+    std::cerr << "error: internal error (" << e.what() << ")\n";
+    return kExitInternal;
+  }
+}
+
+}  // namespace cityid::cli

@@ -1,0 +1,111 @@
+#pragma once
+// Shared plumbing for the `cityid` subcommands: the data folder, output (human or --json),
+// and the one mapping from Status to exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <iosfwd>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "core/workflow.h"
+#include "crypto/keyring.h"
+#include "dedup/dedup_keys.h"
+#include "dedup/name_normalizer.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+namespace cityid::cli {
+
+// Exit codes (documented in docs/cli.md). Derived from the StatusCode in ExitCodeFor only.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInvalidInput = 3;
+inline constexpr int kExitPrecondition = 4;
+inline constexpr int kExitNotFound = 5;
+inline constexpr int kExitPermission = 6;
+inline constexpr int kExitDataLoss = 7;
+inline constexpr int kExitUnavailable = 8;
+inline constexpr int kExitAlreadyExists = 9;
+// `cityid verify` verdicts.
+inline constexpr int kExitCardInvalid = 10;
+inline constexpr int kExitCardRevoked = 11;
+inline constexpr int kExitCardExpired = 12;
+
+int ExitCodeFor(const Status& s);
+
+// Options shared by every subcommand.
+struct GlobalOptions {
+  bool json = false;
+  std::string actor;                 // for the audit log; default "cli:$USER"
+  std::optional<int64_t> now;        // --now (Unix seconds): evaluate as of this time
+};
+
+// Writes results: a JSON object on stdout with --json, otherwise human text on stdout.
+// Errors: with --json a problem object on stdout, always a line on stderr.
+class Output {
+ public:
+  explicit Output(const GlobalOptions& g) : g_(g) {}
+  bool json() const { return g_.json; }
+  // Prints `j` (with --json) or `human` (otherwise).
+  void Result(const nlohmann::ordered_json& j, const std::string& human) const;
+  // Prints the error and returns its exit code.
+  int Fail(const Status& s) const;
+
+ private:
+  const GlobalOptions& g_;
+};
+
+// An opened data folder: DATA/cityid.db, DATA/keys/, DATA/policy.toml.
+class DataDir {
+ public:
+  // Fails with kStoreNotInitialized when DATA has not been initialized with `cityid init`.
+  static Result<std::unique_ptr<DataDir>> Open(const std::string& path, const GlobalOptions& g);
+
+  core::Context& ctx() { return *ctx_; }
+  const policy::Policy& policy() const { return *policy_; }
+  const crypto::Keyring& keys() const { return *keys_; }
+  store::Store& store() { return *store_; }
+  const Clock& clock() const { return *clock_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  DataDir() = default;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<crypto::Keyring> keys_;
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<dedup::NameNormalizer> names_;
+  std::unique_ptr<Clock> clock_;
+  SystemRng rng_;
+  std::unique_ptr<core::Context> ctx_;
+};
+
+// The clock for this run: --now when given, else the system clock.
+std::unique_ptr<Clock> MakeClock(const GlobalOptions& g);
+
+// Actor for the audit log with the role a subcommand acts in.
+core::Actor MakeActor(const GlobalOptions& g, core::Role role);
+
+std::string FormatTime(UnixSeconds t);  // "2026-11-25T20:33:00Z"
+
+// Each subcommand registers itself; `run` is set to the function to call after parsing.
+using Runner = std::function<int()>;
+void RegisterInit(CLI::App& app, GlobalOptions& g, Runner& run);
+void RegisterEnroll(CLI::App& app, GlobalOptions& g, Runner& run);
+void RegisterDecisions(CLI::App& app, GlobalOptions& g, Runner& run);   // approve, reject
+void RegisterCards(CLI::App& app, GlobalOptions& g, Runner& run);       // issue, payload, revoke, renew, replace
+void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run);
+void RegisterExports(CLI::App& app, GlobalOptions& g, Runner& run);     // keys, status-list
+void RegisterPurge(CLI::App& app, GlobalOptions& g, Runner& run);
+void RegisterShow(CLI::App& app, GlobalOptions& g, Runner& run);        // status of an application/card
+
+// Builds the app and runs it. Returns the process exit code. Never throws.
+int RunCli(int argc, char** argv);
+
+}  // namespace cityid::cli

@@ -1,0 +1,114 @@
+#include "core/applicant.h"
+
+#include <gtest/gtest.h>
+
+namespace cityid::core {
+namespace {
+
+const Date kToday{2026, 11, 25};
+
+Result<ApplicantInput> Parse(const std::string& json) {
+  return ParseApplicantJson(json, ".", kToday);
+}
+
+constexpr const char* kGood = R"({
+  "legal_name": {"given": "José", "family": "García"},
+  "date_of_birth": "1990-04-12",
+  "address": {"line1": "1 Main St", "city": "New York", "state": "NY", "postal_code": "10001"},
+  "gender": "X",
+  "language": "es",
+  "documents": [
+    {"type": "foreign_passport", "number": "X1234567", "expires": "2030-01-01"},
+    {"type": "utility_bill", "issued": "2026-11-01"}
+  ]
+})";
+
+TEST(ApplicantTest, ParsesTheDocumentedShape) {
+  auto a = Parse(kGood);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->legal_name.given, "José");
+  EXPECT_EQ(a->date_of_birth.ToString(), "1990-04-12");
+  ASSERT_EQ(a->documents.size(), 2u);
+  EXPECT_EQ(a->documents[0].number, "X1234567");
+  EXPECT_EQ(a->documents[1].issued->ToString(), "2026-11-01");
+  EXPECT_TRUE(a->address.has_value());
+}
+
+struct BadCase {
+  const char* name;
+  std::string json;
+  ErrorId expected;
+};
+
+TEST(ApplicantTest, RejectsBadInputNamingTheField) {
+  const std::string long_name(201, 'a');
+  const std::vector<BadCase> cases = {
+      {"malformed", "{\"legal_name\": ", ErrorId::kMalformedJson},
+      {"array", "[]", ErrorId::kMalformedJson},
+      {"invalid utf8", "{\"legal_name\": {\"given\": \"\xff\xfe\"}}", ErrorId::kInvalidUtf8},
+      {"unknown field", R"({"legal_name": {"given": "A"}, "ssn": "1", "date_of_birth": "1990-01-01", "documents": []})",
+       ErrorId::kUnknownField},
+      {"missing name", R"({"date_of_birth": "1990-01-01", "documents": []})", ErrorId::kMissingField},
+      {"long name", "{\"legal_name\": {\"given\": \"" + long_name + "\"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}",
+       ErrorId::kFieldTooLong},
+      {"bad date", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-02-30", "documents": []})",
+       ErrorId::kInvalidDate},
+      {"future dob", R"({"legal_name": {"given": "A"}, "date_of_birth": "2030-01-01", "documents": []})",
+       ErrorId::kInvalidDate},
+      {"number type", R"({"legal_name": {"given": 5}, "date_of_birth": "1990-01-01", "documents": []})",
+       ErrorId::kInvalidArgument},
+      {"bad gender", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-01-01", "gender": "Q", "documents": []})",
+       ErrorId::kInvalidArgument},
+      {"doc unknown key", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-01-01", "documents": [{"type": "lease", "country": "MX"}]})",
+       ErrorId::kUnknownField},
+      {"expiry before issue", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-01-01", "documents": [{"type": "lease", "issued": "2020-01-01", "expires": "2019-01-01"}]})",
+       ErrorId::kInvalidDate},
+      {"missing photo", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-01-01", "photo": "/nonexistent.png", "documents": []})",
+       ErrorId::kInvalidPhoto},
+      {"control char", "{\"legal_name\": {\"given\": \"A\\u0007\"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}",
+       ErrorId::kInvalidArgument},
+  };
+  for (const auto& c : cases) {
+    auto r = Parse(c.json);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().id(), c.expected) << c.name << ": " << r.status().ToString();
+  }
+}
+
+TEST(ApplicantTest, ErrorMessagesNeverEchoValues) {
+  auto r = Parse(R"({"legal_name": {"given": "Secretname"}, "date_of_birth": "1990-02-31", "documents": []})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("Secretname"), std::string::npos);
+  EXPECT_EQ(r.status().message().find("1990"), std::string::npos);
+}
+
+TEST(ApplicantTest, PhotoMustBeJpegOrPng) {
+  Bytes png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  png.resize(100);
+  EXPECT_EQ(*CheckPhoto(png), "png");
+  Bytes gif = ToBytes("GIF89a");
+  gif.resize(100);
+  EXPECT_EQ(CheckPhoto(gif).status().id(), ErrorId::kInvalidPhoto);
+  EXPECT_EQ(CheckPhoto(Bytes(10)).status().id(), ErrorId::kInvalidPhoto);
+}
+
+TEST(ApplicantTest, PersonRecordRoundTrips) {
+  PersonRecord r;
+  r.legal_name = {"Хосе", "Гарсия"};
+  r.latin_name = {"Hose", "Garsiâ"};
+  r.ascii_name = {"Hose", "Garsia"};
+  r.date_of_birth = {1990, 4, 12};
+  r.address = Address{"1 Main", "", "NYC", "NY", "10001"};
+  r.photo = Bytes{1, 2, 3};
+  r.photo_type = "png";
+  r.card_seeds.emplace_back("123", Bytes(32, 7));
+  auto back = PersonRecord::FromJson(r.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->legal_name.given, "Хосе");
+  EXPECT_EQ(back->photo, r.photo);
+  EXPECT_EQ(back->card_seeds.size(), 1u);
+  EXPECT_EQ(PersonRecord::FromJson("{}").status().id(), ErrorId::kStoreCorrupt);
+}
+
+}  // namespace
+}  // namespace cityid::core

@@ -1,0 +1,683 @@
+#include "core/workflow.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sodium.h>
+#include <unicode/locid.h>
+
+#include "core/ids.h"
+#include "credential/card.h"
+#include "credential/status_list.h"
+#include "crypto/envelope.h"
+
+namespace cityid::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kRecordSchema = 1;
+constexpr uint32_t kStatusListSize = 131072;
+constexpr int kStatusIndexAttempts = 32;
+constexpr int64_t kDay = 86400;
+
+Status RequireRole(const Actor& actor, std::initializer_list<Role> roles) {
+  for (Role r : roles) {
+    if (actor.role == r) return Status::Ok();
+  }
+  return Error(ErrorId::kPermissionDenied,
+               std::string("role '") + Name(actor.role) + "' may not do this");
+}
+
+Status AppendAudit(store::Tx& tx, const Context& ctx, const Actor& actor, std::string action,
+                   std::string subject, std::string_view reason) {
+  audit::Entry e{ctx.clock.Now(), actor.id, Name(actor.role), actor.site, std::move(action),
+                 std::move(subject), std::string(reason)};
+  return tx.AppendAudit(e).status();
+}
+
+Result<store::ApplicationRow> LoadApplication(store::Tx& tx, std::string_view id) {
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetApplication(id));
+  if (!row) return Error(ErrorId::kApplicationNotFound, "no application with that id");
+  return std::move(*row);
+}
+
+Result<store::CardRow> LoadCard(store::Tx& tx, std::string_view number_text) {
+  CITYID_ASSIGN_OR_RETURN(std::string number, ParseCardNumber(number_text));
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetCard(number));
+  if (!row) return Error(ErrorId::kCardNotFound, "no card with that number");
+  return std::move(*row);
+}
+
+Status TransitionApplication(store::ApplicationRow& app, ApplicationState to) {
+  auto from = ParseApplicationState(app.state);
+  if (!from) return Error(ErrorId::kStoreCorrupt, "unknown application state");
+  if (!IsAllowed(*from, to)) {
+    return Error(ErrorId::kInvalidTransition, std::string("application is ") + app.state +
+                                                  ", cannot become " + Name(to));
+  }
+  app.state = Name(to);
+  return Status::Ok();
+}
+
+Status TransitionCard(store::CardRow& card, CardState to) {
+  auto from = ParseCardState(card.state);
+  if (!from) return Error(ErrorId::kStoreCorrupt, "unknown card state");
+  if (!IsAllowed(*from, to)) {
+    return Error(ErrorId::kInvalidTransition,
+                 std::string("card is ") + card.state + ", cannot become " + Name(to));
+  }
+  card.state = Name(to);
+  return Status::Ok();
+}
+
+// ---- person records (envelope) ----
+
+Result<PersonRecord> OpenPerson(store::Tx& tx, const Context& ctx, std::string_view person_id,
+                                crypto::DataKey* dk_out = nullptr) {
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetPerson(person_id));
+  if (!row) return Error(ErrorId::kPersonNotFound, "person record does not exist (purged?)");
+  CITYID_ASSIGN_OR_RETURN(crypto::DataKey dk,
+                          crypto::UnwrapDataKey(ctx.keys.kek(), row->wrapped_key, person_id));
+  CITYID_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                          crypto::OpenRecord(dk, person_id, row->schema_version, row->sealed));
+  auto record = PersonRecord::FromJson(AsChars(plain.view()));
+  if (dk_out) *dk_out = std::move(dk);
+  return record;
+}
+
+Status SealPerson(store::Tx& tx, const Context& ctx, std::string_view person_id,
+                  const crypto::DataKey& dk, const PersonRecord& record) {
+  std::string json_text = record.ToJson();
+  Bytes sealed = crypto::SealRecord(dk, person_id, kRecordSchema, AsBytes(json_text), ctx.rng);
+  sodium_memzero(json_text.data(), json_text.size());
+  return tx.UpdatePersonRecord(person_id, sealed, ctx.clock.Now());
+}
+
+// ---- cards ----
+
+int GenderCode(std::string_view g) {
+  // Claim 169 gender values: 1 male, 2 female, 3 other.
+  if (g == "M") return 1;
+  if (g == "F") return 2;
+  return 3;
+}
+
+std::string Join(const PersonName& n) {
+  if (n.family.empty()) return n.given;
+  if (n.given.empty()) return n.family;
+  return n.given + " " + n.family;
+}
+
+credential::CardClaims ClaimsFor(const Context& ctx, const PersonRecord& r,
+                                 const store::CardRow& card) {
+  credential::CardClaims c;
+  c.card_number = card.number;
+  c.full_name = Join(r.latin_name);
+  c.given_name = r.latin_name.given;
+  c.family_name = r.latin_name.family;
+  const std::string native = Join(r.legal_name);
+  if (native != c.full_name) {
+    c.full_name_native = native;
+    // Claim 169 wants an ISO 639-3 code ("spa"); the applicant file carries BCP 47 ("es").
+    if (!r.language.empty()) {
+      const char* iso3 = icu::Locale(r.language.c_str()).getISO3Language();
+      if (iso3 && std::strlen(iso3) == 3) c.native_language = iso3;
+    }
+  }
+  c.date_of_birth = r.date_of_birth;
+  if (!r.gender.empty() && ctx.policy.Prints("gender")) c.gender = GenderCode(r.gender);
+  c.status_list_id = card.status_list_id;
+  c.status_index = card.status_index;
+  return c;
+}
+
+Result<std::string> SignCard(const Context& ctx, const PersonRecord& r, const store::CardRow& card) {
+  const Bytes* seed = nullptr;
+  for (const auto& [number, s] : r.card_seeds) {
+    if (number == card.number) seed = &s;
+  }
+  if (!seed) return Error(ErrorId::kStoreCorrupt, "card seed missing from person record");
+  credential::CwtMeta meta{ctx.policy.issuer(), card.issued_at, card.expires_at};
+  CITYID_ASSIGN_OR_RETURN(auto encoded, credential::EncodeCard(ClaimsFor(ctx, r, card), meta,
+                                                               ctx.keys.issuer_signer(), *seed));
+  return encoded.qr_text;
+}
+
+// Loads or creates the newest status list and finds a free random index in it; starts a new
+// list when the newest is nearly full. Random indexes give herd privacy (DESIGN §6).
+Result<std::pair<std::string, uint32_t>> AllocateStatusIndex(store::Tx& tx, Context& ctx) {
+  CITYID_ASSIGN_OR_RETURN(auto ids, tx.StatusListIds());
+  std::string list_id = ids.empty() ? "1" : ids.back();
+  for (int round = 0; round < 2; ++round) {
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStatusList(list_id));
+    if (!row) {
+      auto list = credential::StatusList::Create(list_id, kStatusListSize);
+      CITYID_RETURN_IF_ERROR(
+          tx.PutStatusList({list_id, kStatusListSize, list.ToBytes(), ctx.clock.Now()}));
+    }
+    for (int i = 0; i < kStatusIndexAttempts; ++i) {
+      const uint32_t index = ctx.rng.Uniform(kStatusListSize);
+      CITYID_ASSIGN_OR_RETURN(bool used, tx.StatusIndexInUse(list_id, index));
+      if (!used) return std::make_pair(list_id, index);
+    }
+    list_id = std::to_string(std::stoll(list_id) + 1);
+  }
+  return Error(ErrorId::kStatusListFull, "no free status-list index");
+}
+
+Status SetStatusBit(store::Tx& tx, const Context& ctx, const store::CardRow& card) {
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStatusList(card.status_list_id));
+  if (!row) return Error(ErrorId::kStoreCorrupt, "card's status list is missing");
+  CITYID_ASSIGN_OR_RETURN(auto list, credential::StatusList::FromBytes(row->id, row->bits));
+  CITYID_RETURN_IF_ERROR(list.Set(card.status_index));
+  row->bits = list.ToBytes();
+  row->updated_at = ctx.clock.Now();
+  return tx.PutStatusList(*row);
+}
+
+// Creates a new active card for the person of `app`, storing its digest seed in the record.
+Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
+                              const std::string& person_id, const std::string& application_id) {
+  crypto::DataKey dk;
+  CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, person_id, &dk));
+  CITYID_RETURN_IF_ERROR(
+      AppendAudit(tx, ctx, actor, "person.read", person_id, "card issuance"));
+
+  std::string number;
+  for (int i = 0; i < 16 && number.empty(); ++i) {
+    std::string candidate = NewCardNumber(ctx.rng);
+    CITYID_ASSIGN_OR_RETURN(auto existing, tx.GetCard(candidate));
+    if (!existing) number = candidate;
+  }
+  if (number.empty()) return Error(ErrorId::kInternal, "could not find a free card number");
+  CITYID_ASSIGN_OR_RETURN(auto slot, AllocateStatusIndex(tx, ctx));
+
+  const UnixSeconds now = ctx.clock.Now();
+  const Date today = Date::FromUnix(now);
+  store::CardRow card;
+  card.number = number;
+  card.person_id = person_id;
+  card.application_id = application_id;
+  card.state = Name(CardState::kActive);
+  card.issued_at = now;
+  card.expires_at = today.AddYears(ctx.policy.validity_years()).ToUnix() + kDay - 1;
+  card.status_list_id = slot.first;
+  card.status_index = slot.second;
+  card.key_id = ctx.keys.issuer_signer().key_id();
+  card.updated_at = now;
+
+  Bytes seed(32);
+  ctx.rng.Fill(seed);
+  record.card_seeds.emplace_back(number, seed);
+  CITYID_ASSIGN_OR_RETURN(std::string qr, SignCard(ctx, record, card));
+
+  // After-print retention (DESIGN §4): by default the address is not kept once printed.
+  std::string dropped;
+  const auto& retention = ctx.policy.retention();
+  if (record.address && !retention.keep_address_after_print) {
+    record.address.reset();
+    dropped = "address";
+  }
+  if (!record.photo.empty() && !retention.keep_photo_after_print) {
+    record.photo.clear();
+    record.photo_type.clear();
+    dropped += dropped.empty() ? "photo" : ", photo";
+  }
+  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record));
+  CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
+  CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", number, ""));
+  if (!dropped.empty()) {
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.update", person_id,
+                                       "retention after print: " + dropped + " removed"));
+  }
+  IssuedCard out;
+  out.card_number = number;
+  out.person_id = person_id;
+  out.application_id = application_id;
+  out.qr_text = std::move(qr);
+  out.issued_at = card.issued_at;
+  out.expires_at = card.expires_at;
+  return out;
+}
+
+std::string FlagsJson(const std::vector<DuplicateFlag>& flags) {
+  json j = json::array();
+  for (const auto& f : flags) {
+    j.push_back(json{{"kind", f.kind}, {"other_applications", f.other_applications}});
+  }
+  return j.dump();
+}
+
+// Withdraws open applications and revokes active cards of a person being purged.
+Status CloseOutPerson(store::Tx& tx, const Context& ctx, const Actor& actor,
+                      std::string_view person_id, PurgeSummary* summary) {
+  store::ApplicationFilter af;
+  af.person_id = std::string(person_id);
+  CITYID_ASSIGN_OR_RETURN(auto apps, tx.ListApplications(af));
+  for (auto& app : apps) {
+    auto state = ParseApplicationState(app.state);
+    if (state && IsAllowed(*state, ApplicationState::kWithdrawn)) {
+      app.state = Name(ApplicationState::kWithdrawn);
+      app.updated_at = ctx.clock.Now();
+      CITYID_RETURN_IF_ERROR(tx.UpdateApplication(app));
+      CITYID_RETURN_IF_ERROR(
+          AppendAudit(tx, ctx, actor, "application.withdraw", app.id, "record purged"));
+      if (summary) ++summary->applications_withdrawn;
+    }
+  }
+  store::CardFilter cf;
+  cf.person_id = std::string(person_id);
+  cf.states = {Name(CardState::kActive), Name(CardState::kSuspended)};
+  CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));
+  for (auto& card : cards) {
+    CITYID_RETURN_IF_ERROR(TransitionCard(card, CardState::kRevoked));
+    card.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateCard(card));
+    CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, card));
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.revoke", card.number, "record purged"));
+    if (summary) ++summary->cards_revoked;
+  }
+  return Status::Ok();
+}
+
+Result<bool> OnHold(store::Tx& tx, std::string_view person_id) {
+  store::ApplicationFilter af;
+  af.person_id = std::string(person_id);
+  CITYID_ASSIGN_OR_RETURN(auto apps, tx.ListApplications(af));
+  for (const auto& a : apps) {
+    if (!a.hold_reason.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(
+      actor, {Role::kClerk, Role::kPartner, Role::kSupervisor, Role::kAdmin}));
+  const UnixSeconds now = ctx.clock.Now();
+  const Date today = Date::FromUnix(now);
+  CITYID_RETURN_IF_ERROR(ctx.policy.CheckAge(in.date_of_birth, today));
+
+  // Vet documents against the policy. Unknown types are input errors; invalid (expired, too
+  // old) documents are simply not counted and explained.
+  std::vector<policy::PresentedDocument> presented;
+  for (size_t i = 0; i < in.documents.size(); ++i) {
+    const auto& d = in.documents[i];
+    policy::PresentedDocument p{d.type, d.issued, d.expires, !d.number.empty()};
+    Status s = ctx.policy.CheckDocument(p, today);
+    if (!s.ok() && s.id() != ErrorId::kDocumentNotValid) {
+      return s.WithContext("documents[" + std::to_string(i) + "]");
+    }
+    presented.push_back(std::move(p));
+  }
+  policy::Evaluation eval = ctx.policy.Evaluate(presented, today);
+  if (!eval.satisfied) {
+    std::string why;
+    for (const auto& m : eval.missing) why += (why.empty() ? "" : "; ") + m;
+    for (const auto& s : eval.suggestions) why += "; " + s;
+    return Error(ErrorId::kDocumentsInsufficient, why);
+  }
+
+  // Names: Latin forms for the card, blind-index keys for dedup.
+  PersonRecord record;
+  record.legal_name = in.legal_name;
+  CITYID_ASSIGN_OR_RETURN(record.latin_name.given, ctx.names.ToLatin(in.legal_name.given));
+  CITYID_ASSIGN_OR_RETURN(record.latin_name.family, ctx.names.ToLatin(in.legal_name.family));
+  CITYID_ASSIGN_OR_RETURN(record.ascii_name.given, ctx.names.ToAscii(in.legal_name.given));
+  CITYID_ASSIGN_OR_RETURN(record.ascii_name.family, ctx.names.ToAscii(in.legal_name.family));
+  record.preferred_name = in.preferred_name;
+  record.date_of_birth = in.date_of_birth;
+  record.gender = in.gender;
+  record.address = in.address;
+  record.photo = in.photo;
+  record.photo_type = in.photo_type;
+  record.language = in.language;
+
+  CITYID_ASSIGN_OR_RETURN(
+      auto name_keys, dedup::NameDobKeys(ctx.names, ctx.keys.blind_indexer(), in.legal_name.given,
+                                         in.legal_name.family, in.date_of_birth));
+  std::vector<Bytes> number_indexes(in.documents.size());
+  for (size_t i = 0; i < in.documents.size(); ++i) {
+    if (in.documents[i].number.empty()) continue;
+    // Only identity documents feed reuse detection: residency papers (a utility bill, a lease)
+    // are legitimately shared by a household.
+    const policy::DocumentType* type = ctx.policy.FindDocument(in.documents[i].type);
+    if (type == nullptr || type->category == policy::Category::kResidency) continue;
+    auto key = dedup::DocumentKey(ctx.keys.blind_indexer(), in.documents[i].type,
+                                  in.documents[i].number);
+    if (!key.ok()) return key.status().WithContext("documents[" + std::to_string(i) + "].number");
+    number_indexes[i] = key->mac;
+  }
+
+  EnrollResult result;
+  result.person_id = NewId("per_", ctx.rng);
+  result.application_id = NewId("app_", ctx.rng);
+  result.evaluation_json = eval.ToJson();
+  result.explanation = eval.Explain();
+
+  crypto::DataKey dk = crypto::NewDataKey(ctx.rng);
+  store::PersonRow person;
+  person.id = result.person_id;
+  person.wrapped_key = crypto::WrapDataKey(ctx.keys.kek(), dk, person.id, ctx.rng);
+  {
+    std::string json_text = record.ToJson();
+    person.sealed = crypto::SealRecord(dk, person.id, kRecordSchema, AsBytes(json_text), ctx.rng);
+    sodium_memzero(json_text.data(), json_text.size());
+  }
+  person.schema_version = kRecordSchema;
+  person.created_at = person.updated_at = now;
+
+  Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+    // Duplicate search: same name+dob keys, or a document number seen before.
+    std::map<std::string, std::set<std::string>> matches;  // kind -> other person ids
+    std::vector<Bytes> keys;
+    for (const auto& k : name_keys) keys.push_back(k.mac);
+    CITYID_ASSIGN_OR_RETURN(auto rows, tx.FindDedupKeys(keys));
+    for (const auto& r : rows) matches[r.kind].insert(r.person_id);
+    for (const Bytes& idx : number_indexes) {
+      if (idx.empty()) continue;
+      CITYID_ASSIGN_OR_RETURN(auto persons, tx.FindDocumentIndex(idx));
+      for (auto& p : persons) matches["document"].insert(p);
+    }
+    result.duplicates.clear();
+    for (const auto& [kind, persons] : matches) {
+      DuplicateFlag flag{kind, {}};
+      for (const auto& p : persons) {
+        store::ApplicationFilter af;
+        af.person_id = p;
+        CITYID_ASSIGN_OR_RETURN(auto apps, tx.ListApplications(af));
+        for (const auto& a : apps) flag.other_applications.push_back(a.id);
+      }
+      result.duplicates.push_back(std::move(flag));
+    }
+    result.state = result.duplicates.empty() ? ApplicationState::kDocumentsChecked
+                                             : ApplicationState::kFlagged;
+
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(person));
+    store::ApplicationRow app;
+    app.id = result.application_id;
+    app.person_id = person.id;
+    app.state = Name(result.state);
+    app.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
+    app.policy_version = ctx.policy.Fingerprint();
+    app.evaluation_json = result.evaluation_json;
+    app.flags_json = FlagsJson(result.duplicates);
+    app.created_by = actor.id;
+    app.created_at = app.updated_at = now;
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(app));
+    for (size_t i = 0; i < in.documents.size(); ++i) {
+      const auto& dr = eval.documents[i];
+      CITYID_RETURN_IF_ERROR(tx.InsertCheckedDocument(
+          {app.id, in.documents[i].type, dr.identity_points, dr.residency_points, dr.accepted,
+           actor.id, now, number_indexes[i]}));
+    }
+    for (const auto& k : name_keys) {
+      CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({k.mac, k.kind, person.id}));
+    }
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.create", person.id, ""));
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.enroll", app.id,
+                                       std::string("state ") + app.state));
+    if (!result.duplicates.empty()) {
+      CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.flag", app.id,
+                                         "possible duplicate"));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+Status Approve(Context& ctx, std::string_view application_id, const Actor& actor,
+               std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
+    if (app.state == Name(ApplicationState::kFlagged) && reason.empty()) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "application is flagged as a possible duplicate: approving needs --reason");
+    }
+    CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kApproved));
+    app.decided_by = actor.id;
+    app.decision_reason = std::string(reason);
+    app.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateApplication(app));
+    return AppendAudit(tx, ctx, actor, "application.approve", app.id, reason);
+  });
+}
+
+Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
+              std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
+  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to reject");
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
+    CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kRejected));
+    app.decided_by = actor.id;
+    app.decision_reason = std::string(reason);
+    app.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateApplication(app));
+    return AppendAudit(tx, ctx, actor, "application.reject", app.id, reason);
+  });
+}
+
+Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  IssuedCard out;
+  Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
+    CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kPrinted));
+    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, app.person_id, app.id));
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.print", app.id, ""));
+    CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kIssued));
+    app.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateApplication(app));
+    return AppendAudit(tx, ctx, actor, "application.issue", app.id, "");
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::string> CardPayload(Context& ctx, std::string_view card_number, const Actor& actor,
+                                std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  std::string qr;
+  Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto card, LoadCard(tx, card_number));
+    CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, card.person_id));
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.read", card.person_id,
+                                       reason.empty() ? "card payload" : reason));
+    CITYID_ASSIGN_OR_RETURN(qr, SignCard(ctx, record, card));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return qr;
+}
+
+Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
+              std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
+  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to revoke");
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto card, LoadCard(tx, card_number));
+    CITYID_RETURN_IF_ERROR(TransitionCard(card, CardState::kRevoked));
+    card.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateCard(card));
+    CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, card));
+    return AppendAudit(tx, ctx, actor, "card.revoke", card.number, reason);
+  });
+}
+
+namespace {
+
+Result<IssuedCard> Supersede(Context& ctx, std::string_view card_number, const Actor& actor,
+                             CardState old_state, const char* action, std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  IssuedCard out;
+  Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto old_card, LoadCard(tx, card_number));
+    CITYID_RETURN_IF_ERROR(TransitionCard(old_card, old_state));
+    CITYID_ASSIGN_OR_RETURN(
+        out, CreateCard(tx, ctx, actor, old_card.person_id, old_card.application_id));
+    old_card.replaced_by = out.card_number;
+    old_card.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateCard(old_card));
+    // A superseded card must stop verifying as valid: set its status bit either way.
+    CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, old_card));
+    out.replaced = old_card.number;
+    return AppendAudit(tx, ctx, actor, action, old_card.number,
+                       std::string(reason) + (reason.empty() ? "" : "; ") + "new card " +
+                           out.card_number);
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace
+
+Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor& actor) {
+  return Supersede(ctx, card_number, actor, CardState::kReplaced, "card.renew", "");
+}
+
+Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
+                           std::string_view reason) {
+  return Supersede(ctx, card_number, actor, CardState::kRevoked, "card.replace",
+                   reason.empty() ? "lost or stolen" : reason);
+}
+
+Status PurgePerson(Context& ctx, std::string_view person_id, const Actor& actor,
+                   std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
+    if (!person) return Error(ErrorId::kPersonNotFound, "no person with that id (already purged?)");
+    CITYID_ASSIGN_OR_RETURN(bool held, OnHold(tx, person_id));
+    if (held) return Error(ErrorId::kFailedPrecondition, "record is under a legal hold");
+    CITYID_RETURN_IF_ERROR(CloseOutPerson(tx, ctx, actor, person_id, nullptr));
+    CITYID_RETURN_IF_ERROR(tx.DeletePerson(person_id));
+    return AppendAudit(tx, ctx, actor, "person.purge", std::string(person_id),
+                       reason.empty() ? "applicant request" : reason);
+  }));
+  return ctx.store.Compact();
+}
+
+Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin, Role::kSystem}));
+  PurgeSummary summary;
+  const UnixSeconds now = ctx.clock.Now();
+  const auto& ret = ctx.policy.retention();
+
+  auto purge = [&](store::Tx& tx, const std::string& person_id, const char* why) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
+    if (!person) return Status::Ok();
+    CITYID_ASSIGN_OR_RETURN(bool held, OnHold(tx, person_id));
+    if (held) {
+      ++summary.held;
+      return Status::Ok();
+    }
+    // Keep anyone who still holds a card that is not yet past retention.
+    store::CardFilter cf;
+    cf.person_id = person_id;
+    CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));
+    for (const auto& c : cards) {
+      if (c.expires_at + ret.after_card_expiry_days * kDay > now &&
+          (c.state == Name(CardState::kActive) || c.state == Name(CardState::kSuspended))) {
+        return Status::Ok();
+      }
+    }
+    CITYID_RETURN_IF_ERROR(CloseOutPerson(tx, ctx, actor, person_id, &summary));
+    CITYID_RETURN_IF_ERROR(tx.DeletePerson(person_id));
+    ++summary.persons_purged;
+    return AppendAudit(tx, ctx, actor, "person.purge", person_id, why);
+  };
+
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    // 1. Cards past their expiry become `expired`.
+    store::CardFilter expired;
+    expired.states = {Name(CardState::kActive), Name(CardState::kSuspended)};
+    expired.expires_before = now;
+    expired.limit = 100000;
+    CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(expired));
+    for (auto& c : cards) {
+      CITYID_RETURN_IF_ERROR(TransitionCard(c, CardState::kExpired));
+      c.updated_at = now;
+      CITYID_RETURN_IF_ERROR(tx.UpdateCard(c));
+      CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.expire", c.number, "retention"));
+      ++summary.cards_expired;
+    }
+    // 2. Abandoned applications.
+    store::ApplicationFilter abandoned;
+    abandoned.states = {"booked", "in_review", "documents_checked", "flagged", "approved"};
+    abandoned.updated_before = now - ret.abandoned_application_days * kDay;
+    abandoned.limit = 100000;
+    std::vector<store::ApplicationRow> apps;
+    if (ret.abandoned_application_days > 0) {  // 0 disables this rule
+      CITYID_ASSIGN_OR_RETURN(apps, tx.ListApplications(abandoned));
+      for (const auto& a : apps) {
+        CITYID_RETURN_IF_ERROR(purge(tx, a.person_id, "retention: abandoned application"));
+      }
+    }
+    // 3. Rejected applications.
+    store::ApplicationFilter rejected;
+    rejected.states = {"rejected"};
+    rejected.updated_before = now - ret.rejected_application_days * kDay;
+    rejected.limit = 100000;
+    if (ret.rejected_application_days > 0) {
+      CITYID_ASSIGN_OR_RETURN(apps, tx.ListApplications(rejected));
+      for (const auto& a : apps) {
+        CITYID_RETURN_IF_ERROR(purge(tx, a.person_id, "retention: rejected application"));
+      }
+    }
+    // 4. Cardholders whose every card expired long enough ago (or was revoked/replaced).
+    store::CardFilter old_cards;
+    old_cards.expires_before = now - ret.after_card_expiry_days * kDay;
+    old_cards.limit = 100000;
+    CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(old_cards));
+    for (const auto& c : cards) {
+      CITYID_RETURN_IF_ERROR(purge(tx, c.person_id, "retention: card expired"));
+    }
+    return Status::Ok();
+  }));
+  if (summary.persons_purged > 0) CITYID_RETURN_IF_ERROR(ctx.store.Compact());
+  return summary;
+}
+
+Result<std::vector<std::string>> StatusListIds(Context& ctx) {
+  std::vector<std::string> ids;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(ids, tx.StatusListIds());
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+Result<std::string> ExportStatusList(Context& ctx, std::string_view list_id,
+                                     int64_t valid_seconds) {
+  std::optional<store::StatusListRow> row;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(row, tx.GetStatusList(list_id));
+    return Status::Ok();
+  }));
+  if (!row) return Error(ErrorId::kNotFound, "no status list with that id");
+  CITYID_ASSIGN_OR_RETURN(auto list, credential::StatusList::FromBytes(row->id, row->bits));
+  const UnixSeconds now = ctx.clock.Now();
+  return list.ToSignedJson(ctx.keys.issuer_signer(), ctx.policy.issuer(), now,
+                           now + valid_seconds);
+}
+
+Result<PersonRecord> ReadPerson(Context& ctx, std::string_view person_id, const Actor& actor,
+                                std::string_view reason) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to read a record");
+  std::optional<PersonRecord> record;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(record, OpenPerson(tx, ctx, person_id));
+    return AppendAudit(tx, ctx, actor, "person.read", std::string(person_id), reason);
+  }));
+  return std::move(*record);
+}
+
+}  // namespace cityid::core

@@ -1,0 +1,136 @@
+#pragma once
+// The enrollment workflow (DESIGN §7). Each transition is one function: it checks the actor's
+// role and the policy, writes the new state and its audit entries in one store transaction, and
+// is the only way to change state. Personal data is read and written only through the envelope
+// (crypto/envelope.h); every such read or write is logged.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "core/applicant.h"
+#include "core/types.h"
+#include "crypto/keyring.h"
+#include "dedup/dedup_keys.h"
+#include "dedup/name_normalizer.h"
+#include "policy/policy.h"
+#include "store/store.h"
+
+namespace cityid::credential {
+class StatusList;
+}
+
+namespace cityid::core {
+
+// Everything a transition needs, passed explicitly (no globals). Borrowed references: the
+// caller keeps them alive. Thread-safety follows the parts: Store is thread-safe; Rng and
+// NameNormalizer must not be shared across threads.
+struct Context {
+  store::Store& store;
+  const crypto::Keyring& keys;
+  const policy::Policy& policy;
+  const dedup::NameNormalizer& names;
+  const Clock& clock;
+  Rng& rng;
+};
+
+// A possible duplicate: which kind of key matched and the other person's applications.
+struct DuplicateFlag {
+  std::string kind;                          // name_exact, name_phonetic, document
+  std::vector<std::string> other_applications;
+};
+
+struct EnrollResult {
+  std::string application_id;
+  std::string person_id;
+  ApplicationState state = ApplicationState::kDocumentsChecked;
+  std::string evaluation_json;   // policy::Evaluation::ToJson()
+  std::string explanation;       // policy::Evaluation::Explain()
+  std::vector<DuplicateFlag> duplicates;
+};
+
+struct IssuedCard {
+  std::string card_number;
+  std::string person_id;
+  std::string application_id;
+  std::string qr_text;           // Base45 Claim 169 payload
+  UnixSeconds issued_at = 0;
+  UnixSeconds expires_at = 0;
+  std::string replaced;          // the old card number (renew / replace)
+};
+
+struct PurgeSummary {
+  int persons_purged = 0;
+  int applications_withdrawn = 0;
+  int cards_expired = 0;
+  int cards_revoked = 0;
+  int held = 0;                  // records kept because of a legal hold
+};
+
+// Vets and records an application at the counter. Fails, writing nothing, with:
+//   kUnderMinimumAge, kUnknownDocumentType, kInvalidDate/kMissingField (document dates/number
+//   the policy needs), kDocumentsInsufficient (message: what is missing and what would help),
+//   kInvalidUtf8/kFieldTooLong (names), kPermissionDenied (role).
+// On success the application is `documents_checked`, or `flagged` when a blind index matches
+// another person (never merged, never rejected automatically).
+// REQUIRES role clerk, partner, supervisor or admin.
+Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& input, const Actor& actor);
+
+// documents_checked|flagged -> approved. A flagged application needs a non-empty reason.
+// REQUIRES role supervisor or admin.
+Status Approve(Context& ctx, std::string_view application_id, const Actor& actor,
+               std::string_view reason);
+
+// in_review|documents_checked|flagged -> rejected, with a reason. REQUIRES supervisor or admin.
+Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
+              std::string_view reason);
+
+// approved -> printed -> issued: creates the card (random number, random status-list index),
+// signs its QR payload, then applies the policy's after-print retention (address, photo).
+// REQUIRES role clerk, supervisor or admin.
+Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Actor& actor);
+
+// Rebuilds the QR payload of an existing card from the encrypted record (for reprints). Logged.
+Result<std::string> CardPayload(Context& ctx, std::string_view card_number, const Actor& actor,
+                                std::string_view reason);
+
+// active|suspended -> revoked; sets the card's status-list bit. REQUIRES supervisor or admin.
+Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
+              std::string_view reason);
+
+// Issues a new card with a new expiry for the same person; the old card becomes `replaced` and
+// its status bit is set. REQUIRES clerk, supervisor or admin.
+Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor& actor);
+
+// Lost or stolen card: new number, the old card is revoked. REQUIRES clerk, supervisor or admin.
+Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
+                           std::string_view reason);
+
+// Crypto-shreds a person on their request: deletes the wrapped data key and record, their
+// blind indexes; revokes their active cards; withdraws open applications; then compacts the
+// store so no copy stays in the write-ahead log. Fails with kFailedPrecondition under a legal
+// hold. REQUIRES admin.
+Status PurgePerson(Context& ctx, std::string_view person_id, const Actor& actor,
+                   std::string_view reason);
+
+// Applies the policy's retention schedule (abandoned and rejected applications, records after
+// card expiry; marks expired cards). REQUIRES admin or system.
+Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor);
+
+// The signed status list `list_id` as JSON (credential::StatusList::ToSignedJson), valid for
+// `valid_seconds`. kNotFound if no card uses that list yet.
+Result<std::string> ExportStatusList(Context& ctx, std::string_view list_id,
+                                     int64_t valid_seconds);
+
+// Ids of all status lists in use.
+Result<std::vector<std::string>> StatusListIds(Context& ctx);
+
+// Reads a person's record (decrypts), logging who read it and why. REQUIRES a non-empty reason
+// and role clerk, supervisor or admin.
+Result<PersonRecord> ReadPerson(Context& ctx, std::string_view person_id, const Actor& actor,
+                                std::string_view reason);
+
+}  // namespace cityid::core

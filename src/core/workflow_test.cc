@@ -1,0 +1,279 @@
+#include "core/workflow.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "credential/card.h"
+#include "credential/status_list.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace cityid::core {
+namespace {
+
+std::string SourceDir() {
+  const char* s = std::getenv("CITYID_SOURCE_DIR");
+  return s ? s : CITYID_TEST_SOURCE_DIR;
+}
+
+// 2026-11-25 12:00 UTC
+constexpr UnixSeconds kNow = 1795608000;
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::InitCrypto().ok());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cityid-wf-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto keys = crypto::Keyring::Create((dir_ / "keys").string(), rng_);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    keys_ = std::move(keys).value();
+    auto store = store::OpenSqliteStore(":memory:");
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+    auto policy = policy::Policy::Load(SourceDir() + "/policies/new-york-points.toml");
+    ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+    policy_ = std::make_unique<policy::Policy>(std::move(policy).value());
+    names_ = std::move(dedup::NameNormalizer::Create()).value();
+    ctx_ = std::make_unique<Context>(Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ApplicantInput Applicant(std::string given, std::string family, std::string passport = "P1234567") {
+    ApplicantInput in;
+    in.legal_name = {std::move(given), std::move(family)};
+    in.date_of_birth = {1990, 4, 12};
+    in.address = Address{"1 Main St", "", "New York", "NY", "10001"};
+    in.gender = "X";
+    in.language = "es";
+    in.documents.push_back({"foreign_passport", std::move(passport), std::nullopt, Date{2030, 1, 1}});
+    in.documents.push_back({"utility_bill", "", Date{2026, 11, 1}, std::nullopt});
+    return in;
+  }
+
+  int64_t AuditSize() {
+    int64_t n = -1;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(n, tx.AuditSize());
+      return Status::Ok();
+    }).ok());
+    return n;
+  }
+  int64_t Persons() {
+    int64_t n = -1;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(n, tx.CountPersons());
+      return Status::Ok();
+    }).ok());
+    return n;
+  }
+
+  IssuedCard EnrollApproveIssue(ApplicantInput in) {
+    auto e = Enroll(*ctx_, in, clerk_);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_TRUE(Approve(*ctx_, e->application_id, supervisor_, "ok").ok());
+    auto c = Issue(*ctx_, e->application_id, clerk_);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return *c;
+  }
+
+  credential::VerifyOutcome VerifyWithStatus(const std::string& qr) {
+    auto keys = keys_->PublicKeys(policy_->issuer());
+    auto json = ExportStatusList(*ctx_, "1", 3600);
+    EXPECT_TRUE(json.ok()) << json.status().ToString();
+    auto list = credential::StatusList::FromSignedJson(*json, keys, clock_.Now());
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    return credential::VerifyCard(qr, keys, clock_.Now(), &*list);
+  }
+
+  std::filesystem::path dir_;
+  SeededRng rng_{99};
+  FixedClock clock_{kNow};
+  std::unique_ptr<crypto::Keyring> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<dedup::NameNormalizer> names_;
+  std::unique_ptr<Context> ctx_;
+  Actor clerk_{"clerk-1", Role::kClerk, "city-hall"};
+  Actor supervisor_{"sup-1", Role::kSupervisor, "city-hall"};
+  Actor admin_{"admin-1", Role::kAdmin, ""};
+};
+
+TEST_F(WorkflowTest, CleanApplicantIsDocumentsCheckedWithAuditEntries) {
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state, ApplicationState::kDocumentsChecked);
+  EXPECT_TRUE(r->duplicates.empty());
+  EXPECT_EQ(Persons(), 1);
+  EXPECT_EQ(AuditSize(), 2);
+}
+
+TEST_F(WorkflowTest, InsufficientDocumentsWriteNothingAndExplain) {
+  ApplicantInput in = Applicant("Ana", "Lopez");
+  in.documents.pop_back();  // no residency proof
+  auto r = Enroll(*ctx_, in, clerk_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().id(), ErrorId::kDocumentsInsufficient);
+  EXPECT_NE(r.status().message().find("residency"), std::string::npos) << r.status().message();
+  EXPECT_EQ(Persons(), 0);
+  EXPECT_EQ(AuditSize(), 0);
+}
+
+TEST_F(WorkflowTest, UnknownDocumentTypeWritesNothing) {
+  ApplicantInput in = Applicant("Ana", "Lopez");
+  in.documents.push_back({"library_card_from_mars", "", std::nullopt, std::nullopt});
+  auto r = Enroll(*ctx_, in, clerk_);
+  EXPECT_EQ(r.status().id(), ErrorId::kUnknownDocumentType);
+  EXPECT_EQ(Persons(), 0);
+}
+
+TEST_F(WorkflowTest, UnderMinimumAgeIsRefused) {
+  ApplicantInput in = Applicant("Ana", "Lopez");
+  in.date_of_birth = {2024, 1, 1};
+  EXPECT_EQ(Enroll(*ctx_, in, clerk_).status().id(), ErrorId::kUnderMinimumAge);
+}
+
+TEST_F(WorkflowTest, SamePersonInFourSpellingsIsFlagged) {
+  ASSERT_TRUE(Enroll(*ctx_, Applicant("José", "García", "A1"), clerk_).ok());
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"JOSE", "GARCIA"}, {"García,", "José"}, {"Хосе", "Гарсия"}};
+  int n = 2;
+  for (const auto& [given, family] : variants) {
+    auto r = Enroll(*ctx_, Applicant(given, family, "B" + std::to_string(n++)), clerk_);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->state, ApplicationState::kFlagged) << given << " " << family;
+    EXPECT_FALSE(r->duplicates.empty());
+  }
+}
+
+TEST_F(WorkflowTest, SamePassportPresentedByTwoPeopleIsFlagged) {
+  ASSERT_TRUE(Enroll(*ctx_, Applicant("Ana", "Lopez", "X9999"), clerk_).ok());
+  ApplicantInput other = Applicant("Juan", "Perez", "X9999");
+  other.date_of_birth = {1985, 1, 1};
+  auto r = Enroll(*ctx_, other, clerk_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state, ApplicationState::kFlagged);
+  ASSERT_EQ(r->duplicates.size(), 1u);
+  EXPECT_EQ(r->duplicates[0].kind, "document");
+}
+
+TEST_F(WorkflowTest, DifferentPeopleAreNotFlagged) {
+  ASSERT_TRUE(Enroll(*ctx_, Applicant("Ana", "Lopez", "A1"), clerk_).ok());
+  auto r = Enroll(*ctx_, Applicant("Juan", "Perez", "A2"), clerk_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state, ApplicationState::kDocumentsChecked);
+}
+
+TEST_F(WorkflowTest, RolesAreEnforced) {
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Approve(*ctx_, r->application_id, clerk_, "").id(), ErrorId::kPermissionDenied);
+  Actor auditor{"aud", Role::kAuditor, ""};
+  EXPECT_EQ(Enroll(*ctx_, Applicant("B", "C"), auditor).status().id(), ErrorId::kPermissionDenied);
+  EXPECT_EQ(PurgePerson(*ctx_, r->person_id, supervisor_, "").id(), ErrorId::kPermissionDenied);
+}
+
+TEST_F(WorkflowTest, FlaggedApprovalNeedsReason) {
+  ASSERT_TRUE(Enroll(*ctx_, Applicant("Ana", "Lopez", "A1"), clerk_).ok());
+  auto dup = Enroll(*ctx_, Applicant("ANA", "LOPEZ", "A2"), clerk_);
+  ASSERT_EQ(dup->state, ApplicationState::kFlagged);
+  EXPECT_EQ(Approve(*ctx_, dup->application_id, supervisor_, "").id(),
+            ErrorId::kFailedPrecondition);
+  EXPECT_TRUE(Approve(*ctx_, dup->application_id, supervisor_, "twin; documents differ").ok());
+}
+
+TEST_F(WorkflowTest, IssueBeforeApprovalIsInvalidTransition) {
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  EXPECT_EQ(Issue(*ctx_, r->application_id, clerk_).status().id(), ErrorId::kInvalidTransition);
+  EXPECT_EQ(Issue(*ctx_, "app_nope", clerk_).status().id(), ErrorId::kApplicationNotFound);
+}
+
+TEST_F(WorkflowTest, IssuedCardVerifiesOfflineAndDropsAddress) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Хосе", "Гарсия"));
+  auto outcome = VerifyWithStatus(card.qr_text);
+  ASSERT_EQ(outcome.verdict, credential::Verdict::kValid) << outcome.failure.ToString();
+  EXPECT_EQ(outcome.claims->card_number, card.card_number);
+  EXPECT_EQ(outcome.claims->full_name_native, "Хосе Гарсия");
+  EXPECT_EQ(outcome.claims->native_language, "spa");
+  EXPECT_EQ(outcome.claims->date_of_birth.ToString(), "1990-04-12");
+  auto record = ReadPerson(*ctx_, card.person_id, supervisor_, "test");
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->address.has_value());  // not retained after print (default policy)
+  // The payload can be rebuilt identically for a reprint.
+  auto again = CardPayload(*ctx_, card.card_number, clerk_, "reprint");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, card.qr_text);
+}
+
+TEST_F(WorkflowTest, RevokedCardShowsRevoked) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, supervisor_, "").id(), ErrorId::kMissingField);
+  ASSERT_TRUE(Revoke(*ctx_, card.card_number, supervisor_, "fraud").ok());
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, supervisor_, "again").id(),
+            ErrorId::kInvalidTransition);
+}
+
+TEST_F(WorkflowTest, ReplaceRevokesOldAndIssuesNewNumber) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  auto fresh = Replace(*ctx_, card.card_number, clerk_, "lost");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_NE(fresh->card_number, card.card_number);
+  EXPECT_EQ(fresh->replaced, card.card_number);
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  EXPECT_EQ(VerifyWithStatus(fresh->qr_text).verdict, credential::Verdict::kValid);
+}
+
+TEST_F(WorkflowTest, RenewExtendsExpiryAndSupersedesOldCard) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  clock_.Advance(365 * 86400);
+  auto renewed = Renew(*ctx_, card.card_number, clerk_);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_GT(renewed->expires_at, card.expires_at);
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  EXPECT_EQ(VerifyWithStatus(renewed->qr_text).verdict, credential::Verdict::kValid);
+}
+
+TEST_F(WorkflowTest, PurgePersonShredsRecordAndRevokesCards) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez", "Z1"));
+  ASSERT_TRUE(PurgePerson(*ctx_, card.person_id, admin_, "applicant request").ok());
+  EXPECT_EQ(ReadPerson(*ctx_, card.person_id, supervisor_, "x").status().id(),
+            ErrorId::kPersonNotFound);
+  EXPECT_EQ(Persons(), 0);
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  // Blind indexes are gone too: the same person enrolling again is not flagged.
+  auto again = Enroll(*ctx_, Applicant("Ana", "Lopez", "Z1"), clerk_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state, ApplicationState::kDocumentsChecked);
+}
+
+TEST_F(WorkflowTest, RetentionPurgesAbandonedAndExpired) {
+  auto abandoned = Enroll(*ctx_, Applicant("Ana", "Lopez", "Q1"), clerk_);
+  IssuedCard card = EnrollApproveIssue(Applicant("Juan", "Perez", "Q2"));
+  auto summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->persons_purged, 0);
+  // Far in the future: the card has expired and retention has passed for both.
+  clock_.Advance(int64_t{20} * 365 * 86400);
+  summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->persons_purged, 2);
+  EXPECT_EQ(summary->cards_expired, 1);
+  EXPECT_EQ(Persons(), 0);
+  EXPECT_EQ(ReadPerson(*ctx_, abandoned->person_id, supervisor_, "x").status().id(),
+            ErrorId::kPersonNotFound);
+}
+
+TEST_F(WorkflowTest, ReadPersonNeedsReasonAndIsLogged) {
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  const int64_t before = AuditSize();
+  EXPECT_EQ(ReadPerson(*ctx_, r->person_id, clerk_, "").status().id(), ErrorId::kMissingField);
+  ASSERT_TRUE(ReadPerson(*ctx_, r->person_id, clerk_, "applicant at counter").ok());
+  EXPECT_EQ(AuditSize(), before + 1);
+}
+
+}  // namespace
+}  // namespace cityid::core

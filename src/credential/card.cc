@@ -1,0 +1,499 @@
+#include "credential/card.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "credential/base45.h"
+#include "credential/cbor_util.h"
+#include "credential/cose.h"
+#include "credential/status_list.h"
+#include "credential/text_checks.h"
+#include "credential/zlib_codec.h"
+
+namespace cityid::credential {
+namespace {
+
+constexpr std::string_view kSaltLabel = "cityid-salt";
+
+// ---- Validation (shared by encode and verify) -------------------------------------------------
+
+Status CheckClaims(const CardClaims& c) {
+  if (c.card_number.empty()) return Error(ErrorId::kMissingField, "card_number is required");
+  if (c.card_number.size() > kMaxCardNumberBytes || !IsAsciiToken(c.card_number)) {
+    return Error(ErrorId::kInvalidCardNumber, "card_number must be 1.." +
+                                                  std::to_string(kMaxCardNumberBytes) +
+                                                  " printable ASCII characters without spaces");
+  }
+  CITYID_RETURN_IF_ERROR(CheckText("full_name", c.full_name, kMaxNameBytes, true));
+  CITYID_RETURN_IF_ERROR(CheckText("given_name", c.given_name, kMaxNameBytes, false));
+  CITYID_RETURN_IF_ERROR(CheckText("family_name", c.family_name, kMaxNameBytes, false));
+  CITYID_RETURN_IF_ERROR(CheckText("full_name_native", c.full_name_native, kMaxNameBytes, false));
+  if (c.full_name_native.empty() != c.native_language.empty()) {
+    return Error(ErrorId::kInvalidArgument,
+                 "full_name_native and native_language must be both set or both empty");
+  }
+  if (!c.native_language.empty()) {
+    bool ok = c.native_language.size() == 3;
+    for (const char ch : c.native_language) ok = ok && ch >= 'a' && ch <= 'z';
+    if (!ok) {
+      return Error(ErrorId::kInvalidArgument,
+                   "native_language must be a three-letter lowercase ISO 639-3 code");
+    }
+  }
+  if (!c.date_of_birth.valid()) {
+    return Error(ErrorId::kInvalidDate, "date_of_birth is not a valid calendar date");
+  }
+  if (c.gender && (*c.gender < kGenderMale || *c.gender > kGenderOthers)) {
+    return Error(ErrorId::kInvalidArgument, "gender must be 1, 2 or 3 (Claim 169 values)");
+  }
+  if (c.photo.empty() != !c.photo_format.has_value()) {
+    return Error(ErrorId::kInvalidPhoto, "photo and photo_format must be both set or both empty");
+  }
+  if (c.photo.size() > kMaxPhotoBytes) {
+    return Error(ErrorId::kInvalidPhoto,
+                 "photo exceeds " + std::to_string(kMaxPhotoBytes) + " bytes");
+  }
+  if (c.photo_format && (*c.photo_format < kPhotoJpeg || *c.photo_format > kPhotoWebp)) {
+    return Error(ErrorId::kInvalidPhoto, "photo_format must be 1..4 (Claim 169 values)");
+  }
+  if (c.status_list_id.empty()) {
+    return Error(ErrorId::kMissingField, "status_list_id is required");
+  }
+  if (c.status_list_id.size() > kMaxStatusListIdBytes || !IsAsciiToken(c.status_list_id)) {
+    return Error(ErrorId::kInvalidArgument, "status_list_id must be 1.." +
+                                                std::to_string(kMaxStatusListIdBytes) +
+                                                " printable ASCII characters without spaces");
+  }
+  return Status::Ok();
+}
+
+Status CheckMeta(const CwtMeta& m) {
+  CITYID_RETURN_IF_ERROR(CheckText("issuer", m.issuer, kMaxIssuerBytes, true));
+  if (m.issued_at < 0) return Error(ErrorId::kInvalidArgument, "issued_at is negative");
+  if (m.expires_at <= m.issued_at) {
+    return Error(ErrorId::kInvalidArgument, "expires_at must be after issued_at");
+  }
+  return Status::Ok();
+}
+
+// ---- Building ---------------------------------------------------------------------------------
+
+// The claim 169 attributes of `c` as (key, value item), ascending by key, private keys excluded.
+// REQUIRES: CheckClaims(c) is OK.
+std::vector<std::pair<int, cbor::ItemPtr>> AttributeItems(const CardClaims& c) {
+  std::vector<std::pair<int, cbor::ItemPtr>> items;
+  items.emplace_back(kC169Id, cbor::Text(c.card_number));
+  items.emplace_back(kC169FullName, cbor::Text(c.full_name));
+  if (!c.given_name.empty()) items.emplace_back(kC169FirstName, cbor::Text(c.given_name));
+  if (!c.family_name.empty()) items.emplace_back(kC169LastName, cbor::Text(c.family_name));
+  items.emplace_back(kC169DateOfBirth, cbor::Text(c.date_of_birth.ToCompactString()));
+  if (c.gender) items.emplace_back(kC169Gender, cbor::Int(*c.gender));
+  if (!c.photo.empty()) {
+    items.emplace_back(kC169Photo, cbor::Bstr(c.photo));
+    items.emplace_back(kC169PhotoFormat, cbor::Int(*c.photo_format));
+  }
+  if (!c.full_name_native.empty()) {
+    items.emplace_back(kC169SecondaryFullName, cbor::Text(c.full_name_native));
+    items.emplace_back(kC169SecondaryLanguage, cbor::Text(c.native_language));
+  }
+  return items;
+}
+
+Bytes KeyEncoding(int key) {
+  cbor::ItemPtr item = cbor::Int(key);
+  auto bytes = cbor::Serialize(item.get());
+  if (!bytes.ok()) std::abort();  // allocation failure only
+  return std::move(bytes).value();
+}
+
+// ---- Parsing (only ever called on signature-verified payloads) ---------------------------------
+
+struct ParsedCwt {
+  CardClaims claims;
+  CwtMeta meta;
+  std::optional<UnixSeconds> not_before;
+  std::map<int, Bytes> digests;
+};
+
+Status Bad(const std::string& what) { return Error(ErrorId::kBadClaims, what); }
+
+Result<std::string> ReadText(const cbor_item_t* item, std::string_view what) {
+  const auto text = cbor::GetText(item);
+  if (!text) return Bad(std::string(what) + " is not a text string");
+  return std::string(*text);
+}
+
+Result<int64_t> ReadInt(const cbor_item_t* item, std::string_view what) {
+  const auto v = cbor::GetInt(item);
+  if (!v) return Bad(std::string(what) + " is not an integer");
+  return *v;
+}
+
+Result<int> ReadSmallInt(const cbor_item_t* item, std::string_view what) {
+  CITYID_ASSIGN_OR_RETURN(int64_t v, ReadInt(item, what));
+  if (v < -1000000 || v > 1000000) return Bad(std::string(what) + " is out of range");
+  return static_cast<int>(v);
+}
+
+Status ParseStatusRef(const cbor_item_t* item, CardClaims* c) {
+  if (!cbor_isa_array(item) || cbor_array_size(item) != 2) {
+    return Bad("claim 169 key 98 (status) must be an array of 2");
+  }
+  cbor_item_t** elems = cbor_array_handle(item);
+  CITYID_ASSIGN_OR_RETURN(c->status_list_id, ReadText(elems[0], "status list id"));
+  if (!cbor_isa_uint(elems[1])) return Bad("status index is not an unsigned integer");
+  const uint64_t index = cbor_get_int(elems[1]);
+  if (index > UINT32_MAX) return Bad("status index exceeds 2^32 - 1");
+  c->status_index = static_cast<uint32_t>(index);
+  return Status::Ok();
+}
+
+Status ParseDigests(const cbor_item_t* item, std::map<int, Bytes>* digests) {
+  if (!cbor_isa_map(item)) return Bad("claim 169 key 99 (digests) must be a map");
+  const size_t n = cbor_map_size(item);
+  cbor_pair* pairs = cbor_map_handle(item);
+  for (size_t i = 0; i < n; ++i) {
+    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(pairs[i].key, "digest map key"));
+    const auto digest = cbor::GetBytes(pairs[i].value);
+    if (!digest || digest->size() != kDigestBytes) {
+      return Bad("digest for key " + std::to_string(key) + " must be a " +
+                 std::to_string(kDigestBytes) + "-byte string");
+    }
+    if (!digests->emplace(key, Bytes(digest->begin(), digest->end())).second) {
+      return Bad("digest map key " + std::to_string(key) + " appears twice");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseClaim169(const cbor_item_t* item, ParsedCwt* out) {
+  if (!cbor_isa_map(item)) return Bad("claim 169 is not a map");
+  CardClaims& c = out->claims;
+  std::set<int> attribute_keys;  // every key except the private 98/99
+  bool have_status = false, have_digests = false, have_dob = false;
+  const size_t n = cbor_map_size(item);
+  cbor_pair* pairs = cbor_map_handle(item);
+  for (size_t i = 0; i < n; ++i) {
+    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(pairs[i].key, "claim 169 key"));
+    const cbor_item_t* v = pairs[i].value;
+    if (key == kC169CityidStatus || key == kC169CityidDigests) {
+      bool& seen = key == kC169CityidStatus ? have_status : have_digests;
+      if (seen) return Bad("claim 169 key " + std::to_string(key) + " appears twice");
+      seen = true;
+      if (key == kC169CityidStatus) {
+        CITYID_RETURN_IF_ERROR(ParseStatusRef(v, &c));
+      } else {
+        CITYID_RETURN_IF_ERROR(ParseDigests(v, &out->digests));
+      }
+      continue;
+    }
+    if (!attribute_keys.insert(key).second) {
+      return Bad("claim 169 key " + std::to_string(key) + " appears twice");
+    }
+    switch (key) {
+      case kC169Id: {
+        CITYID_ASSIGN_OR_RETURN(c.card_number, ReadText(v, "ID (1)"));
+        break;
+      }
+      case kC169FullName: {
+        CITYID_ASSIGN_OR_RETURN(c.full_name, ReadText(v, "Full Name (4)"));
+        break;
+      }
+      case kC169FirstName: {
+        CITYID_ASSIGN_OR_RETURN(c.given_name, ReadText(v, "First Name (5)"));
+        if (c.given_name.empty()) return Bad("First Name (5) is empty");
+        break;
+      }
+      case kC169LastName: {
+        CITYID_ASSIGN_OR_RETURN(c.family_name, ReadText(v, "Last Name (7)"));
+        if (c.family_name.empty()) return Bad("Last Name (7) is empty");
+        break;
+      }
+      case kC169DateOfBirth: {
+        CITYID_ASSIGN_OR_RETURN(std::string dob, ReadText(v, "Date of Birth (8)"));
+        auto date = Date::ParseCompact(dob);
+        if (!date.ok()) return Bad("Date of Birth (8) is not a valid YYYYMMDD date");
+        c.date_of_birth = *date;
+        have_dob = true;
+        break;
+      }
+      case kC169Gender: {
+        CITYID_ASSIGN_OR_RETURN(int g, ReadSmallInt(v, "Gender (9)"));
+        c.gender = g;
+        break;
+      }
+      case kC169Photo: {
+        const auto photo = cbor::GetBytes(v);
+        if (!photo) return Bad("Binary Image (16) is not a byte string");
+        if (photo->empty()) return Bad("Binary Image (16) is empty");
+        c.photo.assign(photo->begin(), photo->end());
+        break;
+      }
+      case kC169PhotoFormat: {
+        CITYID_ASSIGN_OR_RETURN(int f, ReadSmallInt(v, "Binary Image Format (17)"));
+        c.photo_format = f;
+        break;
+      }
+      case kC169SecondaryFullName: {
+        CITYID_ASSIGN_OR_RETURN(c.full_name_native, ReadText(v, "Secondary Full Name (19)"));
+        if (c.full_name_native.empty()) return Bad("Secondary Full Name (19) is empty");
+        break;
+      }
+      case kC169SecondaryLanguage: {
+        CITYID_ASSIGN_OR_RETURN(c.native_language, ReadText(v, "Secondary Language (20)"));
+        if (c.native_language.empty()) return Bad("Secondary Language (20) is empty");
+        break;
+      }
+      default:
+        break;  // a later attribute: signed and digested, but not interpreted here
+    }
+  }
+  if (!have_status) return Bad("claim 169 key 98 (status) missing");
+  if (!have_digests) return Bad("claim 169 key 99 (digests) missing");
+  if (!have_dob) return Bad("Date of Birth (8) missing");
+  // The digest map must cover exactly the attributes present: no attribute without a digest
+  // (it could not be disclosed later) and no digest without an attribute.
+  if (out->digests.size() != attribute_keys.size()) {
+    return Bad("digest map does not cover exactly the attributes present");
+  }
+  for (const int key : attribute_keys) {
+    if (out->digests.count(key) == 0) {
+      return Bad("attribute " + std::to_string(key) + " has no digest");
+    }
+  }
+  Status st = CheckClaims(c);
+  if (!st.ok()) return Bad("claim 169: " + st.message());
+  return Status::Ok();
+}
+
+Result<ParsedCwt> ParseCwt(ByteView payload) {
+  cbor::Limits limits;
+  limits.max_depth = 4;  // CWT map, claim 169 map, status array / digest map
+  limits.max_items = 1024;
+  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr root,
+                          cbor::DecodeStrict(payload, limits, ErrorId::kBadClaims));
+  if (!cbor_isa_map(root.get())) return Bad("CWT claims are not a map");
+  ParsedCwt out;
+  std::set<int64_t> seen;
+  bool have_iss = false, have_exp = false, have_iat = false, have_169 = false;
+  const size_t n = cbor_map_size(root.get());
+  cbor_pair* pairs = cbor_map_handle(root.get());
+  for (size_t i = 0; i < n; ++i) {
+    const auto key = cbor::GetInt(pairs[i].key);
+    if (!key) return Bad("CWT claim key is not an integer");
+    if (!seen.insert(*key).second) return Bad("CWT claim " + std::to_string(*key) + " twice");
+    const cbor_item_t* v = pairs[i].value;
+    switch (*key) {
+      case kCwtIss: {
+        CITYID_ASSIGN_OR_RETURN(out.meta.issuer, ReadText(v, "iss (1)"));
+        have_iss = true;
+        break;
+      }
+      case kCwtExp: {
+        CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, ReadInt(v, "exp (4)"));
+        have_exp = true;
+        break;
+      }
+      case kCwtNbf: {
+        CITYID_ASSIGN_OR_RETURN(int64_t nbf, ReadInt(v, "nbf (5)"));
+        out.not_before = nbf;
+        break;
+      }
+      case kCwtIat: {
+        CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, ReadInt(v, "iat (6)"));
+        have_iat = true;
+        break;
+      }
+      case kCwtClaim169:
+        CITYID_RETURN_IF_ERROR(ParseClaim169(v, &out));
+        have_169 = true;
+        break;
+      default:
+        break;  // other registered CWT claims (sub, cti, ...) are not used by cityid
+    }
+  }
+  if (!have_iss) return Bad("iss (1) missing");
+  if (!have_exp) return Bad("exp (4) missing");
+  if (!have_iat) return Bad("iat (6) missing");
+  if (!have_169) return Bad("claim 169 missing");
+  Status st = CheckMeta(out.meta);
+  if (!st.ok()) return Bad("CWT: " + st.message());
+  return out;
+}
+
+VerifyOutcome Fail(VerifyOutcome outcome, Verdict verdict, Status why) {
+  outcome.verdict = verdict;
+  outcome.failure = std::move(why);
+  return outcome;
+}
+
+}  // namespace
+
+Bytes DeriveSalt(ByteView seed, int key) {
+  if (seed.size() != kDigestSeedBytes) std::abort();  // REQUIRES violated
+  const Bytes key_bytes = KeyEncoding(key);
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, seed.data(), seed.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const uint8_t*>(kSaltLabel.data()),
+                                kSaltLabel.size());
+  crypto_auth_hmacsha256_update(&st, key_bytes.data(), key_bytes.size());
+  uint8_t mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&st, mac);
+  sodium_memzero(&st, sizeof st);
+  Bytes salt(mac, mac + kSaltBytes);
+  sodium_memzero(mac, sizeof mac);
+  return salt;
+}
+
+Bytes AttributeDigest(int key, ByteView encoded_value, ByteView salt) {
+  const Bytes key_bytes = KeyEncoding(key);
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, salt.data(), salt.size());
+  crypto_hash_sha256_update(&st, key_bytes.data(), key_bytes.size());
+  crypto_hash_sha256_update(&st, encoded_value.data(), encoded_value.size());
+  uint8_t hash[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, hash);
+  return Bytes(hash, hash + kDigestBytes);
+}
+
+Result<std::map<int, Bytes>> EncodeAttributes(const CardClaims& claims) {
+  CITYID_RETURN_IF_ERROR(CheckClaims(claims));
+  std::map<int, Bytes> out;
+  for (auto& [key, item] : AttributeItems(claims)) {
+    CITYID_ASSIGN_OR_RETURN(out[key], cbor::Serialize(item.get()));
+  }
+  return out;
+}
+
+Result<EncodedCard> EncodeCard(const CardClaims& claims, const CwtMeta& meta,
+                               const crypto::Signer& signer, ByteView digest_seed) {
+  CITYID_RETURN_IF_ERROR(CheckClaims(claims));
+  CITYID_RETURN_IF_ERROR(CheckMeta(meta));
+  if (digest_seed.size() != kDigestSeedBytes) {
+    return Error(ErrorId::kInvalidArgument,
+                 "digest_seed must be " + std::to_string(kDigestSeedBytes) + " bytes");
+  }
+
+  std::vector<std::pair<int, cbor::ItemPtr>> attributes = AttributeItems(claims);
+  cbor::ItemPtr digests = cbor::NewMap(attributes.size());
+  cbor::ItemPtr c169 = cbor::NewMap(attributes.size() + 2);
+  for (auto& [key, item] : attributes) {
+    CITYID_ASSIGN_OR_RETURN(Bytes encoded, cbor::Serialize(item.get()));
+    const Bytes salt = DeriveSalt(digest_seed, key);
+    cbor::MapAdd(digests.get(), cbor::Int(key), cbor::Bstr(AttributeDigest(key, encoded, salt)));
+    cbor::MapAdd(c169.get(), cbor::Int(key), std::move(item));
+  }
+  cbor::ItemPtr status = cbor::NewArray(2);
+  cbor::ArrayPush(status.get(), cbor::Text(claims.status_list_id));
+  cbor::ArrayPush(status.get(), cbor::Uint(claims.status_index));
+  cbor::MapAdd(c169.get(), cbor::Int(kC169CityidStatus), std::move(status));
+  cbor::MapAdd(c169.get(), cbor::Int(kC169CityidDigests), std::move(digests));
+
+  cbor::ItemPtr cwt = cbor::NewMap(4);
+  cbor::MapAdd(cwt.get(), cbor::Int(kCwtIss), cbor::Text(meta.issuer));
+  cbor::MapAdd(cwt.get(), cbor::Int(kCwtExp), cbor::Int(meta.expires_at));
+  cbor::MapAdd(cwt.get(), cbor::Int(kCwtIat), cbor::Int(meta.issued_at));
+  cbor::MapAdd(cwt.get(), cbor::Int(kCwtClaim169), std::move(c169));
+  CITYID_ASSIGN_OR_RETURN(Bytes payload, cbor::Serialize(cwt.get()));
+
+  EncodedCard out;
+  CITYID_ASSIGN_OR_RETURN(out.cose, SignCoseSign1(payload, signer));
+  if (out.cose.size() > kMaxCoseBytes) {
+    return Error(ErrorId::kPayloadTooLarge, "COSE_Sign1 exceeds the decoder's limit");
+  }
+  out.qr_text = Base45Encode(ZlibCompress(out.cose));
+  if (out.qr_text.size() > kMaxQrTextChars) {
+    return Error(ErrorId::kPayloadTooLarge,
+                 "QR text would be " + std::to_string(out.qr_text.size()) +
+                     " characters; the limit is " + std::to_string(kMaxQrTextChars));
+  }
+  return out;
+}
+
+const char* VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kValid:
+      return "valid";
+    case Verdict::kInvalid:
+      return "invalid";
+    case Verdict::kRevoked:
+      return "revoked";
+    case Verdict::kExpired:
+      return "expired";
+  }
+  return "invalid";
+}
+
+VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& keys,
+                         UnixSeconds now, const StatusList* status) {
+  VerifyOutcome outcome;
+  outcome.verdict = Verdict::kInvalid;
+  if (qr_text.size() > kMaxQrTextChars) {
+    return Fail(std::move(outcome), Verdict::kInvalid,
+                Error(ErrorId::kPayloadTooLarge,
+                      "QR text exceeds " + std::to_string(kMaxQrTextChars) + " characters"));
+  }
+  auto compressed = Base45Decode(qr_text, Base45DecodedSize(kMaxQrTextChars));
+  if (!compressed.ok()) return Fail(std::move(outcome), Verdict::kInvalid, compressed.status());
+  auto cose_bytes = ZlibDecompress(*compressed, kMaxCoseBytes);
+  if (!cose_bytes.ok()) return Fail(std::move(outcome), Verdict::kInvalid, cose_bytes.status());
+  auto cose = ParseCoseSign1(*cose_bytes);
+  if (!cose.ok()) return Fail(std::move(outcome), Verdict::kInvalid, cose.status());
+  outcome.key_id = cose->key_id;
+  auto key = VerifyCoseSign1(*cose, keys);
+  if (!key.ok()) return Fail(std::move(outcome), Verdict::kInvalid, key.status());
+
+  // Signature verified: from here on the payload is the issuer's.
+  auto parsed = ParseCwt(cose->payload);
+  if (!parsed.ok()) return Fail(std::move(outcome), Verdict::kInvalid, parsed.status());
+  const CwtMeta& meta = parsed->meta;
+  if (!keys.issuer.empty() && meta.issuer != keys.issuer) {
+    return Fail(std::move(outcome), Verdict::kInvalid,
+                Bad("iss does not match the trusted key set's issuer"));
+  }
+  const crypto::PublicKey* signing_key = *key;
+  if (signing_key->not_after && meta.expires_at > *signing_key->not_after) {
+    return Fail(std::move(outcome), Verdict::kInvalid,
+                Error(ErrorId::kUnknownKey,
+                      "signing key is retired and signed no card expiring this late"));
+  }
+  outcome.claims = parsed->claims;
+  outcome.meta = meta;
+  outcome.attribute_digests = parsed->digests;
+
+  if (parsed->not_before && *parsed->not_before > now + kClockSkewSeconds) {
+    return Fail(std::move(outcome), Verdict::kInvalid, Bad("nbf is in the future"));
+  }
+  if (meta.issued_at > now + kClockSkewSeconds) {
+    return Fail(std::move(outcome), Verdict::kInvalid, Bad("iat is in the future"));
+  }
+  if (meta.expires_at <= now) {
+    return Fail(std::move(outcome), Verdict::kExpired, Bad("card expired (exp has passed)"));
+  }
+  if (status != nullptr) {
+    const CardClaims& c = *outcome.claims;
+    if (status->id() != c.status_list_id) {
+      return Fail(std::move(outcome), Verdict::kInvalid,
+                  Error(ErrorId::kBadStatusList,
+                        "card refers to a different status list than the one supplied"));
+    }
+    if (c.status_index >= status->size()) {
+      return Fail(std::move(outcome), Verdict::kInvalid,
+                  Bad("status index is outside the status list"));
+    }
+    if (status->IsSet(c.status_index)) {
+      return Fail(std::move(outcome), Verdict::kRevoked,
+                  Error(ErrorId::kFailedPrecondition, "card revoked (status list bit set)"));
+    }
+  }
+  outcome.verdict = Verdict::kValid;
+  outcome.failure = Status::Ok();
+  return outcome;
+}
+
+}  // namespace cityid::credential

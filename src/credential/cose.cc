@@ -1,0 +1,159 @@
+#include "credential/cose.h"
+
+#include <string>
+#include <vector>
+
+#include "credential/cbor_util.h"
+
+namespace cityid::credential {
+namespace {
+
+constexpr std::string_view kSignature1Context = "Signature1";
+
+Bytes ProtectedHeader(const Bytes& key_id) {
+  cbor::ItemPtr map = cbor::NewMap(2);
+  cbor::MapAdd(map.get(), cbor::Int(kCoseHeaderAlg), cbor::Int(kCoseAlgEdDSA));
+  cbor::MapAdd(map.get(), cbor::Int(kCoseHeaderKid), cbor::Bstr(key_id));
+  auto bytes = cbor::Serialize(map.get());
+  if (!bytes.ok()) std::abort();  // allocation failure only
+  return std::move(bytes).value();
+}
+
+// Parses the protected header bucket; returns the kid.
+Result<Bytes> ParseProtected(ByteView bytes) {
+  if (bytes.empty()) return Error(ErrorId::kBadCose, "protected header is empty (no alg, no kid)");
+  cbor::Limits limits;
+  limits.max_depth = 2;
+  limits.max_items = 64;
+  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr map, cbor::DecodeStrict(bytes, limits, ErrorId::kBadCose));
+  if (!cbor_isa_map(map.get())) return Error(ErrorId::kBadCose, "protected header is not a map");
+  std::optional<int64_t> alg;
+  std::optional<Bytes> kid;
+  const size_t n = cbor_map_size(map.get());
+  cbor_pair* pairs = cbor_map_handle(map.get());
+  for (size_t i = 0; i < n; ++i) {
+    const auto label = cbor::GetInt(pairs[i].key);
+    if (!label) return Error(ErrorId::kBadCose, "protected header label is not an integer");
+    if (*label == kCoseHeaderAlg) {
+      if (alg) return Error(ErrorId::kBadCose, "protected header: alg appears twice");
+      alg = cbor::GetInt(pairs[i].value);
+      if (!alg) return Error(ErrorId::kBadCose, "protected header: alg is not an integer");
+    } else if (*label == kCoseHeaderKid) {
+      if (kid) return Error(ErrorId::kBadCose, "protected header: kid appears twice");
+      const auto k = cbor::GetBytes(pairs[i].value);
+      if (!k) return Error(ErrorId::kBadCose, "protected header: kid is not a byte string");
+      kid = Bytes(k->begin(), k->end());
+    } else {
+      return Error(ErrorId::kBadCose,
+                   "protected header: unsupported label " + std::to_string(*label));
+    }
+  }
+  if (!alg) return Error(ErrorId::kBadCose, "protected header: alg missing");
+  if (*alg != kCoseAlgEdDSA) {
+    return Error(ErrorId::kBadCose,
+                 "protected header: alg " + std::to_string(*alg) + " is not EdDSA (-8)");
+  }
+  if (!kid) return Error(ErrorId::kBadCose, "protected header: kid missing");
+  if (kid->size() != crypto::kKeyIdBytes) {
+    return Error(ErrorId::kBadCose,
+                 "protected header: kid must be " + std::to_string(crypto::kKeyIdBytes) + " bytes");
+  }
+  return std::move(*kid);
+}
+
+Status CheckUnprotected(const cbor_item_t* map) {
+  if (!cbor_isa_map(map)) return Error(ErrorId::kBadCose, "unprotected header is not a map");
+  const size_t n = cbor_map_size(map);
+  cbor_pair* pairs = cbor_map_handle(map);
+  for (size_t i = 0; i < n; ++i) {
+    const auto label = cbor::GetInt(pairs[i].key);
+    if (label &&
+        (*label == kCoseHeaderAlg || *label == kCoseHeaderCrit || *label == kCoseHeaderKid)) {
+      return Error(ErrorId::kBadCose, "unprotected header must not carry label " +
+                                          std::to_string(*label) + " (alg, crit, kid)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Bytes> CoseSigStructure(ByteView protected_header, ByteView payload) {
+  cbor::ItemPtr array = cbor::NewArray(4);
+  cbor::ArrayPush(array.get(), cbor::Text(kSignature1Context));
+  cbor::ArrayPush(array.get(), cbor::Bstr(protected_header));
+  cbor::ArrayPush(array.get(), cbor::Bstr(ByteView()));
+  cbor::ArrayPush(array.get(), cbor::Bstr(payload));
+  return cbor::Serialize(array.get());
+}
+
+Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer) {
+  const Bytes protected_header = ProtectedHeader(signer.key_id());
+  CITYID_ASSIGN_OR_RETURN(Bytes to_sign, CoseSigStructure(protected_header, payload));
+  CITYID_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(to_sign));
+  if (signature.size() != crypto::kEd25519SignatureBytes) {
+    return Error(ErrorId::kInternal, "signer returned a signature of the wrong size");
+  }
+  cbor::ItemPtr array = cbor::NewArray(4);
+  cbor::ArrayPush(array.get(), cbor::Bstr(protected_header));
+  cbor::ArrayPush(array.get(), cbor::NewMap(0));
+  cbor::ArrayPush(array.get(), cbor::Bstr(payload));
+  cbor::ArrayPush(array.get(), cbor::Bstr(signature));
+  cbor::ItemPtr tagged = cbor::Tag(kCoseSign1Tag, std::move(array));
+  return cbor::Serialize(tagged.get());
+}
+
+Result<CoseSign1> ParseCoseSign1(ByteView data) {
+  // Well-formedness of the whole input first, so malformed bytes are reported as such.
+  cbor::Limits outer;
+  outer.max_depth = 4;  // tag 61, tag 18, array, header map
+  outer.max_items = 256;
+  outer.allow_tags = true;
+  CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(data, outer, ErrorId::kBadCbor));
+  // Outer tags are read here, not by libcbor (see cbor_util.h): 18, or 61 then 18.
+  CITYID_ASSIGN_OR_RETURN(cbor::TaggedItem tagged, cbor::SplitTags(data, 2, ErrorId::kBadCbor));
+  const std::vector<uint64_t> kSign1 = {kCoseSign1Tag};
+  const std::vector<uint64_t> kCwtSign1 = {kCwtTag, kCoseSign1Tag};
+  if (tagged.tags != kSign1 && tagged.tags != kCwtSign1) {
+    return Error(ErrorId::kBadCose, "not a tagged COSE_Sign1 (tag 18, optionally inside tag 61)");
+  }
+  cbor::Limits limits;
+  limits.max_depth = 2;  // array, header map
+  limits.max_items = 256;
+  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr array,
+                          cbor::DecodeStrict(tagged.content, limits, ErrorId::kBadCbor));
+  if (!cbor_isa_array(array.get()) || cbor_array_size(array.get()) != 4) {
+    return Error(ErrorId::kBadCose, "COSE_Sign1 must be an array of 4");
+  }
+  cbor_item_t** elems = cbor_array_handle(array.get());
+  const auto protected_bytes = cbor::GetBytes(elems[0]);
+  if (!protected_bytes) return Error(ErrorId::kBadCose, "protected header is not a byte string");
+  const auto payload = cbor::GetBytes(elems[2]);
+  if (!payload) return Error(ErrorId::kBadCose, "payload is not a byte string");
+  const auto signature = cbor::GetBytes(elems[3]);
+  if (!signature) return Error(ErrorId::kBadCose, "signature is not a byte string");
+  if (signature->size() != crypto::kEd25519SignatureBytes) {
+    return Error(ErrorId::kBadCose, "signature must be 64 bytes");
+  }
+  CITYID_RETURN_IF_ERROR(CheckUnprotected(elems[1]));
+  CITYID_ASSIGN_OR_RETURN(Bytes kid, ParseProtected(*protected_bytes));
+  CoseSign1 out;
+  out.protected_header.assign(protected_bytes->begin(), protected_bytes->end());
+  out.key_id = std::move(kid);
+  out.payload.assign(payload->begin(), payload->end());
+  out.signature.assign(signature->begin(), signature->end());
+  return out;
+}
+
+Result<const crypto::PublicKey*> VerifyCoseSign1(const CoseSign1& cose,
+                                                 const crypto::PublicKeySet& keys) {
+  const crypto::PublicKey* key = keys.Find(cose.key_id);
+  if (key == nullptr) return Error(ErrorId::kUnknownKey, "kid not in the trusted key set");
+  CITYID_ASSIGN_OR_RETURN(Bytes to_verify, CoseSigStructure(cose.protected_header, cose.payload));
+  if (!crypto::VerifyEd25519(key->public_key, to_verify, cose.signature)) {
+    return Error(ErrorId::kBadSignature, "Ed25519 signature does not verify");
+  }
+  return key;
+}
+
+}  // namespace cityid::credential

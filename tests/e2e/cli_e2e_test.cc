@@ -1,0 +1,359 @@
+// End-to-end: drives the real `cityid` binary through the whole CLI path and its failure paths.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// 2026-11-25 12:00 UTC: the example files' document dates are valid on this day.
+const std::string kNow = "1795608000";
+
+std::string Source() {
+  const char* s = std::getenv("CITYID_SOURCE_DIR");
+  return s ? s : CITYID_TEST_SOURCE_DIR;
+}
+std::string Binary() {
+  const char* s = std::getenv("CITYID_BINARY");
+  return s ? s : CITYID_TEST_BINARY;
+}
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+  json Json() const {
+    json j = json::parse(out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << out << err;
+    return j;
+  }
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs the binary with `args`, stdin from /dev/null (or `input`), capturing stdout and stderr.
+Run Cityid(std::vector<std::string> args, const fs::path& tmp, const std::string& input = "") {
+  static int counter = 0;
+  const fs::path out = tmp / ("out" + std::to_string(counter) + ".txt");
+  const fs::path err = tmp / ("err" + std::to_string(counter) + ".txt");
+  const fs::path in = tmp / ("in" + std::to_string(counter++) + ".txt");
+  { std::ofstream(in) << input; }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> full = {Binary(), "--now", kNow, "--actor", "e2e"};
+  full.insert(full.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : full) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  Run r;
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
+    ADD_FAILURE() << "cannot start " << argv[0];
+    return r;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+int64_t CountRows(const fs::path& db, const std::string& table) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(h, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW) {
+    n = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return n;
+}
+
+std::string BlobOf(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW) {
+    out.assign(static_cast<const char*>(sqlite3_column_blob(s, 0)),
+               static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+// Every byte of every file under `dir` (database, WAL, shared memory, keys...).
+std::string AllBytes(const fs::path& dir) {
+  std::string all;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) all += Slurp(e.path());
+  }
+  return all;
+}
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() /
+           ("cityid-e2e-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(tmp_);
+    fs::create_directories(tmp_);
+    data_ = tmp_ / "data";
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(tmp_);
+  }
+  void Init(const fs::path& data, const std::string& policy = "new-york-points.toml") {
+    auto r = Cityid({"init", "--data", data.string(), "--policy", Source() + "/policies/" + policy},
+                    tmp_);
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  std::string Example(const std::string& name) { return Source() + "/examples/" + name; }
+  fs::path Write(const std::string& name, const std::string& text) {
+    const fs::path p = tmp_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+  std::string Data() const { return data_.string(); }
+
+  fs::path tmp_;
+  fs::path data_;
+};
+
+TEST_F(CliE2eTest, WholeLifecycleInitEnrollApproveIssueVerifyRevokePurge) {
+  Init(data_);
+  auto enroll = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_);
+  ASSERT_EQ(enroll.code, 0) << enroll.err;
+  const json e = enroll.Json();
+  EXPECT_EQ(e["status"], "documents_checked");
+  EXPECT_TRUE(e["evaluation"]["satisfied"].get<bool>());
+  const std::string app = e["application_id"];
+  const std::string person = e["person_id"];
+
+  auto approve = Cityid({"approve", "--data", Data(), "--application", app}, tmp_);
+  ASSERT_EQ(approve.code, 0) << approve.err;
+  auto issue = Cityid({"--json", "issue", "--data", Data(), "--application", app}, tmp_);
+  ASSERT_EQ(issue.code, 0) << issue.err;
+  const json card = issue.Json();
+  const std::string qr = card["qr_payload"];
+  const std::string number = card["card_number"];
+  EXPECT_LE(qr.size(), 600u) << "typical card payload must fit 600 Base45 characters";
+
+  // Publish keys and status list; verify with no data folder at all.
+  const fs::path keys = tmp_ / "keys.json";
+  const fs::path status = tmp_ / "status.json";
+  ASSERT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+  ASSERT_EQ(Cityid({"status-list", "export", "--data", Data(), "--out", status.string()}, tmp_).code, 0);
+  auto verify = Cityid({"--json", "verify", qr, "--keys", keys.string(), "--status", status.string()}, tmp_);
+  ASSERT_EQ(verify.code, 0) << verify.out << verify.err;
+  const json v = verify.Json();
+  EXPECT_EQ(v["verdict"], "valid");
+  EXPECT_EQ(v["disclosed"]["card_number"], number);
+  EXPECT_EQ(v["disclosed"]["date_of_birth"], "1990-04-12");
+  // From standard input and from a file, too.
+  EXPECT_EQ(Cityid({"verify", "-", "--keys", keys.string()}, tmp_, qr + "\n").code, 0);
+  EXPECT_EQ(Cityid({"verify", "--file", Write("qr.txt", qr).string(), "--keys", keys.string()}, tmp_).code, 0);
+
+  // Nothing personal in clear anywhere in the data folder (database, WAL, keys).
+  {
+    const std::string raw = AllBytes(data_);
+    for (const char* needle : {"José", "Jos\xc3\xa9", "García", "Garcia", "GARCIA", "1990-04-12",
+                               "19900412", "G12345678", "Grand Ave", "10002"}) {
+      EXPECT_EQ(raw.find(needle), std::string::npos) << "found in clear: " << needle;
+    }
+  }
+
+  // Revoke, republish, verify: revoked.
+  ASSERT_EQ(Cityid({"revoke", "--data", Data(), "--card", number, "--reason", "reported stolen"}, tmp_).code, 0);
+  ASSERT_EQ(Cityid({"status-list", "export", "--data", Data(), "--out", status.string()}, tmp_).code, 0);
+  auto revoked = Cityid({"--json", "verify", qr, "--keys", keys.string(), "--status", status.string()}, tmp_);
+  EXPECT_EQ(revoked.code, 11) << revoked.out;
+  EXPECT_EQ(revoked.Json()["verdict"], "revoked");
+
+  // Purge: the wrapped data key and the ciphertext are gone from every file.
+  const fs::path db = data_ / "cityid.db";
+  const std::string wrapped = BlobOf(db, "SELECT wrapped_key FROM persons WHERE id = '" + person + "'");
+  const std::string sealed = BlobOf(db, "SELECT sealed FROM persons WHERE id = '" + person + "'");
+  ASSERT_GT(wrapped.size(), 32u);
+  ASSERT_GT(sealed.size(), 32u);
+  auto purge = Cityid({"purge", "--data", Data(), "--person", person}, tmp_);
+  ASSERT_EQ(purge.code, 0) << purge.err;
+  EXPECT_EQ(CountRows(db, "persons"), 0);
+  const std::string raw = AllBytes(data_);
+  EXPECT_EQ(raw.find(wrapped), std::string::npos) << "wrapped data key survived the purge";
+  EXPECT_EQ(raw.find(sealed.substr(0, 48)), std::string::npos) << "ciphertext survived the purge";
+  EXPECT_EQ(Cityid({"purge", "--data", Data(), "--person", person}, tmp_).code, 5);
+}
+
+TEST_F(CliE2eTest, DuplicateIsFlaggedForSupervisor) {
+  Init(data_);
+  ASSERT_EQ(Cityid({"enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).code, 0);
+  auto dup = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-khose-duplicate.json")}, tmp_);
+  ASSERT_EQ(dup.code, 0) << dup.err;
+  const json j = dup.Json();
+  EXPECT_EQ(j["status"], "flagged");
+  EXPECT_FALSE(j["duplicates"].empty());
+  const std::string app = j["application_id"];
+  EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app}, tmp_).code, 4);
+  EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app, "--reason", "different person, checked"}, tmp_).code, 0);
+}
+
+TEST_F(CliE2eTest, InsufficientDocumentsExplainAndWriteNothing) {
+  Init(data_);
+  auto r = Cityid({"enroll", "--data", Data(), "--applicant", Example("applicant-missing-residency.json")}, tmp_);
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("residency"), std::string::npos) << r.err;
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "persons"), 0);
+}
+
+TEST_F(CliE2eTest, BadInputGivesClearErrorAndLeavesStoreUnchanged) {
+  Init(data_);
+  const std::string good = Slurp(Example("applicant-jose.json"));
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string expect_in_error;
+  };
+  std::string over_long = good;
+  over_long.replace(over_long.find("\"José\""), std::string("\"José\"").size(), "\"" + std::string(300, 'x') + "\"");
+  std::string non_utf8 = good;
+  non_utf8.replace(non_utf8.find("José"), 5, "Jos\xe9");
+  std::string unknown_type = good;
+  unknown_type.replace(unknown_type.find("utility_bill"), 12, "moon_rock");
+  std::string bad_date = good;
+  bad_date.replace(bad_date.find("1990-04-12"), 10, "1990-02-31");
+  std::string ssn = good;
+  ssn.replace(ssn.find("\"gender\""), 8, "\"ssn\": \"123-45-6789\", \"gender\"");
+  const std::vector<Case> cases = {
+      {"malformed json", "{\"legal_name\": {", "malformed-json"},
+      {"over-long name", over_long, "field-too-long"},
+      {"non-utf8 name", non_utf8, "invalid-utf8"},
+      {"unknown document type", unknown_type, "unknown-document-type"},
+      {"impossible date", bad_date, "invalid-date"},
+      {"never-stored field", ssn, "unknown-field"},
+  };
+  for (const auto& c : cases) {
+    const fs::path f = Write("bad.json", c.text);
+    fs::copy_file(Example("portrait.png"), tmp_ / "portrait.png", fs::copy_options::overwrite_existing);
+    auto r = Cityid({"enroll", "--data", Data(), "--applicant", f.string()}, tmp_);
+    EXPECT_EQ(r.code, 3) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expect_in_error), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_EQ(r.err.find("123-45-6789"), std::string::npos) << "error echoed a value";
+  }
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "persons"), 0);
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "applications"), 0);
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "audit_log"), 0);
+}
+
+TEST_F(CliE2eTest, TamperedTruncatedAndForeignPayloadsAreInvalid) {
+  Init(data_);
+  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
+  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
+  const std::string qr = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["qr_payload"];
+  const fs::path keys = tmp_ / "keys.json";
+  ASSERT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+
+  auto truncated = Cityid({"--json", "verify", qr.substr(0, qr.size() / 2), "--keys", keys.string()}, tmp_);
+  EXPECT_EQ(truncated.code, 10);
+  EXPECT_EQ(truncated.Json()["verdict"], "invalid");
+
+  // Flip one character in the middle (stay inside the Base45 alphabet).
+  std::string flipped = qr;
+  char& c = flipped[flipped.size() / 2];
+  c = c == 'A' ? 'B' : 'A';
+  auto f = Cityid({"--json", "verify", flipped, "--keys", keys.string()}, tmp_);
+  EXPECT_EQ(f.code, 10);
+  EXPECT_FALSE(f.Json().contains("disclosed")) << "no field may be shown from an unverified payload";
+
+  EXPECT_EQ(Cityid({"verify", "not base45 at all!", "--keys", keys.string()}, tmp_).code, 10);
+
+  // A card from another city's keys.
+  const fs::path other = tmp_ / "other";
+  Init(other);
+  auto e2 = Cityid({"--json", "enroll", "--data", other.string(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
+  ASSERT_EQ(Cityid({"approve", "--data", other.string(), "--application", e2["application_id"]}, tmp_).code, 0);
+  const std::string foreign = Cityid({"--json", "issue", "--data", other.string(), "--application", e2["application_id"]}, tmp_).Json()["qr_payload"];
+  auto fr = Cityid({"--json", "verify", foreign, "--keys", keys.string()}, tmp_);
+  EXPECT_EQ(fr.code, 10);
+  EXPECT_EQ(fr.Json()["failed_check"], "unknown-key");
+}
+
+TEST_F(CliE2eTest, ExpiredCardIsReportedExpired) {
+  Init(data_);
+  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
+  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
+  const std::string qr = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["qr_payload"];
+  const fs::path keys = tmp_ / "keys.json";
+  ASSERT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+  // Twenty years later (bypass the fixture's --now by passing a later one last wins).
+  auto r = Cityid({"--now", "2426608000", "--json", "verify", qr, "--keys", keys.string()}, tmp_);
+  EXPECT_EQ(r.code, 12) << r.out << r.err;
+}
+
+TEST_F(CliE2eTest, MalformedPolicyRefusedAndNothingCreated) {
+  const fs::path bad = Write("bad.toml", "[city\nname = 'x'\n");
+  auto r = Cityid({"init", "--data", Data(), "--policy", bad.string()}, tmp_);
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("malformed-toml"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(data_));
+}
+
+TEST_F(CliE2eTest, CommandsOnMissingDataFolderSayHowToInit) {
+  auto r = Cityid({"enroll", "--data", (tmp_ / "nowhere").string(), "--applicant", Example("applicant-jose.json")}, tmp_);
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("cityid init"), std::string::npos) << r.err;
+  EXPECT_EQ(Cityid({"frobnicate"}, tmp_).code, 2);
+  EXPECT_EQ(Cityid({"verify", "ABC"}, tmp_).code, 3);  // no keys given
+}
+
+TEST_F(CliE2eTest, RenewAndReplaceCards) {
+  Init(data_);
+  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
+  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
+  const std::string number = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["card_number"];
+  auto replaced = Cityid({"--json", "replace", "--data", Data(), "--card", number}, tmp_);
+  ASSERT_EQ(replaced.code, 0) << replaced.err;
+  const std::string fresh = replaced.Json()["card_number"];
+  EXPECT_NE(fresh, number);
+  auto shown = Cityid({"--json", "show", "--data", Data(), "--card", number}, tmp_).Json();
+  EXPECT_EQ(shown["status"], "revoked");
+  EXPECT_EQ(shown["replaced_by"], fresh);
+  auto renewed = Cityid({"--json", "renew", "--data", Data(), "--card", fresh}, tmp_);
+  ASSERT_EQ(renewed.code, 0) << renewed.err;
+  EXPECT_EQ(Cityid({"--json", "show", "--data", Data(), "--card", fresh}, tmp_).Json()["status"], "replaced");
+  // Retention run succeeds and keeps the active cardholder.
+  auto purge = Cityid({"--json", "purge", "--data", Data(), "--expired"}, tmp_);
+  ASSERT_EQ(purge.code, 0) << purge.err;
+  EXPECT_EQ(purge.Json()["persons_purged"], 0);
+}
+
+}  // namespace
