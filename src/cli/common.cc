@@ -98,6 +98,7 @@ int RunCli(int argc, char** argv) {
       "verify offline, account for every access.",
       "cityid"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--json, --actor) may also follow the subcommand
   app.set_version_flag("--version", "cityid 0.1.0");
   GlobalOptions g;
   app.add_flag("--json", g.json, "Machine-readable JSON output");

@@ -114,6 +114,8 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
     } catch (const json::parse_error& e) {
       return Error(ErrorId::kMalformedJson,
                    "applicant file: syntax error at byte " + std::to_string(e.byte));
+    } catch (const json::exception&) {
+      return Error(ErrorId::kMalformedJson, "applicant file: syntax error");
     }
     return Error(ErrorId::kMalformedJson, "applicant file: syntax error");
   }

@@ -145,6 +145,29 @@ class CliE2eTest : public ::testing::Test {
   }
   std::string Data() const { return data_.string(); }
 
+  struct Card {
+    std::string application, person, number, qr;
+  };
+  // enroll (example José) -> approve -> issue in `data`.
+  Card EnrollApproveIssue(const fs::path& data) {
+    Card c;
+    auto e = Cityid({"--json", "enroll", "--data", data.string(), "--applicant", Example("applicant-jose.json")}, tmp_);
+    EXPECT_EQ(e.code, 0) << e.err;
+    c.application = e.Json().value("application_id", "");
+    c.person = e.Json().value("person_id", "");
+    EXPECT_EQ(Cityid({"approve", "--data", data.string(), "--application", c.application}, tmp_).code, 0);
+    auto i = Cityid({"--json", "issue", "--data", data.string(), "--application", c.application}, tmp_);
+    EXPECT_EQ(i.code, 0) << i.err;
+    c.number = i.Json().value("card_number", "");
+    c.qr = i.Json().value("qr_payload", "");
+    return c;
+  }
+  fs::path ExportKeys() {
+    const fs::path keys = tmp_ / "keys.json";
+    EXPECT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+    return keys;
+  }
+
   fs::path tmp_;
   fs::path data_;
 };
@@ -276,11 +299,8 @@ TEST_F(CliE2eTest, BadInputGivesClearErrorAndLeavesStoreUnchanged) {
 
 TEST_F(CliE2eTest, TamperedTruncatedAndForeignPayloadsAreInvalid) {
   Init(data_);
-  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
-  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
-  const std::string qr = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["qr_payload"];
-  const fs::path keys = tmp_ / "keys.json";
-  ASSERT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+  const std::string qr = EnrollApproveIssue(data_).qr;
+  const fs::path keys = ExportKeys();
 
   auto truncated = Cityid({"--json", "verify", qr.substr(0, qr.size() / 2), "--keys", keys.string()}, tmp_);
   EXPECT_EQ(truncated.code, 10);
@@ -299,9 +319,7 @@ TEST_F(CliE2eTest, TamperedTruncatedAndForeignPayloadsAreInvalid) {
   // A card from another city's keys.
   const fs::path other = tmp_ / "other";
   Init(other);
-  auto e2 = Cityid({"--json", "enroll", "--data", other.string(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
-  ASSERT_EQ(Cityid({"approve", "--data", other.string(), "--application", e2["application_id"]}, tmp_).code, 0);
-  const std::string foreign = Cityid({"--json", "issue", "--data", other.string(), "--application", e2["application_id"]}, tmp_).Json()["qr_payload"];
+  const std::string foreign = EnrollApproveIssue(other).qr;
   auto fr = Cityid({"--json", "verify", foreign, "--keys", keys.string()}, tmp_);
   EXPECT_EQ(fr.code, 10);
   EXPECT_EQ(fr.Json()["failed_check"], "unknown-key");
@@ -309,11 +327,8 @@ TEST_F(CliE2eTest, TamperedTruncatedAndForeignPayloadsAreInvalid) {
 
 TEST_F(CliE2eTest, ExpiredCardIsReportedExpired) {
   Init(data_);
-  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
-  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
-  const std::string qr = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["qr_payload"];
-  const fs::path keys = tmp_ / "keys.json";
-  ASSERT_EQ(Cityid({"keys", "export", "--data", Data(), "--out", keys.string()}, tmp_).code, 0);
+  const std::string qr = EnrollApproveIssue(data_).qr;
+  const fs::path keys = ExportKeys();
   // Twenty years later (bypass the fixture's --now by passing a later one last wins).
   auto r = Cityid({"--now", "2426608000", "--json", "verify", qr, "--keys", keys.string()}, tmp_);
   EXPECT_EQ(r.code, 12) << r.out << r.err;
@@ -337,9 +352,7 @@ TEST_F(CliE2eTest, CommandsOnMissingDataFolderSayHowToInit) {
 
 TEST_F(CliE2eTest, RenewAndReplaceCards) {
   Init(data_);
-  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_).Json();
-  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", e["application_id"]}, tmp_).code, 0);
-  const std::string number = Cityid({"--json", "issue", "--data", Data(), "--application", e["application_id"]}, tmp_).Json()["card_number"];
+  const std::string number = EnrollApproveIssue(data_).number;
   auto replaced = Cityid({"--json", "replace", "--data", Data(), "--card", number}, tmp_);
   ASSERT_EQ(replaced.code, 0) << replaced.err;
   const std::string fresh = replaced.Json()["card_number"];
