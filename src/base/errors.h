@@ -62,7 +62,9 @@
   X(kUnknownKey, kInvalidArgument, "unknown-key", "Signed by an unknown key")                \
   X(kBadSignature, kInvalidArgument, "bad-signature", "Signature does not verify")           \
   X(kBadClaims, kInvalidArgument, "bad-claims", "Card claims invalid")                       \
-  X(kBadStatusList, kInvalidArgument, "bad-status-list", "Invalid status list")
+  X(kBadStatusList, kInvalidArgument, "bad-status-list", "Invalid status list")                 \
+  X(kCardExpired, kFailedPrecondition, "card-expired", "Card expired")                        \
+  X(kCardRevoked, kFailedPrecondition, "card-revoked", "Card revoked")
 
 namespace cityid {
 

@@ -26,7 +26,8 @@ struct Fd {
 
 Result<std::string> ReadFileBounded(const std::string& path, size_t max_bytes) {
   Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not hang; it is then refused as not a regular file.
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (f.fd < 0) return IoError("cannot open", path);
   struct stat st;
   if (::fstat(f.fd, &st) != 0) return IoError("cannot stat", path);

@@ -1,5 +1,7 @@
 // cityid enroll --data DIR --applicant FILE
 #include <filesystem>
+#include <iostream>
+#include <iterator>
 
 #include "base/file.h"
 #include "cli/common.h"
@@ -17,9 +19,20 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   Output out(g);
   auto dir = DataDir::Open(o.data, g);
   if (!dir.ok()) return out.Fail(dir.status());
-  auto text = ReadFileBounded(o.applicant, core::kMaxApplicantFileBytes);
+  // "-" reads standard input, so a form can pipe the applicant in without a file on disk.
+  Result<std::string> text = std::string();
+  if (o.applicant == "-") {
+    std::string buf((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (buf.size() > core::kMaxApplicantFileBytes) {
+      return out.Fail(Error(ErrorId::kResourceExhausted, "applicant on standard input is larger than 64 KiB"));
+    }
+    text = std::move(buf);
+  } else {
+    text = ReadFileBounded(o.applicant, core::kMaxApplicantFileBytes);
+  }
   if (!text.ok()) return out.Fail(text.status().WithContext("applicant file"));
-  const std::string base = std::filesystem::path(o.applicant).parent_path().string();
+  const std::string base = o.applicant == "-" ? std::string(".")
+                                              : std::filesystem::path(o.applicant).parent_path().string();
   const Date today = Date::FromUnix((*dir)->clock().Now());
   auto input = core::ParseApplicantJson(*text, base.empty() ? "." : base, today);
   if (!input.ok()) return out.Fail(input.status());
@@ -53,7 +66,7 @@ void RegisterEnroll(CLI::App& app, GlobalOptions& g, Runner& run) {
   auto* cmd = app.add_subcommand(
       "enroll", "Vet an applicant's checked documents and record the application");
   cmd->add_option("--data", o->data, "Data folder")->capture_default_str();
-  cmd->add_option("--applicant", o->applicant, "Applicant file (JSON, see docs/cli.md)")
+  cmd->add_option("--applicant", o->applicant, "Applicant file (JSON, see docs/cli.md), or - for stdin")
       ->required();
   cmd->add_option("--site", o->site, "Enrollment site id (overrides the file's site)");
   cmd->callback([&g, &run, o] { run = [&g, o] { return Enroll(g, *o); }; });

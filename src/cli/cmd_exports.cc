@@ -43,7 +43,11 @@ int KeysRotate(const GlobalOptions& g, const ExportOptions& o) {
   // Keyring is const inside DataDir; reload a mutable one for the rotation.
   auto keys = crypto::Keyring::Load(o.data + "/keys");
   if (!keys.ok()) return out.Fail(keys.status());
-  Status s = (*keys)->RotateIssuerKey((*dir)->rng());
+  // The retiring key may have signed a card today; none of its cards expires later than this.
+  const UnixSeconds now = (*dir)->clock().Now();
+  const UnixSeconds not_after =
+      Date::FromUnix(now).AddYears((*dir)->policy().validity_years()).ToUnix() + 86399;
+  Status s = (*keys)->RotateIssuerKey((*dir)->rng(), not_after);
   if (!s.ok()) return out.Fail(s);
   s = (*dir)->store().Write([&](store::Tx& tx) {
     audit::Entry e{(*dir)->clock().Now(), MakeActor(g, core::Role::kAdmin).id, "admin", "",
@@ -77,8 +81,9 @@ int StatusExport(const GlobalOptions& g, const ExportOptions& o) {
     }
     list = ids->front();
   }
-  if (o.valid_hours <= 0 || o.valid_hours > 24 * 366) {
-    return out.Fail(Error(ErrorId::kInvalidArgument, "--valid-hours must be 1..8784"));
+  // Short validity bounds how long a list signed before a revocation can be replayed.
+  if (o.valid_hours <= 0 || o.valid_hours > 24 * 7) {
+    return out.Fail(Error(ErrorId::kInvalidArgument, "--valid-hours must be 1..168 (7 days)"));
   }
   auto json = core::ExportStatusList((*dir)->ctx(), list, int64_t{o.valid_hours} * 3600);
   if (!json.ok()) return out.Fail(json.status());

@@ -107,8 +107,12 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
       }
     }
     if (!lists.empty() && revocation.rfind("checked", 0) != 0) {
-      revocation = "not checked (card uses status list " + outcome.claims->status_list_id +
-                   ", which was not given)";
+      // Fail closed: the verifier asked for a revocation check and it could not be done.
+      outcome.verdict = credential::Verdict::kInvalid;
+      outcome.failure = Error(ErrorId::kBadStatusList,
+                              "card uses status list " + outcome.claims->status_list_id +
+                                  ", which was not given; revocation cannot be checked");
+      revocation = "not checked";
     }
   }
 

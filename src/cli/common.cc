@@ -1,5 +1,8 @@
 #include "cli/common.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -57,8 +60,9 @@ core::Actor MakeActor(const GlobalOptions& g, core::Role role) {
   if (!g.actor.empty()) {
     a.id = g.actor;
   } else {
-    const char* user = std::getenv("USER");
-    a.id = std::string("cli:") + (user && *user ? user : "operator");
+    // The login name of the process owner, not $USER (which anyone can set).
+    const struct passwd* pw = ::getpwuid(::geteuid());
+    a.id = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : "uid" + std::to_string(::geteuid()));
   }
   a.role = role;
   return a;
@@ -102,7 +106,8 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", "cityid 0.1.0");
   GlobalOptions g;
   app.add_flag("--json", g.json, "Machine-readable JSON output");
-  app.add_option("--actor", g.actor, "Who is acting, for the audit log (default cli:$USER)");
+  app.add_option("--actor", g.actor, "Who is acting, for the audit log (default cli:<login name>)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--now", g.now, "Act as of this Unix time (testing and back-office replay)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->group("");
@@ -128,6 +133,18 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
   if (!run) return kExitUsage;
+  // --now moves the clock for everything a command writes (issue and expiry dates, retention,
+  // audit times); a slip such as milliseconds for seconds could purge every record. Commands
+  // that change data accept it only when CITYID_ALLOW_CLOCK_OVERRIDE=1 (tests, replays).
+  if (g.now) {
+    const std::string cmd = app.get_subcommands().empty() ? "" : app.get_subcommands()[0]->get_name();
+    const char* allow = std::getenv("CITYID_ALLOW_CLOCK_OVERRIDE");
+    if (cmd != "verify" && cmd != "show" && !(allow && std::string(allow) == "1")) {
+      std::cerr << "error: --now is only for verify and show (set CITYID_ALLOW_CLOCK_OVERRIDE=1 "
+                   "to replay other commands at another time)\n";
+      return kExitUsage;
+    }
+  }
   try {
     return run();
   } catch (const std::exception& e) {

@@ -20,10 +20,14 @@ Status CheckKeys(const json& obj, const std::string& where, std::initializer_lis
     bool ok = false;
     for (const char* a : allowed) ok = ok || it.key() == a;
     if (!ok) {
+      // Name the key only when it is a plain identifier: a value typed as a key, or terminal
+      // escapes, must not be echoed.
       std::string key = it.key();
-      if (key.size() > 40 || !IsValidUtf8(key)) key = key.substr(0, 0) + "<unprintable>";
-      return Error(ErrorId::kUnknownField,
-                   (where.empty() ? "" : where + ".") + key + ": unknown field");
+      bool plain = !key.empty() && key.size() <= 40;
+      for (char c : key) plain = plain && (std::islower(static_cast<unsigned char>(c)) || c == '_');
+      return Error(ErrorId::kUnknownField, (where.empty() ? "" : where + ": ") +
+                                               (plain ? "unknown field '" + key + "'"
+                                                      : std::string("unknown field")));
     }
   }
   return Status::Ok();
@@ -205,6 +209,10 @@ std::string PersonRecord::ToJson() const {
     j["photo_type"] = photo_type;
   }
   if (!language.empty()) j["language"] = language;
+  if (!evaluation_json.empty()) {
+    json ev = json::parse(evaluation_json, nullptr, false);
+    if (!ev.is_discarded()) j["evaluation"] = std::move(ev);
+  }
   json seeds = json::object();
   for (const auto& [card, seed] : card_seeds) seeds[card] = Base64UrlEncode(seed);
   j["card_seeds"] = seeds;
@@ -239,6 +247,7 @@ Result<PersonRecord> PersonRecord::FromJson(std::string_view text) {
       r.photo_type = j.value("photo_type", "");
     }
     r.language = j.value("language", "");
+    if (j.contains("evaluation")) r.evaluation_json = j["evaluation"].dump();
     for (auto it = j.at("card_seeds").begin(); it != j.at("card_seeds").end(); ++it) {
       auto seed = Base64UrlDecode(it.value().get<std::string>());
       if (!seed.ok()) return corrupt("card seed");

@@ -70,6 +70,9 @@ struct PersonRecord {
   Bytes photo;
   std::string photo_type;
   std::string language;
+  // The full policy evaluation at enrollment (document types, reasons, dates): encrypted here
+  // because in clear it would say who showed which (foreign) documents. JSON text.
+  std::string evaluation_json;
   // Per card: the 32-byte seed of its attribute-digest salts.
   std::vector<std::pair<std::string, Bytes>> card_seeds;
 

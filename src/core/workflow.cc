@@ -88,13 +88,35 @@ Result<PersonRecord> OpenPerson(store::Tx& tx, const Context& ctx, std::string_v
   return record;
 }
 
+// Re-seals a person's record. With `new_key`, a fresh data key replaces the old one, so a
+// ciphertext left behind by an earlier version (in the WAL or a backup) that still holds a
+// removed field becomes unreadable once the old wrapped key is gone.
 Status SealPerson(store::Tx& tx, const Context& ctx, std::string_view person_id,
-                  const crypto::DataKey& dk, const PersonRecord& record) {
+                  crypto::DataKey& dk, const PersonRecord& record, bool new_key) {
+  store::PersonRow row;
+  row.id = std::string(person_id);
+  if (new_key) dk = crypto::NewDataKey(ctx.rng);
+  row.wrapped_key = crypto::WrapDataKey(ctx.keys.kek(), dk, person_id, ctx.rng);
   std::string json_text = record.ToJson();
-  Bytes sealed = crypto::SealRecord(dk, person_id, kRecordSchema, AsBytes(json_text), ctx.rng);
+  row.sealed = crypto::SealRecord(dk, person_id, kRecordSchema, AsBytes(json_text), ctx.rng);
   sodium_memzero(json_text.data(), json_text.size());
-  return tx.UpdatePersonRecord(person_id, sealed, ctx.clock.Now());
+  row.schema_version = kRecordSchema;
+  row.updated_at = ctx.clock.Now();
+  return tx.UpdatePerson(row);
 }
+
+// Free text that goes into the audit log: bounded, printable. Staff are told (docs/cli.md) to
+// write why, never who.
+Status CheckReason(std::string_view reason) {
+  if (reason.size() > 200) return Error(ErrorId::kFieldTooLong, "reason: longer than 200 bytes");
+  if (!IsValidUtf8(reason)) return Error(ErrorId::kInvalidUtf8, "reason: not valid UTF-8");
+  for (unsigned char c : reason) {
+    if (c < 0x20 || c == 0x7f) return Error(ErrorId::kInvalidArgument, "reason: control character");
+  }
+  return Status::Ok();
+}
+
+bool Blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
 
 // ---- cards ----
 
@@ -180,7 +202,8 @@ Status SetStatusBit(store::Tx& tx, const Context& ctx, const store::CardRow& car
 
 // Creates a new active card for the person of `app`, storing its digest seed in the record.
 Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
-                              const std::string& person_id, const std::string& application_id) {
+                              const std::string& person_id, const std::string& application_id,
+                              bool* fields_dropped) {
   crypto::DataKey dk;
   CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, person_id, &dk));
   CITYID_RETURN_IF_ERROR(
@@ -226,7 +249,8 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
     record.photo_type.clear();
     dropped += dropped.empty() ? "photo" : ", photo";
   }
-  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record));
+  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, !dropped.empty()));
+  if (fields_dropped) *fields_dropped = !dropped.empty();
   CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
   CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", number, ""));
   if (!dropped.empty()) {
@@ -241,6 +265,25 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
   out.issued_at = card.issued_at;
   out.expires_at = card.expires_at;
   return out;
+}
+
+// What the application row may say in clear about the vetting: totals, never which documents.
+std::string EvaluationSummary(const policy::Evaluation& e) {
+  return json{{"satisfied", e.satisfied},
+              {"rule", e.rule},
+              {"identity_points", e.identity_points},
+              {"identity_required", e.identity_required},
+              {"residency_points", e.residency_points},
+              {"residency_required", e.residency_required},
+              {"has_photo_document", e.has_photo_document},
+              {"has_dob_document", e.has_dob_document},
+              {"documents_presented", e.documents.size()}}
+      .dump();
+}
+
+std::string CategoryOf(const policy::Policy& policy, std::string_view type) {
+  const policy::DocumentType* t = policy.FindDocument(type);
+  return t ? std::string(policy::CategoryName(t->category)) : "identity";
 }
 
 std::string FlagsJson(const std::vector<DuplicateFlag>& flags) {
@@ -358,6 +401,7 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
   result.application_id = NewId("app_", ctx.rng);
   result.evaluation_json = eval.ToJson();
   result.explanation = eval.Explain();
+  record.evaluation_json = result.evaluation_json;
 
   crypto::DataKey dk = crypto::NewDataKey(ctx.rng);
   store::PersonRow person;
@@ -404,7 +448,7 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
     app.state = Name(result.state);
     app.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
     app.policy_version = ctx.policy.Fingerprint();
-    app.evaluation_json = result.evaluation_json;
+    app.evaluation_json = EvaluationSummary(eval);
     app.flags_json = FlagsJson(result.duplicates);
     app.created_by = actor.id;
     app.created_at = app.updated_at = now;
@@ -412,7 +456,7 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
     for (size_t i = 0; i < in.documents.size(); ++i) {
       const auto& dr = eval.documents[i];
       CITYID_RETURN_IF_ERROR(tx.InsertCheckedDocument(
-          {app.id, in.documents[i].type, dr.identity_points, dr.residency_points, dr.accepted,
+          {app.id, CategoryOf(ctx.policy, in.documents[i].type), dr.identity_points, dr.residency_points, dr.accepted,
            actor.id, now, number_indexes[i]}));
     }
     for (const auto& k : name_keys) {
@@ -434,11 +478,18 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
 Status Approve(Context& ctx, std::string_view application_id, const Actor& actor,
                std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
-    if (app.state == Name(ApplicationState::kFlagged) && reason.empty()) {
-      return Error(ErrorId::kFailedPrecondition,
-                   "application is flagged as a possible duplicate: approving needs --reason");
+    if (app.state == Name(ApplicationState::kFlagged)) {
+      if (Blank(reason)) {
+        return Error(ErrorId::kFailedPrecondition,
+                     "application is flagged as a possible duplicate: approving needs a reason");
+      }
+      if (app.created_by == actor.id) {
+        return Error(ErrorId::kPermissionDenied,
+                     "a flagged application must be approved by someone other than who enrolled it");
+      }
     }
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kApproved));
     app.decided_by = actor.id;
@@ -452,7 +503,8 @@ Status Approve(Context& ctx, std::string_view application_id, const Actor& actor
 Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
               std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
-  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to reject");
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
+  if (Blank(reason)) return Error(ErrorId::kMissingField, "reason: required to reject");
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kRejected));
@@ -467,10 +519,11 @@ Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
 Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Actor& actor) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
   IssuedCard out;
+  bool dropped = false;
   Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kPrinted));
-    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, app.person_id, app.id));
+    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, app.person_id, app.id, &dropped));
     CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.print", app.id, ""));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kIssued));
     app.updated_at = ctx.clock.Now();
@@ -478,15 +531,22 @@ Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Ac
     return AppendAudit(tx, ctx, actor, "application.issue", app.id, "");
   });
   if (!s.ok()) return s;
+  // Removed fields (address, photo) must not linger in the write-ahead log.
+  if (dropped) CITYID_RETURN_IF_ERROR(ctx.store.Compact());
   return out;
 }
 
 Result<std::string> CardPayload(Context& ctx, std::string_view card_number, const Actor& actor,
                                 std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
   std::string qr;
   Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto card, LoadCard(tx, card_number));
+    if (card.state != Name(CardState::kActive)) {
+      return Error(ErrorId::kInvalidTransition,
+                   "card is " + card.state + ": no new payload is signed for it");
+    }
     CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, card.person_id));
     CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.read", card.person_id,
                                        reason.empty() ? "card payload" : reason));
@@ -500,7 +560,8 @@ Result<std::string> CardPayload(Context& ctx, std::string_view card_number, cons
 Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
               std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
-  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to revoke");
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
+  if (Blank(reason)) return Error(ErrorId::kMissingField, "reason: required to revoke");
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto card, LoadCard(tx, card_number));
     CITYID_RETURN_IF_ERROR(TransitionCard(card, CardState::kRevoked));
@@ -516,12 +577,18 @@ namespace {
 Result<IssuedCard> Supersede(Context& ctx, std::string_view card_number, const Actor& actor,
                              CardState old_state, const char* action, std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
   IssuedCard out;
   Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto old_card, LoadCard(tx, card_number));
+    // A suspended card is under review: renewing or replacing it would lift the suspension.
+    if (old_card.state != Name(CardState::kActive)) {
+      return Error(ErrorId::kInvalidTransition,
+                   "card is " + old_card.state + "; only an active card can be renewed or replaced");
+    }
     CITYID_RETURN_IF_ERROR(TransitionCard(old_card, old_state));
-    CITYID_ASSIGN_OR_RETURN(
-        out, CreateCard(tx, ctx, actor, old_card.person_id, old_card.application_id));
+    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, old_card.person_id,
+                                            old_card.application_id, nullptr));
     old_card.replaced_by = out.card_number;
     old_card.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateCard(old_card));
@@ -551,6 +618,7 @@ Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Act
 Status PurgePerson(Context& ctx, std::string_view person_id, const Actor& actor,
                    std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
     if (!person) return Error(ErrorId::kPersonNotFound, "no person with that id (already purged?)");
@@ -578,15 +646,13 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
       ++summary.held;
       return Status::Ok();
     }
-    // Keep anyone who still holds a card that is not yet past retention.
+    // Keep anyone with a card (in any state: renewals leave replaced cards behind) whose
+    // expiry plus the grace period has not passed.
     store::CardFilter cf;
     cf.person_id = person_id;
     CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));
     for (const auto& c : cards) {
-      if (c.expires_at + ret.after_card_expiry_days * kDay > now &&
-          (c.state == Name(CardState::kActive) || c.state == Name(CardState::kSuspended))) {
-        return Status::Ok();
-      }
+      if (c.expires_at + ret.after_card_expiry_days * kDay > now) return Status::Ok();
     }
     CITYID_RETURN_IF_ERROR(CloseOutPerson(tx, ctx, actor, person_id, &summary));
     CITYID_RETURN_IF_ERROR(tx.DeletePerson(person_id));
@@ -612,6 +678,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     store::ApplicationFilter abandoned;
     abandoned.states = {"booked", "in_review", "documents_checked", "flagged", "approved"};
     abandoned.updated_before = now - ret.abandoned_application_days * kDay;
+    abandoned.person_exists = true;  // purged people's rows stay; never page through them
     abandoned.limit = 100000;
     std::vector<store::ApplicationRow> apps;
     if (ret.abandoned_application_days > 0) {  // 0 disables this rule
@@ -624,6 +691,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     store::ApplicationFilter rejected;
     rejected.states = {"rejected"};
     rejected.updated_before = now - ret.rejected_application_days * kDay;
+    rejected.person_exists = true;
     rejected.limit = 100000;
     if (ret.rejected_application_days > 0) {
       CITYID_ASSIGN_OR_RETURN(apps, tx.ListApplications(rejected));
@@ -634,6 +702,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     // 4. Cardholders whose every card expired long enough ago (or was revoked/replaced).
     store::CardFilter old_cards;
     old_cards.expires_before = now - ret.after_card_expiry_days * kDay;
+    old_cards.person_exists = true;
     old_cards.limit = 100000;
     CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(old_cards));
     for (const auto& c : cards) {
@@ -671,7 +740,8 @@ Result<std::string> ExportStatusList(Context& ctx, std::string_view list_id,
 Result<PersonRecord> ReadPerson(Context& ctx, std::string_view person_id, const Actor& actor,
                                 std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
-  if (reason.empty()) return Error(ErrorId::kMissingField, "reason: required to read a record");
+  CITYID_RETURN_IF_ERROR(CheckReason(reason));
+  if (Blank(reason)) return Error(ErrorId::kMissingField, "reason: required to read a record");
   std::optional<PersonRecord> record;
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(record, OpenPerson(tx, ctx, person_id));

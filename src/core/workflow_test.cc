@@ -267,6 +267,69 @@ TEST_F(WorkflowTest, RetentionPurgesAbandonedAndExpired) {
             ErrorId::kPersonNotFound);
 }
 
+TEST_F(WorkflowTest, FlaggedApplicationCannotBeApprovedByItsEnroller) {
+  ASSERT_TRUE(Enroll(*ctx_, Applicant("Ana", "Lopez", "A1"), supervisor_).ok());
+  auto dup = Enroll(*ctx_, Applicant("ANA", "LOPEZ", "A2"), supervisor_);
+  ASSERT_EQ(dup->state, ApplicationState::kFlagged);
+  EXPECT_EQ(Approve(*ctx_, dup->application_id, supervisor_, "looks fine").id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(Approve(*ctx_, dup->application_id, admin_, "   ").id(), ErrorId::kFailedPrecondition);
+  EXPECT_TRUE(Approve(*ctx_, dup->application_id, admin_, "checked documents").ok());
+}
+
+TEST_F(WorkflowTest, RetentionKeepsRenewedCardholderThroughGracePeriod) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  clock_.Advance(int64_t{4} * 365 * 86400);
+  auto renewed = Renew(*ctx_, card.card_number, clerk_);
+  ASSERT_TRUE(renewed.ok());
+  // Past the old card's expiry + grace, but the renewed card is still valid: keep.
+  clock_.Advance(int64_t{4} * 365 * 86400);
+  auto summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->persons_purged, 0);
+  EXPECT_EQ(Persons(), 1);
+  // Just after the renewed card expires: still within the grace period.
+  clock_.Set(renewed->expires_at + 86400);
+  summary = PurgeExpired(*ctx_, admin_);
+  EXPECT_EQ(summary->persons_purged, 0);
+  EXPECT_EQ(summary->cards_expired, 1);
+}
+
+TEST_F(WorkflowTest, NoFreshPayloadForRevokedCard) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  ASSERT_TRUE(Revoke(*ctx_, card.card_number, supervisor_, "stolen").ok());
+  EXPECT_EQ(CardPayload(*ctx_, card.card_number, clerk_, "reprint").status().id(),
+            ErrorId::kInvalidTransition);
+  EXPECT_EQ(Renew(*ctx_, card.card_number, clerk_).status().id(), ErrorId::kInvalidTransition);
+}
+
+TEST_F(WorkflowTest, ApplicationRowHoldsTotalsNotDocumentTypes) {
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+    auto app = tx.GetApplication(r->application_id);
+    EXPECT_EQ((*app)->evaluation_json.find("passport"), std::string::npos);
+    EXPECT_EQ((*app)->evaluation_json.find("2030"), std::string::npos);
+    auto docs = tx.DocumentsForApplication(r->application_id);
+    for (const auto& d : *docs) {
+      EXPECT_TRUE(d.category == "identity" || d.category == "residency" || d.category == "both");
+    }
+    return Status::Ok();
+  }).ok());
+  // The details are in the encrypted record, for a supervisor who states a reason.
+  auto rec = ReadPerson(*ctx_, r->person_id, supervisor_, "review");
+  ASSERT_TRUE(rec.ok());
+  EXPECT_NE(rec->evaluation_json.find("foreign_passport"), std::string::npos);
+}
+
+TEST_F(WorkflowTest, ReasonsAreBoundedAndPrintable) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, supervisor_, std::string(300, 'x')).id(),
+            ErrorId::kFieldTooLong);
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, supervisor_, "bad\x1b[31m").id(),
+            ErrorId::kInvalidArgument);
+}
+
 TEST_F(WorkflowTest, ReadPersonNeedsReasonAndIsLogged) {
   auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
   const int64_t before = AuditSize();

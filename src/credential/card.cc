@@ -473,7 +473,8 @@ VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& k
     return Fail(std::move(outcome), Verdict::kInvalid, Bad("iat is in the future"));
   }
   if (meta.expires_at <= now) {
-    return Fail(std::move(outcome), Verdict::kExpired, Bad("card expired (exp has passed)"));
+    return Fail(std::move(outcome), Verdict::kExpired,
+                Error(ErrorId::kCardExpired, "card expired (exp has passed)"));
   }
   if (status != nullptr) {
     const CardClaims& c = *outcome.claims;
@@ -488,7 +489,7 @@ VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& k
     }
     if (status->IsSet(c.status_index)) {
       return Fail(std::move(outcome), Verdict::kRevoked,
-                  Error(ErrorId::kFailedPrecondition, "card revoked (status list bit set)"));
+                  Error(ErrorId::kCardRevoked, "card revoked (status list bit set)"));
     }
   }
   outcome.verdict = Verdict::kValid;

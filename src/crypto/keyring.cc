@@ -1,6 +1,10 @@
 #include "crypto/keyring.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <nlohmann/json.hpp>
 
@@ -17,23 +21,43 @@ std::string KeyLine(std::string_view kind, const SecretBytes& key) {
 }
 
 Result<SecretBytes> ReadKeyFile(const std::string& path, std::string_view kind, size_t size) {
+  // Open once, without following symlinks, and check what was opened (no stat/open race).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error(ErrorId::kKeysMissing, "key file missing: " + path);
+    return Error(ErrorId::kKeysInvalid, "cannot open key file " + path + " (a symlink?)");
+  }
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return Error(ErrorId::kKeysMissing, "key file missing: " + path);
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  std::string text;
+  if (stat_ok && S_ISREG(st.st_mode) && st.st_size <= static_cast<off_t>(kMaxKeyFile)) {
+    text.resize(static_cast<size_t>(st.st_size));
+    const ssize_t n = ::read(fd, text.data(), text.size());
+    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  ::close(fd);
+  if (!stat_ok || !S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kMaxKeyFile)) {
+    return Error(ErrorId::kKeysInvalid, "key file " + path + " is not a small regular file");
   }
   if ((st.st_mode & 077) != 0) {
+    sodium_memzero(text.data(), text.size());
     return Error(ErrorId::kKeysInvalid,
                  "key file " + path + " is readable by others; run: chmod 600 " + path);
   }
-  CITYID_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(path, kMaxKeyFile));
+  if (st.st_uid != ::geteuid()) {
+    sodium_memzero(text.data(), text.size());
+    return Error(ErrorId::kKeysInvalid, "key file " + path + " belongs to another user");
+  }
   const std::string prefix = "cityid-" + std::string(kind) + "-v1 ";
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.rfind(prefix, 0) != 0) {
+    sodium_memzero(text.data(), text.size());
     return Error(ErrorId::kKeysInvalid, "key file " + path + " is not a " + std::string(kind) + " key");
   }
   auto raw = Base64UrlDecode(std::string_view(text).substr(prefix.size()));
   sodium_memzero(text.data(), text.size());
   if (!raw.ok() || raw->size() != size) {
+    if (raw.ok()) sodium_memzero(raw->data(), raw->size());
     return Error(ErrorId::kKeysInvalid, "key file " + path + " has a malformed key");
   }
   SecretBytes key(raw->data(), raw->size());
@@ -104,6 +128,15 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir) {
     }
     k->signers_.push_back(std::move(signer));
   }
+  if (j.contains("retired")) {
+    if (!j["retired"].is_object()) return Error(ErrorId::kKeysInvalid, "issuer.json: retired");
+    for (auto it = j["retired"].begin(); it != j["retired"].end(); ++it) {
+      if (!it.value().is_number_integer()) {
+        return Error(ErrorId::kKeysInvalid, "issuer.json: retired times must be integers");
+      }
+      k->retired_not_after_[it.key()] = it.value().get<int64_t>();
+    }
+  }
   return k;
 }
 
@@ -111,13 +144,17 @@ PublicKeySet Keyring::PublicKeys(const std::string& issuer) const {
   PublicKeySet set;
   set.issuer = issuer;
   for (size_t i = 0; i < signers_.size(); ++i) {
-    set.keys.push_back({signers_[i]->key_id(), signers_[i]->public_key(),
-                        i + 1 == signers_.size() ? "active" : "retired", std::nullopt});
+    PublicKey k{signers_[i]->key_id(), signers_[i]->public_key(),
+                i + 1 == signers_.size() ? "active" : "retired", std::nullopt};
+    auto it = retired_not_after_.find(Base64UrlEncode(k.key_id));
+    if (k.status == "retired" && it != retired_not_after_.end()) k.not_after = it->second;
+    set.keys.push_back(std::move(k));
   }
   return set;
 }
 
-Status Keyring::RotateIssuerKey(Rng& rng) {
+Status Keyring::RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after) {
+  retired_not_after_[Base64UrlEncode(signers_.back()->key_id())] = retire_not_after;
   auto signer = Ed25519Signer::Generate(rng);
   CITYID_RETURN_IF_ERROR(WriteKeyFile(dir_ + "/issuer-" + Base64UrlEncode(signer->key_id()) + ".key",
                                       "issuer", signer->seed()));
@@ -133,6 +170,8 @@ Status Keyring::WritePublicIndex() const {
     j["signing_keys"].push_back(Base64UrlEncode(s->key_id()));
     j["public_keys"].push_back(Base64UrlEncode(s->public_key()));
   }
+  j["retired"] = nlohmann::ordered_json::object();
+  for (const auto& [kid, t] : retired_not_after_) j["retired"][kid] = t;
   return WriteFileAtomic(dir_ + "/issuer.json", j.dump(2) + "\n", 0644);
 }
 

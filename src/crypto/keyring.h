@@ -8,6 +8,7 @@
 //
 // Each secret file is one text line "cityid-<kind>-v1 <base64url>" so a misplaced file is caught.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,8 +38,10 @@ class Keyring {
   PublicKeySet PublicKeys(const std::string& issuer) const;
 
   // Generates a new issuer key, makes it the active one and keeps the old ones for verifying
-  // unexpired cards. Writes the new key file before updating issuer.json.
-  Status RotateIssuerKey(Rng& rng);
+  // unexpired cards. The retiring key is published with `retire_not_after`: the latest expiry
+  // of any card it can have signed; verifiers refuse it for cards expiring later, so a leaked
+  // retired key cannot mint long-lived cards. Writes the new key file before issuer.json.
+  Status RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after);
 
  private:
   Keyring() = default;
@@ -47,6 +50,7 @@ class Keyring {
   SecretBytes kek_;
   std::unique_ptr<BlindIndexer> blind_indexer_;
   std::vector<std::unique_ptr<Ed25519Signer>> signers_;  // oldest first; back() is active
+  std::map<std::string, UnixSeconds> retired_not_after_;  // kid (base64url) -> not_after
 };
 
 }  // namespace cityid::crypto

@@ -52,12 +52,13 @@ TEST_F(KeyringTest, LoadFailsClearlyWhenMissingOrExposed) {
 TEST_F(KeyringTest, RotationKeepsOldKeysForVerification) {
   auto k = *Keyring::Create(dir_.string(), rng_);
   const Bytes old_kid = k->issuer_signer().key_id();
-  ASSERT_TRUE(k->RotateIssuerKey(rng_).ok());
+  ASSERT_TRUE(k->RotateIssuerKey(rng_, 2000000000).ok());
   EXPECT_NE(k->issuer_signer().key_id(), old_kid);
   auto loaded = *Keyring::Load(dir_.string());
   auto set = loaded->PublicKeys("https://city.example");
   ASSERT_EQ(set.keys.size(), 2u);
   EXPECT_EQ(set.Find(old_kid)->status, "retired");
+  EXPECT_EQ(set.Find(old_kid)->not_after, 2000000000);
   EXPECT_EQ(loaded->issuer_signer().key_id(), k->issuer_signer().key_id());
 }
 

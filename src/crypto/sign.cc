@@ -109,6 +109,10 @@ Result<PublicKeySet> PublicKeySet::FromJson(std::string_view text) {
     }
     k.key_id = std::move(kid).value();
     k.public_key = std::move(x).value();
+    if (k.key_id != KeyIdFor(k.public_key)) {
+      return bad(where + ".kid: does not match the key (kid = first 8 bytes of SHA-256(x))");
+    }
+    if (set.Find(k.key_id) != nullptr) return bad(where + ".kid: duplicate key id");
     if (!str("status").empty()) k.status = str("status");
     if (e.contains("not_after")) {
       if (!e["not_after"].is_number_integer()) return bad(where + ".not_after: expected integer");

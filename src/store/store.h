@@ -36,7 +36,7 @@ struct ApplicationRow {
   std::string state;           // core::ApplicationState name
   std::string site;
   std::string policy_version;  // fingerprint of the policy that evaluated it
-  std::string evaluation_json; // policy evaluation (document categories and points only)
+  std::string evaluation_json; // totals only (satisfied, rule, points); details are encrypted
   std::string flags_json;      // duplicate flags: kinds and other application ids, no personal data
   std::string created_by;
   std::string decided_by;
@@ -48,7 +48,10 @@ struct ApplicationRow {
 
 struct CheckedDocumentRow {
   std::string application_id;
-  std::string type;            // catalogue id, e.g. "utility_bill"
+  // identity, residency or both. Deliberately not the catalogue id: "foreign_passport" next to
+  // an application would be the list of who showed foreign documents that DESIGN §9 rules out.
+  // The id lives only in the person's encrypted record.
+  std::string category;
   int identity_points = 0;
   int residency_points = 0;
   bool accepted = false;
@@ -94,6 +97,7 @@ struct ApplicationFilter {
   std::vector<std::string> states;          // empty: any
   std::optional<UnixSeconds> updated_before;
   std::string person_id;                    // empty: any
+  bool person_exists = false;               // only rows whose person record still exists
   size_t limit = 1000;
 };
 
@@ -101,6 +105,7 @@ struct CardFilter {
   std::vector<std::string> states;          // empty: any
   std::optional<UnixSeconds> expires_before;
   std::string person_id;                    // empty: any
+  bool person_exists = false;               // only rows whose person record still exists
   size_t limit = 1000;
 };
 
@@ -113,7 +118,8 @@ class Tx {
 
   virtual Status InsertPerson(const PersonRow& row) = 0;
   virtual Result<std::optional<PersonRow>> GetPerson(std::string_view id) = 0;
-  virtual Status UpdatePersonRecord(std::string_view id, ByteView sealed, UnixSeconds at) = 0;
+  // Replaces wrapped_key, sealed, schema_version and updated_at of an existing person.
+  virtual Status UpdatePerson(const PersonRow& row) = 0;
   // Crypto-shreds: deletes the wrapped key and ciphertext, the person's dedup keys and their
   // checked-document blind indexes. Applications and cards stay, pseudonymous. kNotFound if absent.
   virtual Status DeletePerson(std::string_view id) = 0;

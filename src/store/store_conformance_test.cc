@@ -72,7 +72,7 @@ TEST_P(StoreConformanceTest, PersonApplicationDocumentsRoundTrip) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
-    return tx.InsertCheckedDocument({"a1", "utility_bill", 0, 1, true, "clerk1", 5, Bytes(32, 9)});
+    return tx.InsertCheckedDocument({"a1", "residency", 0, 1, true, "clerk1", 5, Bytes(32, 9)});
   }).ok());
   ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
     auto p = tx.GetPerson("p1");
@@ -99,7 +99,7 @@ TEST_P(StoreConformanceTest, DeletePersonRemovesKeysAndIndexes) {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 7), "name_exact", "p1"}));
-    return tx.InsertCheckedDocument({"a1", "foreign_passport", 3, 0, true, "c", 5, Bytes(32, 8)});
+    return tx.InsertCheckedDocument({"a1", "identity", 3, 0, true, "c", 5, Bytes(32, 8)});
   }).ok());
   ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).ok());
   EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).id(), ErrorId::kNotFound);

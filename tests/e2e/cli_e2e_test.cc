@@ -122,6 +122,7 @@ std::string AllBytes(const fs::path& dir) {
 class CliE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ::setenv("CITYID_ALLOW_CLOCK_OVERRIDE", "1", 1);  // the suite pins the clock with --now
     tmp_ = fs::temp_directory_path() /
            ("cityid-e2e-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -247,7 +248,9 @@ TEST_F(CliE2eTest, DuplicateIsFlaggedForSupervisor) {
   EXPECT_FALSE(j["duplicates"].empty());
   const std::string app = j["application_id"];
   EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app}, tmp_).code, 4);
-  EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app, "--reason", "different person, checked"}, tmp_).code, 0);
+  // Separation of duties: whoever enrolled a flagged application cannot approve it.
+  EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app, "--reason", "checked"}, tmp_).code, 6);
+  EXPECT_EQ(Cityid({"--actor", "supervisor-2", "approve", "--data", Data(), "--application", app, "--reason", "different person, checked"}, tmp_).code, 0);
 }
 
 TEST_F(CliE2eTest, InsufficientDocumentsExplainAndWriteNothing) {
@@ -323,6 +326,37 @@ TEST_F(CliE2eTest, TamperedTruncatedAndForeignPayloadsAreInvalid) {
   auto fr = Cityid({"--json", "verify", foreign, "--keys", keys.string()}, tmp_);
   EXPECT_EQ(fr.code, 10);
   EXPECT_EQ(fr.Json()["failed_check"], "unknown-key");
+}
+
+TEST_F(CliE2eTest, VerifyFailsClosedWhenGivenStatusListsDoNotCoverTheCard) {
+  Init(data_);
+  const std::string qr = EnrollApproveIssue(data_).qr;
+  const fs::path keys = ExportKeys();
+  // A status list from another city (other keys) is refused outright.
+  const fs::path other = tmp_ / "other";
+  Init(other);
+  EnrollApproveIssue(other);
+  const fs::path foreign_list = tmp_ / "foreign-status.json";
+  ASSERT_EQ(Cityid({"status-list", "export", "--data", other.string(), "--out", foreign_list.string()}, tmp_).code, 0);
+  EXPECT_NE(Cityid({"verify", qr, "--keys", keys.string(), "--status", foreign_list.string()}, tmp_).code, 0);
+}
+
+TEST_F(CliE2eTest, ClockOverrideIsRefusedForCommandsThatWrite) {
+  Init(data_);
+  ::unsetenv("CITYID_ALLOW_CLOCK_OVERRIDE");
+  auto r = Cityid({"purge", "--data", Data(), "--expired"}, tmp_);
+  ::setenv("CITYID_ALLOW_CLOCK_OVERRIDE", "1", 1);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--now"), std::string::npos);
+}
+
+TEST_F(CliE2eTest, ApplicantFromStandardInputLeavesNoFile) {
+  Init(data_);
+  std::string text = Slurp(Example("applicant-jose.json"));
+  text.replace(text.find("\"photo\": \"portrait.png\","), std::string("\"photo\": \"portrait.png\",").size(), "");
+  auto r = Cityid({"--json", "enroll", "--data", Data(), "--applicant", "-"}, tmp_, text);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.Json()["status"], "documents_checked");
 }
 
 TEST_F(CliE2eTest, ExpiredCardIsReportedExpired) {

@@ -23,7 +23,7 @@ CREATE TABLE applications (
   state TEXT NOT NULL,
   site TEXT NOT NULL,
   policy_version TEXT NOT NULL,
-  evaluation_json TEXT NOT NULL,
+  evaluation_json TEXT NOT NULL,  -- totals only: no document types, dates or reasons
   flags_json TEXT NOT NULL,
   created_by TEXT NOT NULL,
   decided_by TEXT NOT NULL,
@@ -37,7 +37,7 @@ CREATE INDEX applications_state ON applications(state, updated_at);
 
 CREATE TABLE checked_documents (
   application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
-  type TEXT NOT NULL,
+  category TEXT NOT NULL CHECK (category IN ('identity', 'residency', 'both')),
   identity_points INTEGER NOT NULL,
   residency_points INTEGER NOT NULL,
   accepted INTEGER NOT NULL,

@@ -109,7 +109,7 @@ class SqliteTx final : public Tx {
 
   Status InsertPerson(const PersonRow& r) override;
   Result<std::optional<PersonRow>> GetPerson(std::string_view id) override;
-  Status UpdatePersonRecord(std::string_view id, ByteView sealed, UnixSeconds at) override;
+  Status UpdatePerson(const PersonRow& r) override;
   Status DeletePerson(std::string_view id) override;
   Result<int64_t> CountPersons() override;
   Status InsertApplication(const ApplicationRow& r) override;
@@ -152,9 +152,20 @@ class SqliteStore final : public Store {
   Status Read(const std::function<Status(Tx&)>& fn) override { return Run(fn, false); }
   Status Compact() override {
     std::lock_guard lock(mu_);
-    if (sqlite3_exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE);", nullptr, nullptr, nullptr) !=
+    // The checkpoint's first result column is 1 when readers kept it from completing: then old
+    // frames (possibly holding shredded pages) remain, and the caller must know.
+    int busy = 0;
+    auto on_row = [](void* out, int, char** values, char**) {
+      *static_cast<int*>(out) = values[0] ? std::atoi(values[0]) : 0;
+      return 0;
+    };
+    if (sqlite3_exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE);", on_row, &busy, nullptr) !=
         SQLITE_OK) {
       return SqlError(db_.get(), "checkpoint");
+    }
+    if (busy != 0) {
+      return Error(ErrorId::kStoreBusy,
+                   "write-ahead log not truncated: another process is reading; retry");
     }
     return Status::Ok();
   }
@@ -302,10 +313,11 @@ Result<std::optional<PersonRow>> SqliteTx::GetPerson(std::string_view id) {
   return std::optional<PersonRow>(std::move(r));
 }
 
-Status SqliteTx::UpdatePersonRecord(std::string_view id, ByteView sealed, UnixSeconds at) {
+Status SqliteTx::UpdatePerson(const PersonRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("UPDATE persons SET sealed = ?, updated_at = ? WHERE id = ?");
-  q.Bind(sealed).Bind(at).Bind(id);
+  auto q = Q("UPDATE persons SET wrapped_key = ?, sealed = ?, schema_version = ?, updated_at = ? "
+             "WHERE id = ?");
+  q.Bind(r.wrapped_key).Bind(r.sealed).Bind(r.schema_version).Bind(r.updated_at).Bind(r.id);
   return ExecChanged(q, "person");
 }
 
@@ -413,12 +425,13 @@ Result<std::vector<ApplicationRow>> SqliteTx::ListApplications(const Application
   static const std::string sql =
       std::string("SELECT ") + kAppColumns +
       " FROM applications WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND updated_at < ? "
-      "AND (? = '' OR person_id = ?) ORDER BY created_at, id LIMIT ?";
+      "AND (? = '' OR person_id = ?) AND (? = 0 OR person_id IN (SELECT id FROM persons)) "
+      "ORDER BY created_at, id LIMIT ?";
   auto q = Q(sql.c_str());
   q.Bind(static_cast<int64_t>(f.states.size()));
   for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
   q.Bind(f.updated_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
-      .Bind(static_cast<int64_t>(f.limit));
+      .Bind(f.person_exists).Bind(static_cast<int64_t>(f.limit));
   std::vector<ApplicationRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -431,13 +444,13 @@ Result<std::vector<ApplicationRow>> SqliteTx::ListApplications(const Application
 Status SqliteTx::InsertCheckedDocument(const CheckedDocumentRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   auto q = Q("INSERT INTO checked_documents VALUES (?,?,?,?,?,?,?,?)");
-  q.Bind(r.application_id).Bind(r.type).Bind(r.identity_points).Bind(r.residency_points)
+  q.Bind(r.application_id).Bind(r.category).Bind(r.identity_points).Bind(r.residency_points)
       .Bind(r.accepted).Bind(r.checked_by).Bind(r.checked_at).BindNullableBlob(r.number_index);
   return q.Exec();
 }
 
 Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::string_view id) {
-  auto q = Q("SELECT application_id, type, identity_points, residency_points, accepted, "
+  auto q = Q("SELECT application_id, category, identity_points, residency_points, accepted, "
              "checked_by, checked_at, number_index FROM checked_documents "
              "WHERE application_id = ? ORDER BY rowid");
   q.Bind(id);
@@ -516,12 +529,13 @@ Result<std::vector<CardRow>> SqliteTx::ListCards(const CardFilter& f) {
   static const std::string sql =
       std::string("SELECT ") + kCardColumns +
       " FROM cards WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND expires_at < ? "
-      "AND (? = '' OR person_id = ?) ORDER BY issued_at, number LIMIT ?";
+      "AND (? = '' OR person_id = ?) AND (? = 0 OR person_id IN (SELECT id FROM persons)) "
+      "ORDER BY issued_at, number LIMIT ?";
   auto q = Q(sql.c_str());
   q.Bind(static_cast<int64_t>(f.states.size()));
   for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
   q.Bind(f.expires_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
-      .Bind(static_cast<int64_t>(f.limit));
+      .Bind(f.person_exists).Bind(static_cast<int64_t>(f.limit));
   std::vector<CardRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
