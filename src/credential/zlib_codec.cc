@@ -13,7 +13,12 @@ namespace {
 
 constexpr int kZlibWindowBits = 15;       // zlib wrapper, 32 KiB window
 constexpr int kGzipWindowBits = 15 + 16;  // gzip wrapper only
-constexpr int kMemLevel = 8;
+constexpr int kMemLevel = 8;  // status lists (16 KiB and more)
+// A card payload is under 1 KiB: the smallest hash table (memLevel 1) loses nothing in
+// compression and makes deflate ~10x faster (55 -> 4 us here: deflateInit zeroes its tables).
+// The window stays 32 KiB so the stream header is the usual 0x78 0xDA.
+constexpr int kCardWindowBits = kZlibWindowBits;
+constexpr int kCardMemLevel = 1;
 
 // RAII owner of a z_stream set up for deflate or inflate.
 class ZStream {
@@ -31,8 +36,8 @@ class ZStream {
   ZStream(const ZStream&) = delete;
   ZStream& operator=(const ZStream&) = delete;
 
-  bool InitDeflate(int window_bits) {
-    initialized_ = deflateInit2(&strm_, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, kMemLevel,
+  bool InitDeflate(int window_bits, int mem_level) {
+    initialized_ = deflateInit2(&strm_, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, mem_level,
                                 Z_DEFAULT_STRATEGY) == Z_OK;
     return initialized_;
   }
@@ -48,12 +53,12 @@ class ZStream {
   z_stream strm_{};
 };
 
-Bytes Deflate(ByteView data, int window_bits) {
+Bytes Deflate(ByteView data, int window_bits, int mem_level) {
   // Inputs here are small (a card payload, a status list of at most a few MiB), far below
   // uInt's range; larger inputs would be a programming error.
   if (data.size() > UINT_MAX / 2) std::abort();
   ZStream z(ZStream::Mode::kDeflate);
-  if (!z.InitDeflate(window_bits)) std::abort();  // only fails on out-of-memory
+  if (!z.InitDeflate(window_bits, mem_level)) std::abort();  // only fails on out-of-memory
   z_stream* s = z.get();
   Bytes out(deflateBound(s, static_cast<uLong>(data.size())));
   s->next_in = const_cast<Bytef*>(data.data());
@@ -124,13 +129,13 @@ Result<Bytes> Inflate(ByteView data, size_t max_out, int window_bits) {
 
 }  // namespace
 
-Bytes ZlibCompress(ByteView data) { return Deflate(data, kZlibWindowBits); }
+Bytes ZlibCompress(ByteView data) { return Deflate(data, kCardWindowBits, kCardMemLevel); }
 
 Result<Bytes> ZlibDecompress(ByteView data, size_t max_out) {
   return Inflate(data, max_out, kZlibWindowBits);
 }
 
-Bytes GzipCompress(ByteView data) { return Deflate(data, kGzipWindowBits); }
+Bytes GzipCompress(ByteView data) { return Deflate(data, kGzipWindowBits, kMemLevel); }
 
 Result<Bytes> GzipDecompress(ByteView data, size_t max_out) {
   return Inflate(data, max_out, kGzipWindowBits);
