@@ -30,7 +30,10 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   } else {
     text = ReadFileBounded(o.applicant, core::kMaxApplicantFileBytes);
   }
-  if (!text.ok()) return out.Fail(text.status().WithContext("applicant file"));
+  if (!text.ok()) {
+    // A missing or unreadable file is the clerk's input mistake, not an outage.
+    return out.Fail(Error(ErrorId::kInvalidArgument, "applicant file: " + text.status().message()));
+  }
   const std::string base = o.applicant == "-" ? std::string(".")
                                               : std::filesystem::path(o.applicant).parent_path().string();
   const Date today = Date::FromUnix((*dir)->clock().Now());
@@ -39,7 +42,18 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   if (!o.site.empty()) input->site = o.site;
   auto actor = MakeActor(g, core::Role::kClerk);
   auto r = core::Enroll((*dir)->ctx(), *input, actor);
-  if (!r.ok()) return out.Fail(r.status());
+  if (!r.ok()) {
+    if (r.status().id() == ErrorId::kDocumentsInsufficient) {
+      // Show the clerk the whole evaluation: each document's verdict and what would help.
+      std::vector<policy::PresentedDocument> docs;
+      for (const auto& d : input->documents) docs.push_back({d.type, d.issued, d.expires, !d.number.empty()});
+      const policy::Evaluation eval = (*dir)->policy().Evaluate(docs, today);
+      return out.Fail(r.status(),
+                      {{"evaluation", nlohmann::ordered_json::parse(eval.ToJson())}},
+                      eval.Explain());
+    }
+    return out.Fail(r.status());
+  }
 
   nlohmann::ordered_json j;
   j["application_id"] = r->application_id;

@@ -3,6 +3,7 @@
 
 #include "base/file.h"
 #include "cli/common.h"
+#include "credential/status_list.h"
 #include "crypto/sign.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -28,6 +29,12 @@ Status Init(const InitOptions& o, nlohmann::ordered_json& out) {
   CITYID_ASSIGN_OR_RETURN(auto keys, crypto::Keyring::Create(o.data + "/keys", rng));
   CITYID_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(o.data + "/cityid.db"));
   ::chmod((o.data + "/cityid.db").c_str(), 0600);
+  // An empty revocation list from day one, so it can be published before the first card.
+  const auto list = credential::StatusList::Create("1");
+  CITYID_RETURN_IF_ERROR(store->Write([&](store::Tx& tx) {
+    return tx.PutStatusList({"1", static_cast<uint32_t>(list.size()), list.ToBytes(),
+                             SystemClock().Now()});
+  }));
   out["data"] = o.data;
   out["city"] = policy.city_name();
   out["policy_version"] = policy.version();

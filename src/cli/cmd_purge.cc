@@ -1,4 +1,6 @@
 // cityid purge --person ID | --expired
+#include <iostream>
+
 #include "cli/common.h"
 
 namespace cityid::cli {
@@ -14,7 +16,8 @@ struct PurgeOptions {
 int Purge(const GlobalOptions& g, const PurgeOptions& o) {
   Output out(g);
   if (o.person.empty() == !o.expired) {
-    return out.Fail(Error(ErrorId::kInvalidArgument, "give exactly one of --person ID or --expired"));
+    std::cerr << "error: Usage error: give exactly one of --person ID or --expired\n";
+    return kExitUsage;
   }
   auto dir = DataDir::Open(o.data, g);
   if (!dir.ok()) return out.Fail(dir.status());

@@ -1,4 +1,6 @@
 // cityid show --application ID | --card NUMBER : workflow state, never personal data.
+#include <iostream>
+
 #include "cli/common.h"
 #include "core/ids.h"
 
@@ -14,7 +16,8 @@ struct ShowOptions {
 int Show(const GlobalOptions& g, const ShowOptions& o) {
   Output out(g);
   if (o.application.empty() == o.card.empty()) {
-    return out.Fail(Error(ErrorId::kInvalidArgument, "give exactly one of --application or --card"));
+    std::cerr << "error: Usage error: give exactly one of --application or --card\n";
+    return kExitUsage;
   }
   auto dir = DataDir::Open(o.data, g);
   if (!dir.ok()) return out.Fail(dir.status());

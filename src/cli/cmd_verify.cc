@@ -20,6 +20,8 @@ struct VerifyOptions {
   std::string data;
 };
 
+constexpr size_t kMaxReadBytes = 1 << 20;
+
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   size_t b = 0;
@@ -29,18 +31,22 @@ std::string Trim(std::string s) {
 
 Result<std::string> ReadPayload(const VerifyOptions& o) {
   if (!o.file.empty()) {
-    CITYID_ASSIGN_OR_RETURN(std::string text,
-                            ReadFileBounded(o.file, credential::kMaxQrTextChars + 16));
-    return Trim(text);
+    // Read generously: an oversized payload is judged (invalid, too large) like any other.
+    auto text = ReadFileBounded(o.file, kMaxReadBytes);
+    if (!text.ok()) {
+      if (text.status().id() == ErrorId::kResourceExhausted) {
+        return std::string(credential::kMaxQrTextChars + 1, '0');
+      }
+      return Error(ErrorId::kInvalidArgument, "--file: " + text.status().message());
+    }
+    return Trim(*text);
   }
   if (o.payload == "-") {
     std::string text;
     char buf[4096];
     while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
       text.append(buf, static_cast<size_t>(std::cin.gcount()));
-      if (text.size() > credential::kMaxQrTextChars + 16) {
-        return Error(ErrorId::kPayloadTooLarge, "payload on standard input is too long");
-      }
+      if (text.size() > kMaxReadBytes) break;  // judged too large below
     }
     return Trim(text);
   }
@@ -97,6 +103,10 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
   // First pass without revocation to learn which list the card uses (only trusted after the
   // signature check inside VerifyCard).
   auto outcome = credential::VerifyCard(*payload, keys, clock->Now(), nullptr);
+  if (payload->empty()) {
+    outcome.verdict = credential::Verdict::kInvalid;
+    outcome.failure = Error(ErrorId::kBadPayload, "the payload is empty");
+  }
   std::string revocation = "not checked (no status list given)";
   if (outcome.claims && outcome.verdict == credential::Verdict::kValid) {
     for (const auto& list : lists) {

@@ -39,16 +39,36 @@ void Output::Result(const nlohmann::ordered_json& j, const std::string& human) c
   }
 }
 
-int Output::Fail(const Status& s) const {
+int Output::Fail(const Status& s, const nlohmann::ordered_json& extra,
+                 const std::string& human_extra) const {
   const ErrorInfo& info = GetErrorInfo(s.id());
   if (g_.json) {
     nlohmann::ordered_json j;
     j["error"] = {{"type", info.slug}, {"title", info.summary}, {"detail", s.message()}};
+    if (extra.is_object()) {
+      for (auto it = extra.begin(); it != extra.end(); ++it) j["error"][it.key()] = it.value();
+    }
     std::cout << j.dump(2) << "\n";
   }
   std::cerr << "error: " << info.summary << ": " << s.message() << " [" << info.slug << "]\n";
+  if (!human_extra.empty()) std::cerr << human_extra;
   return ExitCodeFor(s);
 }
+
+namespace {
+
+// Prints a command-line usage error (exit 2) the same way as every other error.
+int UsageError(bool json, const std::string& message) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["error"] = {{"type", "usage"}, {"title", "Usage error"}, {"detail", message}};
+    std::cout << j.dump(2) << "\n";
+  }
+  std::cerr << "error: Usage error: " << message << " (see cityid --help)\n";
+  return kExitUsage;
+}
+
+}  // namespace
 
 std::unique_ptr<Clock> MakeClock(const GlobalOptions& g) {
   if (g.now) return std::make_unique<FixedClock>(*g.now);
@@ -120,6 +140,23 @@ int RunCli(int argc, char** argv) {
   RegisterExports(app, g, run);
   RegisterPurge(app, g, run);
   RegisterShow(app, g, run);
+  bool json_requested = false;
+  for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
+  // Name an unknown command plainly (CLI11 would say "A subcommand is required").
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--actor" || a == "--now") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("-", 0) == 0) continue;
+    try {
+      (void)app.get_subcommand_ptr(a);
+    } catch (const CLI::OptionNotFound&) {
+      return UsageError(json_requested, "unknown command '" + a + "'");
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -129,8 +166,7 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    return UsageError(json_requested, e.what());
   }
   if (!run) return kExitUsage;
   // --now moves the clock for everything a command writes (issue and expiry dates, retention,

@@ -55,8 +55,10 @@ class Output {
   bool json() const { return g_.json; }
   // Prints `j` (with --json) or `human` (otherwise).
   void Result(const nlohmann::ordered_json& j, const std::string& human) const;
-  // Prints the error and returns its exit code.
-  int Fail(const Status& s) const;
+  // Prints the error and returns its exit code. `extra` members (e.g. the policy evaluation)
+  // are added to the JSON error object; `human_extra` is printed to stderr after the line.
+  int Fail(const Status& s, const nlohmann::ordered_json& extra = nullptr,
+           const std::string& human_extra = "") const;
 
  private:
   const GlobalOptions& g_;

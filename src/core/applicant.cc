@@ -109,7 +109,32 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
     return Error(ErrorId::kResourceExhausted, "applicant file larger than 64 KiB");
   }
   if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, "applicant file is not valid UTF-8");
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // nlohmann keeps the last of duplicate keys silently; a file with two legal names must be
+  // refused, not half-read. Track keys per open object while parsing.
+  std::vector<std::set<std::string>> open_objects;
+  bool duplicate_key = false;
+  json::parser_callback_t detect_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second) {
+          duplicate_key = true;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  json j = json::parse(text, detect_duplicates, /*allow_exceptions=*/false);
+  if (duplicate_key && !j.is_discarded()) {
+    return Error(ErrorId::kMalformedJson, "applicant file: a key appears twice in one object");
+  }
   if (j.is_discarded()) {
     // Re-parse with exceptions to get the position (message holds no field values).
     try {
@@ -124,12 +149,22 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
     return Error(ErrorId::kMalformedJson, "applicant file: syntax error");
   }
   if (!j.is_object()) return Error(ErrorId::kMalformedJson, "applicant file: expected an object");
-  CITYID_RETURN_IF_ERROR(CheckKeys(j, "", {"legal_name", "preferred_name", "date_of_birth",
+  CITYID_RETURN_IF_ERROR(CheckKeys(j, "", {"legal_name", "latin_name", "preferred_name", "date_of_birth",
                                            "address", "gender", "photo", "language", "site",
                                            "documents"}));
   ApplicantInput in;
   if (!j.contains("legal_name")) return Bad(ErrorId::kMissingField, "legal_name", "required");
   CITYID_ASSIGN_OR_RETURN(in.legal_name, ParseName(j["legal_name"], "legal_name", true));
+  if (j.contains("latin_name") && !j["latin_name"].is_null()) {
+    CITYID_ASSIGN_OR_RETURN(in.latin_name, ParseName(j["latin_name"], "latin_name", true));
+    for (const std::string* part : {&in.latin_name->given, &in.latin_name->family}) {
+      for (unsigned char c : *part) {
+        if (c >= 0x80) {
+          return Bad(ErrorId::kInvalidArgument, "latin_name", "must be written in ASCII letters");
+        }
+      }
+    }
+  }
   CITYID_ASSIGN_OR_RETURN(in.preferred_name,
                           GetString(j, "", "preferred_name", false, kMaxNameBytes));
   CITYID_ASSIGN_OR_RETURN(auto dob, GetDate(j, "", "date_of_birth", true));

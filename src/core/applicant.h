@@ -37,6 +37,9 @@ struct PresentedDocumentInput {
 
 struct ApplicantInput {
   PersonName legal_name;
+  // The applicant's own Latin spelling (e.g. as in their passport), when the legal name is in
+  // another script; otherwise cityid transliterates.
+  std::optional<PersonName> latin_name;
   std::string preferred_name;
   Date date_of_birth;
   std::optional<Address> address;

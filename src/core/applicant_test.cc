@@ -65,6 +65,10 @@ TEST(ApplicantTest, RejectsBadInputNamingTheField) {
        ErrorId::kInvalidDate},
       {"missing photo", R"({"legal_name": {"given": "A"}, "date_of_birth": "1990-01-01", "photo": "/nonexistent.png", "documents": []})",
        ErrorId::kInvalidPhoto},
+      {"duplicate key", R"({"legal_name": {"given": "A"}, "legal_name": {"given": "B"}, "date_of_birth": "1990-01-01", "documents": []})",
+       ErrorId::kMalformedJson},
+      {"latin not ascii", R"({"legal_name": {"given": "A"}, "latin_name": {"given": "Ä"}, "date_of_birth": "1990-01-01", "documents": []})",
+       ErrorId::kInvalidArgument},
       {"control char", "{\"legal_name\": {\"given\": \"A\\u0007\"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}",
        ErrorId::kInvalidArgument},
   };

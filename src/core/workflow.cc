@@ -19,6 +19,27 @@ namespace {
 using nlohmann::json;
 
 constexpr int kRecordSchema = 1;
+
+// True when every letter is ASCII or from the Latin-1/Latin Extended blocks (U+00C0..U+024F,
+// U+1E00..U+1EFF: Vietnamese and other diacritics).
+bool IsLatinScript(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    uint32_t cp = c & (0x3F >> (len - 1));
+    for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    const bool latin = (cp >= 0xC0 && cp <= 0x24F) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
+                       (cp >= 0x300 && cp <= 0x36F) || cp == 0xA0;
+    if (!latin) return false;
+    i += static_cast<size_t>(len);
+  }
+  return true;
+}
 constexpr uint32_t kStatusListSize = 131072;
 constexpr int kStatusIndexAttempts = 32;
 constexpr int64_t kDay = 86400;
@@ -55,8 +76,24 @@ Status TransitionApplication(store::ApplicationRow& app, ApplicationState to) {
   auto from = ParseApplicationState(app.state);
   if (!from) return Error(ErrorId::kStoreCorrupt, "unknown application state");
   if (!IsAllowed(*from, to)) {
-    return Error(ErrorId::kInvalidTransition, std::string("application is ") + app.state +
-                                                  ", cannot become " + Name(to));
+    // Say what to do, in the clerk's terms, for the common mistakes.
+    using S = ApplicationState;
+    std::string hint;
+    if (*from == S::kIssued) {
+      hint = "a card was already issued for this application (reprint: cityid payload; lost "
+             "card: cityid replace)";
+    } else if (*from == S::kRejected || *from == S::kWithdrawn || *from == S::kNoShow) {
+      hint = std::string("the application is closed (") + app.state + "); enroll again";
+    } else if (to == S::kPrinted &&
+               (*from == S::kDocumentsChecked || *from == S::kFlagged || *from == S::kInReview)) {
+      hint = std::string("the application is not approved yet (") + app.state +
+             "): a supervisor must approve it first";
+    } else if (to == S::kApproved && (*from == S::kApproved || *from == S::kPrinted)) {
+      hint = "the application is already approved";
+    } else {
+      hint = std::string("application is ") + app.state + ", cannot become " + Name(to);
+    }
+    return Error(ErrorId::kInvalidTransition, hint);
   }
   app.state = Name(to);
   return Status::Ok();
@@ -133,6 +170,30 @@ std::string Join(const PersonName& n) {
   return n.given + " " + n.family;
 }
 
+// Decodes the first code point of UTF-8 text (0 when empty).
+uint32_t FirstCodePoint(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto c = static_cast<unsigned char>(s[0]);
+  if (c < 0x80) return c;
+  const int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+  uint32_t cp = c & (0x3F >> (len - 1));
+  for (int i = 1; i < len && i < static_cast<int>(s.size()); ++i) cp = (cp << 6) | (s[i] & 0x3F);
+  return cp;
+}
+
+// Han, Hiragana/Katakana, Hangul: written family name first, without a space.
+bool IsEastAsian(std::string_view s) {
+  const uint32_t cp = FirstCodePoint(s);
+  return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+// The name in the applicant's own script, in that script's usual order.
+std::string JoinNative(const PersonName& n) {
+  if (IsEastAsian(n.family) || IsEastAsian(n.given)) return n.family + n.given;
+  return Join(n);
+}
+
 credential::CardClaims ClaimsFor(const Context& ctx, const PersonRecord& r,
                                  const store::CardRow& card) {
   credential::CardClaims c;
@@ -140,7 +201,7 @@ credential::CardClaims ClaimsFor(const Context& ctx, const PersonRecord& r,
   c.full_name = Join(r.latin_name);
   c.given_name = r.latin_name.given;
   c.family_name = r.latin_name.family;
-  const std::string native = Join(r.legal_name);
+  const std::string native = JoinNative(r.legal_name);
   if (native != c.full_name) {
     c.full_name_native = native;
     // Claim 169 wants an ISO 639-3 code ("spa"); the applicant file carries BCP 47 ("es").
@@ -359,19 +420,33 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
   }
   policy::Evaluation eval = ctx.policy.Evaluate(presented, today);
   if (!eval.satisfied) {
+    // What the clerk needs: which presented documents did not count and why, what is missing,
+    // and a few documents that would close the gap (the full list is in the evaluation).
     std::string why;
-    for (const auto& m : eval.missing) why += (why.empty() ? "" : "; ") + m;
-    for (const auto& s : eval.suggestions) why += "; " + s;
+    auto add = [&why](const std::string& part) { why += (why.empty() ? "" : "; ") + part; };
+    for (const auto& d : eval.documents) {
+      if (!d.accepted) add(d.type + " not accepted (" + d.reason + ")");
+    }
+    for (const auto& m : eval.missing) add(m);
+    for (size_t i = 0; i < eval.suggestions.size() && i < 3; ++i) add(eval.suggestions[i]);
     return Error(ErrorId::kDocumentsInsufficient, why);
   }
 
   // Names: Latin forms for the card, blind-index keys for dedup.
   PersonRecord record;
   record.legal_name = in.legal_name;
-  CITYID_ASSIGN_OR_RETURN(record.latin_name.given, ctx.names.ToLatin(in.legal_name.given));
-  CITYID_ASSIGN_OR_RETURN(record.latin_name.family, ctx.names.ToLatin(in.legal_name.family));
   CITYID_ASSIGN_OR_RETURN(record.ascii_name.given, ctx.names.ToAscii(in.legal_name.given));
   CITYID_ASSIGN_OR_RETURN(record.ascii_name.family, ctx.names.ToAscii(in.legal_name.family));
+  if (in.latin_name) {
+    // The applicant's own Latin spelling (e.g. from their passport) beats any transliteration.
+    record.latin_name = *in.latin_name;
+  } else if (IsLatinScript(in.legal_name.given) && IsLatinScript(in.legal_name.family)) {
+    record.latin_name = in.legal_name;  // already Latin: keep diacritics exactly as written
+  } else {
+    // Machine transliteration of another script: plain ASCII reads better than scholarly
+    // marks ("Xiao Ming", not "Xiǎo Míng").
+    record.latin_name = record.ascii_name;
+  }
   record.preferred_name = in.preferred_name;
   record.date_of_birth = in.date_of_birth;
   record.gender = in.gender;

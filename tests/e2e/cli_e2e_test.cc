@@ -128,6 +128,8 @@ class CliE2eTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(tmp_);
     fs::create_directories(tmp_);
+    // Applicant files written by tests name "portrait.png" beside them, like the examples.
+    fs::copy_file(Example("portrait.png"), tmp_ / "portrait.png");
     data_ = tmp_ / "data";
   }
   void TearDown() override {
@@ -289,7 +291,6 @@ TEST_F(CliE2eTest, BadInputGivesClearErrorAndLeavesStoreUnchanged) {
   };
   for (const auto& c : cases) {
     const fs::path f = Write("bad.json", c.text);
-    fs::copy_file(Example("portrait.png"), tmp_ / "portrait.png", fs::copy_options::overwrite_existing);
     auto r = Cityid({"enroll", "--data", Data(), "--applicant", f.string()}, tmp_);
     EXPECT_EQ(r.code, 3) << c.name << ": " << r.err;
     EXPECT_NE(r.err.find(c.expect_in_error), std::string::npos) << c.name << ": " << r.err;
@@ -357,6 +358,50 @@ TEST_F(CliE2eTest, ApplicantFromStandardInputLeavesNoFile) {
   auto r = Cityid({"--json", "enroll", "--data", Data(), "--applicant", "-"}, tmp_, text);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.Json()["status"], "documents_checked");
+}
+
+TEST_F(CliE2eTest, RefusalExplainsWhichDocumentDidNotCount) {
+  Init(data_);
+  std::string text = Slurp(Example("applicant-jose.json"));
+  text.replace(text.find("2026-11-02"), 10, "2026-01-02");  // utility bill too old
+  auto r = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Write("old-bill.json", text).string()}, tmp_);
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("utility_bill not accepted"), std::string::npos) << r.err;
+  const json j = r.Json();
+  EXPECT_EQ(j["error"]["type"], "documents-insufficient");
+  EXPECT_FALSE(j["error"]["evaluation"]["documents"][1]["accepted"].get<bool>());
+}
+
+TEST_F(CliE2eTest, UsageErrorsAreReportedLikeOtherErrors) {
+  auto r = Cityid({"--json", "frobnicate"}, tmp_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.Json()["error"]["type"], "usage");
+  EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST_F(CliE2eTest, StatusListCanBePublishedBeforeTheFirstCard) {
+  Init(data_);
+  const fs::path list = tmp_ / "status.json";
+  ASSERT_EQ(Cityid({"status-list", "export", "--data", Data(), "--out", list.string()}, tmp_).code, 0);
+  EXPECT_NE(Slurp(list).find("BitstringStatusList"), std::string::npos);
+}
+
+TEST_F(CliE2eTest, NamesInOtherScriptsGetReadableLatinAndNativeOrder) {
+  Init(data_);
+  std::string text = Slurp(Example("applicant-jose.json"));
+  text.replace(text.find("{\"given\": \"José\", \"family\": \"García\"}"),
+               std::string("{\"given\": \"José\", \"family\": \"García\"}").size(),
+               "{\"given\": \"小明\", \"family\": \"王\"}");
+  const fs::path f = Write("zh.json", text);
+  auto e = Cityid({"--json", "enroll", "--data", Data(), "--applicant", f.string()}, tmp_);
+  ASSERT_EQ(e.code, 0) << e.err;
+  const std::string app = e.Json()["application_id"];
+  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", app}, tmp_).code, 0);
+  const std::string qr = Cityid({"--json", "issue", "--data", Data(), "--application", app}, tmp_).Json()["qr_payload"];
+  auto v = Cityid({"--json", "verify", qr, "--data", Data()}, tmp_);
+  ASSERT_EQ(v.code, 0) << v.out;
+  EXPECT_EQ(v.Json()["disclosed"]["full_name"], "Xiao Ming Wang");
+  EXPECT_EQ(v.Json()["disclosed"]["full_name_native"], "王小明");
 }
 
 TEST_F(CliE2eTest, ExpiredCardIsReportedExpired) {
