@@ -1,10 +1,11 @@
 // cityid benchmarks: prints, in one run, raw library limits and cityid's figures with ratios.
 //
-//   build/bench/cityid_bench [--persons N] [--large M] [--dir DIR] [--quick]
+//   build/bench/cityid_bench [--persons N] [--large M] [--dir DIR] [--sync full|normal] [--quick]
 //
-// Durability: both the raw SQLite baseline and cityid run WAL with synchronous=NORMAL (durable
-// against process crashes; production uses FULL, which adds one fsync per transaction to both
-// sides equally). Every enrollment and every raw insert is its own transaction.
+// Durability: the raw SQLite baseline and cityid run at the same setting, WAL with
+// synchronous=FULL by default (production: an acknowledged enrollment survives power loss) or
+// NORMAL (--sync normal: survives process crashes only). Every enrollment and every raw insert
+// is its own transaction.
 #include <sodium.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -69,13 +70,15 @@ std::string Ratio(double a, double b, double target) {
 }
 
 // Raw SQLite: one row of `row_bytes` per transaction, same pragmas as the store.
-double RawSqliteInsertRate(const std::string& path, size_t rows, size_t row_bytes) {
+double RawSqliteInsertRate(const std::string& path, size_t rows, size_t row_bytes, bool full) {
   std::filesystem::remove(path);
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
-               "CREATE TABLE t (id TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT;",
+  sqlite3_exec(db, full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
                nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "CREATE TABLE t (id TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT;", nullptr,
+               nullptr, nullptr);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?, ?)", -1, &st, nullptr);
   std::vector<uint8_t> blob(row_bytes);
@@ -120,22 +123,26 @@ int Main(int argc, char** argv) {
   size_t large = 1000000;
   std::string dir = std::filesystem::temp_directory_path() / ("cityid-bench-" + std::to_string(::getpid()));
   double budget = 1.0;
+  bool full_sync = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--persons" && i + 1 < argc) persons = std::stoul(argv[++i]);
     else if (a == "--large" && i + 1 < argc) large = std::stoul(argv[++i]);
     else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
     else if (a == "--quick") { persons = 2000; large = 20000; budget = 0.3; }
+    else if (a == "--sync" && i + 1 < argc) full_sync = std::string(argv[++i]) != "normal";
     else {
-      std::fprintf(stderr, "usage: cityid_bench [--persons N] [--large M] [--dir DIR] [--quick]\n");
+      std::fprintf(stderr, "usage: cityid_bench [--persons N] [--large M] [--dir DIR] [--sync full|normal] [--quick]\n");
       return 2;
     }
   }
   if (!crypto::InitCrypto().ok()) return 1;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::printf("cityid benchmarks (%zu persons, dedup also at %zu; one run, one machine)\n\n",
-              persons, large);
+  std::printf("cityid benchmarks (%zu persons, dedup also at %zu; WAL, synchronous=%s; one run, "
+              "one machine)\n\n", persons, large, full_sync ? "FULL" : "NORMAL");
+  std::fflush(stdout);
 
   // ---- raw limits ----
   SeededRng rng(2026);
@@ -154,7 +161,7 @@ int Main(int argc, char** argv) {
   auto keys = std::move(crypto::Keyring::Create(dir + "/keys", rng)).value();
   const std::string db_path = dir + "/cityid.db";
   store::SqliteOptions opts;
-  opts.synchronous_full = false;
+  opts.synchronous_full = full_sync;
   auto store = std::move(store::OpenSqliteStore(db_path, opts)).value();
   const char* src = std::getenv("CITYID_SOURCE_DIR");
   const std::string policy_path =
@@ -190,9 +197,9 @@ int Main(int argc, char** argv) {
   }
   const double enroll_rate = static_cast<double>(persons) / Seconds(e0, Clock::now());
   const int64_t bytes_per_enrollment = DbBytes(db_path) / static_cast<int64_t>(persons);
-  const size_t raw_rows = std::min<size_t>(persons, 50000);
+  const size_t raw_rows = std::min<size_t>(persons, full_sync ? 10000 : 50000);
   const double raw_insert = RawSqliteInsertRate(dir + "/raw.db", raw_rows,
-                                                static_cast<size_t>(bytes_per_enrollment));
+                                                static_cast<size_t>(bytes_per_enrollment), full_sync);
   Row("SQLite insert, 1 row/transaction (same size as 1 enrollment)", raw_insert, "rows/s");
   char size_note[64];
   std::snprintf(size_note, sizeof size_note, "(%lld bytes/row)", static_cast<long long>(bytes_per_enrollment));
