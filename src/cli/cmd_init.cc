@@ -15,7 +15,11 @@ struct InitOptions {
   std::string policy;
 };
 
-Status Init(const InitOptions& o, nlohmann::ordered_json& out) {
+}  // namespace
+
+Status InitializeDataDir(const std::string& data, const std::string& policy_path,
+                         nlohmann::ordered_json& out) {
+  const InitOptions o{data, policy_path};
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   // Validate the policy before creating anything.
   CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(o.policy));
@@ -45,6 +49,8 @@ Status Init(const InitOptions& o, nlohmann::ordered_json& out) {
   return Status::Ok();
 }
 
+namespace {
+
 }  // namespace
 
 void RegisterInit(CLI::App& app, GlobalOptions& g, Runner& run) {
@@ -57,7 +63,7 @@ void RegisterInit(CLI::App& app, GlobalOptions& g, Runner& run) {
     run = [&g, o] {
       Output out(g);
       nlohmann::ordered_json j;
-      Status s = Init(*o, j);
+      Status s = InitializeDataDir(o->data, o->policy, j);
       if (!s.ok()) return out.Fail(s);
       out.Result(j, "Initialized " + o->data + " for " + j["city"].get<std::string>() +
                         " (policy " + j["policy_version"].get<std::string>() +

@@ -1,4 +1,5 @@
-// cityid verify PAYLOAD | --file F | - [--keys KEYS.json] [--status LIST.json ...] [--data DIR]
+// cityid verify PAYLOAD | --file F | --image IMAGE | - [--keys KEYS.json] [--status LIST.json ...]
+//               [--data DIR]
 #include <iostream>
 #include <iterator>
 
@@ -8,6 +9,7 @@
 #include "credential/card.h"
 #include "credential/status_list.h"
 #include "crypto/sign.h"
+#include "render/scan.h"
 
 namespace cityid::cli {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 struct VerifyOptions {
   std::string payload;
   std::string file;
+  std::string image;  // a picture of the card: the payload is read from its QR code
   std::string keys;
   std::vector<std::string> status;
   std::string data;
@@ -30,6 +33,13 @@ std::string Trim(std::string s) {
 }
 
 Result<std::string> ReadPayload(const VerifyOptions& o) {
+  if (!o.image.empty()) {
+    auto bytes = ReadFileBounded(o.image, render::kMaxScanImageBytes);
+    if (!bytes.ok()) return bytes.status().WithContext("--image");
+    auto text = render::DecodeQrFromImage(AsBytes(*bytes));
+    if (!text.ok()) return text.status().WithContext("--image");
+    return Trim(*text);
+  }
   if (!o.file.empty()) {
     // Read generously: an oversized payload is judged (invalid, too large) like any other.
     auto text = ReadFileBounded(o.file, kMaxReadBytes);
@@ -181,6 +191,7 @@ void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run) {
       "verify", "Check a card's QR payload offline: valid, revoked, expired or invalid (why)");
   cmd->add_option("payload", o->payload, "The QR payload text, or - to read standard input");
   cmd->add_option("--file", o->file, "Read the payload text from this file");
+  cmd->add_option("--image", o->image, "Read the payload from the QR code in a PNG or JPEG image");
   cmd->add_option("--keys", o->keys, "The city's public key set (JSON, from `cityid keys export`)");
   cmd->add_option("--status", o->status, "Signed status list(s) (from `cityid status-list export`)");
   cmd->add_option("--data", o->data, "Use a data folder's keys and status lists instead");

@@ -140,6 +140,9 @@ int RunCli(int argc, char** argv) {
   RegisterExports(app, g, run);
   RegisterPurge(app, g, run);
   RegisterShow(app, g, run);
+  RegisterRender(app, g, run);
+  RegisterAudit(app, g, run);
+  RegisterServe(app, g, run);
   bool json_requested = false;
   for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
   // Name an unknown command plainly (CLI11 would say "A subcommand is required").

@@ -106,6 +106,14 @@ void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run);
 void RegisterExports(CLI::App& app, GlobalOptions& g, Runner& run);     // keys, status-list
 void RegisterPurge(CLI::App& app, GlobalOptions& g, Runner& run);
 void RegisterShow(CLI::App& app, GlobalOptions& g, Runner& run);        // status of an application/card
+void RegisterRender(CLI::App& app, GlobalOptions& g, Runner& run);      // the printed card (PNG/PDF)
+void RegisterAudit(CLI::App& app, GlobalOptions& g, Runner& run);       // head, verify, export, proof
+void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run);       // the HTTP server
+
+// Creates a data folder (database, keys, policy copy); what `init` does. kAlreadyExists if DIR
+// is initialized; the policy is validated before anything is created.
+Status InitializeDataDir(const std::string& data, const std::string& policy_path,
+                         nlohmann::ordered_json& out);
 
 // Builds the app and runs it. Returns the process exit code. Never throws.
 int RunCli(int argc, char** argv);

@@ -1,6 +1,8 @@
 #include "crypto/keyring.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,72 @@ SecretBytes RandomKey(Rng& rng, size_t n) {
   return k;
 }
 
+std::string LogKeyPath(const std::string& dir, const Signer& s) {
+  return dir + "/log-" + Base64UrlEncode(s.key_id()) + ".key";
+}
+
+// Names of the log-<kid>.key files in `dir`.
+Result<std::vector<std::string>> LogKeyFiles(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Error(ErrorId::kIo, "cannot list " + dir);
+  std::vector<std::string> out;
+  while (const struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 8 && name.rfind("log-", 0) == 0 &&
+        name.compare(name.size() - 4, 4, ".key") == 0) {
+      out.push_back(name);
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+
+Result<std::unique_ptr<Ed25519Signer>> ReadLogKey(const std::string& dir, const std::string& name) {
+  CITYID_ASSIGN_OR_RETURN(SecretBytes seed, ReadKeyFile(dir + "/" + name, "log", kEd25519SeedBytes));
+  CITYID_ASSIGN_OR_RETURN(auto signer, Ed25519Signer::FromSeed(seed));
+  if ("log-" + Base64UrlEncode(signer->key_id()) + ".key" != name) {
+    return Error(ErrorId::kKeysInvalid, "log key file " + name + " does not match its kid");
+  }
+  return signer;
+}
+
+// Loads the one log key in `dir`, creating it if there is none (data folders made before the
+// log key existed). An exclusive flock on the folder serializes concurrent first uses.
+Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir, Rng* rng) {
+  CITYID_ASSIGN_OR_RETURN(auto names, LogKeyFiles(dir));
+  if (names.size() == 1) return ReadLogKey(dir, names[0]);
+  if (names.size() > 1) {
+    return Error(ErrorId::kKeysInvalid, "more than one log key (log-*.key) in " + dir);
+  }
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error(ErrorId::kIo, "cannot open " + dir);
+  if (::flock(fd, LOCK_EX) != 0) {
+    ::close(fd);
+    return Error(ErrorId::kIo, "cannot lock " + dir);
+  }
+  Result<std::unique_ptr<Ed25519Signer>> out = Error(ErrorId::kInternal, "unreachable");
+  auto again = LogKeyFiles(dir);  // another process may have made it while we waited
+  if (!again.ok()) {
+    out = again.status();
+  } else if (again->size() == 1) {
+    out = ReadLogKey(dir, (*again)[0]);
+  } else if (again->size() > 1) {
+    out = Error(ErrorId::kKeysInvalid, "more than one log key (log-*.key) in " + dir);
+  } else {
+    SystemRng system_rng;
+    auto signer = Ed25519Signer::Generate(rng != nullptr ? *rng : system_rng);
+    Status s = WriteKeyFile(LogKeyPath(dir, *signer), "log", signer->seed());
+    if (s.ok()) {
+      out = std::move(signer);
+    } else {
+      out = s;
+    }
+  }
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rng) {
@@ -91,17 +159,20 @@ Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rn
   SecretBytes index_key = RandomKey(rng, kBlindIndexKeyBytes);
   k->blind_indexer_ = std::make_unique<BlindIndexer>(index_key);
   k->signers_.push_back(Ed25519Signer::Generate(rng));
+  k->log_signer_ = Ed25519Signer::Generate(rng);
   // Write secrets first, the public index last: a crash leaves either no keyring or a full one.
   CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/blind-index.key", "blind-index", index_key));
   const auto& signer = *k->signers_.back();
   CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/issuer-" + Base64UrlEncode(signer.key_id()) + ".key",
                                       "issuer", signer.seed()));
+  CITYID_RETURN_IF_ERROR(
+      WriteKeyFile(LogKeyPath(dir, *k->log_signer_), "log", k->log_signer_->seed()));
   CITYID_RETURN_IF_ERROR(k->WritePublicIndex());
   CITYID_RETURN_IF_ERROR(WriteKeyFile(dir + "/kek.key", "kek", k->kek_));
   return k;
 }
 
-Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir) {
+Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng) {
   std::unique_ptr<Keyring> k(new Keyring());
   k->dir_ = dir;
   CITYID_ASSIGN_OR_RETURN(k->kek_, ReadKeyFile(dir + "/kek.key", "kek", kKekBytes));
@@ -137,6 +208,7 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir) {
       k->retired_not_after_[it.key()] = it.value().get<int64_t>();
     }
   }
+  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
   return k;
 }
 
@@ -151,6 +223,10 @@ PublicKeySet Keyring::PublicKeys(const std::string& issuer) const {
     set.keys.push_back(std::move(k));
   }
   return set;
+}
+
+PublicKey Keyring::LogPublicKey() const {
+  return PublicKey{log_signer_->key_id(), log_signer_->public_key(), "active", std::nullopt};
 }
 
 Status Keyring::RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after) {

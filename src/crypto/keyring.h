@@ -5,6 +5,8 @@
 //   blind-index.key     HMAC key for blind indexes (never the KEK)
 //   issuer-<kid>.key    Ed25519 issuer signing seed, one per key generation
 //   issuer.json         public issuer keys (JWK Set) and which one signs now (0644)
+//   log-<kid>.key       Ed25519 seed of the access-log key that signs tree heads (DESIGN §8);
+//                       never in the issuer key set, so it cannot sign a card
 //
 // Each secret file is one text line "cityid-<kind>-v1 <base64url>" so a misplaced file is caught.
 
@@ -27,15 +29,22 @@ class Keyring {
   // already there (keys are never silently replaced), kIo on file errors.
   static Result<std::unique_ptr<Keyring>> Create(const std::string& dir, Rng& rng);
   // Loads the keyring from `dir`. Fails with kKeysMissing when absent, kKeysInvalid when a file
-  // is malformed or readable by others than its owner.
-  static Result<std::unique_ptr<Keyring>> Load(const std::string& dir);
+  // is malformed or readable by others than its owner, or when there is more than one log key.
+  // A data folder made before the log key existed gets one here, on first use (0600, generated
+  // from `rng`, or the system CSPRNG when null; creation is serialized by an flock on `dir`, so
+  // two processes cannot make two keys); kIo if it cannot be written.
+  static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr);
 
   const SecretBytes& kek() const { return kek_; }
   const BlindIndexer& blind_indexer() const { return *blind_indexer_; }
   // The signer for new cards.
   const Signer& issuer_signer() const { return *signers_.back(); }
-  // Every issuer public key, current and retired, for verifiers.
+  // Every issuer public key, current and retired, for verifiers. Never the log key.
   PublicKeySet PublicKeys(const std::string& issuer) const;
+  // The key that signs audit-log tree heads.
+  const Signer& log_signer() const { return *log_signer_; }
+  // Its public key, for auditors (status "active").
+  PublicKey LogPublicKey() const;
 
   // Generates a new issuer key, makes it the active one and keeps the old ones for verifying
   // unexpired cards. The retiring key is published with `retire_not_after`: the latest expiry
@@ -50,6 +59,7 @@ class Keyring {
   SecretBytes kek_;
   std::unique_ptr<BlindIndexer> blind_indexer_;
   std::vector<std::unique_ptr<Ed25519Signer>> signers_;  // oldest first; back() is active
+  std::unique_ptr<Ed25519Signer> log_signer_;
   std::map<std::string, UnixSeconds> retired_not_after_;  // kid (base64url) -> not_after
 };
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "audit/entry.h"
+#include "audit/merkle.h"
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/status.h"
@@ -155,6 +156,14 @@ class Tx {
   virtual Result<int64_t> AppendAudit(const audit::Entry& e) = 0;
   virtual Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) = 0;
   virtual Result<int64_t> AuditSize() = 0;
+
+  // Signed tree heads of the audit log, oldest first. AppendTreeHead fails with
+  // kFailedPrecondition if the head covers more entries than the log holds or fewer than the
+  // latest stored head (heads never shrink); it does not check the signature or the root.
+  virtual Status AppendTreeHead(const audit::SignedTreeHead& head) = 0;
+  virtual Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() = 0;
+  // The most recently appended head; nullopt when none.
+  virtual Result<std::optional<audit::SignedTreeHead>> LatestTreeHead() = 0;
 };
 
 class Store {

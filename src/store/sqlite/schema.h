@@ -5,7 +5,7 @@
 
 namespace cityid::store::sqlite_schema {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     // v1: initial schema.
     R"sql(
 CREATE TABLE persons (
@@ -98,6 +98,22 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+)sql",
+    // v2: signed tree heads of the audit log (DESIGN §8), append-only like the log.
+    R"sql(
+CREATE TABLE tree_heads (
+  id INTEGER PRIMARY KEY,
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+  timestamp INTEGER NOT NULL,
+  root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+  key_id BLOB NOT NULL,
+  signature BLOB NOT NULL
+) STRICT;
+
+CREATE TRIGGER tree_heads_no_update BEFORE UPDATE ON tree_heads
+  BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+CREATE TRIGGER tree_heads_no_delete BEFORE DELETE ON tree_heads
+  BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
 )sql",
 };
 

@@ -132,6 +132,9 @@ class SqliteTx final : public Tx {
   Result<int64_t> AppendAudit(const audit::Entry& e) override;
   Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
   Result<int64_t> AuditSize() override;
+  Status AppendTreeHead(const audit::SignedTreeHead& head) override;
+  Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() override;
+  Result<std::optional<audit::SignedTreeHead>> LatestTreeHead() override;
 
  private:
   Query Q(const char* sql);
@@ -616,6 +619,64 @@ Result<int64_t> SqliteTx::AuditSize() {
   auto q = Q("SELECT coalesce(max(seq) + 1, 0) FROM audit_log");
   CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? q.Int(0) : 0;
+}
+
+namespace {
+constexpr const char* kTreeHeadSelect =
+    "SELECT tree_size, timestamp, root_hash, key_id, signature FROM tree_heads ";
+
+Result<audit::SignedTreeHead> ReadTreeHead(const Query& q) {
+  audit::SignedTreeHead h;
+  h.tree_size = static_cast<uint64_t>(q.Int(0));
+  h.timestamp = q.Int(1);
+  auto root = audit::ToHash(q.Blob(2));
+  if (!root.ok()) return Error(ErrorId::kStoreCorrupt, "tree_heads.root_hash is not 32 bytes");
+  h.root_hash = *root;
+  h.key_id = q.Blob(3);
+  h.signature = q.Blob(4);
+  return h;
+}
+}  // namespace
+
+Status SqliteTx::AppendTreeHead(const audit::SignedTreeHead& h) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  CITYID_ASSIGN_OR_RETURN(int64_t entries, AuditSize());
+  if (h.tree_size > static_cast<uint64_t>(entries)) {
+    return Error(ErrorId::kFailedPrecondition, "tree head covers " + std::to_string(h.tree_size) +
+                                                   " entries; the log has " +
+                                                   std::to_string(entries));
+  }
+  CITYID_ASSIGN_OR_RETURN(auto latest, LatestTreeHead());
+  if (latest && h.tree_size < latest->tree_size) {
+    return Error(ErrorId::kFailedPrecondition, "tree head smaller than the latest one");
+  }
+  auto q = Q("INSERT INTO tree_heads (tree_size, timestamp, root_hash, key_id, signature) "
+             "VALUES (?,?,?,?,?)");
+  q.Bind(static_cast<int64_t>(h.tree_size)).Bind(h.timestamp).Bind(audit::HashToBytes(h.root_hash))
+      .Bind(h.key_id).Bind(h.signature);
+  return q.Exec();
+}
+
+Result<std::vector<audit::SignedTreeHead>> SqliteTx::ListTreeHeads() {
+  static const std::string sql = std::string(kTreeHeadSelect) + "ORDER BY id";
+  auto q = Q(sql.c_str());
+  std::vector<audit::SignedTreeHead> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    CITYID_ASSIGN_OR_RETURN(auto h, ReadTreeHead(q));
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<std::optional<audit::SignedTreeHead>> SqliteTx::LatestTreeHead() {
+  static const std::string sql = std::string(kTreeHeadSelect) + "ORDER BY id DESC LIMIT 1";
+  auto q = Q(sql.c_str());
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<audit::SignedTreeHead>();
+  CITYID_ASSIGN_OR_RETURN(auto h, ReadTreeHead(q));
+  return std::optional<audit::SignedTreeHead>(std::move(h));
 }
 
 }  // namespace

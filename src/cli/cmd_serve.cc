@@ -1,0 +1,105 @@
+// cityid serve --data DIR [--listen HOST:PORT] [--policy FILE]
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "base/file.h"
+#include "cli/common.h"
+#include "http/server.h"
+
+namespace cityid::cli {
+namespace {
+
+struct ServeOptions {
+  std::string data = "data";
+  std::string listen = "127.0.0.1:8080";
+  std::string policy;
+  size_t threads = 8;
+};
+
+Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Error(ErrorId::kInvalidArgument, "--listen: expected HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  const std::string port_text = s.substr(colon + 1);
+  int port = -1;
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos ||
+      (port = std::stoi(port_text)) > 65535) {
+    return Error(ErrorId::kInvalidArgument, "--listen: port must be 0..65535");
+  }
+  return std::make_pair(s.substr(0, colon), port);
+}
+
+int Serve(const GlobalOptions& g, const ServeOptions& o) {
+  Output out(g);
+  auto addr = ParseListen(o.listen);
+  if (!addr.ok()) return out.Fail(addr.status());
+  // First start: create the data folder and its keys from the given policy.
+  if (!PathExists(o.data + "/cityid.db")) {
+    if (o.policy.empty()) {
+      return out.Fail(Error(ErrorId::kStoreNotInitialized,
+                            "'" + o.data + "' is not initialized; pass --policy POLICY.toml to "
+                            "create it on first start (or run cityid init)"));
+    }
+    nlohmann::ordered_json j;
+    Status s = InitializeDataDir(o.data, o.policy, j);
+    if (!s.ok()) return out.Fail(s);
+    std::fprintf(stderr, "{\"msg\":\"initialized data folder\",\"data\":\"%s\",\"issuer_key_id\":\"%s\"}\n",
+                 o.data.c_str(), j["issuer_key_id"].get<std::string>().c_str());
+  }
+  auto dir = DataDir::Open(o.data, g);
+  if (!dir.ok()) return out.Fail(dir.status());
+
+  http::ServerConfig config;
+  config.host = addr->first;
+  config.port = addr->second;
+  config.threads = o.threads;
+  auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
+                                     (*dir)->clock());
+  if (!server.ok()) return out.Fail(server.status());
+  auto port = (*server)->Bind();
+  if (!port.ok()) return out.Fail(port.status());
+
+  // Graceful shutdown: SIGTERM/SIGINT stop accepting; in-flight requests finish; the store
+  // closes cleanly (checkpoint) before exit. Signals are handled by one thread via sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "{\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+    (*server)->Stop();
+  });
+
+  std::cout << "cityid: serving " << (*dir)->policy().city_name() << " on http://"
+            << config.host << ":" << *port << " (data " << o.data << ")" << std::endl;
+  Status s = (*server)->Run();
+  pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher if Run ended by itself
+  watcher.join();
+  if (!s.ok()) return out.Fail(s);
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Run the HTTP API (public verification, keys, status lists, policy)");
+  cmd->add_option("--data", o->data, "Data folder (created on first start with --policy)")
+      ->capture_default_str();
+  cmd->add_option("--listen", o->listen, "Address to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--policy", o->policy, "City policy for a data folder's first start");
+  cmd->add_option("--threads", o->threads, "Worker threads")->capture_default_str();
+  cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
+}
+
+}  // namespace cityid::cli
