@@ -263,8 +263,7 @@ Status SetStatusBit(store::Tx& tx, const Context& ctx, const store::CardRow& car
 
 // Creates a new active card for the person of `app`, storing its digest seed in the record.
 Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
-                              const std::string& person_id, const std::string& application_id,
-                              bool* fields_dropped) {
+                              const std::string& person_id, const std::string& application_id) {
   crypto::DataKey dk;
   CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, person_id, &dk));
   CITYID_RETURN_IF_ERROR(
@@ -311,7 +310,6 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
     dropped += dropped.empty() ? "photo" : ", photo";
   }
   CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, !dropped.empty()));
-  if (fields_dropped) *fields_dropped = !dropped.empty();
   CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
   CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", number, ""));
   if (!dropped.empty()) {
@@ -594,11 +592,10 @@ Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
 Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Actor& actor) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
   IssuedCard out;
-  bool dropped = false;
   Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kPrinted));
-    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, app.person_id, app.id, &dropped));
+    CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, app.person_id, app.id));
     CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.print", app.id, ""));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kIssued));
     app.updated_at = ctx.clock.Now();
@@ -609,7 +606,6 @@ Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Ac
   // The old version of the record (with the address) is unreadable once the old wrapped key is
   // gone from the write-ahead log, i.e. at the next checkpoint: when the CLI process closes the
   // database, or the server's periodic compaction. An explicit purge compacts at once.
-  (void)dropped;
   return out;
 }
 
@@ -665,7 +661,7 @@ Result<IssuedCard> Supersede(Context& ctx, std::string_view card_number, const A
     }
     CITYID_RETURN_IF_ERROR(TransitionCard(old_card, old_state));
     CITYID_ASSIGN_OR_RETURN(out, CreateCard(tx, ctx, actor, old_card.person_id,
-                                            old_card.application_id, nullptr));
+                                            old_card.application_id));
     old_card.replaced_by = out.card_number;
     old_card.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateCard(old_card));

@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -107,7 +109,26 @@ class Server::Impl {
     return port;
   }
   Status Run() {
-    if (!svr_.listen_after_bind()) return Error(ErrorId::kIo, "server stopped with an error");
+    // Housekeeping: checkpoint and truncate the WAL every minute, so the previous versions of
+    // records re-keyed at issuance (address, photo dropped) do not linger in it.
+    std::thread maintenance([this] {
+      std::unique_lock lock(stop_mu_);
+      while (!stopping_) {
+        stop_cv_.wait_for(lock, std::chrono::seconds(60));
+        if (stopping_) break;
+        lock.unlock();
+        (void)store_.Compact();  // busy (a reader) is fine: next minute
+        lock.lock();
+      }
+    });
+    const bool ok = svr_.listen_after_bind();
+    {
+      std::lock_guard lock(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    maintenance.join();
+    if (!ok) return Error(ErrorId::kIo, "server stopped with an error");
     return Status::Ok();
   }
   void Stop() { svr_.stop(); }
@@ -148,6 +169,9 @@ class Server::Impl {
   const crypto::PublicKeySet public_keys_;
   httplib::Server svr_;
   Metrics metrics_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
 
   struct CachedList {
     std::shared_ptr<const credential::StatusList> list;
