@@ -1,13 +1,20 @@
 #pragma once
 // Versioned schema migrations. Append only: a shipped migration is never edited.
+// Versions strictly increase; each area of the store (staff, sites, register, ...) adds its own
+// numbered entry, so a version may be skipped but never reused or reordered.
 
 #include <array>
 
 namespace cityid::store::sqlite_schema {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+inline constexpr Migration kMigrations[] = {
     // v1: initial schema.
-    R"sql(
+    {1, R"sql(
 CREATE TABLE persons (
   id TEXT PRIMARY KEY,
   wrapped_key BLOB NOT NULL,
@@ -98,9 +105,9 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-)sql",
+)sql"},
     // v2: signed tree heads of the audit log (DESIGN §8), append-only like the log.
-    R"sql(
+    {2, R"sql(
 CREATE TABLE tree_heads (
   id INTEGER PRIMARY KEY,
   tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
@@ -114,7 +121,7 @@ CREATE TRIGGER tree_heads_no_update BEFORE UPDATE ON tree_heads
   BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
 CREATE TRIGGER tree_heads_no_delete BEFORE DELETE ON tree_heads
   BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
-)sql",
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema
