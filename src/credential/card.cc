@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -82,33 +82,35 @@ Status CheckMeta(const CwtMeta& m) {
 
 // ---- Building ---------------------------------------------------------------------------------
 
-// The claim 169 attributes of `c` as (key, value item), ascending by key, private keys excluded.
-// REQUIRES: CheckClaims(c) is OK.
-std::vector<std::pair<int, cbor::ItemPtr>> AttributeItems(const CardClaims& c) {
-  std::vector<std::pair<int, cbor::ItemPtr>> items;
-  items.emplace_back(kC169Id, cbor::Text(c.card_number));
-  items.emplace_back(kC169FullName, cbor::Text(c.full_name));
-  if (!c.given_name.empty()) items.emplace_back(kC169FirstName, cbor::Text(c.given_name));
-  if (!c.family_name.empty()) items.emplace_back(kC169LastName, cbor::Text(c.family_name));
-  items.emplace_back(kC169DateOfBirth, cbor::Text(c.date_of_birth.ToCompactString()));
-  if (c.gender) items.emplace_back(kC169Gender, cbor::Int(*c.gender));
+// The claim 169 attributes of `c` as (key, CBOR encoding of the value), ascending by key,
+// private keys excluded. REQUIRES: CheckClaims(c) is OK.
+std::vector<std::pair<int, Bytes>> AttributeValues(const CardClaims& c) {
+  std::vector<std::pair<int, Bytes>> values;
+  values.reserve(10);
+  auto text = [&values](int key, std::string_view v) {
+    values.emplace_back(key, cbor::Writer().Text(v).Take());
+  };
+  auto integer = [&values](int key, int64_t v) {
+    values.emplace_back(key, cbor::Writer().Int(v).Take());
+  };
+  text(kC169Id, c.card_number);
+  text(kC169FullName, c.full_name);
+  if (!c.given_name.empty()) text(kC169FirstName, c.given_name);
+  if (!c.family_name.empty()) text(kC169LastName, c.family_name);
+  text(kC169DateOfBirth, c.date_of_birth.ToCompactString());
+  if (c.gender) integer(kC169Gender, *c.gender);
   if (!c.photo.empty()) {
-    items.emplace_back(kC169Photo, cbor::Bstr(c.photo));
-    items.emplace_back(kC169PhotoFormat, cbor::Int(*c.photo_format));
+    values.emplace_back(kC169Photo, cbor::Writer().Bstr(c.photo).Take());
+    integer(kC169PhotoFormat, *c.photo_format);
   }
   if (!c.full_name_native.empty()) {
-    items.emplace_back(kC169SecondaryFullName, cbor::Text(c.full_name_native));
-    items.emplace_back(kC169SecondaryLanguage, cbor::Text(c.native_language));
+    text(kC169SecondaryFullName, c.full_name_native);
+    text(kC169SecondaryLanguage, c.native_language);
   }
-  return items;
+  return values;
 }
 
-Bytes KeyEncoding(int key) {
-  cbor::ItemPtr item = cbor::Int(key);
-  auto bytes = cbor::Serialize(item.get());
-  if (!bytes.ok()) std::abort();  // allocation failure only
-  return std::move(bytes).value();
-}
+Bytes KeyEncoding(int key) { return cbor::Writer().Int(key).Take(); }
 
 // ---- Parsing (only ever called on signature-verified payloads) ---------------------------------
 
@@ -121,44 +123,50 @@ struct ParsedCwt {
 
 Status Bad(const std::string& what) { return Error(ErrorId::kBadClaims, what); }
 
-Result<std::string> ReadText(const cbor_item_t* item, std::string_view what) {
-  const auto text = cbor::GetText(item);
+// The payload is parsed in one pass with cbor::Reader (no allocation per item) after
+// cbor::ValidateCbor has checked it whole; it is only ever parsed once its signature verified.
+
+Result<std::string> ReadText(cbor::Reader& r, std::string_view what) {
+  const auto text = r.Text();
   if (!text) return Bad(std::string(what) + " is not a text string");
   return std::string(*text);
 }
 
-Result<int64_t> ReadInt(const cbor_item_t* item, std::string_view what) {
-  const auto v = cbor::GetInt(item);
+Result<int64_t> ReadInt(cbor::Reader& r, std::string_view what) {
+  const auto v = r.Int();
   if (!v) return Bad(std::string(what) + " is not an integer");
   return *v;
 }
 
-Result<int> ReadSmallInt(const cbor_item_t* item, std::string_view what) {
-  CITYID_ASSIGN_OR_RETURN(int64_t v, ReadInt(item, what));
+Result<int> ReadSmallInt(cbor::Reader& r, std::string_view what) {
+  CITYID_ASSIGN_OR_RETURN(int64_t v, ReadInt(r, what));
   if (v < -1000000 || v > 1000000) return Bad(std::string(what) + " is out of range");
   return static_cast<int>(v);
 }
 
-Status ParseStatusRef(const cbor_item_t* item, CardClaims* c) {
-  if (!cbor_isa_array(item) || cbor_array_size(item) != 2) {
-    return Bad("claim 169 key 98 (status) must be an array of 2");
-  }
-  cbor_item_t** elems = cbor_array_handle(item);
-  CITYID_ASSIGN_OR_RETURN(c->status_list_id, ReadText(elems[0], "status list id"));
-  if (!cbor_isa_uint(elems[1])) return Bad("status index is not an unsigned integer");
-  const uint64_t index = cbor_get_int(elems[1]);
-  if (index > UINT32_MAX) return Bad("status index exceeds 2^32 - 1");
-  c->status_index = static_cast<uint32_t>(index);
+Status SkipValue(cbor::Reader& r, std::string_view what) {
+  if (!r.Skip()) return Bad("cannot skip " + std::string(what));
   return Status::Ok();
 }
 
-Status ParseDigests(const cbor_item_t* item, std::map<int, Bytes>* digests) {
-  if (!cbor_isa_map(item)) return Bad("claim 169 key 99 (digests) must be a map");
-  const size_t n = cbor_map_size(item);
-  cbor_pair* pairs = cbor_map_handle(item);
-  for (size_t i = 0; i < n; ++i) {
-    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(pairs[i].key, "digest map key"));
-    const auto digest = cbor::GetBytes(pairs[i].value);
+Status ParseStatusRef(cbor::Reader& r, CardClaims* c) {
+  if (r.ArrayHeader() != std::optional<uint64_t>(2)) {
+    return Bad("claim 169 key 98 (status) must be an array of 2");
+  }
+  CITYID_ASSIGN_OR_RETURN(c->status_list_id, ReadText(r, "status list id"));
+  const auto index = r.Uint();
+  if (!index) return Bad("status index is not an unsigned integer");
+  if (*index > UINT32_MAX) return Bad("status index exceeds 2^32 - 1");
+  c->status_index = static_cast<uint32_t>(*index);
+  return Status::Ok();
+}
+
+Status ParseDigests(cbor::Reader& r, std::map<int, Bytes>* digests) {
+  const auto n = r.MapHeader();
+  if (!n) return Bad("claim 169 key 99 (digests) must be a map");
+  for (uint64_t i = 0; i < *n; ++i) {
+    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(r, "digest map key"));
+    const auto digest = r.Bstr();
     if (!digest || digest->size() != kDigestBytes) {
       return Bad("digest for key " + std::to_string(key) + " must be a " +
                  std::to_string(kDigestBytes) + "-byte string");
@@ -170,51 +178,51 @@ Status ParseDigests(const cbor_item_t* item, std::map<int, Bytes>* digests) {
   return Status::Ok();
 }
 
-Status ParseClaim169(const cbor_item_t* item, ParsedCwt* out) {
-  if (!cbor_isa_map(item)) return Bad("claim 169 is not a map");
+Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
+  const auto n = r.MapHeader();
+  if (!n) return Bad("claim 169 is not a map");
   CardClaims& c = out->claims;
-  std::set<int> attribute_keys;  // every key except the private 98/99
+  std::vector<int> attribute_keys;  // every key except the private 98/99
+  attribute_keys.reserve(16);
   bool have_status = false, have_digests = false, have_dob = false;
-  const size_t n = cbor_map_size(item);
-  cbor_pair* pairs = cbor_map_handle(item);
-  for (size_t i = 0; i < n; ++i) {
-    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(pairs[i].key, "claim 169 key"));
-    const cbor_item_t* v = pairs[i].value;
+  for (uint64_t i = 0; i < *n; ++i) {
+    CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(r, "claim 169 key"));
     if (key == kC169CityidStatus || key == kC169CityidDigests) {
       bool& seen = key == kC169CityidStatus ? have_status : have_digests;
       if (seen) return Bad("claim 169 key " + std::to_string(key) + " appears twice");
       seen = true;
       if (key == kC169CityidStatus) {
-        CITYID_RETURN_IF_ERROR(ParseStatusRef(v, &c));
+        CITYID_RETURN_IF_ERROR(ParseStatusRef(r, &c));
       } else {
-        CITYID_RETURN_IF_ERROR(ParseDigests(v, &out->digests));
+        CITYID_RETURN_IF_ERROR(ParseDigests(r, &out->digests));
       }
       continue;
     }
-    if (!attribute_keys.insert(key).second) {
+    if (std::find(attribute_keys.begin(), attribute_keys.end(), key) != attribute_keys.end()) {
       return Bad("claim 169 key " + std::to_string(key) + " appears twice");
     }
+    attribute_keys.push_back(key);
     switch (key) {
       case kC169Id: {
-        CITYID_ASSIGN_OR_RETURN(c.card_number, ReadText(v, "ID (1)"));
+        CITYID_ASSIGN_OR_RETURN(c.card_number, ReadText(r, "ID (1)"));
         break;
       }
       case kC169FullName: {
-        CITYID_ASSIGN_OR_RETURN(c.full_name, ReadText(v, "Full Name (4)"));
+        CITYID_ASSIGN_OR_RETURN(c.full_name, ReadText(r, "Full Name (4)"));
         break;
       }
       case kC169FirstName: {
-        CITYID_ASSIGN_OR_RETURN(c.given_name, ReadText(v, "First Name (5)"));
+        CITYID_ASSIGN_OR_RETURN(c.given_name, ReadText(r, "First Name (5)"));
         if (c.given_name.empty()) return Bad("First Name (5) is empty");
         break;
       }
       case kC169LastName: {
-        CITYID_ASSIGN_OR_RETURN(c.family_name, ReadText(v, "Last Name (7)"));
+        CITYID_ASSIGN_OR_RETURN(c.family_name, ReadText(r, "Last Name (7)"));
         if (c.family_name.empty()) return Bad("Last Name (7) is empty");
         break;
       }
       case kC169DateOfBirth: {
-        CITYID_ASSIGN_OR_RETURN(std::string dob, ReadText(v, "Date of Birth (8)"));
+        CITYID_ASSIGN_OR_RETURN(std::string dob, ReadText(r, "Date of Birth (8)"));
         auto date = Date::ParseCompact(dob);
         if (!date.ok()) return Bad("Date of Birth (8) is not a valid YYYYMMDD date");
         c.date_of_birth = *date;
@@ -222,34 +230,35 @@ Status ParseClaim169(const cbor_item_t* item, ParsedCwt* out) {
         break;
       }
       case kC169Gender: {
-        CITYID_ASSIGN_OR_RETURN(int g, ReadSmallInt(v, "Gender (9)"));
+        CITYID_ASSIGN_OR_RETURN(int g, ReadSmallInt(r, "Gender (9)"));
         c.gender = g;
         break;
       }
       case kC169Photo: {
-        const auto photo = cbor::GetBytes(v);
+        const auto photo = r.Bstr();
         if (!photo) return Bad("Binary Image (16) is not a byte string");
         if (photo->empty()) return Bad("Binary Image (16) is empty");
         c.photo.assign(photo->begin(), photo->end());
         break;
       }
       case kC169PhotoFormat: {
-        CITYID_ASSIGN_OR_RETURN(int f, ReadSmallInt(v, "Binary Image Format (17)"));
+        CITYID_ASSIGN_OR_RETURN(int f, ReadSmallInt(r, "Binary Image Format (17)"));
         c.photo_format = f;
         break;
       }
       case kC169SecondaryFullName: {
-        CITYID_ASSIGN_OR_RETURN(c.full_name_native, ReadText(v, "Secondary Full Name (19)"));
+        CITYID_ASSIGN_OR_RETURN(c.full_name_native, ReadText(r, "Secondary Full Name (19)"));
         if (c.full_name_native.empty()) return Bad("Secondary Full Name (19) is empty");
         break;
       }
       case kC169SecondaryLanguage: {
-        CITYID_ASSIGN_OR_RETURN(c.native_language, ReadText(v, "Secondary Language (20)"));
+        CITYID_ASSIGN_OR_RETURN(c.native_language, ReadText(r, "Secondary Language (20)"));
         if (c.native_language.empty()) return Bad("Secondary Language (20) is empty");
         break;
       }
-      default:
-        break;  // a later attribute: signed and digested, but not interpreted here
+      default:  // a later attribute: signed and digested, but not interpreted here
+        CITYID_RETURN_IF_ERROR(SkipValue(r, "claim 169 value"));
+        break;
     }
   }
   if (!have_status) return Bad("claim 169 key 98 (status) missing");
@@ -274,48 +283,52 @@ Result<ParsedCwt> ParseCwt(ByteView payload) {
   cbor::Limits limits;
   limits.max_depth = 4;  // CWT map, claim 169 map, status array / digest map
   limits.max_items = 1024;
-  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr root,
-                          cbor::DecodeStrict(payload, limits, ErrorId::kBadClaims));
-  if (!cbor_isa_map(root.get())) return Bad("CWT claims are not a map");
+  CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(payload, limits, ErrorId::kBadClaims));
+  cbor::Reader r(payload);
+  const auto n = r.MapHeader();
+  if (!n) return Bad("CWT claims are not a map");
   ParsedCwt out;
-  std::set<int64_t> seen;
+  std::vector<int64_t> seen;  // claim keys read so far (duplicates by value, whatever encoding)
+  seen.reserve(8);
   bool have_iss = false, have_exp = false, have_iat = false, have_169 = false;
-  const size_t n = cbor_map_size(root.get());
-  cbor_pair* pairs = cbor_map_handle(root.get());
-  for (size_t i = 0; i < n; ++i) {
-    const auto key = cbor::GetInt(pairs[i].key);
+  for (uint64_t i = 0; i < *n; ++i) {
+    const auto key = r.Int();
     if (!key) return Bad("CWT claim key is not an integer");
-    if (!seen.insert(*key).second) return Bad("CWT claim " + std::to_string(*key) + " twice");
-    const cbor_item_t* v = pairs[i].value;
+    if (std::find(seen.begin(), seen.end(), *key) != seen.end()) {
+      return Bad("CWT claim " + std::to_string(*key) + " twice");
+    }
+    seen.push_back(*key);
     switch (*key) {
       case kCwtIss: {
-        CITYID_ASSIGN_OR_RETURN(out.meta.issuer, ReadText(v, "iss (1)"));
+        CITYID_ASSIGN_OR_RETURN(out.meta.issuer, ReadText(r, "iss (1)"));
         have_iss = true;
         break;
       }
       case kCwtExp: {
-        CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, ReadInt(v, "exp (4)"));
+        CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, ReadInt(r, "exp (4)"));
         have_exp = true;
         break;
       }
       case kCwtNbf: {
-        CITYID_ASSIGN_OR_RETURN(int64_t nbf, ReadInt(v, "nbf (5)"));
+        CITYID_ASSIGN_OR_RETURN(int64_t nbf, ReadInt(r, "nbf (5)"));
         out.not_before = nbf;
         break;
       }
       case kCwtIat: {
-        CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, ReadInt(v, "iat (6)"));
+        CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, ReadInt(r, "iat (6)"));
         have_iat = true;
         break;
       }
       case kCwtClaim169:
-        CITYID_RETURN_IF_ERROR(ParseClaim169(v, &out));
+        CITYID_RETURN_IF_ERROR(ParseClaim169(r, &out));
         have_169 = true;
         break;
-      default:
-        break;  // other registered CWT claims (sub, cti, ...) are not used by cityid
+      default:  // other registered CWT claims (sub, cti, ...) are not used by cityid
+        CITYID_RETURN_IF_ERROR(SkipValue(r, "CWT claim value"));
+        break;
     }
   }
+  if (!r.AtEnd()) return Bad("bytes after the CWT claims");
   if (!have_iss) return Bad("iss (1) missing");
   if (!have_exp) return Bad("exp (4) missing");
   if (!have_iat) return Bad("iat (6) missing");
@@ -333,13 +346,18 @@ VerifyOutcome Fail(VerifyOutcome outcome, Verdict verdict, Status why) {
 
 }  // namespace
 
-Bytes DeriveSalt(ByteView seed, int key) {
+SaltDeriver::SaltDeriver(ByteView seed) {
   if (seed.size() != kDigestSeedBytes) std::abort();  // REQUIRES violated
-  const Bytes key_bytes = KeyEncoding(key);
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, seed.data(), seed.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const uint8_t*>(kSaltLabel.data()),
+  crypto_auth_hmacsha256_init(&prefix_, seed.data(), seed.size());
+  crypto_auth_hmacsha256_update(&prefix_, reinterpret_cast<const uint8_t*>(kSaltLabel.data()),
                                 kSaltLabel.size());
+}
+
+SaltDeriver::~SaltDeriver() { sodium_memzero(&prefix_, sizeof prefix_); }
+
+Bytes SaltDeriver::Salt(int key) const {
+  const Bytes key_bytes = KeyEncoding(key);
+  crypto_auth_hmacsha256_state st = prefix_;
   crypto_auth_hmacsha256_update(&st, key_bytes.data(), key_bytes.size());
   uint8_t mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_final(&st, mac);
@@ -348,6 +366,8 @@ Bytes DeriveSalt(ByteView seed, int key) {
   sodium_memzero(mac, sizeof mac);
   return salt;
 }
+
+Bytes DeriveSalt(ByteView seed, int key) { return SaltDeriver(seed).Salt(key); }
 
 Bytes AttributeDigest(int key, ByteView encoded_value, ByteView salt) {
   const Bytes key_bytes = KeyEncoding(key);
@@ -364,9 +384,7 @@ Bytes AttributeDigest(int key, ByteView encoded_value, ByteView salt) {
 Result<std::map<int, Bytes>> EncodeAttributes(const CardClaims& claims) {
   CITYID_RETURN_IF_ERROR(CheckClaims(claims));
   std::map<int, Bytes> out;
-  for (auto& [key, item] : AttributeItems(claims)) {
-    CITYID_ASSIGN_OR_RETURN(out[key], cbor::Serialize(item.get()));
-  }
+  for (auto& [key, value] : AttributeValues(claims)) out[key] = std::move(value);
   return out;
 }
 
@@ -379,27 +397,22 @@ Result<EncodedCard> EncodeCard(const CardClaims& claims, const CwtMeta& meta,
                  "digest_seed must be " + std::to_string(kDigestSeedBytes) + " bytes");
   }
 
-  std::vector<std::pair<int, cbor::ItemPtr>> attributes = AttributeItems(claims);
-  cbor::ItemPtr digests = cbor::NewMap(attributes.size());
-  cbor::ItemPtr c169 = cbor::NewMap(attributes.size() + 2);
-  for (auto& [key, item] : attributes) {
-    CITYID_ASSIGN_OR_RETURN(Bytes encoded, cbor::Serialize(item.get()));
-    const Bytes salt = DeriveSalt(digest_seed, key);
-    cbor::MapAdd(digests.get(), cbor::Int(key), cbor::Bstr(AttributeDigest(key, encoded, salt)));
-    cbor::MapAdd(c169.get(), cbor::Int(key), std::move(item));
+  // Written directly (cbor::Writer), in the order documented in docs/card-format.md §4–6.
+  const std::vector<std::pair<int, Bytes>> attributes = AttributeValues(claims);
+  const SaltDeriver salts(digest_seed);
+  cbor::Writer w;
+  w.Map(4);
+  w.Int(kCwtIss).Text(meta.issuer);
+  w.Int(kCwtExp).Int(meta.expires_at);
+  w.Int(kCwtIat).Int(meta.issued_at);
+  w.Int(kCwtClaim169).Map(attributes.size() + 2);
+  for (const auto& [key, value] : attributes) w.Int(key).Raw(value);
+  w.Int(kC169CityidStatus).Array(2).Text(claims.status_list_id).Uint(claims.status_index);
+  w.Int(kC169CityidDigests).Map(attributes.size());
+  for (const auto& [key, value] : attributes) {
+    w.Int(key).Bstr(AttributeDigest(key, value, salts.Salt(key)));
   }
-  cbor::ItemPtr status = cbor::NewArray(2);
-  cbor::ArrayPush(status.get(), cbor::Text(claims.status_list_id));
-  cbor::ArrayPush(status.get(), cbor::Uint(claims.status_index));
-  cbor::MapAdd(c169.get(), cbor::Int(kC169CityidStatus), std::move(status));
-  cbor::MapAdd(c169.get(), cbor::Int(kC169CityidDigests), std::move(digests));
-
-  cbor::ItemPtr cwt = cbor::NewMap(4);
-  cbor::MapAdd(cwt.get(), cbor::Int(kCwtIss), cbor::Text(meta.issuer));
-  cbor::MapAdd(cwt.get(), cbor::Int(kCwtExp), cbor::Int(meta.expires_at));
-  cbor::MapAdd(cwt.get(), cbor::Int(kCwtIat), cbor::Int(meta.issued_at));
-  cbor::MapAdd(cwt.get(), cbor::Int(kCwtClaim169), std::move(c169));
-  CITYID_ASSIGN_OR_RETURN(Bytes payload, cbor::Serialize(cwt.get()));
+  const Bytes payload = w.Take();
 
   EncodedCard out;
   CITYID_ASSIGN_OR_RETURN(out.cose, SignCoseSign1(payload, signer));
@@ -462,9 +475,9 @@ VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& k
                 Error(ErrorId::kUnknownKey,
                       "signing key is retired and signed no card expiring this late"));
   }
-  outcome.claims = parsed->claims;
+  outcome.claims = std::move(parsed->claims);
   outcome.meta = meta;
-  outcome.attribute_digests = parsed->digests;
+  outcome.attribute_digests = std::move(parsed->digests);
 
   if (parsed->not_before && *parsed->not_before > now + kClockSkewSeconds) {
     return Fail(std::move(outcome), Verdict::kInvalid, Bad("nbf is in the future"));

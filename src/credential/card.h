@@ -7,6 +7,8 @@
 // Verifying runs it backwards with a bound at each stage and checks the signature before any
 // claim is interpreted.
 
+#include <sodium.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -113,6 +115,21 @@ struct EncodedCard {
 // CBOR(key) is the preferred CBOR encoding of the integer key (e.g. 0x04 for 4, 0x18 0x63 for
 // 99). REQUIRES: seed.size() == kDigestSeedBytes (checked crash otherwise). Thread-safe.
 Bytes DeriveSalt(ByteView seed, int key);
+
+// DeriveSalt for many keys of one seed: the HMAC key schedule and label are hashed once.
+// Wipes its state on destruction. REQUIRES: seed.size() == kDigestSeedBytes. Not copyable.
+class SaltDeriver {
+ public:
+  explicit SaltDeriver(ByteView seed);
+  ~SaltDeriver();
+  SaltDeriver(const SaltDeriver&) = delete;
+  SaltDeriver& operator=(const SaltDeriver&) = delete;
+  // Equal to DeriveSalt(seed, key). Thread-safe (const).
+  Bytes Salt(int key) const;
+
+ private:
+  crypto_auth_hmacsha256_state prefix_;  // after HMAC init with the seed and the label
+};
 
 // Returns the first 16 bytes of SHA-256(salt || CBOR(key) || encoded_value), where
 // encoded_value is the CBOR encoding of the attribute's value exactly as it appears in the

@@ -1,6 +1,7 @@
 #include "credential/card.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -508,7 +509,13 @@ TEST_F(CardTest, OversizedTextIsRejectedBeforeDecoding) {
 }
 
 TEST_F(CardTest, ZipBombIsRejectedWithBoundedWork) {
-  const std::string qr = ToQr(Bytes(1024 * 1024, 0));  // 1 MiB of zeros: 64x the cap
+  // 1 MiB of zeros, deflated (as an attacker would): 64x the cap.
+  const Bytes zeros(1024 * 1024, 0);
+  Bytes z(compressBound(zeros.size()));
+  uLongf z_size = z.size();
+  ASSERT_EQ(compress2(z.data(), &z_size, zeros.data(), zeros.size(), Z_BEST_COMPRESSION), Z_OK);
+  z.resize(z_size);
+  const std::string qr = Base45Encode(z);
   ASSERT_LE(qr.size(), kMaxQrTextChars);
   VerifyOutcome out = VerifyCard(qr, keys_, kNow, nullptr);
   EXPECT_EQ(out.verdict, Verdict::kInvalid);

@@ -189,6 +189,126 @@ Result<TaggedItem> SplitTags(ByteView data, size_t max_tags, ErrorId error_id) {
   return out;
 }
 
+std::optional<Reader::Head> Reader::PeekHead() const {
+  if (pos_ >= data_.size()) return std::nullopt;
+  const uint8_t initial = data_[pos_];
+  Head h{static_cast<uint8_t>(initial >> 5), 0, 1};
+  const uint8_t info = initial & 0x1F;
+  if (info < 24) {
+    h.argument = info;
+    return h;
+  }
+  if (info > 27) return std::nullopt;  // reserved or indefinite length
+  const size_t n = size_t{1} << (info - 24);
+  if (data_.size() - pos_ - 1 < n) return std::nullopt;
+  for (size_t i = 0; i < n; ++i) h.argument = (h.argument << 8) | data_[pos_ + 1 + i];
+  h.size = 1 + n;
+  return h;
+}
+
+std::optional<uint64_t> Reader::Take(uint8_t major) {
+  const auto h = PeekHead();
+  if (!h || h->major != major) return std::nullopt;
+  pos_ += h->size;
+  return h->argument;
+}
+
+std::optional<int64_t> Reader::Int() {
+  const auto h = PeekHead();
+  if (!h || h->major > 1 || h->argument > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  pos_ += h->size;
+  const auto v = static_cast<int64_t>(h->argument);
+  return h->major == 0 ? v : -1 - v;
+}
+
+std::optional<uint64_t> Reader::Uint() { return Take(0); }
+
+std::optional<ByteView> Reader::Bstr() {
+  const auto h = PeekHead();
+  if (!h || h->major != 2 || h->argument > data_.size() - pos_ - h->size) return std::nullopt;
+  pos_ += h->size;
+  const ByteView out = data_.subspan(pos_, static_cast<size_t>(h->argument));
+  pos_ += out.size();
+  return out;
+}
+
+std::optional<std::string_view> Reader::Text() {
+  const auto h = PeekHead();
+  if (!h || h->major != 3 || h->argument > data_.size() - pos_ - h->size) return std::nullopt;
+  pos_ += h->size;
+  const std::string_view out(reinterpret_cast<const char*>(data_.data() + pos_),
+                             static_cast<size_t>(h->argument));
+  pos_ += out.size();
+  return out;
+}
+
+std::optional<uint64_t> Reader::ArrayHeader() { return Take(4); }
+std::optional<uint64_t> Reader::MapHeader() { return Take(5); }
+
+bool Reader::Skip() { return SkipDepth(0); }
+
+bool Reader::SkipDepth(int depth) {
+  if (depth > 16) return false;
+  const size_t start = pos_;
+  const auto h = PeekHead();
+  if (!h) return false;
+  bool ok = true;
+  switch (h->major) {
+    case 0:
+    case 1:
+    case 7:
+      pos_ += h->size;
+      break;
+    case 2:
+    case 3:
+      if (h->argument > data_.size() - pos_ - h->size) return false;
+      pos_ += h->size + static_cast<size_t>(h->argument);
+      break;
+    case 4:
+    case 5: {
+      pos_ += h->size;
+      const uint64_t items = h->major == 4 ? h->argument : h->argument * 2;
+      if (h->argument > data_.size() || items > data_.size() - pos_) {
+        ok = false;  // more items than bytes left
+        break;
+      }
+      for (uint64_t i = 0; i < items && ok; ++i) ok = SkipDepth(depth + 1);
+      break;
+    }
+    case 6:
+      pos_ += h->size;
+      ok = SkipDepth(depth + 1);
+      break;
+    default:
+      ok = false;
+  }
+  if (!ok) pos_ = start;
+  return ok;
+}
+
+Writer& Writer::Head(uint8_t major, uint64_t value) {
+  const auto mt = static_cast<uint8_t>(major << 5);
+  if (value < 24) {
+    out_.push_back(static_cast<uint8_t>(mt | value));
+    return *this;
+  }
+  int bytes = 8;
+  uint8_t info = 27;
+  if (value <= UINT8_MAX) {
+    bytes = 1;
+    info = 24;
+  } else if (value <= UINT16_MAX) {
+    bytes = 2;
+    info = 25;
+  } else if (value <= UINT32_MAX) {
+    bytes = 4;
+    info = 26;
+  }
+  out_.push_back(static_cast<uint8_t>(mt | info));
+  for (int i = bytes - 1; i >= 0; --i) out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
+  return *this;
+}
+
 Result<Bytes> Serialize(const cbor_item_t* item) {
   unsigned char* buffer = nullptr;
   size_t capacity = 0;

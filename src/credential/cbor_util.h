@@ -66,6 +66,77 @@ Result<TaggedItem> SplitTags(ByteView data, size_t max_tags, ErrorId error_id);
 // Serializes `item`. Fails with kInternal only on allocation failure.
 Result<Bytes> Serialize(const cbor_item_t* item);
 
+// Writes CBOR straight into a byte buffer in preferred serialization (RFC 8949 §4.2.1: shortest
+// heads, definite lengths) — the same bytes as the libcbor builders below followed by Serialize,
+// without an allocation per item. For what is built on every card (payload, COSE, digests).
+// The caller writes exactly as many items after Map/Array heads as it declared. Not thread-safe.
+class Writer {
+ public:
+  Writer& Uint(uint64_t value) { return Head(0, value); }
+  Writer& Int(int64_t value) {
+    return value >= 0 ? Head(0, static_cast<uint64_t>(value))
+                      : Head(1, static_cast<uint64_t>(-(value + 1)));
+  }
+  Writer& Bstr(ByteView bytes) {
+    Head(2, bytes.size());
+    return Raw(bytes);
+  }
+  Writer& Text(std::string_view text) {
+    Head(3, text.size());
+    out_.insert(out_.end(), text.begin(), text.end());
+    return *this;
+  }
+  Writer& Array(size_t size) { return Head(4, size); }
+  Writer& Map(size_t size) { return Head(5, size); }
+  Writer& Tag(uint64_t tag) { return Head(6, tag); }
+  // Appends an already encoded item.
+  Writer& Raw(ByteView encoded) {
+    out_.insert(out_.end(), encoded.begin(), encoded.end());
+    return *this;
+  }
+  const Bytes& bytes() const { return out_; }
+  Bytes Take() { return std::move(out_); }
+
+ private:
+  Writer& Head(uint8_t major, uint64_t value);
+  Bytes out_;
+};
+
+// Reads CBOR in one pass with no allocation: a cursor over the bytes. Meant for input that
+// ValidateCbor has accepted (so lengths, nesting and UTF-8 are already checked), but safe on any
+// bytes: no read goes past the end. Each read returns nullopt/false on a type mismatch or
+// truncation and then leaves the position unchanged. Not thread-safe.
+class Reader {
+ public:
+  explicit Reader(ByteView data) : data_(data) {}
+  // An unsigned or negative integer that fits in int64_t.
+  std::optional<int64_t> Int();
+  // An unsigned integer (major type 0).
+  std::optional<uint64_t> Uint();
+  std::optional<std::string_view> Text();
+  std::optional<ByteView> Bstr();
+  // The number of elements / pairs that follow the head.
+  std::optional<uint64_t> ArrayHeader();
+  std::optional<uint64_t> MapHeader();
+  // Skips one whole item (nested up to 16 levels).
+  bool Skip();
+  bool AtEnd() const { return pos_ == data_.size(); }
+
+ private:
+  struct Head {
+    uint8_t major;
+    uint64_t argument;
+    size_t size;  // bytes of the head itself
+  };
+  std::optional<Head> PeekHead() const;
+  // The head at the cursor if its major type is `major`; then advances past the head.
+  std::optional<uint64_t> Take(uint8_t major);
+  bool SkipDepth(int depth);
+
+  ByteView data_;
+  size_t pos_ = 0;
+};
+
 // Builders. Each returns a new owned item; allocation failure is a checked crash. Integers use
 // the narrowest width so the encoding is the preferred serialization.
 ItemPtr Uint(uint64_t value);

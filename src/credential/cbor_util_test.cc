@@ -28,6 +28,84 @@ TEST(CborUtilTest, BuildersUsePreferredSerialization) {
   EXPECT_EQ(Encode(Bstr(Bytes{})), (Bytes{0x40}));
 }
 
+TEST(CborUtilTest, WriterMatchesTheBuildersByteForByte) {
+  const int64_t ints[] = {0,          1,          23,         24,          255,
+                          256,        65535,      65536,      4294967295LL, 4294967296LL,
+                          INT64_MAX,  -1,         -24,        -25,         -256,
+                          -257,       -65537,     -4294967296LL, -4294967297LL, INT64_MIN};
+  for (const int64_t v : ints) {
+    Writer w;
+    w.Int(v);
+    EXPECT_EQ(w.bytes(), Encode(Int(v))) << v;
+  }
+  const std::string long_text(300, 'x');
+  const Bytes long_bytes(70000, 7);
+  ItemPtr map = NewMap(3);
+  MapAdd(map.get(), Int(1), Text("Jos\xC3\xA9"));
+  MapAdd(map.get(), Int(-8), Bstr(long_bytes));
+  ItemPtr array = NewArray(2);
+  ArrayPush(array.get(), Text(long_text));
+  ArrayPush(array.get(), NewMap(0));
+  MapAdd(map.get(), Int(169), std::move(array));
+  ItemPtr tagged = Tag(18, std::move(map));
+
+  Writer w;
+  w.Tag(18).Map(3).Int(1).Text("Jos\xC3\xA9").Int(-8).Bstr(long_bytes).Int(169).Array(2);
+  w.Text(long_text).Map(0);
+  EXPECT_EQ(w.bytes(), Encode(tagged));
+  Writer raw;
+  raw.Array(1).Raw(Encode(Text("ab")));
+  EXPECT_EQ(raw.Take(), (Bytes{0x81, 0x62, 'a', 'b'}));
+}
+
+TEST(CborUtilTest, ReaderReadsWhatTheWriterWrote) {
+  Writer w;
+  w.Map(3).Int(1).Text("iss").Int(-8).Bstr(Bytes{1, 2, 3}).Int(169).Array(2);
+  w.Uint(4294967296ULL).Map(1).Int(7).Tag(18).Array(0);
+  const Bytes data = w.Take();
+  Reader r(data);
+  EXPECT_EQ(r.MapHeader(), std::optional<uint64_t>(3));
+  EXPECT_EQ(r.Int(), std::optional<int64_t>(1));
+  EXPECT_EQ(r.Text(), std::optional<std::string_view>("iss"));
+  EXPECT_EQ(r.Int(), std::optional<int64_t>(-8));
+  const auto b = r.Bstr();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(Bytes(b->begin(), b->end()), (Bytes{1, 2, 3}));
+  EXPECT_EQ(r.Int(), std::optional<int64_t>(169));
+  EXPECT_EQ(r.ArrayHeader(), std::optional<uint64_t>(2));
+  EXPECT_EQ(r.Uint(), std::optional<uint64_t>(4294967296ULL));
+  EXPECT_TRUE(r.Skip());  // {7: 18([])}
+  EXPECT_TRUE(r.AtEnd());
+}
+
+TEST(CborUtilTest, ReaderRefusesMismatchesAndTruncationWithoutMoving) {
+  const Bytes text = Writer().Text("abc").Take();
+  Reader r(text);
+  EXPECT_FALSE(r.Int().has_value());
+  EXPECT_FALSE(r.Bstr().has_value());
+  EXPECT_FALSE(r.MapHeader().has_value());
+  EXPECT_EQ(r.Text(), std::optional<std::string_view>("abc"));  // still at the start
+
+  const Bytes truncated = {0x63, 'a', 'b'};  // text of 3 with 2 bytes
+  Reader t(truncated);
+  EXPECT_FALSE(t.Text().has_value());
+  EXPECT_FALSE(t.Skip());
+  const Bytes big_array = {0x9B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+  Reader a(big_array);
+  EXPECT_FALSE(a.Skip());  // claims 2^64-1 items with no bytes left
+  const Bytes head_cut = {0x19, 0x01};  // uint16 head with one byte
+  Reader h(head_cut);
+  EXPECT_FALSE(h.Uint().has_value());
+  const Bytes too_big = {0x1B, 0x80, 0, 0, 0, 0, 0, 0, 0};  // 2^63 does not fit int64
+  Reader i(too_big);
+  EXPECT_FALSE(i.Int().has_value());
+  EXPECT_EQ(i.Uint(), std::optional<uint64_t>(1ULL << 63));
+  Bytes deep(40, 0x81);  // 40 nested one-element arrays
+  deep.push_back(0x00);
+  Reader d(deep);
+  EXPECT_FALSE(d.Skip());
+}
+
 TEST(CborUtilTest, ReadersRoundTripIntegers) {
   for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{-8}, int64_t{1} << 40, -(int64_t{1} << 40),
                     INT64_MAX, INT64_MIN}) {

@@ -11,12 +11,9 @@ namespace {
 constexpr std::string_view kSignature1Context = "Signature1";
 
 Bytes ProtectedHeader(const Bytes& key_id) {
-  cbor::ItemPtr map = cbor::NewMap(2);
-  cbor::MapAdd(map.get(), cbor::Int(kCoseHeaderAlg), cbor::Int(kCoseAlgEdDSA));
-  cbor::MapAdd(map.get(), cbor::Int(kCoseHeaderKid), cbor::Bstr(key_id));
-  auto bytes = cbor::Serialize(map.get());
-  if (!bytes.ok()) std::abort();  // allocation failure only
-  return std::move(bytes).value();
+  cbor::Writer w;
+  w.Map(2).Int(kCoseHeaderAlg).Int(kCoseAlgEdDSA).Int(kCoseHeaderKid).Bstr(key_id);
+  return w.Take();
 }
 
 // Parses the protected header bucket; returns the kid.
@@ -79,12 +76,9 @@ Status CheckUnprotected(const cbor_item_t* map) {
 }  // namespace
 
 Result<Bytes> CoseSigStructure(ByteView protected_header, ByteView payload) {
-  cbor::ItemPtr array = cbor::NewArray(4);
-  cbor::ArrayPush(array.get(), cbor::Text(kSignature1Context));
-  cbor::ArrayPush(array.get(), cbor::Bstr(protected_header));
-  cbor::ArrayPush(array.get(), cbor::Bstr(ByteView()));
-  cbor::ArrayPush(array.get(), cbor::Bstr(payload));
-  return cbor::Serialize(array.get());
+  cbor::Writer w;
+  w.Array(4).Text(kSignature1Context).Bstr(protected_header).Bstr(ByteView()).Bstr(payload);
+  return w.Take();
 }
 
 Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer) {
@@ -94,13 +88,9 @@ Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer) {
   if (signature.size() != crypto::kEd25519SignatureBytes) {
     return Error(ErrorId::kInternal, "signer returned a signature of the wrong size");
   }
-  cbor::ItemPtr array = cbor::NewArray(4);
-  cbor::ArrayPush(array.get(), cbor::Bstr(protected_header));
-  cbor::ArrayPush(array.get(), cbor::NewMap(0));
-  cbor::ArrayPush(array.get(), cbor::Bstr(payload));
-  cbor::ArrayPush(array.get(), cbor::Bstr(signature));
-  cbor::ItemPtr tagged = cbor::Tag(kCoseSign1Tag, std::move(array));
-  return cbor::Serialize(tagged.get());
+  cbor::Writer w;
+  w.Tag(kCoseSign1Tag).Array(4).Bstr(protected_header).Map(0).Bstr(payload).Bstr(signature);
+  return w.Take();
 }
 
 Result<CoseSign1> ParseCoseSign1(ByteView data) {

@@ -13,7 +13,8 @@
 
 namespace cityid::credential {
 
-// Returns the zlib stream (RFC 1950, deflate level 9) of `data`. Deterministic for the same
+// Returns the zlib stream (RFC 1950) of `data` in stored (uncompressed) deflate blocks: card
+// payloads are high-entropy and deflate would not shrink them (zlib_codec.cc). Deterministic for the same
 // input and zlib version. Never fails (allocation failure is a checked crash). Thread-safe.
 Bytes ZlibCompress(ByteView data);
 
