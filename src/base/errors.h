@@ -64,7 +64,33 @@
   X(kBadClaims, kInvalidArgument, "bad-claims", "Card claims invalid")                       \
   X(kBadStatusList, kInvalidArgument, "bad-status-list", "Invalid status list")                 \
   X(kCardExpired, kFailedPrecondition, "card-expired", "Card expired")                        \
-  X(kCardRevoked, kFailedPrecondition, "card-revoked", "Card revoked")
+  X(kCardRevoked, kFailedPrecondition, "card-revoked", "Card revoked")                        \
+  /* staff, sessions and roles (src/auth, src/http) */                                        \
+  X(kUnauthenticated, kUnauthenticated, "unauthenticated", "Authentication required")        \
+  X(kInvalidCredentials, kUnauthenticated, "invalid-credentials", "Invalid credentials")     \
+  X(kTotpRequired, kUnauthenticated, "totp-required", "One-time code required")              \
+  X(kSessionExpired, kUnauthenticated, "session-expired", "Session expired")                 \
+  X(kRoleNotAllowed, kPermissionDenied, "role-not-allowed", "Role not allowed")              \
+  X(kSiteNotAllowed, kPermissionDenied, "site-not-allowed", "Outside the staff member's site") \
+  X(kCsrfTokenInvalid, kPermissionDenied, "csrf-token-invalid", "CSRF token missing or invalid") \
+  X(kLoginRateLimited, kResourceExhausted, "login-rate-limited", "Too many login attempts")  \
+  X(kWeakPassword, kInvalidArgument, "weak-password", "Password does not meet the policy")   \
+  X(kStaffNotFound, kNotFound, "staff-not-found", "Staff member not found")                  \
+  X(kStaffExists, kAlreadyExists, "staff-exists", "Staff user name already taken")         \
+  /* sites and appointments (core/appointments.h) */                                         \
+  X(kSiteNotFound, kNotFound, "site-not-found", "Site not found")                            \
+  X(kSiteExists, kAlreadyExists, "site-exists", "Site id already taken")                     \
+  X(kSlotUnavailable, kFailedPrecondition, "slot-unavailable", "Not a bookable slot")        \
+  X(kSlotFull, kAlreadyExists, "slot-full", "Slot fully booked")                             \
+  X(kBookingNotFound, kNotFound, "booking-not-found", "No booking with that reference and PIN") \
+  X(kBookingRateLimited, kResourceExhausted, "booking-rate-limited", "Too many requests") \
+  /* emergency key destruction (core/destruction.h) */                                       \
+  X(kDestructionRequestNotFound, kNotFound, "destruction-request-not-found",                 \
+    "Destruction request not found")                                                          \
+  X(kTwoPersonRule, kPermissionDenied, "two-person-rule",                                    \
+    "A second, different admin must approve")                                                 \
+  X(kDestructionWindowExpired, kFailedPrecondition, "destruction-window-expired",            \
+    "Destruction request expired")
 
 namespace cityid {
 

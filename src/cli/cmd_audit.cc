@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "audit/merkle.h"
+#include "audit/node_proofs.h"
 #include "audit/verify.h"
 #include "base/file.h"
 #include "cli/common.h"
@@ -70,33 +71,6 @@ Status VerifyStored(store::Tx& tx, audit::LogVerifier& verifier, size_t& heads) 
   return verifier.Finish(list);
 }
 
-// Leaf hashes read from the store's audit_log, for proofs without holding every entry.
-class StoreLeafSource final : public audit::LeafSource {
- public:
-  StoreLeafSource(store::Tx& tx, uint64_t size) : tx_(tx), size_(size) {}
-  uint64_t Size() const override { return size_; }
-  Status ReadLeaves(uint64_t begin, std::span<audit::Hash> out) const override {
-    if (begin > size_ || out.size() > size_ - begin) {
-      return Error(ErrorId::kInvalidArgument, "leaf range beyond the tree");
-    }
-    CITYID_ASSIGN_OR_RETURN(auto rows, tx_.ReadAudit(static_cast<int64_t>(begin), out.size()));
-    for (size_t i = 0; i < out.size(); ++i) {
-      if (i >= rows.size() || rows[i].seq != static_cast<int64_t>(begin + i)) {
-        return Error(ErrorId::kStoreCorrupt,
-                     "audit log entry " + std::to_string(begin + i) + " is missing");
-      }
-      auto h = audit::ToHash(rows[i].leaf_hash);
-      if (!h.ok()) return Error(ErrorId::kStoreCorrupt, "audit log leaf hash is not 32 bytes");
-      out[i] = *h;
-    }
-    return Status::Ok();
-  }
-
- private:
-  store::Tx& tx_;
-  uint64_t size_;
-};
-
 int FailVerify(const Output& out, const Status& s, const audit::LogVerifier& v) {
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
   extra["intact"] = false;
@@ -126,7 +100,9 @@ int Head(const GlobalOptions& g, const AuditOptions& o) {
       CITYID_RETURN_IF_ERROR(verifier.Finish(list));
       CITYID_ASSIGN_OR_RETURN(head, audit::SignTreeHead(log->keys->log_signer(), verifier.entries(),
                                                         clock->Now(), verifier.tree().Root()));
-      return tx.AppendTreeHead(head);
+      CITYID_RETURN_IF_ERROR(tx.AppendTreeHead(head));
+      // Bring the stored subtree hashes up to date (the lazy back-fill of docs/audit.md).
+      return tx.ExtendAuditNodes().status();
     });
   }
   if (!s.ok()) {
@@ -256,15 +232,20 @@ int Proof(const GlobalOptions& g, const AuditOptions& o) {
                    "entry " + std::to_string(seq) + " is not covered by the latest tree head (" +
                        std::to_string(head->tree_size) + " entries); run: cityid audit head");
     }
-    CITYID_ASSIGN_OR_RETURN(auto tree,
-                            audit::MerkleTree::Build(StoreLeafSource(tx, head->tree_size)));
+    // O(log n) reads of stored subtree hashes (docs/audit.md "Proof storage"); entries newer
+    // than the stored nodes are folded from their leaf hashes.
+    audit::FunctionNodeSource nodes(head->tree_size, [&tx](int level, uint64_t index) {
+      return tx.GetAuditNode(level, static_cast<int64_t>(index));
+    });
+    const audit::NodeTree tree(nodes);
+    CITYID_ASSIGN_OR_RETURN(auto leaf, tree.Leaf(seq));
     CITYID_ASSIGN_OR_RETURN(auto path, tree.InclusionProof(seq, head->tree_size));
     // Never hand out a proof that does not check against the signed head.
-    if (!audit::VerifyInclusion(tree.leaf(seq), seq, head->tree_size, path, head->root_hash)) {
+    if (!audit::VerifyInclusion(leaf, seq, head->tree_size, path, head->root_hash)) {
       return Error(ErrorId::kStoreCorrupt,
                    "the stored log does not match the latest tree head; run: cityid audit verify");
     }
-    proof = audit::InclusionProofToJson(o.seq, tree.leaf(seq), *head, path);
+    proof = audit::InclusionProofToJson(o.seq, leaf, *head, path);
     return Status::Ok();
   });
   if (!s.ok()) return out.Fail(s);

@@ -8,6 +8,7 @@ struct DecisionOptions {
   std::string data = "data";
   std::string application;
   std::string reason;
+  std::string reason_category;  // reject only: documents, duplicate, eligibility, other
 };
 
 int Decide(const GlobalOptions& g, const DecisionOptions& o, bool approve) {
@@ -16,7 +17,8 @@ int Decide(const GlobalOptions& g, const DecisionOptions& o, bool approve) {
   if (!dir.ok()) return out.Fail(dir.status());
   auto actor = MakeActor(g, core::Role::kSupervisor);
   Status s = approve ? core::Approve((*dir)->ctx(), o.application, actor, o.reason)
-                     : core::Reject((*dir)->ctx(), o.application, actor, o.reason);
+                     : core::Reject((*dir)->ctx(), o.application, actor, o.reason,
+                                    o.reason_category);
   if (!s.ok()) return out.Fail(s);
   const char* state = approve ? "approved" : "rejected";
   nlohmann::ordered_json j{{"application_id", o.application}, {"status", state}};
@@ -34,7 +36,12 @@ void Add(CLI::App& app, GlobalOptions& g, Runner& run, bool approve) {
   auto* reason = cmd->add_option(
       "--reason", o->reason,
       approve ? "Why (required for a flagged application)" : "Why (shown to the applicant)");
-  if (!approve) reason->required();
+  if (!approve) {
+    reason->required();
+    cmd->add_option("--reason-category", o->reason_category,
+                    "What the transparency report counts it under")
+        ->check(CLI::IsMember({"documents", "duplicate", "eligibility", "other"}));
+  }
   cmd->callback([&g, &run, o, approve] { run = [&g, o, approve] { return Decide(g, *o, approve); }; });
 }
 

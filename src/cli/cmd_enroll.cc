@@ -1,5 +1,7 @@
 // cityid enroll --data DIR --applicant FILE
+// cityid enroll --data DIR --batch FILE.jsonl   (bulk import: one applicant JSON per line)
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 
@@ -12,11 +14,93 @@ namespace {
 struct EnrollOptions {
   std::string data = "data";
   std::string applicant;
+  std::string batch;
   std::string site;
 };
 
-int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
+// Bulk import (a partner site's offline queue, a migration): every line of a JSON Lines file is
+// one applicant, enrolled exactly as `--applicant` would, each in its own transaction, pipelined
+// (core::EnrollMany). A bad line is reported and skipped; the others go on.
+int EnrollBatch(const GlobalOptions& g, const EnrollOptions& o) {
   Output out(g);
+  auto dir = DataDir::Open(o.data, g);
+  if (!dir.ok()) return out.Fail(dir.status());
+  std::ifstream file(o.batch, std::ios::binary);
+  if (!file) {
+    return out.Fail(Error(ErrorId::kInvalidArgument, "--batch: cannot open '" + o.batch + "'"));
+  }
+  const std::string parent = std::filesystem::path(o.batch).parent_path().string();
+  const std::string base = parent.empty() ? "." : parent;
+  const Date today = Date::FromUnix((*dir)->clock().Now());
+  auto actor = MakeActor(g, core::Role::kClerk);
+
+  std::vector<size_t> line_of;  // input index -> line number (blank lines are not inputs)
+  size_t line_no = 0;
+  auto next = [&]() -> std::optional<Result<core::ApplicantInput>> {
+    std::string line;
+    while (std::getline(file, line)) {
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      line_of.push_back(line_no);
+      if (line.size() > core::kMaxApplicantFileBytes) {
+        return Result<core::ApplicantInput>(
+            Error(ErrorId::kResourceExhausted, "applicant is larger than 64 KiB"));
+      }
+      auto input = core::ParseApplicantJson(line, base, today);
+      if (input.ok() && !o.site.empty()) input->site = o.site;
+      return input;
+    }
+    return std::nullopt;
+  };
+  size_t enrolled = 0, flagged = 0, failed = 0;
+  std::optional<Status> first_failure;
+  nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+  std::string human;
+  core::EnrollMany((*dir)->ctx(), next, actor, [&](size_t i, Result<core::EnrollResult> r) {
+    // line_of[i] was recorded by `next` before input i was prepared, so it is there.
+    const size_t line = line_of[i];
+    if (!r.ok()) {
+      ++failed;
+      if (!first_failure) first_failure = r.status();
+      failures.push_back({{"line", line},
+                          {"error", GetErrorInfo(r.status().id()).slug},
+                          {"message", r.status().message()}});
+      human += "line " + std::to_string(line) + ": " + r.status().ToString() + "\n";
+      return;
+    }
+    ++enrolled;
+    if (r->state == core::ApplicationState::kFlagged) {
+      ++flagged;
+      human += "line " + std::to_string(line) + ": application " + r->application_id +
+               " flagged as a possible duplicate - a supervisor must review\n";
+    }
+    if (!g.json && (enrolled + failed) % 1000 == 0) {
+      std::cerr << (enrolled + failed) << " applicants processed\n";
+    }
+  });
+  nlohmann::ordered_json j;
+  j["enrolled"] = enrolled;
+  j["flagged"] = flagged;
+  j["failed"] = failed;
+  j["failures"] = std::move(failures);
+  human += std::to_string(enrolled) + " enrolled (" + std::to_string(flagged) +
+           " flagged as possible duplicates), " + std::to_string(failed) + " failed";
+  if (!first_failure) {
+    out.Result(j, human);
+    return kExitOk;
+  }
+  return out.Fail(Error(first_failure->id(), std::to_string(failed) + " of " +
+                                                 std::to_string(enrolled + failed) +
+                                                 " applicants failed; the others were enrolled"),
+                  j, human);
+}
+
+int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
+  if (!o.batch.empty()) return EnrollBatch(g, o);
+  Output out(g);
+  if (o.applicant.empty()) {
+    return out.Fail(Error(ErrorId::kInvalidArgument, "give --applicant FILE or --batch FILE"));
+  }
   auto dir = DataDir::Open(o.data, g);
   if (!dir.ok()) return out.Fail(dir.status());
   // "-" reads standard input, so a form can pipe the applicant in without a file on disk.
@@ -80,8 +164,11 @@ void RegisterEnroll(CLI::App& app, GlobalOptions& g, Runner& run) {
   auto* cmd = app.add_subcommand(
       "enroll", "Vet an applicant's checked documents and record the application");
   cmd->add_option("--data", o->data, "Data folder")->capture_default_str();
-  cmd->add_option("--applicant", o->applicant, "Applicant file (JSON, see docs/cli.md), or - for stdin")
-      ->required();
+  auto* single = cmd->add_option("--applicant", o->applicant,
+                                 "Applicant file (JSON, see docs/cli.md), or - for stdin");
+  auto* batch = cmd->add_option("--batch", o->batch,
+                                "Bulk import: a JSON Lines file, one applicant per line");
+  single->excludes(batch);
   cmd->add_option("--site", o->site, "Enrollment site id (overrides the file's site)");
   cmd->callback([&g, &run, o] { run = [&g, o] { return Enroll(g, *o); }; });
 }

@@ -143,6 +143,12 @@ int RunCli(int argc, char** argv) {
   RegisterRender(app, g, run);
   RegisterAudit(app, g, run);
   RegisterServe(app, g, run);
+  RegisterStaff(app, g, run);
+  RegisterHold(app, g, run);
+  RegisterRequests(app, g, run);
+  RegisterReport(app, g, run);
+  RegisterSites(app, g, run);
+  RegisterKeysDestroy(app, g, run);
   bool json_requested = false;
   for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
   // Name an unknown command plainly (CLI11 would say "A subcommand is required").

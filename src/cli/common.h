@@ -109,6 +109,12 @@ void RegisterShow(CLI::App& app, GlobalOptions& g, Runner& run);        // statu
 void RegisterRender(CLI::App& app, GlobalOptions& g, Runner& run);      // the printed card (PNG/PDF)
 void RegisterAudit(CLI::App& app, GlobalOptions& g, Runner& run);       // head, verify, export, proof
 void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run);       // the HTTP server
+void RegisterStaff(CLI::App& app, GlobalOptions& g, Runner& run);       // staff add, list, disable
+void RegisterHold(CLI::App& app, GlobalOptions& g, Runner& run);        // legal holds
+void RegisterRequests(CLI::App& app, GlobalOptions& g, Runner& run);    // data-request register
+void RegisterReport(CLI::App& app, GlobalOptions& g, Runner& run);      // transparency report
+void RegisterSites(CLI::App& app, GlobalOptions& g, Runner& run);       // site add, list, close
+void RegisterKeysDestroy(CLI::App& app, GlobalOptions& g, Runner& run); // keys destroy (after RegisterExports)
 
 // Creates a data folder (database, keys, policy copy); what `init` does. kAlreadyExists if DIR
 // is initialized; the policy is validated before anything is created.

@@ -1,13 +1,18 @@
 #include "core/workflow.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sodium.h>
 #include <unicode/locid.h>
 
+#include "core/appointments.h"
 #include "core/ids.h"
 #include "credential/card.h"
 #include "credential/status_list.h"
@@ -397,7 +402,25 @@ Result<bool> OnHold(store::Tx& tx, std::string_view person_id) {
 
 }  // namespace
 
-Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor& actor) {
+namespace {
+
+// An enrollment vetted, transliterated, blind-indexed and encrypted, ready to commit: everything
+// Enroll does before its transaction. Holds no clear personal data but the documents' blind
+// indexes and the evaluation (the record itself is sealed).
+struct PreparedEnrollment {
+  EnrollResult result;
+  policy::Evaluation eval;
+  std::vector<dedup::DedupKey> name_keys;
+  std::vector<Bytes> number_indexes;
+  std::string documents_json;  // the application row's checked documents (no types, no numbers)
+  std::string site;
+  store::PersonRow person;
+  UnixSeconds now = 0;
+};
+
+// Uses ctx.names and ctx.rng (not thread-safe), ctx.policy, ctx.keys and ctx.clock.
+Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput& in,
+                                             const Actor& actor) {
   CITYID_RETURN_IF_ERROR(RequireRole(
       actor, {Role::kClerk, Role::kPartner, Role::kSupervisor, Role::kAdmin}));
   const UnixSeconds now = ctx.clock.Now();
@@ -488,6 +511,40 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
   person.schema_version = kRecordSchema;
   person.created_at = person.updated_at = now;
 
+  PreparedEnrollment out;
+  out.result = std::move(result);
+  out.eval = std::move(eval);
+  out.name_keys = std::move(name_keys);
+  out.number_indexes = std::move(number_indexes);
+  {
+    nlohmann::json docs = nlohmann::json::array();
+    for (size_t i = 0; i < in.documents.size(); ++i) {
+      const auto& dr = out.eval.documents[i];
+      docs.push_back({{"category", CategoryOf(ctx.policy, in.documents[i].type)},
+                      {"identity_points", dr.identity_points},
+                      {"residency_points", dr.residency_points},
+                      {"accepted", dr.accepted ? 1 : 0},
+                      {"checked_by", actor.id},
+                      {"checked_at", now}});
+    }
+    out.documents_json = docs.dump();
+  }
+  out.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
+  out.person = std::move(person);
+  out.now = now;
+  return out;
+}
+
+// The transaction of an enrollment: duplicate search, rows and audit entries. Uses only
+// ctx.store, ctx.policy and ctx.clock (safe beside a PrepareEnrollment on another thread).
+Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, const Actor& actor) {
+  EnrollResult& result = prep.result;
+  const policy::Evaluation& eval = prep.eval;
+  const auto& name_keys = prep.name_keys;
+  const auto& number_indexes = prep.number_indexes;
+  const store::PersonRow& person = prep.person;
+  const UnixSeconds now = prep.now;
+
   Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
     // Duplicate search: same name+dob keys, or a document number seen before.
     std::map<std::string, std::set<std::string>> matches;  // kind -> other person ids
@@ -519,18 +576,18 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
     app.id = result.application_id;
     app.person_id = person.id;
     app.state = Name(result.state);
-    app.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
+    app.site = prep.site;
     app.policy_version = ctx.policy.Fingerprint();
     app.evaluation_json = EvaluationSummary(eval);
     app.flags_json = FlagsJson(result.duplicates);
+    app.documents_json = std::move(prep.documents_json);
     app.created_by = actor.id;
     app.created_at = app.updated_at = now;
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(app));
-    for (size_t i = 0; i < in.documents.size(); ++i) {
-      const auto& dr = eval.documents[i];
-      CITYID_RETURN_IF_ERROR(tx.InsertCheckedDocument(
-          {app.id, CategoryOf(ctx.policy, in.documents[i].type), dr.identity_points, dr.residency_points, dr.accepted,
-           actor.id, now, number_indexes[i]}));
+    // Checked documents go with the application row; identity documents' number indexes are
+    // the person's dedup keys of kind "document" (store.h).
+    for (const Bytes& idx : number_indexes) {
+      if (!idx.empty()) CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({idx, "document", person.id}));
     }
     for (const auto& k : name_keys) {
       CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({k.mac, k.kind, person.id}));
@@ -546,6 +603,69 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
   });
   if (!s.ok()) return s;
   return result;
+}
+
+}  // namespace
+
+Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor& actor) {
+  CITYID_ASSIGN_OR_RETURN(PreparedEnrollment prep, PrepareEnrollment(ctx, in, actor));
+  return CommitEnrollment(ctx, std::move(prep), actor);
+}
+
+void EnrollMany(Context& ctx, const std::function<std::optional<Result<ApplicantInput>>()>& next,
+                const Actor& actor,
+                const std::function<void(size_t, Result<EnrollResult>)>& on_result) {
+  // A bounded queue between the preparing thread and this (committing) thread. A short queue
+  // is enough to keep both busy and bounds memory whatever the batch size.
+  constexpr size_t kDepth = 8;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::optional<Result<PreparedEnrollment>>> queue;  // nullopt: end of input
+  bool stop = false;
+
+  std::thread worker([&] {
+    for (;;) {
+      {
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return stop || queue.size() < kDepth; });
+        if (stop) return;
+      }
+      std::optional<Result<PreparedEnrollment>> item;
+      if (auto in = next()) {
+        item = in->ok() ? PrepareEnrollment(ctx, **in, actor)
+                        : Result<PreparedEnrollment>(in->status());
+      }
+      const bool end = !item.has_value();
+      {
+        std::lock_guard lock(mu);
+        queue.push_back(std::move(item));
+      }
+      changed.notify_all();
+      if (end) return;
+    }
+  });
+  for (size_t i = 0;; ++i) {
+    std::optional<Result<PreparedEnrollment>> item;
+    {
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return !queue.empty(); });
+      item = std::move(queue.front());
+      queue.pop_front();
+    }
+    changed.notify_all();
+    if (!item) break;
+    if (!item->ok()) {
+      on_result(i, item->status());
+      continue;
+    }
+    on_result(i, CommitEnrollment(ctx, std::move(**item), actor));
+  }
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  changed.notify_all();
+  worker.join();
 }
 
 Status Approve(Context& ctx, std::string_view application_id, const Actor& actor,
@@ -574,10 +694,17 @@ Status Approve(Context& ctx, std::string_view application_id, const Actor& actor
 }
 
 Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
-              std::string_view reason) {
+              std::string_view reason, std::string_view category) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kSupervisor, Role::kAdmin}));
   CITYID_RETURN_IF_ERROR(CheckReason(reason));
   if (Blank(reason)) return Error(ErrorId::kMissingField, "reason: required to reject");
+  if (!category.empty() && category != "documents" && category != "duplicate" &&
+      category != "eligibility" && category != "other") {
+    return Error(ErrorId::kInvalidArgument,
+                 "reason category: must be documents, duplicate, eligibility or other");
+  }
+  const std::string logged =
+      category.empty() ? std::string(reason) : std::string(category) + ": " + std::string(reason);
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(auto app, LoadApplication(tx, application_id));
     CITYID_RETURN_IF_ERROR(TransitionApplication(app, ApplicationState::kRejected));
@@ -585,7 +712,7 @@ Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
     app.decision_reason = std::string(reason);
     app.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateApplication(app));
-    return AppendAudit(tx, ctx, actor, "application.reject", app.id, reason);
+    return AppendAudit(tx, ctx, actor, "application.reject", app.id, logged);
   });
 }
 
@@ -783,6 +910,9 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     }
     return Status::Ok();
   }));
+  // Bookings whose day has passed (core/appointments.h) are deleted, wrapped key and all.
+  auto bookings = BookingContextOf(ctx);
+  CITYID_RETURN_IF_ERROR(PurgeExpiredBookings(bookings, actor).status());
   if (summary.persons_purged > 0) CITYID_RETURN_IF_ERROR(ctx.store.Compact());
   return summary;
 }

@@ -4,6 +4,7 @@
 // is the only way to change state. Personal data is read and written only through the envelope
 // (crypto/envelope.h); every such read or write is logged.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,14 +80,28 @@ struct PurgeSummary {
 // REQUIRES role clerk, partner, supervisor or admin.
 Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& input, const Actor& actor);
 
+// Enrolls a stream of applicants, each exactly as Enroll does (same checks, its own transaction,
+// same durability and audit entries), pipelined for bulk imports such as a partner site's
+// offline queue: while one enrollment commits, the next is vetted, transliterated and encrypted
+// on a second thread. `next` (called on that thread) yields each input, or an input error, and
+// nullopt at the end. `on_result(i, result)` is called for the i-th input, in order, on the
+// calling thread; a failed input does not stop the others. REQUIRES: nobody else uses ctx.names
+// or ctx.rng during the call; the same roles as Enroll.
+void EnrollMany(Context& ctx, const std::function<std::optional<Result<ApplicantInput>>()>& next,
+                const Actor& actor,
+                const std::function<void(size_t, Result<EnrollResult>)>& on_result);
+
 // documents_checked|flagged -> approved. A flagged application needs a non-empty reason.
 // REQUIRES role supervisor or admin.
 Status Approve(Context& ctx, std::string_view application_id, const Actor& actor,
                std::string_view reason);
 
 // in_review|documents_checked|flagged -> rejected, with a reason. REQUIRES supervisor or admin.
+// `category` (optional: documents, duplicate, eligibility, other; kInvalidArgument otherwise) is
+// what the transparency report counts rejections by; the audit entry's reason is then
+// "<category>: <reason>" (core/report.h parses it back).
 Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
-              std::string_view reason);
+              std::string_view reason, std::string_view category = {});
 
 // approved -> printed -> issued: creates the card (random number, random status-list index),
 // signs its QR payload, then applies the policy's after-print retention (address, photo).

@@ -111,6 +111,47 @@ TEST_F(WorkflowTest, CleanApplicantIsDocumentsCheckedWithAuditEntries) {
   EXPECT_EQ(AuditSize(), 2);
 }
 
+TEST_F(WorkflowTest, EnrollManyCommitsEachInOrderAndReportsFailuresWithoutStopping) {
+  std::vector<Result<ApplicantInput>> inputs;
+  inputs.emplace_back(Applicant("Ana", "Lopez", "A1"));
+  ApplicantInput thin = Applicant("Juan", "Perez", "A2");
+  thin.documents.pop_back();  // no residency proof: refused, nothing written
+  inputs.emplace_back(std::move(thin));
+  inputs.emplace_back(Error(ErrorId::kMalformedJson, "line 3: not JSON"));  // a bad input line
+  inputs.emplace_back(Applicant("ANA", "LOPEZ", "A3"));  // the first applicant again
+  inputs.emplace_back(Applicant("Mei", "Chen", "A4"));
+  size_t next = 0;
+  std::vector<std::pair<size_t, Result<EnrollResult>>> results;
+  EnrollMany(
+      *ctx_,
+      [&]() -> std::optional<Result<ApplicantInput>> {
+        if (next == inputs.size()) return std::nullopt;
+        return inputs[next++];
+      },
+      clerk_, [&](size_t i, Result<EnrollResult> r) { results.emplace_back(i, std::move(r)); });
+  ASSERT_EQ(results.size(), 5u);
+  for (size_t i = 0; i < results.size(); ++i) EXPECT_EQ(results[i].first, i);
+  ASSERT_TRUE(results[0].second.ok()) << results[0].second.status().ToString();
+  EXPECT_EQ(results[1].second.status().id(), ErrorId::kDocumentsInsufficient);
+  EXPECT_EQ(results[2].second.status().id(), ErrorId::kMalformedJson);
+  // Prepared while the first one committed, yet its duplicate search saw the committed keys.
+  ASSERT_TRUE(results[3].second.ok());
+  EXPECT_EQ(results[3].second->state, ApplicationState::kFlagged);
+  ASSERT_TRUE(results[4].second.ok());
+  EXPECT_EQ(results[4].second->state, ApplicationState::kDocumentsChecked);
+  EXPECT_EQ(Persons(), 3);
+  EXPECT_EQ(AuditSize(), 2 + 3 + 2);  // create+enroll each, plus the flag entry
+}
+
+TEST_F(WorkflowTest, EnrollManyWithNoInputDoesNothing) {
+  size_t calls = 0;
+  EnrollMany(
+      *ctx_, []() -> std::optional<Result<ApplicantInput>> { return std::nullopt; }, clerk_,
+      [&](size_t, Result<EnrollResult>) { ++calls; });
+  EXPECT_EQ(calls, 0u);
+  EXPECT_EQ(Persons(), 0);
+}
+
 TEST_F(WorkflowTest, InsufficientDocumentsWriteNothingAndExplain) {
   ApplicantInput in = Applicant("Ana", "Lopez");
   in.documents.pop_back();  // no residency proof

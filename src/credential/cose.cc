@@ -22,24 +22,23 @@ Result<Bytes> ParseProtected(ByteView bytes) {
   cbor::Limits limits;
   limits.max_depth = 2;
   limits.max_items = 64;
-  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr map, cbor::DecodeStrict(bytes, limits, ErrorId::kBadCose));
-  if (!cbor_isa_map(map.get())) return Error(ErrorId::kBadCose, "protected header is not a map");
+  CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(bytes, limits, ErrorId::kBadCose));
+  cbor::Reader r(bytes);
+  const auto n = r.MapHeader();
+  if (!n) return Error(ErrorId::kBadCose, "protected header is not a map");
   std::optional<int64_t> alg;
-  std::optional<Bytes> kid;
-  const size_t n = cbor_map_size(map.get());
-  cbor_pair* pairs = cbor_map_handle(map.get());
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = cbor::GetInt(pairs[i].key);
+  std::optional<ByteView> kid;
+  for (uint64_t i = 0; i < *n; ++i) {
+    const auto label = r.Int();
     if (!label) return Error(ErrorId::kBadCose, "protected header label is not an integer");
     if (*label == kCoseHeaderAlg) {
       if (alg) return Error(ErrorId::kBadCose, "protected header: alg appears twice");
-      alg = cbor::GetInt(pairs[i].value);
+      alg = r.Int();
       if (!alg) return Error(ErrorId::kBadCose, "protected header: alg is not an integer");
     } else if (*label == kCoseHeaderKid) {
       if (kid) return Error(ErrorId::kBadCose, "protected header: kid appears twice");
-      const auto k = cbor::GetBytes(pairs[i].value);
-      if (!k) return Error(ErrorId::kBadCose, "protected header: kid is not a byte string");
-      kid = Bytes(k->begin(), k->end());
+      kid = r.Bstr();
+      if (!kid) return Error(ErrorId::kBadCose, "protected header: kid is not a byte string");
     } else {
       return Error(ErrorId::kBadCose,
                    "protected header: unsupported label " + std::to_string(*label));
@@ -55,19 +54,22 @@ Result<Bytes> ParseProtected(ByteView bytes) {
     return Error(ErrorId::kBadCose,
                  "protected header: kid must be " + std::to_string(crypto::kKeyIdBytes) + " bytes");
   }
-  return std::move(*kid);
+  return Bytes(kid->begin(), kid->end());
 }
 
-Status CheckUnprotected(const cbor_item_t* map) {
-  if (!cbor_isa_map(map)) return Error(ErrorId::kBadCose, "unprotected header is not a map");
-  const size_t n = cbor_map_size(map);
-  cbor_pair* pairs = cbor_map_handle(map);
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = cbor::GetInt(pairs[i].key);
+// Reads the unprotected header map, which must not carry alg, crit or kid.
+Status CheckUnprotected(cbor::Reader& r) {
+  const auto n = r.MapHeader();
+  if (!n) return Error(ErrorId::kBadCose, "unprotected header is not a map");
+  for (uint64_t i = 0; i < *n; ++i) {
+    const auto label = r.Int();
     if (label &&
         (*label == kCoseHeaderAlg || *label == kCoseHeaderCrit || *label == kCoseHeaderKid)) {
       return Error(ErrorId::kBadCose, "unprotected header must not carry label " +
                                           std::to_string(*label) + " (alg, crit, kid)");
+    }
+    if ((!label && !r.Skip()) || !r.Skip()) {
+      return Error(ErrorId::kBadCose, "unprotected header is malformed");
     }
   }
   return Status::Ok();
@@ -110,22 +112,21 @@ Result<CoseSign1> ParseCoseSign1(ByteView data) {
   cbor::Limits limits;
   limits.max_depth = 2;  // array, header map
   limits.max_items = 256;
-  CITYID_ASSIGN_OR_RETURN(cbor::ItemPtr array,
-                          cbor::DecodeStrict(tagged.content, limits, ErrorId::kBadCbor));
-  if (!cbor_isa_array(array.get()) || cbor_array_size(array.get()) != 4) {
+  CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(tagged.content, limits, ErrorId::kBadCbor));
+  cbor::Reader r(tagged.content);
+  if (r.ArrayHeader() != std::optional<uint64_t>(4)) {
     return Error(ErrorId::kBadCose, "COSE_Sign1 must be an array of 4");
   }
-  cbor_item_t** elems = cbor_array_handle(array.get());
-  const auto protected_bytes = cbor::GetBytes(elems[0]);
+  const auto protected_bytes = r.Bstr();
   if (!protected_bytes) return Error(ErrorId::kBadCose, "protected header is not a byte string");
-  const auto payload = cbor::GetBytes(elems[2]);
+  CITYID_RETURN_IF_ERROR(CheckUnprotected(r));
+  const auto payload = r.Bstr();
   if (!payload) return Error(ErrorId::kBadCose, "payload is not a byte string");
-  const auto signature = cbor::GetBytes(elems[3]);
+  const auto signature = r.Bstr();
   if (!signature) return Error(ErrorId::kBadCose, "signature is not a byte string");
   if (signature->size() != crypto::kEd25519SignatureBytes) {
     return Error(ErrorId::kBadCose, "signature must be 64 bytes");
   }
-  CITYID_RETURN_IF_ERROR(CheckUnprotected(elems[1]));
   CITYID_ASSIGN_OR_RETURN(Bytes kid, ParseProtected(*protected_bytes));
   CoseSign1 out;
   out.protected_header.assign(protected_bytes->begin(), protected_bytes->end());

@@ -238,6 +238,86 @@ Status Keyring::RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after) {
   return WritePublicIndex();
 }
 
+namespace {
+
+// True when `path` is a regular file (not a symlink) whose content starts with `prefix`.
+bool FileStartsWith(const std::string& path, std::string_view prefix) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st;
+  std::string head(prefix.size(), '\0');
+  bool match = false;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+    match = n == static_cast<ssize_t>(prefix.size()) && head == prefix;
+  }
+  ::close(fd);
+  sodium_memzero(head.data(), head.size());
+  return match;
+}
+
+// Overwrites the regular file at `path` with random bytes of its length, fsyncs and unlinks it.
+Status ShredFile(const std::string& path, Rng& rng) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Error(ErrorId::kIo, "cannot open " + path + " to destroy it");
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error(ErrorId::kIo, path + " is not a regular file");
+  }
+  Bytes noise(static_cast<size_t>(st.st_size));
+  rng.Fill(noise);
+  size_t done = 0;
+  while (done < noise.size()) {
+    const ssize_t n = ::pwrite(fd, noise.data() + done, noise.size() - done,
+                               static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return Error(ErrorId::kIo, "cannot overwrite " + path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Error(ErrorId::kIo, "cannot fsync " + path);
+  if (::unlink(path.c_str()) != 0) return Error(ErrorId::kIo, "cannot remove " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Keyring::DestroyDataKeys(Rng& rng) {
+  // Wipe in memory first: whatever happens on disk, this process can no longer decrypt.
+  kek_ = RandomKey(rng, kKekBytes);
+  blind_indexer_ = std::make_unique<BlindIndexer>(RandomKey(rng, kBlindIndexKeyBytes));
+  const std::string kek_path = dir_ + "/kek.key";
+  if (!PathExists(kek_path)) return Error(ErrorId::kKeysMissing, "no KEK in " + dir_);
+  std::vector<std::string> targets = {kek_path};
+  if (PathExists(dir_ + "/blind-index.key")) targets.push_back(dir_ + "/blind-index.key");
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) return Error(ErrorId::kIo, "cannot list " + dir_);
+  while (const struct dirent* e = ::readdir(d)) {
+    const std::string path = dir_ + "/" + e->d_name;
+    if (path == kek_path || path == dir_ + "/blind-index.key") continue;
+    if (FileStartsWith(path, "cityid-kek-v1 ") || FileStartsWith(path, "cityid-blind-index-v1 ")) {
+      targets.push_back(path);
+    }
+  }
+  ::closedir(d);
+  std::vector<std::string> destroyed;
+  for (const auto& path : targets) {
+    CITYID_RETURN_IF_ERROR(ShredFile(path, rng));
+    destroyed.push_back(path);
+  }
+  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Error(ErrorId::kIo, "cannot open " + dir_);
+  const bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!synced) return Error(ErrorId::kIo, "cannot fsync " + dir_);
+  return destroyed;
+}
+
 Status Keyring::WritePublicIndex() const {
   nlohmann::ordered_json j;
   j["signing_keys"] = nlohmann::ordered_json::array();

@@ -52,6 +52,19 @@ class Keyring {
   // retired key cannot mint long-lived cards. Writes the new key file before issuer.json.
   Status RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after);
 
+  // Emergency destruction (core/destruction.h; docs/operations.md). Destroys every copy of the
+  // KEK and of the blind-index key in the key folder: kek.key, blind-index.key and any other
+  // regular file there whose first line is a "cityid-kek-v1" or "cityid-blind-index-v1" key
+  // (e.g. a left-over temporary file). Each is overwritten in place with random bytes of its
+  // length, fsynced, unlinked; then the folder is fsynced. In memory, this keyring's KEK and
+  // blind-index key are wiped and replaced by random keys that were never stored, so nothing
+  // wrapped or indexed before can be unwrapped or matched. Issuer and log keys are kept (cards
+  // stay verifiable and the log key signs the final tree head).
+  // Returns the paths destroyed. Fails with kKeysMissing when kek.key is already absent (nothing
+  // is changed), kIo when a file cannot be overwritten or removed (files already destroyed stay
+  // destroyed; the in-memory keys are wiped in every case). Not thread-safe.
+  Result<std::vector<std::string>> DestroyDataKeys(Rng& rng);
+
  private:
   Keyring() = default;
   Status WritePublicIndex() const;

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -10,10 +11,15 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "auth/staff.h"
 #include "credential/card.h"
 #include "credential/status_list.h"
+#include "http/internal.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
+#include "http/rbac.h"
+#include "http/routes_api.h"
+#include "http/routes_sites.h"
 
 namespace cityid::http {
 namespace {
@@ -22,21 +28,49 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr const char* kJson = "application/json";
-constexpr const char* kProblem = "application/problem+json";
 constexpr int64_t kStatusListValidSeconds = 48 * 3600;
 constexpr size_t kMaxEvaluateDocuments = 20;
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = kJson;
-  std::string cache_control = "no-store";
+constexpr const char* kSessionCookie = "cityid_session";
+constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+// Serializes an Rng that need not be thread-safe (a test's SeededRng) for the worker threads.
+class LockedRng final : public Rng {
+ public:
+  explicit LockedRng(Rng& inner) : inner_(inner) {}
+  void Fill(std::span<uint8_t> out) override {
+    std::lock_guard lock(mu_);
+    inner_.Fill(out);
+  }
+  uint32_t Uniform(uint32_t upper) override {
+    std::lock_guard lock(mu_);
+    return inner_.Uniform(upper);
+  }
+
+ private:
+  Rng& inner_;
+  std::mutex mu_;
 };
 
-Reply Problem(const Status& s) {
-  const int code = HttpStatusFor(s);
-  return {code, ProblemJson(s, code), kProblem, "no-store"};
+// The value of cookie `name` in a Cookie header, or "" (the first one when repeated).
+std::string CookieValue(const std::string& header, std::string_view name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    const size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
+      return std::string(part.substr(eq + 1));
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool ChangesState(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
 
@@ -92,11 +126,14 @@ class Metrics {
 class Server::Impl {
  public:
   Impl(const ServerConfig& c, store::Store& s, const crypto::Keyring& k, const policy::Policy& p,
-       const Clock& clock)
+       const Clock& clock, Rng& rng, std::unique_ptr<Rng> owned_rng)
       : config_(c), store_(s), keys_(k), policy_(p), clock_(clock),
-        public_keys_(k.PublicKeys(p.issuer())) {}
+        public_keys_(k.PublicKeys(p.issuer())),
+        owned_rng_(std::move(owned_rng)),
+        rng_(rng),
+        auth_(s, k.kek(), clock, rng_, c.auth) {}
 
-  void Install();
+  Status Install();
   Result<int> Bind() {
     const int port = config_.port == 0 ? svr_.bind_to_any_port(config_.host)
                                        : (svr_.bind_to_port(config_.host, config_.port)
@@ -134,8 +171,23 @@ class Server::Impl {
   void Stop() { svr_.stop(); }
 
  private:
-  using Handler = std::function<Reply(const httplib::Request&)>;
-  void Route(const char* method, const char* pattern, const std::string& regex, Handler h);
+  // Registers a route. kInternal when the RBAC table has no entry for it (nothing is reachable
+  // without a deliberate entry in http/rbac.cc). Bodies over `max_body_bytes` (0: the
+  // configured default) get 413.
+  Status Route(const char* method, const char* pattern, const std::string& regex, Handler h,
+               size_t max_body_bytes = 0);
+  // Runs the session and role checks of `rule` and then `h`.
+  Reply Dispatch(const RouteRule& rule, const httplib::Request& req, const Handler& h,
+                 std::string* staff_id);
+
+  // Sessions and staff administration.
+  Reply Login(const httplib::Request& req);
+  Reply CurrentSession(const auth::Principal& p);
+  Reply Logout(const auth::Principal& p);
+  Reply ListStaffReply();
+  Reply CreateStaff(const Call& c);
+  Reply DisableStaffReply(const Call& c);
+  std::string SessionCookie(const std::string& value, int64_t max_age) const;
 
   Reply Healthz(const httplib::Request&) { return {200, R"({"status":"ok"})"}; }
   Reply Readyz(const httplib::Request&);
@@ -167,6 +219,11 @@ class Server::Impl {
   const policy::Policy& policy_;
   const Clock& clock_;
   const crypto::PublicKeySet public_keys_;
+  std::unique_ptr<Rng> owned_rng_;  // the system CSPRNG when no Rng was injected
+  LockedRng rng_;
+  auth::Authenticator auth_;
+  std::unique_ptr<EnrollmentApi> api_;  // the staff enrollment API (http/routes_api.h)
+  std::vector<std::string> registered_;  // "METHOD pattern", to check against the RBAC table
   httplib::Server svr_;
   Metrics metrics_;
   std::mutex stop_mu_;
@@ -182,42 +239,91 @@ class Server::Impl {
   std::map<std::string, CachedList> cache_;
 };
 
-void Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
-                         Handler h) {
-  auto wrapped = [this, pattern, h = std::move(h)](const httplib::Request& req,
-                                                    httplib::Response& res) {
+Status Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
+                           Handler h, size_t max_body_bytes) {
+  const RouteRule* rule = FindRouteRule(method, pattern);
+  if (rule == nullptr) {
+    return Error(ErrorId::kInternal, std::string("route ") + method + " " + pattern +
+                                         " has no entry in the RBAC table (http/rbac.cc)");
+  }
+  registered_.push_back(std::string(method) + " " + pattern);
+  const size_t body_limit = max_body_bytes == 0 ? config_.max_body_bytes : max_body_bytes;
+  auto wrapped = [this, rule, pattern, body_limit, h = std::move(h)](const httplib::Request& req,
+                                                                     httplib::Response& res) {
     const auto start = SteadyClock::now();
     Reply r;
+    std::string staff_id;
     try {
-      r = h(req);
+      if (req.body.size() > body_limit) {
+        r = Reply(413, ProblemJson("http-413", "Payload Too Large", 413, "request body too large"),
+                  kProblem);
+      } else {
+        r = Dispatch(*rule, req, h, &staff_id);
+      }
     } catch (const std::exception&) {
       r = Problem(Error(ErrorId::kInternal, "unexpected exception"));
     }
     res.status = r.status;
     res.set_header("Cache-Control", r.cache_control);
     res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_content(r.body, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set_header(name, value);
+    if (r.status != 204) res.set_content(r.body, r.content_type);
     const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
     metrics_.Observe(pattern, r.status, seconds);
-    // Structured access log: route pattern, never the raw path or body (no personal data).
+    // Structured access log: route pattern and pseudonymous staff id, never the raw path, body,
+    // cookie or client address (no personal data).
     std::fprintf(stderr, "{\"msg\":\"request\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,"
-                 "\"ms\":%.3f}\n", req.method.c_str(), pattern, r.status, seconds * 1000);
+                 "\"staff\":\"%s\",\"ms\":%.3f}\n", req.method.c_str(), pattern, r.status,
+                 staff_id.c_str(), seconds * 1000);
   };
-  if (std::string(method) == "GET") {
+  const std::string m = method;
+  if (m == "GET") {
     svr_.Get(regex, wrapped);
-  } else {
+  } else if (m == "POST") {
     svr_.Post(regex, wrapped);
+  } else if (m == "DELETE") {
+    svr_.Delete(regex, wrapped);
+  } else {
+    return Error(ErrorId::kInternal, "route method " + m + " is not supported");
   }
+  return Status::Ok();
 }
 
-void Server::Impl::Install() {
+Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req,
+                             const Handler& h, std::string* staff_id) {
+  if (rule.is_public) return h(Call{req, nullptr});
+  const std::string token = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  if (token.empty()) {
+    return Problem(Error(ErrorId::kUnauthenticated, "log in first (POST /api/v1/sessions)"));
+  }
+  auto principal = auth_.Authenticate(token);
+  if (!principal.ok()) return Problem(principal.status());
+  *staff_id = principal->staff_id;
+  if (!Allows(rule, principal->role)) {
+    return Problem(Error(ErrorId::kRoleNotAllowed,
+                         std::string("the ") + core::Name(principal->role) +
+                             " role may not call this endpoint"));
+  }
+  // A cookie is sent by the browser on its own; a state change must also prove it comes from
+  // our pages, which alone can read the CSRF token (SameSite=Strict is the second line).
+  if (ChangesState(req.method) &&
+      !auth::Authenticator::CsrfMatches(*principal, req.get_header_value(kCsrfHeader))) {
+    return Problem(Error(ErrorId::kCsrfTokenInvalid,
+                         std::string("header ") + kCsrfHeader +
+                             " must carry the session's CSRF token"));
+  }
+  return h(Call{req, &*principal});
+}
+
+Status Server::Impl::Install() {
   svr_.new_task_queue = [n = config_.threads] { return new httplib::ThreadPool(n); };
   svr_.set_tcp_nodelay(true);  // small JSON replies: don't wait for Nagle
   svr_.set_keep_alive_max_count(10000);
   svr_.set_keep_alive_timeout(5);
   svr_.set_read_timeout(config_.read_timeout_seconds, 0);
   svr_.set_write_timeout(config_.write_timeout_seconds, 0);
-  svr_.set_payload_max_length(config_.max_body_bytes);
+  // The largest per-route limit; each route enforces its own (Route()).
+  svr_.set_payload_max_length(std::max(config_.max_body_bytes, kMaxApplicationBodyBytes));
   svr_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string slug = "http-" + std::to_string(res.status);
@@ -232,19 +338,57 @@ void Server::Impl::Install() {
     res.set_content(ProblemJson(slug, title, res.status, detail), kProblem);
   });
 
-  Route("GET", "/healthz", "/healthz", [this](const auto& r) { return Healthz(r); });
-  Route("GET", "/readyz", "/readyz", [this](const auto& r) { return Readyz(r); });
-  Route("GET", "/metrics", "/metrics", [this](const auto& r) { return MetricsText(r); });
-  Route("GET", "/.well-known/cityid-keys", "/\\.well-known/cityid-keys",
-        [this](const auto& r) { return Keys(r); });
-  Route("GET", "/api/v1/openapi.json", "/api/v1/openapi\\.json",
-        [this](const auto& r) { return OpenApi(r); });
-  Route("GET", "/api/v1/status-lists/{id}", "/api/v1/status-lists/([^/]{1,64})",
-        [this](const auto& r) { return StatusListJson(r); });
-  Route("POST", "/api/v1/verify", "/api/v1/verify", [this](const auto& r) { return Verify(r); });
-  Route("GET", "/api/v1/policy", "/api/v1/policy", [this](const auto& r) { return PolicyJson(r); });
-  Route("POST", "/api/v1/policy/evaluate", "/api/v1/policy/evaluate",
-        [this](const auto& r) { return Evaluate(r); });
+  struct Spec {
+    const char* method;
+    const char* pattern;
+    std::string regex;
+    Handler handler;
+  };
+  const std::vector<Spec> specs = {
+      {"GET", "/healthz", "/healthz", [this](const Call& c) { return Healthz(c.req); }},
+      {"GET", "/readyz", "/readyz", [this](const Call& c) { return Readyz(c.req); }},
+      {"GET", "/metrics", "/metrics", [this](const Call& c) { return MetricsText(c.req); }},
+      {"GET", "/.well-known/cityid-keys", "/\\.well-known/cityid-keys",
+       [this](const Call& c) { return Keys(c.req); }},
+      {"GET", "/api/v1/openapi.json", "/api/v1/openapi\\.json",
+       [this](const Call& c) { return OpenApi(c.req); }},
+      {"GET", "/api/v1/status-lists/{id}", "/api/v1/status-lists/([^/]{1,64})",
+       [this](const Call& c) { return StatusListJson(c.req); }},
+      {"POST", "/api/v1/verify", "/api/v1/verify", [this](const Call& c) { return Verify(c.req); }},
+      {"GET", "/api/v1/policy", "/api/v1/policy", [this](const Call& c) { return PolicyJson(c.req); }},
+      {"POST", "/api/v1/policy/evaluate", "/api/v1/policy/evaluate",
+       [this](const Call& c) { return Evaluate(c.req); }},
+      {"POST", "/api/v1/sessions", "/api/v1/sessions", [this](const Call& c) { return Login(c.req); }},
+      {"GET", "/api/v1/sessions/current", "/api/v1/sessions/current",
+       [this](const Call& c) { return CurrentSession(*c.principal); }},
+      {"DELETE", "/api/v1/sessions/current", "/api/v1/sessions/current",
+       [this](const Call& c) { return Logout(*c.principal); }},
+      {"GET", "/api/v1/staff", "/api/v1/staff", [this](const Call&) { return ListStaffReply(); }},
+      {"POST", "/api/v1/staff", "/api/v1/staff", [this](const Call& c) { return CreateStaff(c); }},
+      {"POST", "/api/v1/staff/{user}/disable", "/api/v1/staff/([^/]{1,64})/disable",
+       [this](const Call& c) { return DisableStaffReply(c); }},
+  };
+  for (const auto& spec : specs) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The staff enrollment API. A card's status change reloads the cached revocation list at once.
+  CITYID_ASSIGN_OR_RETURN(api_, EnrollmentApi::Create(store_, keys_, policy_, clock_, rng_, [this] {
+                            std::lock_guard lock(cache_mu_);
+                            cache_.clear();
+                          }));
+  for (const auto& spec : api_->Routes()) {
+    CITYID_RETURN_IF_ERROR(
+        Route(spec.method, spec.pattern, spec.regex, spec.handler, spec.max_body_bytes));
+  }
+  // Sites and appointments (http/routes_sites.h).
+  for (const auto& spec : SiteRoutes(store_, keys_, clock_, rng_)) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // And the other way round: every table entry is served (no stale entries).
+  if (registered_.size() != RbacTable().size()) {
+    return Error(ErrorId::kInternal, "the RBAC table lists routes the server does not serve");
+  }
+  return Status::Ok();
 }
 
 
@@ -313,31 +457,6 @@ Reply Server::Impl::StatusListJson(const httplib::Request& req) {
   return r;
 }
 
-namespace {
-
-Result<json> ParseJsonBody(const httplib::Request& req) {
-  const std::string type = req.get_header_value("Content-Type");
-  if (type.rfind("application/json", 0) != 0) {
-    return Error(ErrorId::kInvalidArgument, "Content-Type must be application/json");
-  }
-  if (!IsValidUtf8(req.body)) return Error(ErrorId::kInvalidUtf8, "body is not valid UTF-8");
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Error(ErrorId::kMalformedJson, "body must be a JSON object");
-  }
-  return j;
-}
-
-Status OnlyKeys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || it.key() == a;
-    if (!ok) return Error(ErrorId::kUnknownField, where + "unknown field");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 Reply Server::Impl::Verify(const httplib::Request& req) {
   auto body = ParseJsonBody(req);
@@ -422,17 +541,155 @@ Reply Server::Impl::Evaluate(const httplib::Request& req) {
   return {200, eval.ToJson()};
 }
 
+// ---- sessions and staff ----
+
+namespace {
+
+ordered_json SessionJson(const auth::Principal& p, const auth::AuthConfig& config) {
+  ordered_json j;
+  j["staff"] = {{"id", p.staff_id},
+                {"user", p.user_name},
+                {"role", core::Name(p.role)},
+                {"site", p.site}};
+  j["csrf_token"] = p.csrf_token;
+  j["created_at"] = p.created_at;
+  j["expires_at"] = p.expires_at;
+  j["idle_timeout_seconds"] = config.idle_timeout_seconds;
+  j["absolute_expires_at"] = p.created_at + config.absolute_timeout_seconds;
+  return j;
+}
+
+}  // namespace
+
+std::string Server::Impl::SessionCookie(const std::string& value, int64_t max_age) const {
+  std::string c = std::string(kSessionCookie) + "=" + value +
+                  "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict";
+  if (config_.secure_cookies) c += "; Secure";
+  return c;
+}
+
+Reply Server::Impl::Login(const httplib::Request& req) {
+  auto body = ParseJsonBody(req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {"user", "password", "totp"}, ""); !s.ok()) return Problem(s);
+  auth::LoginRequest login;
+  for (auto [name, out, max, required] :
+       {std::tuple<const char*, std::string*, size_t, bool>{"user", &login.user, 256, true},
+        {"password", &login.password, 1024, true},
+        {"totp", &login.totp, 16, false}}) {
+    auto v = StringField(*body, name, max, required);
+    if (!v.ok()) return Problem(v.status());
+    *out = std::move(*v);
+  }
+  login.client_address = req.remote_addr;
+  int64_t retry_after = 0;
+  auto result = auth_.Login(login, &retry_after);
+  if (!result.ok()) {
+    Reply r = Problem(result.status());
+    if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return r;
+  }
+  Reply r{201, SessionJson(result->principal, config_.auth).dump()};
+  r.headers.emplace_back("Set-Cookie",
+                         SessionCookie(result->token, config_.auth.absolute_timeout_seconds));
+  return r;
+}
+
+Reply Server::Impl::CurrentSession(const auth::Principal& p) {
+  return {200, SessionJson(p, config_.auth).dump()};
+}
+
+Reply Server::Impl::Logout(const auth::Principal& p) {
+  Status s = auth_.Logout(p);
+  if (!s.ok()) return Problem(s);
+  Reply r{204, ""};
+  r.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
+  return r;
+}
+
+Reply Server::Impl::ListStaffReply() {
+  auto rows = auth::ListStaff(store_);
+  if (!rows.ok()) return Problem(rows.status());
+  ordered_json j;
+  j["staff"] = json::array();
+  for (const auto& row : *rows) j["staff"].push_back(auth::StaffJson(row));
+  return {200, j.dump()};
+}
+
+Reply Server::Impl::CreateStaff(const Call& c) {
+  auto body = ParseJsonBody(c.req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {"user", "role", "site", "password"}, ""); !s.ok()) {
+    return Problem(s);
+  }
+  auth::StaffInput in;
+  for (auto [name, out, max, required] :
+       {std::tuple<const char*, std::string*, size_t, bool>{"user", &in.user, 64, true},
+        {"role", &in.role, 16, true},
+        {"site", &in.site, 64, false},
+        {"password", &in.password, 1024, true}}) {
+    auto v = StringField(*body, name, max, required);
+    if (!v.ok()) return Problem(v.status());
+    *out = std::move(*v);
+  }
+  auto created = auth::AddStaff(store_, keys_.kek(), clock_, rng_, c.principal->actor(), in,
+                                "cityid " + policy_.city_name());
+  if (!created.ok()) return Problem(created.status());
+  ordered_json j;
+  j["staff"] = auth::StaffJson(created->row);
+  // Shown once: the admin hands it to the new supervisor/admin to scan into an authenticator.
+  if (!created->totp_uri.empty()) j["totp_uri"] = created->totp_uri;
+  return {201, j.dump()};
+}
+
+Reply Server::Impl::DisableStaffReply(const Call& c) {
+  const std::string user = c.req.matches[1];
+  if (Status s = auth::ValidateUserName(user); !s.ok()) return Problem(s);
+  if (user == c.principal->user_name) {
+    return Problem(Error(ErrorId::kFailedPrecondition,
+                         "an administrator cannot disable their own account"));
+  }
+  auto row = auth::DisableStaff(store_, clock_, c.principal->actor(), user);
+  if (!row.ok()) return Problem(row.status());
+  ordered_json j;
+  j["staff"] = auth::StaffJson(*row);
+  return {200, j.dump()};
+}
+
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, store::Store& store,
                                                const crypto::Keyring& keys,
                                                const policy::Policy& policy, const Clock& clock) {
+  auto system_rng = std::make_unique<SystemRng>();
+  Rng& rng = *system_rng;
+  return CreateWith(config, store, keys, policy, clock, rng, std::move(system_rng));
+}
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, store::Store& store,
+                                               const crypto::Keyring& keys,
+                                               const policy::Policy& policy, const Clock& clock,
+                                               Rng& rng) {
+  return CreateWith(config, store, keys, policy, clock, rng, nullptr);
+}
+
+Result<std::unique_ptr<Server>> Server::CreateWith(const ServerConfig& config,
+                                                   store::Store& store,
+                                                   const crypto::Keyring& keys,
+                                                   const policy::Policy& policy,
+                                                   const Clock& clock, Rng& rng,
+                                                   std::unique_ptr<Rng> owned_rng) {
   if (config.threads == 0 || config.threads > 256) {
     return Error(ErrorId::kInvalidArgument, "threads must be 1..256");
   }
-  auto impl = std::make_unique<Impl>(config, store, keys, policy, clock);
-  impl->Install();
+  if (config.auth.idle_timeout_seconds <= 0 ||
+      config.auth.absolute_timeout_seconds < config.auth.idle_timeout_seconds) {
+    return Error(ErrorId::kInvalidArgument,
+                 "session timeouts: idle > 0 and absolute >= idle");
+  }
+  auto impl = std::make_unique<Impl>(config, store, keys, policy, clock, rng, std::move(owned_rng));
+  CITYID_RETURN_IF_ERROR(impl->Install());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -441,17 +698,11 @@ Status Server::Run() { return impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
 
 const std::vector<RouteInfo>& Server::Routes() {
-  static const std::vector<RouteInfo> kRoutes = {
-      {"GET", "/healthz"},
-      {"GET", "/readyz"},
-      {"GET", "/metrics"},
-      {"GET", "/.well-known/cityid-keys"},
-      {"GET", "/api/v1/openapi.json"},
-      {"GET", "/api/v1/status-lists/{id}"},
-      {"POST", "/api/v1/verify"},
-      {"GET", "/api/v1/policy"},
-      {"POST", "/api/v1/policy/evaluate"},
-  };
+  static const std::vector<RouteInfo> kRoutes = [] {
+    std::vector<RouteInfo> out;
+    for (const auto& r : RbacTable()) out.push_back({r.method, r.pattern});
+    return out;
+  }();
   return kRoutes;
 }
 

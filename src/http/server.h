@@ -1,13 +1,16 @@
 #pragma once
 // The HTTP server (`cityid serve`): public verification, keys, status lists, policy, health and
-// metrics. Staff sessions, RBAC, appointments and the enrollment API build on this (issue 4).
+// metrics; staff sessions (src/auth) and the staff admin API, every route gated by the RBAC
+// table (http/rbac.h). Appointments and the enrollment API build on this (issue 4).
 
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "auth/sessions.h"
 #include "base/clock.h"
+#include "base/rng.h"
 #include "base/status.h"
 #include "crypto/keyring.h"
 #include "policy/policy.h"
@@ -23,6 +26,10 @@ struct ServerConfig {
   int read_timeout_seconds = 5;
   int write_timeout_seconds = 5;
   int status_refresh_seconds = 5;  // how stale the in-memory revocation list may get
+  // Mark the session cookie Secure. Set it whenever clients reach the server over TLS (the
+  // usual deployment terminates TLS at a reverse proxy in front of this process).
+  bool secure_cookies = false;
+  auth::AuthConfig auth;  // session timeouts, login rate limits
 };
 
 // One documented route: the OpenAPI test checks every entry against docs (src/http/openapi.json).
@@ -34,9 +41,17 @@ struct RouteInfo {
 class Server {
  public:
   // Borrowed: store, keys, policy and clock must outlive the server. Thread-safe once running.
+  // Session tokens come from the system CSPRNG. kInvalidArgument for a bad config; kInternal
+  // when a route has no RBAC entry (http/rbac.h).
   static Result<std::unique_ptr<Server>> Create(const ServerConfig& config, store::Store& store,
                                                 const crypto::Keyring& keys,
                                                 const policy::Policy& policy, const Clock& clock);
+  // The same with an injected Rng (tests); `rng` must outlive the server and need not be
+  // thread-safe (the server serializes its use).
+  static Result<std::unique_ptr<Server>> Create(const ServerConfig& config, store::Store& store,
+                                                const crypto::Keyring& keys,
+                                                const policy::Policy& policy, const Clock& clock,
+                                                Rng& rng);
   ~Server();
 
   // Binds the listening socket. Returns the bound port (useful with port 0). kUnavailable if the
@@ -47,11 +62,18 @@ class Server {
   // Stops accepting connections; safe from any thread (and from a signal-watching thread).
   void Stop();
 
+  // Every route the server registers (the RBAC table's routes, http/rbac.h).
   static const std::vector<RouteInfo>& Routes();
 
  private:
   class Impl;
   explicit Server(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Server>> CreateWith(const ServerConfig& config,
+                                                    store::Store& store,
+                                                    const crypto::Keyring& keys,
+                                                    const policy::Policy& policy,
+                                                    const Clock& clock, Rng& rng,
+                                                    std::unique_ptr<Rng> owned_rng);
   std::unique_ptr<Impl> impl_;
 };
 

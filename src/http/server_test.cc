@@ -5,15 +5,21 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "auth/staff.h"
+#include "auth/totp.h"
 #include "core/workflow.h"
 #include "credential/card.h"
 #include "credential/status_list.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
+#include "http/rbac.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::http {
@@ -21,6 +27,7 @@ namespace {
 
 using nlohmann::json;
 constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC
+constexpr char kPassword[] = "a long passphrase";
 
 TEST(ProblemTest, MapsCatalogueToHttpStatus) {
   EXPECT_EQ(HttpStatusFor(Error(ErrorId::kMalformedJson, "")), 400);
@@ -65,7 +72,7 @@ class ServerTest : public ::testing::Test {
     ServerConfig config;
     config.port = 0;
     config.status_refresh_seconds = 0;  // see revocations at once in tests
-    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_)).value();
+    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
     port_ = *server_->Bind();
     thread_ = std::thread([this] { (void)server_->Run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -101,8 +108,54 @@ class ServerTest : public ::testing::Test {
     return json::parse(res->body, nullptr, false);
   }
 
+  // A staff account; returns its TOTP secret (empty for roles without one).
+  Bytes AddStaff(const std::string& user, const std::string& role, const std::string& site = "") {
+    core::Actor root{"cli:root", core::Role::kAdmin, ""};
+    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, site, kPassword},
+                            "cityid Test");
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return {};
+    return Bytes(c->totp_secret.view().begin(), c->totp_secret.view().end());
+  }
+  struct Session {
+    std::string cookie;  // "cityid_session=..."
+    std::string csrf;
+  };
+  // Logs in over HTTP; the TOTP code (if any) is computed for `at`.
+  Session Login(const std::string& user, const Bytes& secret, UnixSeconds at = kNow) {
+    json body{{"user", user}, {"password", kPassword}};
+    if (!secret.empty()) body["totp"] = auth::TotpCode(secret, at);
+    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 201) << res->body;
+    const std::string set_cookie = res->get_header_value("Set-Cookie");
+    Session s{set_cookie.substr(0, set_cookie.find(';')), ""};
+    const json j = json::parse(res->body, nullptr, false);
+    if (j.is_object() && j.contains("csrf_token")) s.csrf = j["csrf_token"];
+    return s;
+  }
+  static httplib::Headers With(const Session* s, bool csrf = true) {
+    httplib::Headers h;
+    if (s) h.emplace("Cookie", s->cookie);
+    if (s && csrf) h.emplace("X-CSRF-Token", s->csrf);
+    return h;
+  }
+  httplib::Result Call(const std::string& method, const std::string& path, const httplib::Headers& h,
+                       const std::string& body = "{}") {
+    if (method == "GET") return client_->Get(path, h);
+    if (method == "DELETE") return client_->Delete(path, h);
+    return client_->Post(path, h, body, "application/json");
+  }
+  static std::string ProblemType(const httplib::Result& res) {
+    const json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || !j.contains("type")) return "";
+    return j["type"].get<std::string>().substr(std::string(kProblemTypeBase).size());
+  }
+
   std::filesystem::path dir_;
   SeededRng rng_{5};
+  SeededRng server_rng_{9};
   FixedClock clock_{kNow};
   std::unique_ptr<crypto::Keyring> keys_;
   std::unique_ptr<store::Store> store_;
@@ -200,6 +253,354 @@ TEST_F(ServerTest, MalformedRequestsGetProblemJson4xx) {
   auto missing = client_->Get("/api/v1/nope");
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(missing->get_header_value("Content-Type"), "application/problem+json");
+}
+
+TEST(RbacTest, EveryRouteHasOneRuleAndNoneIsMissing) {
+  std::set<std::string> seen;
+  for (const auto& r : RbacTable()) {
+    EXPECT_TRUE(seen.insert(std::string(r.method) + " " + r.pattern).second) << r.pattern;
+  }
+  EXPECT_EQ(seen.size(), Server::Routes().size());
+  EXPECT_EQ(FindRouteRule("GET", "/api/v1/no-such-route"), nullptr);
+  EXPECT_EQ(FindRouteRule("DELETE", "/api/v1/staff"), nullptr);
+  const RouteRule* staff = FindRouteRule("GET", "/api/v1/staff");
+  ASSERT_NE(staff, nullptr);
+  EXPECT_TRUE(Allows(*staff, core::Role::kAdmin));
+  EXPECT_FALSE(Allows(*staff, core::Role::kClerk));
+  EXPECT_FALSE(Allows(*staff, core::Role::kSystem));
+}
+
+TEST(RbacTest, DocsCarryTheTableAsTheCodeHasIt) {
+  std::ifstream f(std::string(CITYID_TEST_SOURCE_DIR) + "/docs/api.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_NE(ss.str().find(RbacMarkdownTable()), std::string::npos)
+      << "docs/api.md must contain, verbatim:\n" << RbacMarkdownTable();
+}
+
+TEST(RbacTest, PartnerIsScopedToItsOwnSite) {
+  auth::Principal partner;
+  partner.role = core::Role::kPartner;
+  partner.site = "library-east";
+  EXPECT_TRUE(CheckSiteScope(partner, "library-east").ok());
+  EXPECT_EQ(CheckSiteScope(partner, "city-hall").id(), ErrorId::kSiteNotAllowed);
+  EXPECT_EQ(CheckSiteScope(partner, "").id(), ErrorId::kSiteNotAllowed);
+  partner.site = "";
+  EXPECT_EQ(CheckSiteScope(partner, "").id(), ErrorId::kSiteNotAllowed);
+  auth::Principal clerk;
+  clerk.role = core::Role::kClerk;
+  clerk.site = "city-hall";
+  EXPECT_TRUE(CheckSiteScope(clerk, "library-east").ok());
+}
+
+// The endpoint x role matrix: every registered route, called anonymously and as a logged-in
+// staff member of every role, is allowed or denied exactly as the RBAC table says.
+TEST_F(ServerTest, EveryRouteTimesEveryRoleMatchesTheTable) {
+  std::map<core::Role, Session> sessions;
+  for (core::Role role : kStaffRoles) {
+    const std::string name = core::Name(role);
+    const Bytes secret = AddStaff("u-" + name, name, role == core::Role::kPartner ? "site-a" : "");
+    EXPECT_EQ(secret.empty(), !auth::RequiresTotp(role));
+    sessions[role] = Login("u-" + name, secret);
+    ASSERT_FALSE(sessions[role].csrf.empty()) << name;
+  }
+  int unexpected_allows = 0, unexpected_denials = 0, checked = 0;
+  auto check = [&](const RouteRule& rule, const std::string& path, const Session* s,
+                   std::optional<core::Role> role) {
+    auto res = Call(rule.method, path, With(s));
+    ASSERT_TRUE(res) << rule.method << " " << path;
+    ++checked;
+    const bool allowed = role ? Allows(rule, *role) : rule.is_public;
+    const std::string who = role ? core::Name(*role) : "anonymous";
+    const bool refused = res->status == 401 || res->status == 403;
+    if (allowed) {
+      if (refused) ++unexpected_denials;
+      EXPECT_FALSE(refused) << who << " " << rule.method << " " << path << ": " << res->body;
+    } else {
+      if (!refused) ++unexpected_allows;
+      EXPECT_EQ(res->status, role ? 403 : 401) << who << " " << rule.method << " " << path;
+      EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
+      EXPECT_EQ(ProblemType(res), role ? "role-not-allowed" : "unauthenticated") << res->body;
+    }
+  };
+  auto concrete = [](std::string p) {
+    for (auto [param, value] : {std::pair<std::string, std::string>{"{id}", "1"}, {"{user}", "nobody"}, {"{number}", "1"}}) {
+      if (auto at = p.find(param); at != std::string::npos) p.replace(at, param.size(), value);
+    }
+    return p;
+  };
+  // Logout ends the session, so it runs last.
+  const RouteRule* logout = FindRouteRule("DELETE", "/api/v1/sessions/current");
+  ASSERT_NE(logout, nullptr);
+  for (const auto& rule : RbacTable()) {
+    if (&rule == logout) continue;
+    const std::string path = concrete(rule.pattern);
+    check(rule, path, nullptr, std::nullopt);
+    for (core::Role role : kStaffRoles) check(rule, path, &sessions[role], role);
+  }
+  check(*logout, logout->pattern, nullptr, std::nullopt);
+  for (core::Role role : kStaffRoles) check(*logout, logout->pattern, &sessions[role], role);
+  EXPECT_EQ(checked, static_cast<int>(RbacTable().size() * (kStaffRoles.size() + 1)));
+  EXPECT_EQ(unexpected_allows, 0);
+  EXPECT_EQ(unexpected_denials, 0);
+}
+
+TEST_F(ServerTest, LoginSetsAHardenedCookieAndReturnsTheCsrfToken) {
+  AddStaff("carla", "clerk");
+  auto res = client_->Post("/api/v1/sessions", json{{"user", "carla"}, {"password", kPassword}}.dump(),
+                           "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string cookie = res->get_header_value("Set-Cookie");
+  EXPECT_EQ(cookie.rfind("cityid_session=", 0), 0u);
+  EXPECT_NE(cookie.find("; HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("; SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("; Path=/"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // plain HTTP in this test
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  const json j = json::parse(res->body);
+  EXPECT_EQ(j["staff"]["role"], "clerk");
+  EXPECT_EQ(j["csrf_token"].get<std::string>().size(), 43u);
+  EXPECT_EQ(j["expires_at"], kNow + 30 * 60);
+  EXPECT_EQ(j["absolute_expires_at"], kNow + 12 * 3600);
+  Session s{cookie.substr(0, cookie.find(';')), j["csrf_token"]};
+  auto current = client_->Get("/api/v1/sessions/current", With(&s, false));
+  ASSERT_EQ(current->status, 200);
+  EXPECT_EQ(json::parse(current->body)["csrf_token"], s.csrf);
+}
+
+TEST_F(ServerTest, SecureCookieWhenServedOverTls) {
+  ServerConfig config;
+  config.port = 0;
+  config.secure_cookies = true;
+  auto tls = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
+  const int port = *tls->Bind();
+  std::thread t([&] { (void)tls->Run(); });
+  AddStaff("carla", "clerk");
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Post("/api/v1/sessions", json{{"user", "carla"}, {"password", kPassword}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  tls->Stop();
+  t.join();
+}
+
+TEST_F(ServerTest, StateChangesWithASessionNeedTheCsrfToken) {
+  const Bytes secret = AddStaff("ada", "admin");
+  Session admin = Login("ada", secret);
+  const std::string body =
+      json{{"user", "carla"}, {"role", "clerk"}, {"password", kPassword}}.dump();
+  auto missing = client_->Post("/api/v1/staff", With(&admin, false), body, "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 403);
+  EXPECT_EQ(ProblemType(missing), "csrf-token-invalid");
+  Session wrong = admin;
+  wrong.csrf = std::string(43, 'A');
+  auto bad = client_->Post("/api/v1/staff", With(&wrong), body, "application/json");
+  EXPECT_EQ(bad->status, 403);
+  EXPECT_EQ(ProblemType(bad), "csrf-token-invalid");
+  // Another session's token does not fit this one.
+  AddStaff("carla2", "clerk");
+  Session other = Login("carla2", {});
+  Session mixed{admin.cookie, other.csrf};
+  EXPECT_EQ(client_->Post("/api/v1/staff", With(&mixed), body, "application/json")->status, 403);
+  auto logout = client_->Delete("/api/v1/sessions/current", With(&admin, false));
+  EXPECT_EQ(logout->status, 403);
+  auto ok = client_->Post("/api/v1/staff", With(&admin), body, "application/json");
+  EXPECT_EQ(ok->status, 201) << ok->body;
+}
+
+TEST_F(ServerTest, FailedLoginsSayOnlyInvalidCredentialsThenLockOut) {
+  AddStaff("carla", "clerk");
+  auto attempt = [&](const std::string& user, const std::string& password) {
+    return client_->Post("/api/v1/sessions", json{{"user", user}, {"password", password}}.dump(),
+                         "application/json");
+  };
+  auto wrong = attempt("carla", "wrong password!");
+  auto unknown = attempt("nobody", "wrong password!");
+  ASSERT_EQ(wrong->status, 401);
+  ASSERT_EQ(unknown->status, 401);
+  EXPECT_EQ(wrong->body, unknown->body);  // no user enumeration
+  EXPECT_EQ(ProblemType(wrong), "invalid-credentials");
+  EXPECT_EQ(wrong->get_header_value("Set-Cookie"), "");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(attempt("carla", "wrong password!")->status, 401);
+  auto locked = attempt("carla", kPassword);
+  EXPECT_EQ(locked->status, 429);
+  EXPECT_EQ(ProblemType(locked), "login-rate-limited");
+  EXPECT_EQ(locked->get_header_value("Retry-After"), std::to_string(15 * 60));
+  clock_.Advance(15 * 60);
+  EXPECT_EQ(attempt("carla", kPassword)->status, 201);
+}
+
+TEST_F(ServerTest, SupervisorNeedsATotpCodeAndCannotReplayIt) {
+  const Bytes secret = AddStaff("sam", "supervisor");
+  auto no_code = client_->Post("/api/v1/sessions", json{{"user", "sam"}, {"password", kPassword}}.dump(),
+                               "application/json");
+  EXPECT_EQ(no_code->status, 401);
+  EXPECT_EQ(ProblemType(no_code), "totp-required");
+  const json with_code{{"user", "sam"}, {"password", kPassword}, {"totp", auth::TotpCode(secret, kNow)}};
+  EXPECT_EQ(client_->Post("/api/v1/sessions", with_code.dump(), "application/json")->status, 201);
+  auto replay = client_->Post("/api/v1/sessions", with_code.dump(), "application/json");
+  EXPECT_EQ(replay->status, 401);
+  EXPECT_EQ(ProblemType(replay), "invalid-credentials");
+}
+
+TEST_F(ServerTest, AdminCreatesListsAndDisablesStaff) {
+  const Bytes secret = AddStaff("ada", "admin");
+  Session admin = Login("ada", secret);
+  auto created = client_->Post(
+      "/api/v1/staff", With(&admin),
+      json{{"user", "sam"}, {"role", "supervisor"}, {"password", kPassword}}.dump(), "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json c = json::parse(created->body);
+  EXPECT_EQ(c["staff"]["role"], "supervisor");
+  EXPECT_TRUE(c["staff"]["totp"].get<bool>());
+  EXPECT_EQ(c["totp_uri"].get<std::string>().rfind("otpauth://totp/", 0), 0u);
+  EXPECT_FALSE(c["staff"].contains("password_hash"));
+  auto dup = client_->Post("/api/v1/staff", With(&admin),
+                           json{{"user", "sam"}, {"role", "clerk"}, {"password", kPassword}}.dump(),
+                           "application/json");
+  EXPECT_EQ(dup->status, 409);
+  EXPECT_EQ(ProblemType(dup), "staff-exists");
+  auto weak = client_->Post("/api/v1/staff", With(&admin),
+                            json{{"user", "tim"}, {"role", "clerk"}, {"password", "short"}}.dump(),
+                            "application/json");
+  EXPECT_EQ(weak->status, 400);
+  EXPECT_EQ(ProblemType(weak), "weak-password");
+
+  AddStaff("carla", "clerk");
+  Session clerk = Login("carla", {});
+  auto list = client_->Get("/api/v1/staff", With(&admin));
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(json::parse(list->body)["staff"].size(), 3u);
+  EXPECT_EQ(list->body.find("argon2"), std::string::npos);
+
+  auto disabled = client_->Post("/api/v1/staff/carla/disable", With(&admin), "", "application/json");
+  ASSERT_EQ(disabled->status, 200) << disabled->body;
+  EXPECT_TRUE(json::parse(disabled->body)["staff"]["disabled"].get<bool>());
+  EXPECT_EQ(client_->Get("/api/v1/sessions/current", With(&clerk))->status, 401);
+  EXPECT_EQ(client_->Post("/api/v1/staff/carla/disable", With(&admin), "", "application/json")->status, 409);
+  EXPECT_EQ(client_->Post("/api/v1/staff/ada/disable", With(&admin), "", "application/json")->status, 409);
+  EXPECT_EQ(client_->Post("/api/v1/staff/nobody/disable", With(&admin), "", "application/json")->status, 404);
+  EXPECT_EQ(client_->Post("/api/v1/staff/Bad%20Name/disable", With(&admin), "", "application/json")->status, 400);
+}
+
+TEST_F(ServerTest, LogoutEndsTheSessionAndClearsTheCookie) {
+  AddStaff("carla", "clerk");
+  Session s = Login("carla", {});
+  auto out = client_->Delete("/api/v1/sessions/current", With(&s));
+  ASSERT_EQ(out->status, 204);
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  auto after = client_->Get("/api/v1/sessions/current", With(&s));
+  EXPECT_EQ(after->status, 401);
+  EXPECT_EQ(ProblemType(after), "unauthenticated");
+}
+
+TEST_F(ServerTest, IdleSessionExpires) {
+  AddStaff("carla", "clerk");
+  Session s = Login("carla", {});
+  clock_.Advance(31 * 60);
+  auto res = client_->Get("/api/v1/sessions/current", With(&s));
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(ProblemType(res), "session-expired");
+}
+
+TEST_F(ServerTest, MalformedLoginAndStaffRequestsGet4xx) {
+  const Bytes secret = AddStaff("ada", "admin");
+  Session admin = Login("ada", secret);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"/api/v1/sessions", "{"},
+      {"/api/v1/sessions", "[]"},
+      {"/api/v1/sessions", R"({"user": "ada"})"},
+      {"/api/v1/sessions", R"({"user": 5, "password": "x"})"},
+      {"/api/v1/sessions", R"({"user": "ada", "password": "x", "role": "admin"})"},
+      {"/api/v1/sessions", "{\"user\": \"\xff\", \"password\": \"x\"}"},
+      {"/api/v1/sessions", R"({"user": "' OR 1=1; --", "password": "' OR 1=1; --"})"},
+      {"/api/v1/staff", R"({"user": "x", "role": "root", "password": "a long passphrase"})"},
+      {"/api/v1/staff", R"({"user": "../etc", "role": "clerk", "password": "a long passphrase"})"},
+      {"/api/v1/staff", R"({"user": "pat", "role": "partner", "password": "a long passphrase"})"},
+      {"/api/v1/staff", R"({"user": "x", "role": "clerk", "password": "a long passphrase", "x": 1})"},
+      {"/api/v1/staff", R"({"user": "x'; DROP TABLE staff; --", "role": "clerk", "password": "a long passphrase"})"},
+  };
+  for (const auto& [path, body] : bad) {
+    auto res = client_->Post(path, With(&admin), body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_GE(res->status, 400) << body;
+    EXPECT_LT(res->status, 500) << body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json") << body;
+  }
+  EXPECT_EQ(client_->Get("/api/v1/staff", With(&admin))->status, 200);  // still there
+}
+
+// ---- the enrollment API (http/routes_api.h) ----
+
+constexpr char kApplicantJson[] = R"({
+  "legal_name": {"given": "Ana", "family": "Lopez"}, "date_of_birth": "1990-04-12",
+  "documents": [{"type": "foreign_passport", "number": "P1", "expires": "2030-01-01"},
+                {"type": "utility_bill", "issued": "2026-11-01"}]})";
+
+TEST_F(ServerTest, PartnerEnrollsAndSeesOnlyItsOwnSite) {
+  Session partner = Login("pat", AddStaff("pat", "partner", "library-east"));
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  // A partner's application defaults to its own site; naming another site is refused.
+  json body = json::parse(kApplicantJson);
+  auto own = client_->Post("/api/v1/applications", With(&partner), body.dump(), "application/json");
+  ASSERT_EQ(own->status, 201) << own->body;
+  EXPECT_EQ(json::parse(own->body)["site"], "library-east");
+  body["site"] = "city-hall";
+  body["legal_name"]["given"] = "Bea";
+  auto other = client_->Post("/api/v1/applications", With(&partner), body.dump(), "application/json");
+  EXPECT_EQ(other->status, 403);
+  EXPECT_EQ(ProblemType(other), "site-not-allowed");
+  // The clerk records one at City Hall; the partner neither lists nor reads it.
+  auto hall = client_->Post("/api/v1/applications", With(&clerk), body.dump(), "application/json");
+  ASSERT_EQ(hall->status, 201) << hall->body;
+  const std::string hall_id = json::parse(hall->body)["id"];
+  const json mine = json::parse(client_->Get("/api/v1/applications", With(&partner))->body);
+  ASSERT_EQ(mine["applications"].size(), 1u);
+  EXPECT_EQ(mine["applications"][0]["site"], "library-east");
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/applications", With(&clerk))->body)["applications"].size(), 2u);
+  auto read = client_->Get("/api/v1/applications/" + hall_id, With(&partner));
+  EXPECT_EQ(read->status, 403);
+  EXPECT_EQ(ProblemType(read), "site-not-allowed");
+}
+
+TEST_F(ServerTest, EnrollmentChangesStateOnlyThroughCoreWithAuditEntries) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Session sup = Login("sam", AddStaff("sam", "supervisor"));
+  int64_t before = 0;
+  ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(before, tx.AuditSize());
+    return Status::Ok();
+  }).ok());
+  auto created = client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+  // Issuing before approval is an invalid transition and writes nothing.
+  int64_t after_enroll = 0;
+  ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(after_enroll, tx.AuditSize());
+    return Status::Ok();
+  }).ok());
+  EXPECT_GT(after_enroll, before);
+  auto early = client_->Post("/api/v1/applications/" + id + "/issue", With(&clerk), "{}", "application/json");
+  EXPECT_EQ(early->status, 409);
+  EXPECT_EQ(ProblemType(early), "invalid-transition");
+  auto approved = client_->Post("/api/v1/applications/" + id + "/approve", With(&sup), "{}", "application/json");
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  auto issued = client_->Post("/api/v1/applications/" + id + "/issue", With(&clerk), "{}", "application/json");
+  ASSERT_EQ(issued->status, 201) << issued->body;
+  const json card = json::parse(issued->body);
+  // Renewal: a new card; the old one is replaced and reads as such.
+  const std::string number = card["card_number"];
+  auto renewed = client_->Post("/api/v1/cards/" + number + "/renew", With(&clerk), "{}", "application/json");
+  ASSERT_EQ(renewed->status, 201) << renewed->body;
+  EXPECT_EQ(json::parse(renewed->body)["replaced"], number);
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/cards/" + number, With(&clerk))->body)["state"], "replaced");
+  auto twice = client_->Post("/api/v1/applications/" + id + "/approve", With(&sup), "{}", "application/json");
+  EXPECT_EQ(twice->status, 409);
 }
 
 }  // namespace

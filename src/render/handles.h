@@ -27,6 +27,7 @@ using FontOptionsPtr = std::unique_ptr<cairo_font_options_t, FreeWith<cairo_font
 using LayoutPtr = std::unique_ptr<PangoLayout, FreeWith<g_object_unref>>;
 using FontDescPtr = std::unique_ptr<PangoFontDescription, FreeWith<pango_font_description_free>>;
 using PixbufLoaderPtr = std::unique_ptr<GdkPixbufLoader, FreeWith<g_object_unref>>;
+using PixbufPtr = std::unique_ptr<GdkPixbuf, FreeWith<g_object_unref>>;
 using GErrorPtr = std::unique_ptr<GError, FreeWith<g_error_free>>;
 using QrCodePtr = std::unique_ptr<QRcode, FreeWith<QRcode_free>>;
 

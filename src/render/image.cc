@@ -1,8 +1,11 @@
 #include "render/image.h"
 
+#include <png.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace cityid::render::internal {
 namespace {
@@ -86,10 +89,16 @@ Status CheckImage(ByteView b, const ImageLimits& limits, ErrorId error, ImageKin
                             " pixels; the limit is " + std::to_string(limits.max_width) + "x" +
                             std::to_string(limits.max_height));
   }
+  const uint64_t pixels = static_cast<uint64_t>(*w) * static_cast<uint64_t>(*h);
+  if (limits.max_pixels > 0 && pixels > limits.max_pixels) {
+    return Error(error, "image is " + std::to_string(pixels / 1000000) +
+                            " megapixels; the limit is " +
+                            std::to_string(limits.max_pixels / 1000000));
+  }
   return Status::Ok();
 }
 
-Result<SurfacePtr> DecodeImage(ByteView bytes, const ImageLimits& limits, ErrorId error) {
+Result<PixbufPtr> DecodePixbuf(ByteView bytes, const ImageLimits& limits, ErrorId error) {
   ImageKind kind{};
   int w = 0, h = 0;
   CITYID_RETURN_IF_ERROR(CheckImage(bytes, limits, error, &kind, &w, &h));
@@ -108,12 +117,25 @@ Result<SurfacePtr> DecodeImage(ByteView bytes, const ImageLimits& limits, ErrorI
   if (!wrote || !closed) return Error(error, "image data is corrupt");
   GdkPixbuf* pb = gdk_pixbuf_loader_get_pixbuf(loader.get());  // owned by the loader
   if (!pb) return Error(error, "image data is corrupt");
-  const int pw = gdk_pixbuf_get_width(pb), ph = gdk_pixbuf_get_height(pb);
   const int channels = gdk_pixbuf_get_n_channels(pb);
-  if (pw != w || ph != h || gdk_pixbuf_get_bits_per_sample(pb) != 8 ||
-      gdk_pixbuf_get_colorspace(pb) != GDK_COLORSPACE_RGB || (channels != 3 && channels != 4)) {
+  // The header was checked against the limits; the decoder must agree with it.
+  if (gdk_pixbuf_get_width(pb) != w || gdk_pixbuf_get_height(pb) != h ||
+      gdk_pixbuf_get_bits_per_sample(pb) != 8 ||
+      gdk_pixbuf_get_colorspace(pb) != GDK_COLORSPACE_RGB || (channels != 3 && channels != 4) ||
+      gdk_pixbuf_get_has_alpha(pb) != (channels == 4)) {
     return Error(error, "unsupported image layout");
   }
+  // A new pixbuf when the EXIF orientation asks for a rotation or flip, else a new reference.
+  PixbufPtr upright(gdk_pixbuf_apply_embedded_orientation(pb));
+  if (!upright) return Error(ErrorId::kResourceExhausted, "cannot allocate the image");
+  return upright;
+}
+
+Result<SurfacePtr> DecodeImage(ByteView bytes, const ImageLimits& limits, ErrorId error) {
+  CITYID_ASSIGN_OR_RETURN(PixbufPtr pixbuf, DecodePixbuf(bytes, limits, error));
+  GdkPixbuf* pb = pixbuf.get();
+  const int pw = gdk_pixbuf_get_width(pb), ph = gdk_pixbuf_get_height(pb);
+  const int channels = gdk_pixbuf_get_n_channels(pb);
   const bool alpha = gdk_pixbuf_get_has_alpha(pb);
   SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
@@ -135,6 +157,65 @@ Result<SurfacePtr> DecodeImage(ByteView bytes, const ImageLimits& limits, ErrorI
   }
   cairo_surface_mark_dirty(surface.get());
   return surface;
+}
+
+namespace {
+
+// PNG straight to 8-bit luminance over white with libpng's simplified API: one pass, no RGBA
+// intermediate, about twice as fast as going through gdk-pixbuf for the scanner. (PNG has no
+// orientation tag that gdk-pixbuf would apply, so nothing is lost.) REQUIRES: CheckImage passed
+// and gave `w` x `h`.
+Result<GrayImage> DecodePngGray(ByteView bytes, int w, int h, ErrorId error) {
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size())) {
+    png_image_free(&png);
+    return Error(error, "PNG data is corrupt");
+  }
+  if (png.width != static_cast<png_uint_32>(w) || png.height != static_cast<png_uint_32>(h)) {
+    png_image_free(&png);
+    return Error(error, "PNG: header and image disagree");
+  }
+  png.format = PNG_FORMAT_GRAY;  // no alpha: libpng composites onto `white`
+  const png_color white{255, 255, 255};
+  GrayImage out;
+  out.width = w;
+  out.height = h;
+  out.pixels.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
+  const bool ok = png_image_finish_read(&png, &white, out.pixels.data(), w, nullptr) != 0;
+  png_image_free(&png);  // also after success: harmless, and nothing leaks on any path
+  if (!ok) return Error(error, "image data is corrupt");
+  return out;
+}
+
+}  // namespace
+
+Result<GrayImage> DecodeGray(ByteView bytes, const ImageLimits& limits, ErrorId error) {
+  ImageKind kind{};
+  int w = 0, h = 0;
+  CITYID_RETURN_IF_ERROR(CheckImage(bytes, limits, error, &kind, &w, &h));
+  if (kind == ImageKind::kPng) return DecodePngGray(bytes, w, h, error);
+  CITYID_ASSIGN_OR_RETURN(PixbufPtr pixbuf, DecodePixbuf(bytes, limits, error));
+  GdkPixbuf* pb = pixbuf.get();
+  GrayImage out;
+  out.width = gdk_pixbuf_get_width(pb);
+  out.height = gdk_pixbuf_get_height(pb);
+  const int channels = gdk_pixbuf_get_n_channels(pb);
+  const bool alpha = gdk_pixbuf_get_has_alpha(pb);
+  const guchar* src = gdk_pixbuf_read_pixels(pb);
+  const int stride = gdk_pixbuf_get_rowstride(pb);
+  out.pixels.resize(static_cast<size_t>(out.width) * static_cast<size_t>(out.height));
+  uint8_t* d = out.pixels.data();
+  for (int y = 0; y < out.height; ++y) {
+    const guchar* s = src + static_cast<size_t>(y) * stride;
+    for (int x = 0; x < out.width; ++x, s += channels) {
+      // Integer BT.601 weights (77 + 150 + 29 = 256); over white: c*a + 255*(255-a).
+      uint32_t l = (77u * s[0] + 150u * s[1] + 29u * s[2]) >> 8;
+      if (alpha) l = (l * s[3] + 255u * (255u - s[3]) + 127u) / 255u;
+      *d++ = static_cast<uint8_t>(l);
+    }
+  }
+  return out;
 }
 
 }  // namespace cityid::render::internal

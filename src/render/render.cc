@@ -1,5 +1,7 @@
 #include "render/render.h"
 
+#include <png.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -22,6 +24,7 @@ using internal::SurfacePtr;
 constexpr double kPi = std::numbers::pi;
 constexpr double kCornerRadiusMm = 3.18;  // ID-1 corner radius
 constexpr double kPhotoMaxDpi = 600;      // photos are resampled to at most this
+constexpr int kGuillocheSegments = 720;   // chords per rosette strand
 
 struct Rgb {
   double r, g, b;
@@ -43,6 +46,7 @@ struct Pass {
   Side side = Side::kFront;
   std::vector<TextPlacement>* report = nullptr;  // may be null
   cairo_surface_t* photo = nullptr;              // decoded and resampled, or null
+  double bleed_mm = 0;  // > 0: background art extends this far beyond the card (print shops)
 };
 
 void SetColor(cairo_t* cr, Rgb c, double alpha = 1.0) {
@@ -334,7 +338,7 @@ void DrawMicrotext(const Pass& p, std::string_view unit, double y, Rgb color) {
   st.family = "Noto Sans";  // its figures are tabular
   SetFont(layout.get(), st, 0.62);
   cairo_save(cr);
-  cairo_rectangle(cr, 0, y, kCardWidthMm, 0.9);
+  cairo_rectangle(cr, -p.bleed_mm, y, kCardWidthMm + 2 * p.bleed_mm, 0.9);
   cairo_clip(cr);
   SetColor(cr, color);
   cairo_move_to(cr, 1.0, y);
@@ -357,6 +361,7 @@ void RoundedRect(cairo_t* cr, double x, double y, double w, double h, double r) 
 // number: no two cards share the pattern, and it is generated, not copied.
 void DrawGuilloche(const Pass& p, std::string_view card_number, double cx, double cy, double radius,
                    bool waves, double alpha) {
+  const double b = p.bleed_mm;
   cairo_t* cr = p.cr;
   SplitMix rng(Fnv1a(Digits(card_number)) ^ (waves ? 0x5bd1e995ull : 0));
   const int n1 = rng.Int(5, 13);   // petals of the rose
@@ -369,8 +374,9 @@ void DrawGuilloche(const Pass& p, std::string_view card_number, double cx, doubl
   for (int k = 0; k < strands; ++k) {
     const double shift = 2 * kPi * k / (strands * n1);
     const double scale = 1.0 - 0.012 * k;
-    for (int i = 0; i <= 1440; ++i) {
-      const double t = 2 * kPi * i / 1440.0;
+    // 720 chords: each under 0.2 mm, well inside a ripple, and half the stroking work of 1440.
+    for (int i = 0; i <= kGuillocheSegments; ++i) {
+      const double t = 2 * kPi * i / kGuillocheSegments;
       const double r = radius * scale * (1 - a1 + a1 * std::cos(n1 * t + shift)) *
                        (1 + a2 * std::sin(n2 * t + phase));
       const double x = cx + r * std::cos(t), y = cy + r * std::sin(t);
@@ -391,7 +397,7 @@ void DrawGuilloche(const Pass& p, std::string_view card_number, double cx, doubl
       const double base = kCardHeightMm - 12.0 + 0.45 * k;
       const double ph = rng.Real(0, 2 * kPi);
       for (int i = 0; i <= 400; ++i) {
-        const double x = kCardWidthMm * i / 400.0;
+        const double x = -b + (kCardWidthMm + 2 * b) * i / 400.0;
         const double u = x / kCardWidthMm * 2 * kPi;
         const double y =
             base + amp * std::sin(f1 * u + ph) * 0.6 + 0.5 * std::sin(f2 * u + k * 0.4);
@@ -443,8 +449,14 @@ void PaintSilhouette(cairo_t* cr, Box box, double alpha) {
   cairo_restore(cr);
 }
 
-void DrawCardBackground(cairo_t* cr) {
-  RoundedRect(cr, 0, 0, kCardWidthMm, kCardHeightMm, kCornerRadiusMm);
+// With bleed the background is a plain rectangle kBleedMm larger on every side: the cutter
+// trims it and rounds the corners, and a cut slightly off still shows art, not white paper.
+void DrawCardBackground(cairo_t* cr, double bleed) {
+  if (bleed > 0) {
+    cairo_rectangle(cr, -bleed, -bleed, kCardWidthMm + 2 * bleed, kCardHeightMm + 2 * bleed);
+  } else {
+    RoundedRect(cr, 0, 0, kCardWidthMm, kCardHeightMm, kCornerRadiusMm);
+  }
   cairo_pattern_t* grad = cairo_pattern_create_linear(0, 0, kCardWidthMm, kCardHeightMm);
   cairo_pattern_add_color_stop_rgb(grad, 0, 0.97, 0.98, 1.0);
   cairo_pattern_add_color_stop_rgb(grad, 1, 0.91, 0.95, 0.97);
@@ -454,7 +466,9 @@ void DrawCardBackground(cairo_t* cr) {
   cairo_clip(cr);  // everything else stays inside the rounded card
 }
 
-void DrawCardBorder(cairo_t* cr) {
+// The thin outline of the rounded card; not with bleed, where a slightly off cut would show it.
+void DrawCardBorder(cairo_t* cr, double bleed) {
+  if (bleed > 0) return;
   cairo_reset_clip(cr);
   RoundedRect(cr, 0.1, 0.1, kCardWidthMm - 0.2, kCardHeightMm - 0.2, kCornerRadiusMm - 0.1);
   cairo_set_source_rgba(cr, 0.55, 0.58, 0.62, 1);
@@ -467,11 +481,12 @@ void DrawCardBorder(cairo_t* cr) {
 void DrawFront(const Pass& p, const CardFace& f) {
   cairo_t* cr = p.cr;
   cairo_save(cr);
-  DrawCardBackground(cr);
+  DrawCardBackground(cr, p.bleed_mm);
   DrawGuilloche(p, f.card_number, 62.0, 31.0, 19.0, true, 0.26);
 
   // City band.
-  cairo_rectangle(cr, 0, 0, kCardWidthMm, 9.5);
+  const double b = p.bleed_mm;
+  cairo_rectangle(cr, -b, -b, kCardWidthMm + 2 * b, 9.5 + b);
   SetColor(cr, kBand);
   cairo_fill(cr);
   {
@@ -540,21 +555,22 @@ void DrawFront(const Pass& p, const CardFace& f) {
   }
 
   // Bottom stripe with a second microtext line.
-  cairo_rectangle(cr, 0, kCardHeightMm - 3.2, kCardWidthMm, 3.2);
+  cairo_rectangle(cr, -p.bleed_mm, kCardHeightMm - 3.2, kCardWidthMm + 2 * p.bleed_mm,
+                  3.2 + p.bleed_mm);
   SetColor(cr, kBand);
   cairo_fill(cr);
   DrawMicrotext(p, "CITYID " + Digits(f.card_number), kCardHeightMm - 2.1, {0.75, 0.82, 0.92});
   cairo_restore(cr);
-  DrawCardBorder(cr);
+  DrawCardBorder(cr, p.bleed_mm);
 }
 
 void DrawBack(const Pass& p, const CardFace& f, const QRcode& qr) {
   cairo_t* cr = p.cr;
   cairo_save(cr);
-  DrawCardBackground(cr);
+  DrawCardBackground(cr, p.bleed_mm);
   DrawGuilloche(p, f.card_number, 65.0, 27.0, 16.0, false, 0.14);
 
-  cairo_rectangle(cr, 0, 0, kCardWidthMm, 5.2);
+  cairo_rectangle(cr, -p.bleed_mm, -p.bleed_mm, kCardWidthMm + 2 * p.bleed_mm, 5.2 + p.bleed_mm);
   SetColor(cr, kBand);
   cairo_fill(cr);
   {
@@ -644,13 +660,14 @@ void DrawBack(const Pass& p, const CardFace& f, const QRcode& qr) {
     st.bold = true;
     DrawText(p, "back_card_number", f.card_number, {cx, 45.4, cw, 3.4}, st);
   }
-  cairo_rectangle(cr, 0, kCardHeightMm - 3.2, kCardWidthMm, 3.2);
+  cairo_rectangle(cr, -p.bleed_mm, kCardHeightMm - 3.2, kCardWidthMm + 2 * p.bleed_mm,
+                  3.2 + p.bleed_mm);
   SetColor(cr, kBand);
   cairo_fill(cr);
   DrawMicrotext(p, f.city_name + " " + Digits(f.card_number), kCardHeightMm - 2.1,
                 {0.75, 0.82, 0.92});
   cairo_restore(cr);
-  DrawCardBorder(cr);
+  DrawCardBorder(cr, p.bleed_mm);
 }
 
 // Everything one render needs, validated and decoded once.
@@ -692,6 +709,62 @@ cairo_status_t AppendBytes(void* closure, const unsigned char* data, unsigned in
   auto* out = static_cast<Bytes*>(closure);
   out->insert(out->end(), data, data + length);
   return CAIRO_STATUS_SUCCESS;
+}
+
+// PNG of an ARGB32 surface with libpng at zlib level 3 and the Sub filter: well under the time
+// of cairo's writer (level 6, all filters tried) for files about 30 % larger; rendering
+// throughput is the print station's bottleneck, file size is not. Deterministic.
+Result<Bytes> EncodePng(cairo_surface_t* surface) {
+  cairo_surface_flush(surface);
+  const int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+  const int stride = cairo_image_surface_get_stride(surface);
+  const unsigned char* data = cairo_image_surface_get_data(surface);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!info) {
+    png_destroy_write_struct(&png, nullptr);
+    return Error(ErrorId::kResourceExhausted, "PNG encoder");
+  }
+  Bytes out;
+  std::vector<uint8_t> row(static_cast<size_t>(w) * 4);
+  // libpng reports errors by longjmp: nothing with a destructor is created below this point.
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    return Error(ErrorId::kInternal, "PNG encoding failed");
+  }
+  png_set_write_fn(
+      png, &out,
+      [](png_structp p, png_bytep bytes, size_t n) {
+        auto* o = static_cast<Bytes*>(png_get_io_ptr(p));
+        o->insert(o->end(), bytes, bytes + n);
+      },
+      nullptr);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(w), static_cast<png_uint_32>(h), 8,
+               PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, 3);
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+  png_write_info(png, info);
+  for (int y = 0; y < h; ++y) {
+    const auto* src = reinterpret_cast<const uint32_t*>(data + static_cast<size_t>(y) * stride);
+    uint8_t* d = row.data();
+    for (int x = 0; x < w; ++x, d += 4) {
+      const uint32_t p = src[x], a = p >> 24;
+      if (a == 0) {
+        d[0] = d[1] = d[2] = d[3] = 0;
+        continue;
+      }
+      // Un-premultiply, rounding as cairo's writer does.
+      d[0] = static_cast<uint8_t>((((p >> 16) & 0xFF) * 255 + a / 2) / a);
+      d[1] = static_cast<uint8_t>((((p >> 8) & 0xFF) * 255 + a / 2) / a);
+      d[2] = static_cast<uint8_t>(((p & 0xFF) * 255 + a / 2) / a);
+      d[3] = static_cast<uint8_t>(a);
+    }
+    png_write_row(png, row.data());
+  }
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return out;
 }
 
 std::vector<Side> SidesOf(Side side) {
@@ -738,38 +811,56 @@ Result<Bytes> RenderPng(const CardFace& face, Side side, int dpi) {
   }
   CITYID_RETURN_IF_ERROR(CheckCairo(cr.get()));
   cr.reset();
-  cairo_surface_flush(surface.get());
-  Bytes png;
-  if (cairo_surface_write_to_png_stream(surface.get(), AppendBytes, &png) != CAIRO_STATUS_SUCCESS) {
-    return Error(ErrorId::kInternal, "PNG encoding failed");
-  }
-  return png;
+  return EncodePng(surface.get());
 }
 
-Result<Bytes> RenderPdf(const CardFace& face, Side side) {
-  CITYID_ASSIGN_OR_RETURN(Prepared prep, Prepare(face, side));
-  constexpr double kPtPerMm = 72.0 / 25.4;
+Result<Sheet> ParseSheet(std::string_view text) {
+  if (text == "a4" || text == "A4") return Sheet::kA4;
+  if (text == "letter") return Sheet::kLetter;
+  return Error(ErrorId::kInvalidArgument, "sheet: expected a4 or letter");
+}
+
+SheetLayout LayoutSheet(Sheet sheet) {
+  SheetLayout l;
+  l.page_w_mm = sheet == Sheet::kA4 ? 210.0 : 215.9;
+  l.page_h_mm = sheet == Sheet::kA4 ? 297.0 : 279.4;
+  const double x0 = (l.page_w_mm - kSheetColumns * kCardWidthMm) / 2;
+  const double y0 = (l.page_h_mm - kSheetRows * kCardHeightMm) / 2;
+  for (int row = 0; row < kSheetRows; ++row) {
+    for (int col = 0; col < kSheetColumns; ++col) {
+      const RectMm front{x0 + col * kCardWidthMm, y0 + row * kCardHeightMm, kCardWidthMm,
+                         kCardHeightMm};
+      l.front.push_back(front);
+      l.back.push_back({l.page_w_mm - front.x - front.w, front.y, front.w, front.h});
+    }
+  }
+  return l;
+}
+
+namespace {
+
+constexpr double kPtPerMm = 72.0 / 25.4;
+
+// Opens a PDF stream of `w_mm` x `h_mm` pages with fixed metadata, lets `draw` paint the pages
+// (a CTM in millimetres, calling cairo_show_page after each), and returns the bytes.
+template <typename DrawPages>
+Result<Bytes> MakePdf(double w_mm, double h_mm, std::string_view issued, DrawPages&& draw) {
   Bytes pdf;
   {
-    SurfacePtr surface(cairo_pdf_surface_create_for_stream(
-        AppendBytes, &pdf, kCardWidthMm * kPtPerMm, kCardHeightMm * kPtPerMm));
+    SurfacePtr surface(
+        cairo_pdf_surface_create_for_stream(AppendBytes, &pdf, w_mm * kPtPerMm, h_mm * kPtPerMm));
     // Fixed metadata (no personal data): cairo would otherwise stamp the current time.
     std::string date = "2000-01-01T00:00:00Z";
-    if (face.issued.size() == 10 && face.issued[4] == '-' && face.issued[7] == '-') {
-      date = face.issued + "T00:00:00Z";
+    if (issued.size() == 10 && issued[4] == '-' && issued[7] == '-') {
+      date = std::string(issued) + "T00:00:00Z";
     }
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, "ID card");
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "cityid");
     CairoPtr cr(cairo_create(surface.get()));
     CITYID_RETURN_IF_ERROR(CheckCairo(cr.get()));
-    for (Side s : SidesOf(side)) {
-      cairo_save(cr.get());
-      cairo_scale(cr.get(), kPtPerMm, kPtPerMm);
-      DrawSide({cr.get(), 0, s, nullptr, prep.photo.get()}, face, prep);
-      cairo_restore(cr.get());
-      cairo_show_page(cr.get());
-    }
+    cairo_scale(cr.get(), kPtPerMm, kPtPerMm);
+    CITYID_RETURN_IF_ERROR(draw(cr.get()));
     CITYID_RETURN_IF_ERROR(CheckCairo(cr.get()));
     cr.reset();
     cairo_surface_finish(surface.get());
@@ -778,6 +869,134 @@ Result<Bytes> RenderPdf(const CardFace& face, Side side) {
     }
   }
   return pdf;
+}
+
+// Draws one side with its trim box at `trim`, clipped to the trim box grown by `bleed` on the
+// edges flagged in `outer` (left, top, right, bottom).
+void DrawSideAt(cairo_t* cr, const CardFace& f, const Prepared& prep, Side side, RectMm trim,
+                double bleed, const bool (&outer)[4]) {
+  cairo_save(cr);
+  const double l = outer[0] ? bleed : 0, t = outer[1] ? bleed : 0;
+  const double r = outer[2] ? bleed : 0, b = outer[3] ? bleed : 0;
+  cairo_rectangle(cr, trim.x - l, trim.y - t, trim.w + l + r, trim.h + t + b);
+  cairo_clip(cr);
+  cairo_translate(cr, trim.x, trim.y);
+  DrawSide({cr, 0, side, nullptr, prep.photo.get(), bleed}, f, prep);
+  cairo_restore(cr);
+}
+
+// A crop mark: a hairline from (x0, y0) to (x1, y1), in registration black.
+void CropMark(cairo_t* cr, double x0, double y0, double x1, double y1) {
+  cairo_move_to(cr, x0, y0);
+  cairo_line_to(cr, x1, y1);
+}
+
+void StrokeCropMarks(cairo_t* cr) {
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_line_width(cr, kCropMarkWidthMm);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  cairo_stroke(cr);
+}
+
+// Marks on the lines x = xs[i] (above `top` and below `bottom`) and y = ys[j] (left of `left`
+// and right of `right`), each starting kBleedMm outside the trim and running kCropMarkLengthMm,
+// or to the page edge when the margin is narrower.
+void DrawCropMarks(cairo_t* cr, const std::vector<double>& xs, const std::vector<double>& ys,
+                   RectMm grid, double page_w, double page_h) {
+  const double start = kBleedMm;
+  const double len_v = std::min(kCropMarkLengthMm, grid.y - start);
+  const double len_h = std::min(kCropMarkLengthMm, grid.x - start);
+  if (len_v > 0) {
+    for (double x : xs) {
+      CropMark(cr, x, grid.y - start, x, grid.y - start - len_v);
+      CropMark(cr, x, grid.y + grid.h + start, x, std::min(page_h, grid.y + grid.h + start + len_v));
+    }
+  }
+  if (len_h > 0) {
+    for (double y : ys) {
+      CropMark(cr, grid.x - start, y, grid.x - start - len_h, y);
+      CropMark(cr, grid.x + grid.w + start, y, std::min(page_w, grid.x + grid.w + start + len_h), y);
+    }
+  }
+  StrokeCropMarks(cr);
+}
+
+}  // namespace
+
+Result<Bytes> RenderPdf(const CardFace& face, Side side, const PrintOptions& print) {
+  CITYID_ASSIGN_OR_RETURN(Prepared prep, Prepare(face, side));
+  const double margin = print.bleed ? kBleedPageMarginMm : 0.0;
+  const RectMm trim{margin, margin, kCardWidthMm, kCardHeightMm};
+  const double page_w = kCardWidthMm + 2 * margin, page_h = kCardHeightMm + 2 * margin;
+  return MakePdf(page_w, page_h, face.issued, [&](cairo_t* cr) -> Status {
+    for (Side s : SidesOf(side)) {
+      if (print.bleed) {
+        static constexpr bool kAllOuter[4] = {true, true, true, true};
+        DrawSideAt(cr, face, prep, s, trim, kBleedMm, kAllOuter);
+        DrawCropMarks(cr, {trim.x, trim.x + trim.w}, {trim.y, trim.y + trim.h}, trim, page_w,
+                      page_h);
+      } else {
+        cairo_save(cr);
+        DrawSide({cr, 0, s, nullptr, prep.photo.get()}, face, prep);
+        cairo_restore(cr);
+      }
+      cairo_show_page(cr);
+    }
+    return CheckCairo(cr);
+  });
+}
+
+Result<Bytes> RenderSheetPdf(const std::vector<CardFace>& faces, Side side, Sheet sheet,
+                             const PrintOptions& print) {
+  if (faces.empty()) return Error(ErrorId::kInvalidArgument, "sheet: no cards");
+  if (faces.size() > kMaxSheetCards) {
+    return Error(ErrorId::kInvalidArgument,
+                 "sheet: more than " + std::to_string(kMaxSheetCards) + " cards");
+  }
+  // Validate every face before drawing anything, so a bad record fails fast and whole.
+  for (const CardFace& f : faces) CITYID_RETURN_IF_ERROR(CheckFace(f));
+  const SheetLayout layout = LayoutSheet(sheet);
+  const RectMm grid{layout.front[0].x, layout.front[0].y, kSheetColumns * kCardWidthMm,
+                    kSheetRows * kCardHeightMm};
+  std::vector<double> xs, ys;
+  for (int c = 0; c <= kSheetColumns; ++c) xs.push_back(grid.x + c * kCardWidthMm);
+  for (int r = 0; r <= kSheetRows; ++r) ys.push_back(grid.y + r * kCardHeightMm);
+  const double bleed = print.bleed ? kBleedMm : 0.0;
+  return MakePdf(layout.page_w_mm, layout.page_h_mm, faces.front().issued,
+                 [&](cairo_t* cr) -> Status {
+    for (size_t first = 0; first < faces.size(); first += kCardsPerSheet) {
+      const size_t n = std::min<size_t>(kCardsPerSheet, faces.size() - first);
+      // One sheet's cards prepared at a time: photos are decoded per page, not all at once.
+      std::vector<Prepared> prepared;
+      for (size_t k = 0; k < n; ++k) {
+        CITYID_ASSIGN_OR_RETURN(Prepared p, Prepare(faces[first + k], side));
+        prepared.push_back(std::move(p));
+      }
+      for (Side s : SidesOf(side)) {
+        const std::vector<RectMm>& slots = s == Side::kFront ? layout.front : layout.back;
+        // An edge bleeds where no card abuts it: the grid's outline, and empty slots of the
+        // last sheet. On the back page the columns are mirrored, so the card on the page's
+        // right is the next column to the left.
+        auto occupied = [n](int c, int r) {
+          return c >= 0 && c < kSheetColumns && r >= 0 && r < kSheetRows &&
+                 static_cast<size_t>(r * kSheetColumns + c) < n;
+        };
+        const int right = s == Side::kFront ? 1 : -1;
+        for (size_t k = 0; k < n; ++k) {
+          const int col = static_cast<int>(k) % kSheetColumns;
+          const int row = static_cast<int>(k) / kSheetColumns;
+          const bool outer[4] = {!occupied(col - right, row), !occupied(col, row - 1),
+                                 !occupied(col + right, row), !occupied(col, row + 1)};
+          DrawSideAt(cr, faces[first + k], prepared[k], s, slots[k], bleed, outer);
+        }
+        if (print.bleed) {
+          DrawCropMarks(cr, xs, ys, grid, layout.page_w_mm, layout.page_h_mm);
+        }
+        cairo_show_page(cr);
+      }
+    }
+    return CheckCairo(cr);
+  });
 }
 
 Result<std::vector<TextPlacement>> LayoutCard(const CardFace& face, Side side) {

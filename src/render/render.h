@@ -62,11 +62,63 @@ Result<Side> ParseSide(std::string_view text);
 // besides fontconfig's (which Pango locks).
 Result<Bytes> RenderPng(const CardFace& face, Side side, int dpi = 300);
 
+// ---- Print-shop output --------------------------------------------------------------------
+
+inline constexpr double kBleedMm = 3.0;           // background art beyond the trim box
+inline constexpr double kCropMarkLengthMm = 5.0;  // marks start at the bleed edge, never on art
+inline constexpr double kCropMarkWidthMm = 0.1;   // a hairline, 0.28 pt
+// A single card with bleed: the trim box sits this far inside the page on every side.
+inline constexpr double kBleedPageMarginMm = kBleedMm + kCropMarkLengthMm;
+inline constexpr int kSheetColumns = 2;
+inline constexpr int kSheetRows = 5;
+inline constexpr int kCardsPerSheet = kSheetColumns * kSheetRows;
+inline constexpr size_t kMaxSheetCards = 500;  // one RenderSheetPdf call
+
+struct PrintOptions {
+  // Extend the background, bands and guilloche waves kBleedMm beyond the trim box (square
+  // corners: the cutter rounds them) and draw crop marks outside it.
+  bool bleed = false;
+};
+
+enum class Sheet { kA4, kLetter };
+
+// "a4" or "letter"; anything else is kInvalidArgument.
+Result<Sheet> ParseSheet(std::string_view text);
+
+struct RectMm {
+  double x = 0, y = 0, w = 0, h = 0;  // millimetres from the page's top-left corner
+};
+
+// Where the cards go on a sheet: kSheetColumns x kSheetRows trim boxes, butted edge to edge
+// (one guillotine cut separates two neighbours, as on 10-up business-card sheets) and centred
+// on the page. A4 (210 x 297 mm) and Letter (215.9 x 279.4 mm) both take 10 ID-1 cards this
+// way and no more. `front[k]` is slot k on a front page, row-major from the top left;
+// `back[k]` is the same slot on the back page, its column mirrored, so that after a long-edge
+// duplex flip the back of card k lies exactly behind its front.
+struct SheetLayout {
+  double page_w_mm = 0, page_h_mm = 0;
+  std::vector<RectMm> front;
+  std::vector<RectMm> back;
+};
+SheetLayout LayoutSheet(Sheet sheet);
+
 // A PDF whose page is exactly the ID-1 card (242.65 x 153.01 pt); kBoth gives two pages, front
-// then back, as a duplex card printer expects. Vector text and art; the photo embedded at up to
-// 600 dpi. The creation date is fixed (from `issued`) so the bytes are deterministic. Errors
-// as RenderPng.
-Result<Bytes> RenderPdf(const CardFace& face, Side side);
+// then back, as a duplex card printer expects. With `print.bleed` the page grows by
+// kBleedPageMarginMm on every side (101.60 x 69.98 mm), the trim box sits at that offset, the
+// art bleeds kBleedMm beyond it and crop marks mark its corners. Vector text and art; the photo
+// embedded at up to 600 dpi. The creation date is fixed (from `issued`) so the bytes are
+// deterministic. Errors as RenderPng.
+Result<Bytes> RenderPdf(const CardFace& face, Side side, const PrintOptions& print = {});
+
+// Several cards on A4 or Letter sheets (LayoutSheet), kCardsPerSheet per page, in the order
+// given. kFront: one page per sheet; kBack: one page per sheet, mirrored slots; kBoth: for each
+// sheet its front page then its back page (mirrored), the page order duplex printers expect.
+// With `print.bleed` the art bleeds kBleedMm beyond the outer edges of the grid (inner edges are
+// shared cuts) and crop marks in the margins mark every cut line. Fails with kInvalidArgument
+// (no faces, more than kMaxSheetCards), or as RenderPng for any face (nothing is returned
+// then). Deterministic like RenderPdf (creation date from the first face).
+Result<Bytes> RenderSheetPdf(const std::vector<CardFace>& faces, Side side, Sheet sheet,
+                             const PrintOptions& print = {});
 
 // Where a text field was drawn, in millimetres from the top-left corner of its side: the box
 // it was given and the extent of its glyphs (ink and logical rectangles united). For tests and

@@ -1,10 +1,18 @@
 #include "render/render.h"
 
+#include <cairo.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gtest/gtest.h>
+#include <poppler.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <vector>
+
+#include "render/image.h"
+#include "render/scan.h"
 
 namespace cityid::render {
 namespace {
@@ -278,6 +286,322 @@ TEST(RenderTest, ParseSide) {
   EXPECT_EQ(*ParseSide("back"), Side::kBack);
   EXPECT_EQ(*ParseSide("both"), Side::kBoth);
   EXPECT_FALSE(ParseSide("top").ok());
+}
+
+// ---- Print-shop output ------------------------------------------------------------------------
+
+// A rasterized PDF page (poppler), for checking where things were drawn.
+struct Page {
+  double w_pt = 0, h_pt = 0;
+  int w = 0, h = 0;
+  double px_per_mm = 0;
+  std::vector<uint32_t> px;  // RGB24 over white
+  // Is the pixel at (x_mm, y_mm) paper white?
+  bool White(double x_mm, double y_mm) const {
+    const int x = static_cast<int>(x_mm * px_per_mm), y = static_cast<int>(y_mm * px_per_mm);
+    return (px[static_cast<size_t>(y) * w + x] & 0xFFFFFF) == 0xFFFFFF;
+  }
+  // Is there a hairline (dark, maybe antialiased grey) within 2 pixels of (x_mm, y_mm)?
+  bool Marked(double x_mm, double y_mm) const {
+    const int cx = static_cast<int>(x_mm * px_per_mm), cy = static_cast<int>(y_mm * px_per_mm);
+    for (int y = std::max(0, cy - 2); y <= std::min(h - 1, cy + 2); ++y) {
+      for (int x = std::max(0, cx - 2); x <= std::min(w - 1, cx + 2); ++x) {
+        const uint32_t p = px[static_cast<size_t>(y) * w + x];
+        if (((p >> 16) & 0xFF) < 0xC0 && ((p >> 8) & 0xFF) < 0xC0 && (p & 0xFF) < 0xC0) return true;
+      }
+    }
+    return false;
+  }
+};
+
+std::vector<Page> Rasterize(const Bytes& pdf, double dpi) {
+  std::vector<Page> pages;
+  GBytes* data = g_bytes_new(pdf.data(), pdf.size());
+  PopplerDocument* doc = poppler_document_new_from_bytes(data, nullptr, nullptr);
+  EXPECT_NE(doc, nullptr);
+  for (int i = 0; doc && i < poppler_document_get_n_pages(doc); ++i) {
+    PopplerPage* page = poppler_document_get_page(doc, i);
+    Page out;
+    poppler_page_get_size(page, &out.w_pt, &out.h_pt);
+    out.w = static_cast<int>(std::ceil(out.w_pt * dpi / 72));
+    out.h = static_cast<int>(std::ceil(out.h_pt * dpi / 72));
+    out.px_per_mm = dpi / 25.4;
+    cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, out.w, out.h);
+    cairo_t* cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, dpi / 72, dpi / 72);
+    poppler_page_render_for_printing(page, cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char* d = cairo_image_surface_get_data(surface);
+    for (int y = 0; y < out.h; ++y) {
+      const auto* row = reinterpret_cast<const uint32_t*>(d + static_cast<size_t>(y) * stride);
+      out.px.insert(out.px.end(), row, row + out.w);
+    }
+    cairo_surface_destroy(surface);
+    g_object_unref(page);
+    pages.push_back(std::move(out));
+  }
+  if (doc) g_object_unref(doc);
+  g_bytes_unref(data);
+  return pages;
+}
+
+constexpr double kMmPerPt = 25.4 / 72;
+
+TEST(PrintTest, SheetLayoutsTakeTenButtedCardsCentred) {
+  for (Sheet sheet : {Sheet::kA4, Sheet::kLetter}) {
+    const SheetLayout l = LayoutSheet(sheet);
+    EXPECT_DOUBLE_EQ(l.page_w_mm, sheet == Sheet::kA4 ? 210.0 : 215.9);
+    EXPECT_DOUBLE_EQ(l.page_h_mm, sheet == Sheet::kA4 ? 297.0 : 279.4);
+    ASSERT_EQ(l.front.size(), 10u);
+    ASSERT_EQ(l.back.size(), 10u);
+    for (int k = 0; k < 10; ++k) {
+      const RectMm& f = l.front[k];
+      EXPECT_DOUBLE_EQ(f.w, kCardWidthMm);
+      EXPECT_DOUBLE_EQ(f.h, kCardHeightMm);
+      EXPECT_GT(f.x, 0);
+      EXPECT_GT(f.y, 0);
+      EXPECT_LT(f.x + f.w, l.page_w_mm);
+      EXPECT_LT(f.y + f.h, l.page_h_mm);
+      // Row-major, butted: a neighbour starts where the card ends.
+      EXPECT_NEAR(f.x, l.front[0].x + (k % 2) * kCardWidthMm, 1e-9);
+      EXPECT_NEAR(f.y, l.front[0].y + (k / 2) * kCardHeightMm, 1e-9);
+      // Duplex: the back of card k is its front mirrored about the page's vertical axis, so the
+      // left column's backs sit in the right column.
+      EXPECT_NEAR(l.back[k].x, l.page_w_mm - f.x - f.w, 1e-9);
+      EXPECT_NEAR(l.back[k].y, f.y, 1e-9);
+      EXPECT_NEAR(l.back[k].x, l.front[k ^ 1].x, 1e-9);
+    }
+    // Centred.
+    EXPECT_NEAR(l.front[0].x, l.page_w_mm - l.front[9].x - kCardWidthMm, 1e-9);
+    EXPECT_NEAR(l.front[0].y, l.page_h_mm - l.front[9].y - kCardHeightMm, 1e-9);
+  }
+  EXPECT_EQ(*ParseSheet("a4"), Sheet::kA4);
+  EXPECT_EQ(*ParseSheet("letter"), Sheet::kLetter);
+  EXPECT_EQ(ParseSheet("a3").status().id(), ErrorId::kInvalidArgument);
+}
+
+TEST(PrintTest, BleedPdfHasMarginsBleedAndCropMarks) {
+  auto pdf = RenderPdf(Face(), Side::kBoth, PrintOptions{true});
+  ASSERT_TRUE(pdf.ok()) << pdf.status().ToString();
+  const std::string text(pdf->begin(), pdf->end());
+  // 85.60 + 2 x 8 mm by 53.98 + 2 x 8 mm.
+  EXPECT_NE(text.find("/MediaBox [ 0 0 288 198.368504 ]"), std::string::npos);
+  const std::vector<Page> pages = Rasterize(*pdf, 300);
+  ASSERT_EQ(pages.size(), 2u);
+  const double m = kBleedPageMarginMm;
+  for (const Page& p : pages) {
+    EXPECT_NEAR(p.w_pt * kMmPerPt, kCardWidthMm + 2 * m, 1e-3);
+    EXPECT_NEAR(p.h_pt * kMmPerPt, kCardHeightMm + 2 * m, 1e-3);
+    // The art runs into the bleed at every side and at the (square) corners...
+    EXPECT_FALSE(p.White(m - 1.5, m + 30));
+    EXPECT_FALSE(p.White(m + kCardWidthMm + 1.5, m + 30));
+    EXPECT_FALSE(p.White(m + 40, m - 1.5));
+    EXPECT_FALSE(p.White(m + 40, m + kCardHeightMm + 1.5));
+    EXPECT_FALSE(p.White(m + 0.2, m + 0.2));
+    // ...and stops at kBleedMm: beyond is paper, except the crop marks on the trim lines.
+    EXPECT_TRUE(p.White(m - kBleedMm - 0.5, m + 30));
+    EXPECT_TRUE(p.White(m - kBleedMm - 2.5, m - kBleedMm - 2.5));
+    EXPECT_TRUE(p.Marked(m, m - kBleedMm - 2.5));                        // top-left, vertical
+    EXPECT_TRUE(p.Marked(m - kBleedMm - 2.5, m));                        // top-left, horizontal
+    EXPECT_TRUE(p.Marked(m + kCardWidthMm, m + kCardHeightMm + kBleedMm + 2.5));
+    EXPECT_TRUE(p.Marked(m + kCardWidthMm + kBleedMm + 2.5, m + kCardHeightMm));
+  }
+  // Without bleed the page is the card, with its rounded corners transparent (white here).
+  auto plain = RenderPdf(Face(), Side::kFront);
+  ASSERT_TRUE(plain.ok());
+  const std::vector<Page> plain_pages = Rasterize(*plain, 300);
+  ASSERT_EQ(plain_pages.size(), 1u);
+  EXPECT_NEAR(plain_pages[0].w_pt * kMmPerPt, kCardWidthMm, 1e-3);
+  EXPECT_TRUE(plain_pages[0].White(0.2, 0.2));
+}
+
+TEST(PrintTest, SheetPdfPagesAndDuplexPositions) {
+  std::vector<CardFace> faces(11, Face());
+  auto pdf = RenderSheetPdf(faces, Side::kBoth, Sheet::kA4);
+  ASSERT_TRUE(pdf.ok()) << pdf.status().ToString();
+  const std::string text(pdf->begin(), pdf->end());
+  EXPECT_NE(text.find("/MediaBox [ 0 0 595.275591 841.889764 ]"), std::string::npos);
+  const std::vector<Page> pages = Rasterize(*pdf, 100);
+  // Two sheets, each front then back: 10 cards then 1.
+  ASSERT_EQ(pages.size(), 4u);
+  const SheetLayout l = LayoutSheet(Sheet::kA4);
+  auto centre_inked = [](const Page& p, const RectMm& r) {
+    return !p.White(r.x + r.w / 2, r.y + r.h / 2);
+  };
+  for (int k = 0; k < 10; ++k) {
+    EXPECT_TRUE(centre_inked(pages[0], l.front[k])) << k;
+    EXPECT_TRUE(centre_inked(pages[1], l.back[k])) << k;
+  }
+  // The second sheet holds card 10 in slot 0; the rest of it is paper. Its back is top right.
+  for (int k = 0; k < 10; ++k) {
+    EXPECT_EQ(centre_inked(pages[2], l.front[k]), k == 0) << k;
+    EXPECT_EQ(centre_inked(pages[3], l.back[k]), k == 0) << k;
+  }
+  EXPECT_FALSE(centre_inked(pages[3], l.front[0]));
+  // One card, both sides: its front top left, its back top right (mirrored for the flip).
+  auto one = RenderSheetPdf({Face()}, Side::kBoth, Sheet::kLetter, PrintOptions{true});
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_NE(std::string(one->begin(), one->end()).find("/MediaBox [ 0 0 612 792 ]"),
+            std::string::npos);
+  const std::vector<Page> lp = Rasterize(*one, 100);
+  ASSERT_EQ(lp.size(), 2u);
+  const SheetLayout ll = LayoutSheet(Sheet::kLetter);
+  EXPECT_TRUE(centre_inked(lp[0], ll.front[0]));
+  EXPECT_FALSE(centre_inked(lp[0], ll.front[1]));
+  EXPECT_TRUE(centre_inked(lp[1], ll.back[0]));
+  EXPECT_GT(ll.back[0].x, ll.page_w_mm / 2);
+  EXPECT_FALSE(centre_inked(lp[1], ll.front[0]));
+  // Crop marks in the left margin on the first cut line; the art bleeds beyond the grid.
+  EXPECT_TRUE(lp[0].Marked(ll.front[0].x - kBleedMm - 1.5, ll.front[0].y));
+  EXPECT_FALSE(lp[0].White(ll.front[0].x - 1.5, ll.front[0].y + 20));
+}
+
+TEST(PrintTest, SheetFailuresAreClear) {
+  EXPECT_EQ(RenderSheetPdf({}, Side::kBoth, Sheet::kA4).status().id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_EQ(RenderSheetPdf(std::vector<CardFace>(kMaxSheetCards + 1, Face()), Side::kFront,
+                           Sheet::kA4)
+                .status()
+                .id(),
+            ErrorId::kInvalidArgument);
+  // One bad face fails the whole run, naming the problem.
+  std::vector<CardFace> faces(3, Face());
+  faces[2].photo = ToBytes("not an image");
+  EXPECT_EQ(RenderSheetPdf(faces, Side::kFront, Sheet::kA4).status().id(), ErrorId::kInvalidPhoto);
+}
+
+TEST(PrintTest, SheetPdfIsDeterministic) {
+  const std::vector<CardFace> faces(3, Face());
+  auto a = RenderSheetPdf(faces, Side::kBoth, Sheet::kLetter, PrintOptions{true});
+  auto b = RenderSheetPdf(faces, Side::kBoth, Sheet::kLetter, PrintOptions{true});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+}
+
+// ---- Photo input: EXIF orientation and hostile files ------------------------------------------
+
+// A JPEG 40 wide and 30 high, left half red and right half blue, that says (EXIF orientation 6)
+// it must be turned 90° clockwise to be seen upright: 30 wide, 40 high, red on top.
+Bytes SidewaysJpeg() {
+  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, 40, 30);
+  guchar* px = gdk_pixbuf_get_pixels(pb);
+  const int stride = gdk_pixbuf_get_rowstride(pb);
+  for (int y = 0; y < 30; ++y) {
+    for (int x = 0; x < 40; ++x) {
+      guchar* p = px + y * stride + x * 3;
+      p[0] = x < 20 ? 220 : 20;
+      p[1] = 20;
+      p[2] = x < 20 ? 20 : 220;
+    }
+  }
+  gchar* buf = nullptr;
+  gsize len = 0;
+  EXPECT_TRUE(gdk_pixbuf_save_to_buffer(pb, &buf, &len, "jpeg", nullptr, "quality", "95", nullptr));
+  Bytes jpeg(buf, buf + len);
+  g_free(buf);
+  g_object_unref(pb);
+  // APP1 "Exif": big-endian TIFF header, one IFD entry 0x0112 (Orientation) SHORT = 6.
+  const Bytes app1 = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,  //
+                      'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,      // TIFF header
+                      0x00, 0x01,                                        // one entry
+                      0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00,
+                      0x00, 0x00, 0x00, 0x00};  // no next IFD
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());  // right after SOI
+  return jpeg;
+}
+
+TEST(PhotoTest, ExifOrientationSixComesOutUpright) {
+  const Bytes jpeg = SidewaysJpeg();
+  auto img = internal::DecodeImage(jpeg, {1 << 20, 100, 100, 0}, ErrorId::kInvalidPhoto);
+  ASSERT_TRUE(img.ok()) << img.status().ToString();
+  cairo_surface_t* s = img->get();
+  ASSERT_EQ(cairo_image_surface_get_width(s), 30);
+  ASSERT_EQ(cairo_image_surface_get_height(s), 40);
+  const int stride = cairo_image_surface_get_stride(s);
+  auto pixel = [&](int x, int y) {
+    return *reinterpret_cast<const uint32_t*>(cairo_image_surface_get_data(s) + y * stride + x * 4);
+  };
+  auto red = [](uint32_t p) { return ((p >> 16) & 0xFF) > 150 && (p & 0xFF) < 80; };
+  auto blue = [](uint32_t p) { return ((p >> 16) & 0xFF) < 80 && (p & 0xFF) > 150; };
+  EXPECT_TRUE(red(pixel(15, 5)));
+  EXPECT_TRUE(blue(pixel(15, 35)));
+
+  // On the card: the portrait box (24 x 30 mm at 4, 12.5 mm) is red above and blue below.
+  CardFace f = Face();
+  f.photo = jpeg;
+  auto png = RenderPng(f, Side::kFront);
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  auto card = internal::DecodeImage(*png, {1 << 24, 2000, 2000, 0}, ErrorId::kInvalidPhoto);
+  ASSERT_TRUE(card.ok());
+  cairo_surface_t* c = card->get();
+  const int cstride = cairo_image_surface_get_stride(c);
+  const double ppm = 300 / 25.4;
+  auto card_pixel = [&](double x_mm, double y_mm) {
+    return *reinterpret_cast<const uint32_t*>(cairo_image_surface_get_data(c) +
+                                              static_cast<int>(y_mm * ppm) * cstride +
+                                              static_cast<int>(x_mm * ppm) * 4);
+  };
+  EXPECT_TRUE(red(card_pixel(16, 16)));
+  EXPECT_TRUE(blue(card_pixel(16, 39)));
+}
+
+TEST(PhotoTest, HostileImagesGiveClearErrors) {
+  const Bytes good = Portrait();
+  struct Case {
+    const char* what;
+    Bytes bytes;
+    const char* message;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"wrong magic", ToBytes("BM6 a bitmap"), "not a PNG or JPEG"});
+  cases.push_back({"truncated PNG", Bytes(good.begin(), good.end() - 100), "truncated"});
+  Bytes jpeg = ToJpeg(good);
+  cases.push_back({"truncated JPEG", Bytes(jpeg.begin(), jpeg.end() - 300), "truncated"});
+  // Decompression bombs: tiny files whose headers promise a huge picture. Refused from the
+  // header, before a byte is decoded.
+  Bytes bomb(good.begin(), good.end());
+  bomb[16] = 0, bomb[17] = 0, bomb[18] = 0x75, bomb[19] = 0x30;  // 30000
+  bomb[20] = 0, bomb[21] = 0, bomb[22] = 0x75, bomb[23] = 0x30;
+  cases.push_back({"PNG bomb 30000x30000", bomb, "pixels; the limit"});
+  Bytes impossible(good.begin(), good.end());
+  impossible[16] = 0x7F;
+  cases.push_back({"PNG 2^31 wide", impossible, "impossible dimensions"});
+  Bytes jpeg_bomb = jpeg;
+  for (size_t i = 2; i + 9 < jpeg_bomb.size(); ++i) {  // patch the SOF0 frame header
+    if (jpeg_bomb[i] == 0xFF && jpeg_bomb[i + 1] == 0xC0) {
+      jpeg_bomb[i + 5] = 0xFF, jpeg_bomb[i + 6] = 0xFF, jpeg_bomb[i + 7] = 0xFF,
+      jpeg_bomb[i + 8] = 0xFF;
+      break;
+    }
+  }
+  cases.push_back({"JPEG bomb 65535x65535", jpeg_bomb, "pixels; the limit"});
+  for (const Case& c : cases) {
+    CardFace f = Face();
+    f.photo = c.bytes;
+    auto r = RenderPng(f, Side::kFront);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_EQ(r.status().id(), ErrorId::kInvalidPhoto) << c.what;
+    EXPECT_NE(r.status().ToString().find(c.message), std::string::npos)
+        << c.what << ": " << r.status().ToString();
+  }
+  // An empty photo means "none on file" (a silhouette); an empty picture to scan is an error.
+  auto empty = DecodeQrFromImage(Bytes{});
+  EXPECT_EQ(empty.status().id(), ErrorId::kInvalidPhoto);
+  EXPECT_NE(empty.status().ToString().find("empty"), std::string::npos);
+  EXPECT_EQ(internal::DecodeImage(Bytes{}, {100, 10, 10, 0}, ErrorId::kInvalidPhoto).status().id(),
+            ErrorId::kInvalidPhoto);
+  // Within each side's limit but over the scanner's pixel budget: 7000 x 7000 = 49 MP.
+  Bytes wide(good.begin(), good.end());
+  wide[16] = 0, wide[17] = 0, wide[18] = 0x1B, wide[19] = 0x58;
+  wide[20] = 0, wide[21] = 0, wide[22] = 0x1B, wide[23] = 0x58;
+  auto scan = DecodeQrFromImage(wide);
+  EXPECT_EQ(scan.status().id(), ErrorId::kInvalidPhoto);
+  EXPECT_NE(scan.status().ToString().find("megapixels"), std::string::npos)
+      << scan.status().ToString();
 }
 
 }  // namespace

@@ -43,6 +43,11 @@ struct ApplicationRow {
   std::string decided_by;
   std::string decision_reason;
   std::string hold_reason;     // legal hold: not purged while non-empty
+  // Checked documents written with the row (InsertApplication only; read them back with
+  // DocumentsForApplication): a JSON array of {category, identity_points, residency_points,
+  // accepted, checked_by, checked_at} — the CheckedDocumentRow fields without the number index.
+  // Empty means none.
+  std::string documents_json;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };
@@ -58,7 +63,9 @@ struct CheckedDocumentRow {
   bool accepted = false;
   std::string checked_by;
   UnixSeconds checked_at = 0;
-  Bytes number_index;          // blind index of type+number; empty when the document has none
+  Bytes number_index;          // blind index of type+number; empty when the document has none.
+                               // Stored as a dedup key (kind "document") of the application's
+                               // person; DocumentsForApplication returns it empty.
 };
 
 struct DedupKeyRow {
@@ -108,6 +115,94 @@ struct CardFilter {
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
   size_t limit = 1000;
+};
+
+// A staff account (src/auth). Staff data, never an applicant's: user name in clear, the password
+// as an Argon2id string, the TOTP secret sealed under a KEK-derived key (empty when none).
+struct StaffRow {
+  std::string id;              // "stf_" + random
+  std::string user_name;       // lowercase [a-z0-9._-]
+  std::string role;            // clerk, supervisor, partner, auditor, admin
+  std::string site;            // required for partners; may be empty otherwise
+  std::string password_hash;   // crypto_pwhash_str output
+  Bytes totp_sealed;           // nonce || ciphertext || tag; empty: no second factor
+  int64_t totp_last_step = 0;  // last accepted TOTP time step (replay guard)
+  bool disabled = false;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+// A staff session: only hashes of the bearer token and of its CSRF token are stored.
+struct SessionRow {
+  Bytes token_hash;            // 32 bytes
+  std::string staff_id;
+  Bytes csrf_hash;             // 32 bytes
+  UnixSeconds created_at = 0;
+  UnixSeconds last_seen_at = 0;
+};
+
+// One entry of the data-request register (DESIGN §8, docs/transparency.md): a subpoena, warrant,
+// court order or records request and what the city answered. Holds no applicant personal data:
+// scope is checked by core (core/register.h) before it gets here.
+struct DataRequestRow {
+  std::string id;               // "req_" + random
+  std::string kind;             // subpoena, warrant, court_order, records_request, other
+  std::string received_on;      // YYYY-MM-DD
+  std::string requesting_body;
+  std::string legal_basis;
+  std::string scope;
+  std::string response;         // pending, refused, narrowed, complied, withdrawn
+  std::string responded_on;     // YYYY-MM-DD; empty while pending
+  std::string disclosed;        // comma-separated disclosure categories; empty when none
+  int64_t persons_covered = 0;
+  std::string recorded_by;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+// A pending or decided emergency-destruction request (two-person rule, core/destruction.h).
+// Staff ids and a free-text reason only.
+struct DestructionRequestRow {
+  std::string id;               // "dst_" + random
+  std::string requested_by;
+  std::string reason;
+  UnixSeconds requested_at = 0;
+  std::string state;            // pending, executed, expired
+  std::string approved_by;      // empty unless executed
+  UnixSeconds decided_at = 0;   // 0 while pending
+};
+
+// An enrollment site (core/appointments.h): public information only, the site's own address.
+struct SiteRow {
+  std::string id;               // lowercase [a-z0-9-], chosen by the admin, e.g. "city-hall"
+  std::string name;
+  std::string kind;             // city_hall, library, partner
+  std::string address;          // the site's street address (never a person's)
+  std::string timezone;         // fixed UTC offset of local times, "+HH:MM" / "-HH:MM"
+  std::string hours_json;       // weekly opening hours, core::OpeningHours JSON
+  int slot_minutes = 30;
+  int capacity = 1;             // bookings per slot
+  std::string closed_json;      // closure dates, JSON array of "YYYY-MM-DD", sorted
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+// A booking. No personal data in clear: `sealed` is the name to call and the optional contact
+// under the booking's own data key (`wrapped_key`, wrapped by the KEK); the PIN is a keyed hash.
+struct AppointmentRow {
+  std::string id;               // "apt_" + random; the audit subject
+  std::string reference;        // public reference code, unique
+  Bytes pin_hash;               // 32 bytes
+  std::string site_id;
+  UnixSeconds slot_start = 0;   // UTC
+  int seat = 0;                 // 0 .. site capacity - 1, unique per live booking and slot
+  Bytes wrapped_key;
+  Bytes sealed;
+  std::string language;         // BCP 47 tag, e.g. "es"
+  std::string state;            // booked, moved, cancelled, attended
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+  UnixSeconds expires_at = 0;   // after the appointment; the row is deleted then
 };
 
 // Operations inside one transaction. Not thread-safe; valid only inside the Write/Read callback
@@ -164,6 +259,92 @@ class Tx {
   virtual Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() = 0;
   // The most recently appended head; nullopt when none.
   virtual Result<std::optional<audit::SignedTreeHead>> LatestTreeHead() = 0;
+
+  // ---- staff and sessions ----
+  // kAlreadyExists when the id or the user name is taken.
+  virtual Status InsertStaff(const StaffRow& row) = 0;
+  virtual Result<std::optional<StaffRow>> GetStaff(std::string_view id) = 0;
+  virtual Result<std::optional<StaffRow>> GetStaffByUserName(std::string_view user_name) = 0;
+  // Every account, by user name.
+  virtual Result<std::vector<StaffRow>> ListStaff() = 0;
+  // Replaces role, site, password_hash, totp_sealed, disabled and updated_at; kNotFound if absent.
+  virtual Status UpdateStaff(const StaffRow& row) = 0;
+  // Records `step` as the staff member's last used TOTP step iff it is later than the stored one.
+  // Returns false when it is not (a replayed code); kNotFound when the staff id is unknown.
+  virtual Result<bool> ClaimTotpStep(std::string_view staff_id, int64_t step) = 0;
+  virtual Status InsertSession(const SessionRow& row) = 0;
+  virtual Result<std::optional<SessionRow>> GetSession(ByteView token_hash) = 0;
+  virtual Status TouchSession(ByteView token_hash, UnixSeconds last_seen_at) = 0;
+  // kNotFound when no such session.
+  virtual Status DeleteSession(ByteView token_hash) = 0;
+  // Ends every session of a staff member; returns how many there were.
+  virtual Result<int64_t> DeleteSessionsOfStaff(std::string_view staff_id) = 0;
+  // Deletes sessions idle since before `idle_before` or created before `created_before`.
+  virtual Result<int64_t> DeleteExpiredSessions(UnixSeconds idle_before,
+                                                UnixSeconds created_before) = 0;
+  virtual Status InsertFailedLogin(std::string_view staff_id, UnixSeconds at) = 0;
+  // Failed logins of a staff member at or after `since`, oldest first (their times).
+  virtual Result<std::vector<UnixSeconds>> FailedLoginsSince(std::string_view staff_id,
+                                                             UnixSeconds since) = 0;
+  virtual Status ClearFailedLogins(std::string_view staff_id) = 0;
+
+  // ---- data-request register ----
+  // kAlreadyExists when the id is taken.
+  virtual Status InsertDataRequest(const DataRequestRow& row) = 0;
+  // Replaces every column but id and created_at; kNotFound when absent.
+  virtual Status UpdateDataRequest(const DataRequestRow& row) = 0;
+  virtual Result<std::optional<DataRequestRow>> GetDataRequest(std::string_view id) = 0;
+  // Every entry, by received_on then id.
+  virtual Result<std::vector<DataRequestRow>> ListDataRequests() = 0;
+  // Applications under a legal hold (non-empty hold_reason), by person id then id.
+  virtual Result<std::vector<ApplicationRow>> ListHeldApplications() = 0;
+
+  // ---- audit tree nodes ----
+  // Hashes of the complete, aligned subtrees of the audit log's RFC 6962 tree (docs/audit.md):
+  // node (level, index) = MTH(entries [index * 2^level, (index + 1) * 2^level)). Level 0 is the
+  // entry's leaf hash (audit_log); levels >= 1 are stored. ExtendAuditNodes writes every node
+  // completed by entries appended since it last ran (amortised O(1) writes per entry, O(log n)
+  // reads to resume) and returns the entries now covered; kStoreCorrupt if the log has a gap or
+  // a malformed leaf hash; kPermissionDenied inside Read.
+  virtual Result<int64_t> ExtendAuditNodes() = 0;
+  // Entries covered by stored nodes: every complete subtree within [0, covered) is stored.
+  virtual Result<int64_t> AuditNodesCovered() = 0;
+  // Node (level, index); nullopt when not stored (or, at level 0, no such entry).
+  virtual Result<std::optional<audit::Hash>> GetAuditNode(int level, int64_t index) = 0;
+
+  // ---- emergency destruction requests (core/destruction.h) ----
+  // kAlreadyExists when the id is taken.
+  virtual Status InsertDestructionRequest(const DestructionRequestRow& row) = 0;
+  virtual Result<std::optional<DestructionRequestRow>> GetDestructionRequest(std::string_view id) = 0;
+  // Replaces state, approved_by and decided_at; kNotFound when absent.
+  virtual Status UpdateDestructionRequest(const DestructionRequestRow& row) = 0;
+
+  // ---- sites and appointments ----
+  // kAlreadyExists when the id is taken.
+  virtual Status InsertSite(const SiteRow& row) = 0;
+  // Replaces every column but id and created_at; kNotFound when absent.
+  virtual Status UpdateSite(const SiteRow& row) = 0;
+  virtual Result<std::optional<SiteRow>> GetSite(std::string_view id) = 0;
+  // Every site, by id.
+  virtual Result<std::vector<SiteRow>> ListSites() = 0;
+  // kAlreadyExists when the id or reference is taken, or when another live (booked or moved)
+  // booking holds the same site, slot and seat.
+  virtual Status InsertAppointment(const AppointmentRow& row) = 0;
+  virtual Result<std::optional<AppointmentRow>> GetAppointmentByReference(
+      std::string_view reference) = 0;
+  // Replaces slot_start, seat, state, updated_at and expires_at; kNotFound when absent;
+  // kAlreadyExists when the new seat is held by another live booking.
+  virtual Status UpdateAppointment(const AppointmentRow& row) = 0;
+  // Seats held by live bookings at one slot of a site, ascending.
+  virtual Result<std::vector<int>> TakenSeats(std::string_view site_id, UnixSeconds slot_start) = 0;
+  // Live bookings per slot start of a site with from <= slot_start < to, by slot start.
+  virtual Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
+      std::string_view site_id, UnixSeconds from, UnixSeconds to) = 0;
+  // Ids of bookings with expires_at <= now (at most `limit`), oldest first.
+  virtual Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now,
+                                                                 size_t limit) = 0;
+  // Deletes a booking (its wrapped key with it: crypto-shredding); kNotFound when absent.
+  virtual Status DeleteAppointment(std::string_view id) = 0;
 };
 
 class Store {

@@ -7,6 +7,8 @@
 
 #include "store/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
 namespace cityid::store {
 namespace {
 
@@ -167,6 +169,26 @@ TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
   auto s = OpenSqliteStore(path.string());
   EXPECT_FALSE(s.ok());
   std::filesystem::remove(path);
+}
+
+TEST(SqliteStoreTest, AppliesAMigrationMissingBelowTheHighestApplied) {
+  // Areas number their migrations independently: a database may have v4 and v5 but not v2.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  ASSERT_TRUE(OpenSqliteStore(path).ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE tree_heads; DELETE FROM schema_migrations WHERE version = 2;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_TRUE((*reopened)->Read([](Tx& tx) { return tx.ListTreeHeads().status(); }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -197,6 +197,38 @@ TEST_F(CliE2eTest, DuplicateIsFlaggedForSupervisor) {
   EXPECT_EQ(Cityid({"--actor", "supervisor-2", "approve", "--data", Data(), "--application", app, "--reason", "different person, checked"}, tmp_).code, 0);
 }
 
+TEST_F(CliE2eTest, BatchEnrollsEachLineAndReportsBadLinesWithoutStopping) {
+  Init(data_);
+  const int64_t audit_before = CountRows(data_ / "cityid.db", "audit_log");
+  auto line = [&](const std::string& example) {
+    return json::parse(Slurp(Example(example))).dump() + "\n";
+  };
+  const fs::path batch = Write("queue.jsonl", line("applicant-jose.json") + "\n" +
+                                                  line("applicant-missing-residency.json") +
+                                                  "{not json\n" +
+                                                  line("applicant-khose-duplicate.json"));
+  auto r = Cityid({"--json", "enroll", "--data", Data(), "--batch", batch.string()}, tmp_);
+  EXPECT_NE(r.code, 0) << "two lines failed";
+  const json j = r.Json();
+  EXPECT_EQ(j["enrolled"], 2);
+  EXPECT_EQ(j["flagged"], 1);  // Хосе is José again
+  EXPECT_EQ(j["failed"], 2);
+  ASSERT_EQ(j["failures"].size(), 2u);
+  EXPECT_EQ(j["failures"][0]["line"], 3);  // the blank line 2 is not an applicant
+  EXPECT_EQ(j["failures"][0]["error"], "documents-insufficient");
+  EXPECT_EQ(j["failures"][1]["line"], 4);
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "persons"), 2);
+  // Same checks and audit entries as one at a time: create + enroll each, plus the flag.
+  EXPECT_EQ(CountRows(data_ / "cityid.db", "audit_log") - audit_before, 2 + 2 + 1);
+
+  const fs::path good = Write("good.jsonl", line("applicant-jose.json"));
+  auto ok = Cityid({"--json", "enroll", "--data", Data(), "--batch", good.string()}, tmp_);
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(ok.Json()["flagged"], 1);
+  EXPECT_NE(Cityid({"enroll", "--data", Data(), "--batch", (tmp_ / "missing.jsonl").string()}, tmp_).code, 0);
+  EXPECT_NE(Cityid({"enroll", "--data", Data()}, tmp_).code, 0);
+}
+
 TEST_F(CliE2eTest, InsufficientDocumentsExplainAndWriteNothing) {
   Init(data_);
   auto r = Cityid({"enroll", "--data", Data(), "--applicant", Example("applicant-missing-residency.json")}, tmp_);

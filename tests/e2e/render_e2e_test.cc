@@ -98,6 +98,77 @@ TEST_F(RenderE2eTest, PdfRendersAsId1) {
   EXPECT_NE(bytes.find("/MediaBox [ 0 0 242.645669 153.014173 ]"), std::string::npos);
 }
 
+// Counts the page objects of a cairo PDF ("/Type /Page" not followed by "s").
+size_t PdfPages(const std::string& pdf) {
+  size_t n = 0;
+  for (size_t at = pdf.find("/Type /Page"); at != std::string::npos;
+       at = pdf.find("/Type /Page", at + 1)) {
+    if (pdf.compare(at, 12, "/Type /Pages") != 0) ++n;
+  }
+  return n;
+}
+
+TEST_F(RenderE2eTest, BleedPdfForPrintShops) {
+  const std::string number = IssueCard();
+  const fs::path pdf = tmp_ / "bleed.pdf";
+  auto r = Cityid({"--json", "render", "--data", Data(), "--card", number, "--bleed", "--out",
+                   pdf.string()},
+                  tmp_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.Json()["bleed"], true);
+  const std::string bytes = Slurp(pdf);
+  // The card (85.60 x 53.98 mm) plus 3 mm bleed and 5 mm of crop marks on every side.
+  EXPECT_NE(bytes.find("/MediaBox [ 0 0 288 198.368504 ]"), std::string::npos);
+  EXPECT_EQ(PdfPages(bytes), 2u);  // front, back
+}
+
+TEST_F(RenderE2eTest, SheetOfSeveralCardsWithDuplexBacks) {
+  const std::string number = IssueCard();
+  // Repeatable and comma separated: three copies of the card (e.g. a misprint reserve).
+  const fs::path pdf = tmp_ / "sheet.pdf";
+  auto r = Cityid({"--json", "render", "--data", Data(), "--card", number, "--card",
+                   number + "," + number, "--sheet", "a4", "--bleed", "--out", pdf.string()},
+                  tmp_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = r.Json();
+  EXPECT_EQ(j["card_numbers"].size(), 3u);
+  EXPECT_EQ(j["sheet"], "a4");
+  const std::string bytes = Slurp(pdf);
+  EXPECT_NE(bytes.find("/MediaBox [ 0 0 595.275591 841.889764 ]"), std::string::npos);
+  EXPECT_EQ(PdfPages(bytes), 2u);  // one sheet: fronts, then mirrored backs
+  auto letter = Cityid({"render", "--data", Data(), "--card", number, "--sheet", "letter",
+                        "--side", "front", "--out", (tmp_ / "letter.pdf").string()},
+                       tmp_);
+  ASSERT_EQ(letter.code, 0) << letter.err;
+  const std::string lbytes = Slurp(tmp_ / "letter.pdf");
+  EXPECT_NE(lbytes.find("/MediaBox [ 0 0 612 792 ]"), std::string::npos);
+  EXPECT_EQ(PdfPages(lbytes), 1u);
+}
+
+TEST_F(RenderE2eTest, PrintOptionsFailClearly) {
+  const std::string number = IssueCard();
+  const std::string png = (tmp_ / "x.png").string(), pdf = (tmp_ / "x.pdf").string();
+  // Several cards need a sheet; bleed and sheets are PDF only; unknown paper size.
+  auto several = Cityid({"render", "--data", Data(), "--card", number + "," + number, "--out", pdf},
+                        tmp_);
+  EXPECT_EQ(several.code, 3);
+  EXPECT_NE(several.err.find("--sheet"), std::string::npos) << several.err;
+  EXPECT_EQ(Cityid({"render", "--data", Data(), "--card", number, "--bleed", "--out", png}, tmp_)
+                .code,
+            3);
+  auto a3 = Cityid({"render", "--data", Data(), "--card", number, "--sheet", "a3", "--out", pdf},
+                   tmp_);
+  EXPECT_EQ(a3.code, 3);
+  EXPECT_NE(a3.err.find("a4 or letter"), std::string::npos) << a3.err;
+  // One unknown card in the list fails the whole run and names it; nothing is written.
+  auto unknown = Cityid({"render", "--data", Data(), "--card", number + ",000000000000", "--sheet",
+                         "a4", "--out", pdf},
+                        tmp_);
+  EXPECT_NE(unknown.code, 0);
+  EXPECT_NE(unknown.err.find("000000000000"), std::string::npos) << unknown.err;
+  EXPECT_FALSE(fs::exists(pdf));
+}
+
 TEST_F(RenderE2eTest, FailuresAreClear) {
   const std::string number = IssueCard();
   // Unknown card (valid check digit is not needed to be refused).

@@ -1,7 +1,8 @@
 #pragma once
 // Versioned schema migrations. Append only: a shipped migration is never edited.
 // Versions strictly increase; each area of the store (staff, sites, register, ...) adds its own
-// numbered entry, so a version may be skipped but never reused or reordered.
+// numbered entry, so a version may be skipped but never reused or reordered. Every version a
+// database lacks is applied (in order), so an area's migration must not depend on another's.
 
 #include <array>
 
@@ -121,6 +122,147 @@ CREATE TRIGGER tree_heads_no_update BEFORE UPDATE ON tree_heads
   BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
 CREATE TRIGGER tree_heads_no_delete BEFORE DELETE ON tree_heads
   BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+)sql"},
+    // v3: checked documents move into their application's row, and identity documents' number
+    // indexes into dedup_keys (kind 'document'). Same data, same privacy (categories and points
+    // only, a keyed hash of the number), but an enrollment dirties 2-3 fewer B-tree pages: a
+    // table and two indexes with random keys per enrollment were most of the write cost.
+    {3, R"sql(
+ALTER TABLE applications ADD COLUMN documents_json TEXT NOT NULL DEFAULT '[]';
+UPDATE applications SET documents_json = (
+  SELECT json_group_array(json_object(
+           'category', category, 'identity_points', identity_points,
+           'residency_points', residency_points, 'accepted', accepted,
+           'checked_by', checked_by, 'checked_at', checked_at))
+  FROM (SELECT * FROM checked_documents d WHERE d.application_id = applications.id
+        ORDER BY d.rowid))
+WHERE EXISTS (SELECT 1 FROM checked_documents d WHERE d.application_id = applications.id);
+INSERT INTO dedup_keys (key, kind, person_id)
+  SELECT d.number_index, 'document', a.person_id
+  FROM checked_documents d JOIN applications a ON a.id = d.application_id
+  WHERE d.number_index IS NOT NULL AND a.person_id IN (SELECT id FROM persons);
+DROP TABLE checked_documents;
+)sql"},
+    // v4: staff accounts, their sessions and failed logins (issue 4; src/auth). Staff rows are
+    // staff data, no applicant data. The TOTP secret is sealed under a key derived from the KEK;
+    // sessions hold only hashes of the session and CSRF tokens.
+    {4, R"sql(
+CREATE TABLE staff (
+  id TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'partner', 'auditor', 'admin')),
+  site TEXT NOT NULL CHECK (role != 'partner' OR site != ''),
+  password_hash TEXT NOT NULL,
+  totp_sealed BLOB,
+  totp_last_step INTEGER NOT NULL,
+  disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE staff_sessions (
+  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  staff_id TEXT NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+  csrf_hash BLOB NOT NULL CHECK (length(csrf_hash) = 32),
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX staff_sessions_staff ON staff_sessions(staff_id);
+
+CREATE TABLE failed_logins (
+  staff_id TEXT NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX failed_logins_staff ON failed_logins(staff_id, at);
+)sql"},
+    // v5: the data-request register (docs/transparency.md). No applicant personal data: the
+    // scope is checked before insert; disclosures are categories, not records.
+    {5, R"sql(
+CREATE TABLE data_requests (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL
+    CHECK (kind IN ('subpoena', 'warrant', 'court_order', 'records_request', 'other')),
+  received_on TEXT NOT NULL,
+  requesting_body TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  response TEXT NOT NULL
+    CHECK (response IN ('pending', 'refused', 'narrowed', 'complied', 'withdrawn')),
+  responded_on TEXT NOT NULL,
+  disclosed TEXT NOT NULL,
+  persons_covered INTEGER NOT NULL CHECK (persons_covered >= 0),
+  recorded_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX data_requests_received ON data_requests(received_on, id);
+CREATE INDEX applications_held ON applications(person_id) WHERE hold_reason <> '';
+)sql"},
+    // v6: sites and appointments (issue 4, core/appointments.h). A site row is public
+    // information (its own address, not a person's). A booking holds no personal data in clear:
+    // the name to call and the optional contact are one XChaCha20-Poly1305 record under the
+    // booking's own data key, wrapped by the KEK; the PIN only as a keyed hash. The partial
+    // UNIQUE index gives each live booking its own seat of its slot: two bookings cannot hold
+    // the same seat even if the capacity check above it were wrong.
+    {6, R"sql(
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('city_hall', 'library', 'partner')),
+  address TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  hours_json TEXT NOT NULL,
+  slot_minutes INTEGER NOT NULL CHECK (slot_minutes BETWEEN 5 AND 240),
+  capacity INTEGER NOT NULL CHECK (capacity BETWEEN 1 AND 100),
+  closed_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE appointments (
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL UNIQUE,
+  pin_hash BLOB NOT NULL CHECK (length(pin_hash) = 32),
+  site_id TEXT NOT NULL REFERENCES sites(id),
+  slot_start INTEGER NOT NULL,
+  seat INTEGER NOT NULL CHECK (seat >= 0 AND seat < 100),
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  language TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('booked', 'moved', 'cancelled', 'attended')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL CHECK (expires_at > slot_start)
+) STRICT;
+CREATE UNIQUE INDEX appointments_seat ON appointments(site_id, slot_start, seat)
+  WHERE state IN ('booked', 'moved');
+CREATE INDEX appointments_expiry ON appointments(expires_at);
+)sql"},
+    // v7: hashes of the audit log's complete Merkle subtrees, levels >= 1 (level 0 is
+    // audit_log.leaf_hash), so proofs read O(log n) nodes (docs/audit.md). Filled lazily by
+    // Tx::ExtendAuditNodes, so existing logs need no back-fill here. Append-only like the log.
+    // Pending emergency-destruction requests (core/destruction.h): no personal data.
+    {7, R"sql(
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL CHECK (level >= 1 AND level < 64),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  hash BLOB NOT NULL CHECK (length(hash) = 32),
+  PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER audit_nodes_no_update BEFORE UPDATE ON audit_nodes
+  BEGIN SELECT RAISE(ABORT, 'audit nodes are append-only'); END;
+CREATE TRIGGER audit_nodes_no_delete BEFORE DELETE ON audit_nodes
+  BEGIN SELECT RAISE(ABORT, 'audit nodes are append-only'); END;
+
+CREATE TABLE destruction_requests (
+  id TEXT PRIMARY KEY,
+  requested_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'executed', 'expired')),
+  approved_by TEXT NOT NULL,
+  decided_at INTEGER NOT NULL
+) STRICT;
 )sql"},
 };
 

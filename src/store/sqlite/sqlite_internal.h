@@ -126,6 +126,51 @@ class SqliteTx final : public Tx {
   Status AppendTreeHead(const audit::SignedTreeHead& head) override;
   Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() override;
   Result<std::optional<audit::SignedTreeHead>> LatestTreeHead() override;
+  // ---- staff and sessions ---- (sqlite_staff.cc)
+  Status InsertStaff(const StaffRow& r) override;
+  Result<std::optional<StaffRow>> GetStaff(std::string_view id) override;
+  Result<std::optional<StaffRow>> GetStaffByUserName(std::string_view user_name) override;
+  Result<std::vector<StaffRow>> ListStaff() override;
+  Status UpdateStaff(const StaffRow& r) override;
+  Result<bool> ClaimTotpStep(std::string_view staff_id, int64_t step) override;
+  Status InsertSession(const SessionRow& r) override;
+  Result<std::optional<SessionRow>> GetSession(ByteView token_hash) override;
+  Status TouchSession(ByteView token_hash, UnixSeconds last_seen_at) override;
+  Status DeleteSession(ByteView token_hash) override;
+  Result<int64_t> DeleteSessionsOfStaff(std::string_view staff_id) override;
+  Result<int64_t> DeleteExpiredSessions(UnixSeconds idle_before, UnixSeconds created_before) override;
+  Status InsertFailedLogin(std::string_view staff_id, UnixSeconds at) override;
+  Result<std::vector<UnixSeconds>> FailedLoginsSince(std::string_view staff_id,
+                                                     UnixSeconds since) override;
+  Status ClearFailedLogins(std::string_view staff_id) override;
+  // ---- data-request register (sqlite_register.cc) ----
+  Status InsertDataRequest(const DataRequestRow& r) override;
+  Status UpdateDataRequest(const DataRequestRow& r) override;
+  Result<std::optional<DataRequestRow>> GetDataRequest(std::string_view id) override;
+  Result<std::vector<DataRequestRow>> ListDataRequests() override;
+  Result<std::vector<ApplicationRow>> ListHeldApplications() override;
+  // ---- audit tree nodes (sqlite_audit_nodes.cc) ----
+  Result<int64_t> ExtendAuditNodes() override;
+  Result<int64_t> AuditNodesCovered() override;
+  Result<std::optional<audit::Hash>> GetAuditNode(int level, int64_t index) override;
+  Status InsertDestructionRequest(const DestructionRequestRow& r) override;
+  Result<std::optional<DestructionRequestRow>> GetDestructionRequest(std::string_view id) override;
+  Status UpdateDestructionRequest(const DestructionRequestRow& r) override;
+
+  // ---- sites and appointments ---- (sqlite_sites.cc)
+  Status InsertSite(const SiteRow& r) override;
+  Status UpdateSite(const SiteRow& r) override;
+  Result<std::optional<SiteRow>> GetSite(std::string_view id) override;
+  Result<std::vector<SiteRow>> ListSites() override;
+  Status InsertAppointment(const AppointmentRow& r) override;
+  Result<std::optional<AppointmentRow>> GetAppointmentByReference(
+      std::string_view reference) override;
+  Status UpdateAppointment(const AppointmentRow& r) override;
+  Result<std::vector<int>> TakenSeats(std::string_view site_id, UnixSeconds slot_start) override;
+  Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
+      std::string_view site_id, UnixSeconds from, UnixSeconds to) override;
+  Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now, size_t limit) override;
+  Status DeleteAppointment(std::string_view id) override;
 
  private:
   Query Q(const char* sql);

@@ -1,5 +1,8 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_internal.h"
 
@@ -62,13 +65,21 @@ Status SqliteStore::Migrate() {
   CITYID_RETURN_IF_ERROR(Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
       "applied_at INTEGER NOT NULL) STRICT"));
+  // Every version missing from schema_migrations is applied, not only those above the highest
+  // applied: areas number their migrations independently (schema.h), so one written earlier
+  // may land after a higher one. Migrations of different areas never depend on each other.
   int current = 0;
+  std::vector<int> applied;
   {
-    sqlite3_stmt* s = Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    sqlite3_stmt* s = Prepare("SELECT version FROM schema_migrations ORDER BY version");
     if (!s) return SqlError(db_.get(), "migrations");
     Query q(db_.get(), s);
-    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) current = static_cast<int>(q.Int(0));
+    for (;;) {
+      CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      applied.push_back(static_cast<int>(q.Int(0)));
+      current = std::max(current, applied.back());
+    }
   }
   int latest = 0;
   for (const auto& m : sqlite_schema::kMigrations) {
@@ -81,7 +92,7 @@ Status SqliteStore::Migrate() {
                                              std::to_string(latest) + ")");
   }
   for (const auto& m : sqlite_schema::kMigrations) {
-    if (m.version <= current) continue;
+    if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
     const int v = m.version;
     CITYID_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     Status s = Exec(m.sql);
@@ -143,12 +154,7 @@ Status SqliteTx::UpdatePerson(const PersonRow& r) {
 Status SqliteTx::DeletePerson(std::string_view id) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   {
-    auto q = Q("UPDATE checked_documents SET number_index = NULL WHERE application_id IN "
-               "(SELECT id FROM applications WHERE person_id = ?)");
-    q.Bind(id);
-    CITYID_RETURN_IF_ERROR(q.Exec());
-  }
-  {
+    // Name keys and identity documents' number indexes alike (kind 'document').
     auto q = Q("DELETE FROM dedup_keys WHERE person_id = ?");
     q.Bind(id);
     CITYID_RETURN_IF_ERROR(q.Exec());
@@ -166,10 +172,14 @@ Result<int64_t> SqliteTx::CountPersons() {
 
 Status SqliteTx::InsertApplication(const ApplicationRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT INTO applications VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto q = Q("INSERT INTO applications (id, person_id, state, site, policy_version, "
+             "evaluation_json, flags_json, created_by, decided_by, decision_reason, hold_reason, "
+             "created_at, updated_at, documents_json) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,json(?))");
   q.Bind(r.id).Bind(r.person_id).Bind(r.state).Bind(r.site).Bind(r.policy_version)
       .Bind(r.evaluation_json).Bind(r.flags_json).Bind(r.created_by).Bind(r.decided_by)
-      .Bind(r.decision_reason).Bind(r.hold_reason).Bind(r.created_at).Bind(r.updated_at);
+      .Bind(r.decision_reason).Bind(r.hold_reason).Bind(r.created_at).Bind(r.updated_at)
+      .Bind(r.documents_json.empty() ? std::string_view("[]") : std::string_view(r.documents_json));
   return q.Exec();
 }
 
@@ -260,25 +270,44 @@ Result<std::vector<ApplicationRow>> SqliteTx::ListApplications(const Application
   return out;
 }
 
+// Checked documents live in their application's row (documents_json, schema v3); an identity
+// document's number index is a dedup key of kind 'document' of the application's person.
 Status SqliteTx::InsertCheckedDocument(const CheckedDocumentRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT INTO checked_documents VALUES (?,?,?,?,?,?,?,?)");
-  q.Bind(r.application_id).Bind(r.category).Bind(r.identity_points).Bind(r.residency_points)
-      .Bind(r.accepted).Bind(r.checked_by).Bind(r.checked_at).BindNullableBlob(r.number_index);
+  if (r.category != "identity" && r.category != "residency" && r.category != "both") {
+    return Error(ErrorId::kInvalidArgument, "checked document category must be identity, "
+                                            "residency or both");
+  }
+  {
+    auto q = Q("UPDATE applications SET documents_json = json_insert(documents_json, '$[#]', "
+               "json_object('category', ?, 'identity_points', ?, 'residency_points', ?, "
+               "'accepted', ?, 'checked_by', ?, 'checked_at', ?)) WHERE id = ?");
+    q.Bind(r.category).Bind(r.identity_points).Bind(r.residency_points).Bind(r.accepted)
+        .Bind(r.checked_by).Bind(r.checked_at).Bind(r.application_id);
+    CITYID_RETURN_IF_ERROR(ExecChanged(q, "application of the checked document"));
+  }
+  if (r.number_index.empty()) return Status::Ok();
+  auto q = Q("INSERT INTO dedup_keys (key, kind, person_id) "
+             "SELECT ?, 'document', person_id FROM applications WHERE id = ?");
+  q.Bind(r.number_index).Bind(r.application_id);
   return q.Exec();
 }
 
 Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::string_view id) {
-  auto q = Q("SELECT application_id, category, identity_points, residency_points, accepted, "
-             "checked_by, checked_at, number_index FROM checked_documents "
-             "WHERE application_id = ? ORDER BY rowid");
+  auto q = Q("SELECT json_extract(d.value, '$.category'), "
+             "json_extract(d.value, '$.identity_points'), "
+             "json_extract(d.value, '$.residency_points'), json_extract(d.value, '$.accepted'), "
+             "json_extract(d.value, '$.checked_by'), json_extract(d.value, '$.checked_at') "
+             "FROM applications a, json_each(a.documents_json) d WHERE a.id = ? "
+             "ORDER BY d.key");
   q.Bind(id);
   std::vector<CheckedDocumentRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), static_cast<int>(q.Int(2)), static_cast<int>(q.Int(3)),
-                   q.Int(4) != 0, q.Text(5), q.Int(6), q.Blob(7)});
+    // The number index is not returned: it is a dedup key of the person (FindDocumentIndex).
+    out.push_back({std::string(id), q.Text(0), static_cast<int>(q.Int(1)),
+                   static_cast<int>(q.Int(2)), q.Int(3) != 0, q.Text(4), q.Int(5), Bytes()});
   }
   return out;
 }
@@ -305,8 +334,7 @@ Result<std::vector<DedupKeyRow>> SqliteTx::FindDedupKeys(const std::vector<Bytes
 }
 
 Result<std::vector<std::string>> SqliteTx::FindDocumentIndex(ByteView number_index) {
-  auto q = Q("SELECT DISTINCT a.person_id FROM checked_documents d JOIN applications a "
-             "ON a.id = d.application_id WHERE d.number_index = ?");
+  auto q = Q("SELECT DISTINCT person_id FROM dedup_keys WHERE key = ? AND kind = 'document'");
   q.Bind(number_index);
   std::vector<std::string> out;
   while (true) {

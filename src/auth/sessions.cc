@@ -1,0 +1,246 @@
+#include "auth/sessions.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "auth/password.h"
+#include "auth/totp.h"
+
+namespace cityid::auth {
+namespace {
+
+constexpr char kCsrfLabel[] = "cityid-csrf-v1";
+
+Bytes Hash32(ByteView data) {
+  Bytes out(crypto_generichash_BYTES);
+  crypto_generichash(out.data(), out.size(), data.data(), data.size(), nullptr, 0);
+  return out;
+}
+
+bool SameHash(ByteView a, ByteView b) {
+  return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Status InvalidCredentials() { return Error(ErrorId::kInvalidCredentials, "invalid credentials"); }
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store& store, const crypto::SecretBytes& kek,
+                             const Clock& clock, Rng& rng, AuthConfig config)
+    : store_(store),
+      kek_(kek),
+      clock_(clock),
+      rng_(rng),
+      config_(config),
+      by_address_(config.address_max_failures, config.address_window_seconds),
+      unknown_users_(config.account_max_failures, config.account_lockout_seconds) {
+  // A real Argon2id string with the same parameters as every account's, for a password nobody
+  // knows: logging in as a user name that does not exist costs the same time.
+  uint8_t random[24];
+  rng_.Fill(random);
+  auto dummy = HashPassword(Base64UrlEncode(ByteView(random, sizeof random)));
+  dummy_hash_ = dummy.ok() ? *dummy : std::string();
+}
+
+std::string Authenticator::CsrfTokenFor(ByteView token) {
+  uint8_t out[crypto_generichash_BYTES];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const uint8_t*>(kCsrfLabel),
+                     sizeof kCsrfLabel - 1, token.data(), token.size());
+  return Base64UrlEncode(ByteView(out, sizeof out));
+}
+
+bool Authenticator::CsrfMatches(const Principal& p, std::string_view csrf_header) {
+  if (csrf_header.empty() || csrf_header.size() > 128) return false;
+  return SameHash(Hash32(AsBytes(csrf_header)), p.csrf_hash);
+}
+
+std::string Authenticator::UnknownUserKey(std::string_view user) const {
+  // The attempted name may be a password typed in the wrong field: keep only a hash in memory.
+  return HexEncode(Hash32(AsBytes(user)));
+}
+
+bool Authenticator::CheckPassword(std::string_view hash, std::string_view password) {
+  {
+    std::unique_lock lock(hash_mu_);
+    hash_cv_.wait(lock, [this] { return hashing_ < std::max(1, config_.max_concurrent_hashes); });
+    ++hashing_;
+  }
+  const bool ok = VerifyPassword(hash, password);
+  {
+    std::lock_guard lock(hash_mu_);
+    --hashing_;
+  }
+  hash_cv_.notify_one();
+  return ok;
+}
+
+Status Authenticator::RecordFailure(const std::optional<store::StaffRow>& staff,
+                                    const LoginRequest& req, UnixSeconds now) {
+  by_address_.RecordFailure(req.client_address, now);
+  if (!staff) {
+    unknown_users_.RecordFailure(UnknownUserKey(req.user), now);
+    return Status::Ok();
+  }
+  return store_.Write([&](store::Tx& tx) { return tx.InsertFailedLogin(staff->id, now); });
+}
+
+Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry_after_seconds) {
+  const UnixSeconds now = clock_.Now();
+  if (retry_after_seconds) *retry_after_seconds = 0;
+  auto limited = [&](int64_t seconds) {
+    if (retry_after_seconds) *retry_after_seconds = seconds;
+    return Error(ErrorId::kLoginRateLimited,
+                 "too many failed logins; retry after " + std::to_string(seconds) + " s");
+  };
+  if (int64_t wait = by_address_.RetryAfter(req.client_address, now); wait > 0) {
+    return limited(wait);
+  }
+
+  std::optional<store::StaffRow> staff;
+  std::vector<UnixSeconds> failures;
+  if (req.user.size() <= 64) {
+    CITYID_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(staff, tx.GetStaffByUserName(req.user));
+      if (staff) {
+        CITYID_ASSIGN_OR_RETURN(
+            failures, tx.FailedLoginsSince(staff->id, now - config_.account_lockout_seconds + 1));
+      }
+      return Status::Ok();
+    }));
+  }
+  // A disabled account behaves exactly like an unknown one.
+  if (staff && staff->disabled) staff.reset();
+  if (staff) {
+    const size_t max = static_cast<size_t>(std::max(1, config_.account_max_failures));
+    if (failures.size() >= max) {
+      return limited(std::max<int64_t>(
+          1, failures[failures.size() - max] + config_.account_lockout_seconds - now));
+    }
+  } else if (int64_t wait = unknown_users_.RetryAfter(UnknownUserKey(req.user), now); wait > 0) {
+    return limited(wait);
+  }
+
+  const bool password_ok = CheckPassword(staff ? staff->password_hash : dummy_hash_, req.password);
+  if (!password_ok || !staff) {
+    CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+    return InvalidCredentials();
+  }
+
+  std::optional<int64_t> step;
+  if (!staff->totp_sealed.empty()) {
+    if (req.totp.empty()) {
+      return Error(ErrorId::kTotpRequired, "this account needs a one-time code (totp)");
+    }
+    auto secret = OpenTotpSecret(kek_, staff->totp_sealed, staff->id);
+    if (!secret.ok()) return secret.status();
+    step = MatchTotp(secret->view(), req.totp, now);
+    if (!step) {
+      CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+      return InvalidCredentials();
+    }
+  }
+
+  LoginResult out;
+  crypto::SecretBytes token(kSessionTokenBytes);
+  {
+    std::lock_guard lock(rng_mu_);
+    rng_.Fill(token.mutable_view());
+  }
+  out.token = Base64UrlEncode(token.view());
+  Principal& p = out.principal;
+  p.staff_id = staff->id;
+  p.user_name = staff->user_name;
+  p.role = *core::ParseRole(staff->role);
+  p.site = staff->site;
+  p.token_hash = Hash32(token.view());
+  p.csrf_token = CsrfTokenFor(token.view());
+  p.csrf_hash = Hash32(AsBytes(p.csrf_token));
+  p.created_at = now;
+  p.expires_at = std::min(now + config_.idle_timeout_seconds,
+                          now + config_.absolute_timeout_seconds);
+
+  bool replayed = false;
+  Status written = store_.Write([&](store::Tx& tx) -> Status {
+    if (step) {
+      CITYID_ASSIGN_OR_RETURN(bool claimed, tx.ClaimTotpStep(staff->id, *step));
+      if (!claimed) {
+        replayed = true;
+        return InvalidCredentials();  // rolls back
+      }
+    }
+    CITYID_RETURN_IF_ERROR(tx.ClearFailedLogins(staff->id));
+    CITYID_RETURN_IF_ERROR(tx.DeleteExpiredSessions(now - config_.idle_timeout_seconds,
+                                                    now - config_.absolute_timeout_seconds)
+                               .status());
+    return tx.InsertSession(store::SessionRow{p.token_hash, p.staff_id, p.csrf_hash, now, now});
+  });
+  if (replayed) {  // the code of a step already used: someone may have watched it being typed
+    CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+    return InvalidCredentials();
+  }
+  CITYID_RETURN_IF_ERROR(written);
+  return out;
+}
+
+Result<Principal> Authenticator::Authenticate(std::string_view token_text) {
+  const UnixSeconds now = clock_.Now();
+  // 32 bytes in base64url without padding: 43 characters.
+  if (token_text.size() != 43) return Error(ErrorId::kUnauthenticated, "no valid session");
+  auto token = Base64UrlDecode(token_text);
+  if (!token.ok() || token->size() != kSessionTokenBytes) {
+    return Error(ErrorId::kUnauthenticated, "no valid session");
+  }
+  const Bytes token_hash = Hash32(*token);
+  std::optional<store::SessionRow> session;
+  std::optional<store::StaffRow> staff;
+  CITYID_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(session, tx.GetSession(token_hash));
+    if (session) {
+      CITYID_ASSIGN_OR_RETURN(staff, tx.GetStaff(session->staff_id));
+    }
+    return Status::Ok();
+  }));
+  // The lookup is by hash; the comparison repeats it in constant time so that no code path
+  // depends on a variable-time equality of secrets.
+  if (!session || !SameHash(session->token_hash, token_hash)) {
+    return Error(ErrorId::kUnauthenticated, "no valid session");
+  }
+  const bool idle = now - session->last_seen_at >= config_.idle_timeout_seconds;
+  const bool too_old = now - session->created_at >= config_.absolute_timeout_seconds;
+  if (idle || too_old) {
+    Status deleted = store_.Write([&](store::Tx& tx) { return tx.DeleteSession(token_hash); });
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+    return Error(ErrorId::kSessionExpired,
+                 idle ? "session idle for too long; log in again" : "session too old; log in again");
+  }
+  if (!staff || staff->disabled) return Error(ErrorId::kUnauthenticated, "no valid session");
+  auto role = core::ParseRole(staff->role);
+  if (!role) return Error(ErrorId::kInternal, "staff row with an unknown role");
+  if (now - session->last_seen_at >= config_.touch_interval_seconds) {
+    Status touched =
+        store_.Write([&](store::Tx& tx) { return tx.TouchSession(token_hash, now); });
+    if (!touched.ok() && touched.code() != StatusCode::kNotFound) return touched;
+    session->last_seen_at = now;
+  }
+  Principal p;
+  p.staff_id = staff->id;
+  p.user_name = staff->user_name;
+  p.role = *role;
+  p.site = staff->site;
+  p.token_hash = token_hash;
+  p.csrf_hash = session->csrf_hash;
+  p.csrf_token = CsrfTokenFor(*token);
+  p.created_at = session->created_at;
+  p.expires_at = std::min(session->last_seen_at + config_.idle_timeout_seconds,
+                          session->created_at + config_.absolute_timeout_seconds);
+  return p;
+}
+
+Status Authenticator::Logout(const Principal& p) {
+  Status s = store_.Write([&](store::Tx& tx) { return tx.DeleteSession(p.token_hash); });
+  if (s.code() == StatusCode::kNotFound) return Error(ErrorId::kUnauthenticated, "no valid session");
+  return s;
+}
+
+}  // namespace cityid::auth

@@ -1,0 +1,121 @@
+#pragma once
+// Staff login and sessions (DESIGN §5, §9): password (Argon2id) plus TOTP for supervisors and
+// administrators, bearer session tokens of which only a hash is stored, a CSRF token bound to
+// the session, idle and absolute timeouts, and login rate limits:
+//   - per client address: `address_max_failures` failed logins in `address_window_seconds`;
+//   - per account: `account_max_failures` failures in `account_lockout_seconds` lock it until
+//     the oldest of them is that old (kept in the store, so restarts do not reset it; user names
+//     that do not exist lock out the same way, in memory, so a lockout reveals nothing).
+// Every failure says only "invalid credentials" (no user enumeration), and an unknown user name
+// costs the same Argon2id verification as a known one.
+
+#include <cstdint>
+#include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/rate_limiter.h"
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "core/types.h"
+#include "crypto/secret.h"
+#include "store/store.h"
+
+namespace cityid::auth {
+
+inline constexpr size_t kSessionTokenBytes = 32;
+
+struct AuthConfig {
+  int64_t idle_timeout_seconds = 30 * 60;
+  int64_t absolute_timeout_seconds = 12 * 3600;
+  // last_seen_at is written at most this often (a write per request would serialize readers).
+  int64_t touch_interval_seconds = 60;
+  int account_max_failures = 5;
+  int64_t account_lockout_seconds = 15 * 60;
+  int address_max_failures = 20;
+  int64_t address_window_seconds = 15 * 60;
+  // Argon2id verifications running at once (64 MiB each); further logins wait.
+  int max_concurrent_hashes = 2;
+};
+
+// The staff member behind a valid session.
+struct Principal {
+  std::string staff_id;
+  std::string user_name;
+  core::Role role = core::Role::kClerk;
+  std::string site;           // partners: the one site they may act for
+  Bytes token_hash;
+  Bytes csrf_hash;
+  std::string csrf_token;     // derived from the session token; returned to the client
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0; // the earlier of the idle and the absolute deadline
+
+  core::Actor actor() const { return core::Actor{staff_id, role, site}; }
+};
+
+struct LoginRequest {
+  std::string user;
+  std::string password;
+  std::string totp;            // empty when not given
+  std::string client_address;  // for the per-address limit
+};
+
+struct LoginResult {
+  std::string token;           // base64url; the cookie value. Shown once, never stored
+  Principal principal;
+};
+
+class Authenticator {
+ public:
+  // Borrowed: all must outlive the authenticator. REQUIRES: kek.size() == 32. Thread-safe.
+  Authenticator(store::Store& store, const crypto::SecretBytes& kek, const Clock& clock, Rng& rng,
+                AuthConfig config = {});
+
+  // Logs in. Errors: kLoginRateLimited (with *retry_after_seconds set) when the address or the
+  // account is locked out; kInvalidCredentials for a wrong user, password or TOTP code (or a
+  // replayed code, or a disabled account); kTotpRequired when the password was right but the
+  // account needs a code and none was given (not counted as a failure); kStoreBusy / kInternal.
+  Result<LoginResult> Login(const LoginRequest& req, int64_t* retry_after_seconds);
+
+  // The principal of a session token (the cookie value). kUnauthenticated when the token is
+  // malformed or unknown or its account disabled, kSessionExpired when idle or absolute timeout
+  // passed (the session is then deleted). Refreshes last_seen_at.
+  Result<Principal> Authenticate(std::string_view token);
+
+  // Ends the session. kUnauthenticated when it no longer exists.
+  Status Logout(const Principal& p);
+
+  // True when `csrf_header` is the session's CSRF token (constant-time comparison of hashes).
+  static bool CsrfMatches(const Principal& p, std::string_view csrf_header);
+
+  // The CSRF token of a session token: base64url(BLAKE2b-256 keyed by the token, of a label).
+  static std::string CsrfTokenFor(ByteView token);
+
+  const AuthConfig& config() const { return config_; }
+
+ private:
+  bool CheckPassword(std::string_view hash, std::string_view password);
+  Status RecordFailure(const std::optional<store::StaffRow>& staff, const LoginRequest& req,
+                       UnixSeconds now);
+  std::string UnknownUserKey(std::string_view user) const;
+
+  store::Store& store_;
+  const crypto::SecretBytes& kek_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::mutex rng_mu_;  // the injected Rng need not be thread-safe
+  const AuthConfig config_;
+  std::string dummy_hash_;  // verified against for unknown users: equal timing
+  FailureLimiter by_address_;
+  FailureLimiter unknown_users_;
+  std::mutex hash_mu_;
+  std::condition_variable hash_cv_;
+  int hashing_ = 0;
+};
+
+}  // namespace cityid::auth

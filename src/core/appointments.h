@@ -1,0 +1,171 @@
+#pragma once
+// Sites and appointments (issue 4, DESIGN §1-2): where and when applicants enroll.
+//
+// A site (City Hall, a library branch, a community partner) has weekly opening hours, a slot
+// length, a capacity per slot and closure dates, all in its own local time, given as a fixed
+// UTC offset ("-05:00"; the offset is not adjusted for daylight saving time).
+//
+// A booking stores only what the appointment needs (DESIGN §1): a name to call and an optional
+// contact, sealed together (XChaCha20-Poly1305) under the booking's own random data key, which
+// the KEK wraps (crypto/envelope.h), plus the language. It is deleted, key and all, once its
+// day has passed (PurgeExpiredBookings; `cityid purge --expired`). Applicants have no account:
+// a booking is reached by a reference code and a PIN, both random over an alphabet without
+// look-alike characters (no 0/O, 1/I/L). The PIN is stored as a keyed BLAKE2b hash under a
+// key derived from the KEK, not Argon2id: it is random (~40 bits), not chosen by a person, so
+// stretching adds little against an offline attacker who lacks the KEK and cannot compute the
+// hash at all, while 64 MiB of Argon2id per public, unauthenticated request would let anyone
+// exhaust the server; online guessing is bounded by the HTTP per-address rate limit. PINs are
+// compared in constant time (sodium_memcmp).
+//
+// Double booking is impossible: the seat count check and the insert run in one write
+// transaction (writers are serialized, across processes too), and a UNIQUE index over (site,
+// slot, seat) of live bookings backs it in the database.
+//
+// Every change appends an audit entry in the same transaction whose subject is the booking id
+// (or the site id) and which holds no personal data.
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/date.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "core/types.h"
+#include "core/workflow.h"
+#include "crypto/keyring.h"
+#include "store/store.h"
+
+namespace cityid::core {
+
+// What appointments need; a subset of Context (the HTTP server has no name normalizer).
+struct BookingContext {
+  store::Store& store;
+  const crypto::Keyring& keys;
+  const Clock& clock;
+  Rng& rng;
+};
+inline BookingContext BookingContextOf(Context& ctx) {
+  return BookingContext{ctx.store, ctx.keys, ctx.clock, ctx.rng};
+}
+
+inline constexpr const char* kSiteKinds[] = {"city_hall", "library", "partner"};
+inline constexpr int kMaxSlotRangeDays = 62;    // one slots query
+inline constexpr int kMaxBookingAheadDays = 120;
+
+// Weekly opening hours in local minutes since midnight, Monday first.
+struct OpeningHours {
+  std::array<std::vector<std::pair<int, int>>, 7> days;  // [open, close) intervals, sorted
+};
+
+// Parses "mon-fri 09:00-17:00; sat 10:00-13:00" (days: mon tue wed thu fri sat sun, single or a
+// range; one or more comma-separated intervals per clause; a day may appear in one clause
+// only). kInvalidArgument naming the problem.
+Result<OpeningHours> ParseOpeningHours(std::string_view text);
+// JSON form stored with the site: {"mon":[["09:00","17:00"]],...} (open days only).
+std::string OpeningHoursJson(const OpeningHours& h);
+Result<OpeningHours> OpeningHoursFromJson(std::string_view json);
+
+// "+HH:MM" / "-HH:MM" (within ±14:00) to seconds east of UTC; kInvalidArgument otherwise.
+Result<int64_t> ParseUtcOffset(std::string_view text);
+
+struct SiteInput {
+  std::string id;         // lowercase [a-z0-9-], 2..32, starts with a letter
+  std::string name;       // at most 120 bytes
+  std::string kind;       // kSiteKinds
+  std::string address;    // the site's own address, at most 200 bytes
+  std::string timezone;   // UTC offset, ParseUtcOffset
+  std::string hours;      // ParseOpeningHours
+  int slot_minutes = 30;  // 5..240
+  int capacity = 1;       // 1..100
+};
+
+// Adds a site. kInvalidArgument (bad field), kSiteExists, kPermissionDenied (not admin).
+// Appends `site.add` (subject site id). REQUIRES role admin.
+Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const Actor& actor);
+
+// Every site, by id.
+Result<std::vector<store::SiteRow>> ListSites(BookingContext& ctx);
+
+// Closes a site on `day` (a holiday or closure): no slots are offered or booked that day.
+// Returns how many live bookings already fall on it (they stay; staff should tell them).
+// kSiteNotFound, kPermissionDenied; closing a closed day again is a no-op. Appends `site.close`
+// (subject site id, reason = the date). REQUIRES role admin.
+Result<int64_t> CloseSiteDay(BookingContext& ctx, std::string_view site_id, Date day,
+                             const Actor& actor);
+
+struct Slot {
+  UnixSeconds start = 0;  // UTC
+  std::string start_utc;  // "2026-12-02T14:00:00Z"
+  std::string local;      // "2026-12-02T09:00" in the site's time
+  int free = 0;
+};
+
+// Free slots of a site for local dates from..to (inclusive, at most kMaxSlotRangeDays):
+// opening hours, capacity minus live bookings, closures, nothing that starts at or before now
+// or more than kMaxBookingAheadDays ahead. Full slots are omitted. kSiteNotFound,
+// kInvalidArgument (range).
+Result<std::vector<Slot>> FreeSlots(BookingContext& ctx, std::string_view site_id, Date from,
+                                    Date to);
+
+// "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; kInvalidArgument otherwise.
+Result<UnixSeconds> ParseUtcTime(std::string_view text);
+std::string FormatUtcTime(UnixSeconds t);
+
+struct BookingInput {
+  std::string site_id;
+  UnixSeconds slot_start = 0;
+  std::string name;      // the name to call; 1..120 bytes of UTF-8, no control characters
+  std::string contact;   // optional, for reminders; at most 200 bytes
+  std::string language;  // BCP 47-ish: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*, at most 16 bytes
+};
+
+struct BookingReceipt {
+  std::string reference;  // "XXXX-XXXX"
+  std::string pin;        // 8 characters; shown once, never stored
+  std::string site_id;
+  UnixSeconds slot_start = 0;
+  UnixSeconds expires_at = 0;
+};
+
+// Books a seat. kInvalidArgument (fields), kSiteNotFound, kSlotUnavailable (not a slot of
+// the site's hours, closed, past, too far ahead), kSlotFull. Appends `appointment.book`.
+Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in);
+
+struct BookingStatus {
+  std::string reference;
+  std::string site_id;
+  UnixSeconds slot_start = 0;
+  std::string state;      // booked, moved, cancelled, attended
+  std::string language;
+  std::string name;       // decrypted for the holder of the PIN
+  bool has_contact = false;
+  UnixSeconds expires_at = 0;
+};
+
+// The booking for the holder of reference + PIN. kBookingNotFound when either is wrong (the
+// same answer, so a wrong PIN does not confirm the reference exists). No audit entry: reading
+// one's own booking changes nothing.
+Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference,
+                                 std::string_view pin);
+
+// Moves a live booking to another slot of the same site (same checks as Book). kBookingNotFound,
+// kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull.
+// Appends `appointment.move`.
+Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view reference,
+                                  std::string_view pin, UnixSeconds new_slot);
+
+// Cancels a live booking; its seat is free at once. kBookingNotFound, kFailedPrecondition (not
+// live). Appends `appointment.cancel`.
+Status CancelBooking(BookingContext& ctx, std::string_view reference, std::string_view pin);
+
+// Deletes every booking whose expiry (the day after its appointment) has passed, wrapped key
+// and all, appending `appointment.purge` for each. Returns how many. REQUIRES role admin or
+// system.
+Result<int64_t> PurgeExpiredBookings(BookingContext& ctx, const Actor& actor);
+
+}  // namespace cityid::core

@@ -1,0 +1,321 @@
+#include "core/appointments.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace cityid::core {
+namespace {
+
+// 2026-11-25 12:00 UTC, a Wednesday: 07:00 at a site on -05:00.
+constexpr UnixSeconds kNow = 1795608000;
+constexpr int64_t kDay = 86400;
+// 2026-11-25 09:00 at -05:00.
+constexpr UnixSeconds kWed0900 = 1795615200;
+
+const Actor kAdmin{"stf_admin", Role::kAdmin, ""};
+const Actor kClerk{"stf_clerk", Role::kClerk, ""};
+
+class AppointmentsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::InitCrypto().ok());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cityid-apt-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto keys = crypto::Keyring::Create((dir_ / "keys").string(), rng_);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    keys_ = std::move(keys).value();
+    auto store = store::OpenSqliteStore(":memory:");
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+    ctx_ = std::make_unique<BookingContext>(BookingContext{*store_, *keys_, clock_, rng_});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SiteInput Site(int capacity = 2) {
+    SiteInput in;
+    in.id = "main-library";
+    in.name = "Main Library";
+    in.kind = "library";
+    in.address = "1 Library Plaza";
+    in.timezone = "-05:00";
+    in.hours = "mon-fri 09:00-12:00; sat 10:00-11:00";
+    in.slot_minutes = 30;
+    in.capacity = capacity;
+    return in;
+  }
+  BookingInput Booking(UnixSeconds slot, std::string name = "Rosa M.") {
+    return BookingInput{"main-library", slot, std::move(name), "rosa@example.org", "es"};
+  }
+  std::vector<audit::Entry> Audit() {
+    std::vector<audit::Entry> out;
+    EXPECT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.ReadAudit(0, 1000));
+      for (auto& r : rows) out.push_back(r.entry);
+      return Status::Ok();
+    }).ok());
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  SeededRng rng_{7};
+  FixedClock clock_{kNow};
+  std::unique_ptr<crypto::Keyring> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BookingContext> ctx_;
+};
+
+TEST(OpeningHoursTest, ParsesRangesAndRefusesNonsense) {
+  auto h = ParseOpeningHours("mon-fri 09:00-12:00, 13:00-17:00; sat 10:00-13:00");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->days[0].size(), 2u);
+  EXPECT_EQ(h->days[4][1], (std::pair<int, int>{13 * 60, 17 * 60}));
+  EXPECT_EQ(h->days[5][0], (std::pair<int, int>{600, 780}));
+  EXPECT_TRUE(h->days[6].empty());
+  auto round = OpeningHoursFromJson(OpeningHoursJson(*h));
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->days, h->days);
+  for (const char* bad : {"", "mon", "mon 9-5", "fri-mon 09:00-10:00", "mon 10:00-09:00",
+                          "mon 09:00-11:00, 10:00-12:00", "mon 09:00-10:00; mon 11:00-12:00",
+                          "funday 09:00-10:00", "mon 25:00-26:00"}) {
+    EXPECT_FALSE(ParseOpeningHours(bad).ok()) << bad;
+  }
+}
+
+TEST(TimeFormatsTest, OffsetsAndUtcTimes) {
+  EXPECT_EQ(*ParseUtcOffset("-05:00"), -5 * 3600);
+  EXPECT_EQ(*ParseUtcOffset("+05:30"), 5 * 3600 + 1800);
+  for (const char* bad : {"", "05:00", "-5:00", "+15:00", "UTC", "America/New_York"}) {
+    EXPECT_FALSE(ParseUtcOffset(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*ParseUtcTime("2026-11-25T14:00:00Z"), kWed0900);
+  EXPECT_EQ(FormatUtcTime(kWed0900), "2026-11-25T14:00:00Z");
+  for (const char* bad : {"2026-11-25 14:00:00Z", "2026-11-25T14:00:00", "2026-02-30T14:00:00Z",
+                          "2026-11-25T24:00:00Z", "1795615200"}) {
+    EXPECT_FALSE(ParseUtcTime(bad).ok()) << bad;
+  }
+}
+
+TEST_F(AppointmentsTest, AdminAddsSitesOthersMayNot) {
+  EXPECT_EQ(AddSite(*ctx_, Site(), kClerk).status().code(), StatusCode::kPermissionDenied);
+  auto row = AddSite(*ctx_, Site(), kAdmin);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(row->hours_json,
+            R"({"mon":[["09:00","12:00"]],"tue":[["09:00","12:00"]],"wed":[["09:00","12:00"]],)"
+            R"("thu":[["09:00","12:00"]],"fri":[["09:00","12:00"]],"sat":[["10:00","11:00"]]})");
+  EXPECT_EQ(AddSite(*ctx_, Site(), kAdmin).status().id(), ErrorId::kSiteExists);
+  SiteInput bad = Site();
+  bad.id = "Main Library";
+  EXPECT_EQ(AddSite(*ctx_, bad, kAdmin).status().code(), StatusCode::kInvalidArgument);
+  bad = Site();
+  bad.id = "other";
+  bad.kind = "embassy";
+  EXPECT_EQ(AddSite(*ctx_, bad, kAdmin).status().code(), StatusCode::kInvalidArgument);
+  bad.kind = "partner";
+  bad.capacity = 0;
+  EXPECT_EQ(AddSite(*ctx_, bad, kAdmin).status().code(), StatusCode::kInvalidArgument);
+  auto sites = ListSites(*ctx_);
+  ASSERT_TRUE(sites.ok());
+  EXPECT_EQ(sites->size(), 1u);
+  const auto log = Audit();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].action, "site.add");
+  EXPECT_EQ(log[0].subject, "main-library");
+}
+
+TEST_F(AppointmentsTest, FreeSlotsFollowHoursCapacityClosuresAndNow) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(2), kAdmin).ok());
+  const Date wed{2026, 11, 25};
+  auto slots = FreeSlots(*ctx_, "main-library", wed, wed);
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  ASSERT_EQ(slots->size(), 6u);  // 09:00 .. 11:30
+  EXPECT_EQ((*slots)[0].start, kWed0900);
+  EXPECT_EQ((*slots)[0].local, "2026-11-25T09:00");
+  EXPECT_EQ((*slots)[0].start_utc, "2026-11-25T14:00:00Z");
+  EXPECT_EQ((*slots)[0].free, 2);
+  // Sunday: closed by the hours; Saturday: two slots.
+  auto weekend = FreeSlots(*ctx_, "main-library", Date{2026, 11, 28}, Date{2026, 11, 29});
+  ASSERT_TRUE(weekend.ok());
+  EXPECT_EQ(weekend->size(), 2u);
+  // Later in the morning, past slots disappear.
+  clock_.Set(kWed0900 + 70 * 60);  // 10:10 local
+  slots = FreeSlots(*ctx_, "main-library", wed, wed);
+  ASSERT_TRUE(slots.ok());
+  ASSERT_EQ(slots->size(), 3u);
+  EXPECT_EQ((*slots)[0].local, "2026-11-25T10:30");
+  // Booked seats reduce the count; full slots are left out.
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900 + 7200)).ok());
+  slots = FreeSlots(*ctx_, "main-library", wed, wed);
+  EXPECT_EQ((*slots)[1].free, 1);
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900 + 7200)).ok());
+  slots = FreeSlots(*ctx_, "main-library", wed, wed);
+  ASSERT_EQ(slots->size(), 2u);
+  // A closure removes the whole day and says how many bookings it had.
+  auto closed = CloseSiteDay(*ctx_, "main-library", wed, kAdmin);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(*closed, 2);
+  EXPECT_TRUE(FreeSlots(*ctx_, "main-library", wed, wed)->empty());
+  EXPECT_EQ(CloseSiteDay(*ctx_, "main-library", wed, kClerk).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(CloseSiteDay(*ctx_, "nowhere", wed, kAdmin).status().id(), ErrorId::kSiteNotFound);
+  // Ranges are bounded and ordered.
+  EXPECT_FALSE(FreeSlots(*ctx_, "main-library", wed, wed.AddDays(kMaxSlotRangeDays)).ok());
+  EXPECT_FALSE(FreeSlots(*ctx_, "main-library", wed.AddDays(1), wed).ok());
+  EXPECT_EQ(FreeSlots(*ctx_, "nowhere", wed, wed).status().id(), ErrorId::kSiteNotFound);
+}
+
+TEST_F(AppointmentsTest, BookStatusMoveCancelWithReferenceAndPin) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(1), kAdmin).ok());
+  auto r = Book(*ctx_, Booking(kWed0900));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->reference.size(), 9u);
+  EXPECT_EQ(r->reference[4], '-');
+  EXPECT_EQ(r->pin.size(), 8u);
+  for (char c : r->reference + r->pin) {
+    EXPECT_EQ(std::string("0O1IL").find(c), std::string::npos) << c;
+  }
+  EXPECT_EQ(r->expires_at, kWed0900 - 9 * 3600 + 2 * kDay);  // the next local midnight + 1 day
+
+  auto st = GetBooking(*ctx_, r->reference, r->pin);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  EXPECT_EQ(st->name, "Rosa M.");
+  EXPECT_TRUE(st->has_contact);
+  EXPECT_EQ(st->state, "booked");
+  EXPECT_EQ(st->language, "es");
+  // Typed loosely: lowercase, no dash.
+  std::string loose = r->reference.substr(0, 4) + r->reference.substr(5);
+  for (char& c : loose) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(GetBooking(*ctx_, loose, r->pin).ok());
+  // A wrong PIN and an unknown reference get the same answer.
+  std::string wrong = r->pin;
+  wrong[0] = wrong[0] == '2' ? '3' : '2';
+  EXPECT_EQ(GetBooking(*ctx_, r->reference, wrong).status().id(), ErrorId::kBookingNotFound);
+  EXPECT_EQ(GetBooking(*ctx_, "ZZZZ-ZZZZ", r->pin).status().id(), ErrorId::kBookingNotFound);
+  EXPECT_EQ(GetBooking(*ctx_, "x", "y").status().id(), ErrorId::kBookingNotFound);
+  EXPECT_EQ(CancelBooking(*ctx_, r->reference, wrong).id(), ErrorId::kBookingNotFound);
+
+  // Capacity 1: the slot is now full.
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900, "Ana")).status().id(), ErrorId::kSlotFull);
+  // Move to the next slot; the old seat frees up.
+  auto moved = MoveBooking(*ctx_, r->reference, r->pin, kWed0900 + 1800);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->state, "moved");
+  EXPECT_EQ(moved->slot_start, kWed0900 + 1800);
+  auto other = Book(*ctx_, Booking(kWed0900, "Ana"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(MoveBooking(*ctx_, other->reference, other->pin, kWed0900 + 1800).status().id(),
+            ErrorId::kSlotFull);
+  EXPECT_EQ(MoveBooking(*ctx_, other->reference, other->pin, kWed0900 + 600).status().id(),
+            ErrorId::kSlotUnavailable);
+  // Cancel: the seat frees, the booking can no longer change.
+  ASSERT_TRUE(CancelBooking(*ctx_, r->reference, r->pin).ok());
+  EXPECT_EQ(GetBooking(*ctx_, r->reference, r->pin)->state, "cancelled");
+  EXPECT_EQ(CancelBooking(*ctx_, r->reference, r->pin).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(MoveBooking(*ctx_, r->reference, r->pin, kWed0900 + 3600).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Book(*ctx_, Booking(kWed0900 + 1800, "Li")).ok());
+
+  // Audit: actions by booking id, nothing personal.
+  for (const auto& e : Audit()) {
+    if (e.action.rfind("appointment.", 0) != 0) continue;
+    EXPECT_EQ(e.subject.rfind("apt_", 0), 0u) << e.subject;
+    EXPECT_EQ(e.actor, "public");
+    for (const std::string& s : {e.actor, e.role, e.site, e.action, e.subject, e.reason}) {
+      EXPECT_EQ(s.find("Rosa"), std::string::npos);
+      EXPECT_EQ(s.find(r->reference), std::string::npos);
+    }
+  }
+}
+
+TEST_F(AppointmentsTest, RefusesBadSlotsAndFields) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(1), kAdmin).ok());
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 + 600)).status().id(), ErrorId::kSlotUnavailable);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 - 1800)).status().id(), ErrorId::kSlotUnavailable);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 + 3 * 3600)).status().id(), ErrorId::kSlotUnavailable);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 + 4 * kDay)).status().id(),
+            ErrorId::kSlotUnavailable);  // Sunday
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 + (kMaxBookingAheadDays + 7) * kDay)).status().id(),
+            ErrorId::kSlotUnavailable);
+  clock_.Set(kWed0900 + 60);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900)).status().id(), ErrorId::kSlotUnavailable);
+  clock_.Set(kNow);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900, "")).status().id(), ErrorId::kMissingField);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900, std::string(121, 'a'))).status().id(),
+            ErrorId::kFieldTooLong);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900, "a\nb")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900, "\xff\xfe")).status().id(), ErrorId::kInvalidUtf8);
+  BookingInput in = Booking(kWed0900);
+  in.language = "english please";
+  EXPECT_EQ(Book(*ctx_, in).status().code(), StatusCode::kInvalidArgument);
+  in = Booking(kWed0900);
+  in.site_id = "nowhere";
+  EXPECT_EQ(Book(*ctx_, in).status().id(), ErrorId::kSiteNotFound);
+  in.site_id = "'; DROP TABLE sites; --";
+  EXPECT_EQ(Book(*ctx_, in).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Audit().size() == 1u);  // only site.add: refusals write nothing
+}
+
+TEST_F(AppointmentsTest, NoPersonalDataInClearAndPurgedAfterTheDay) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(2), kAdmin).ok());
+  auto r = Book(*ctx_, Booking(kWed0900, "Zhang Wei-Unique"));
+  ASSERT_TRUE(r.ok());
+  auto later = Book(*ctx_, Booking(kWed0900 + 2 * kDay));
+  ASSERT_TRUE(later.ok());
+  ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetAppointmentByReference(r->reference));
+    EXPECT_TRUE(row.has_value());
+    if (!row) return Status::Ok();
+    const std::string sealed(row->sealed.begin(), row->sealed.end());
+    EXPECT_EQ(sealed.find("Zhang"), std::string::npos);
+    EXPECT_EQ(sealed.find("rosa@"), std::string::npos);
+    const std::string pin_hash(row->pin_hash.begin(), row->pin_hash.end());
+    EXPECT_EQ(pin_hash.find(r->pin), std::string::npos);
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(PurgeExpiredBookings(*ctx_, kClerk).status().code(), StatusCode::kPermissionDenied);
+  // The day of the appointment and the next: kept.
+  clock_.Set(r->expires_at - 1);
+  EXPECT_EQ(*PurgeExpiredBookings(*ctx_, Actor{"system:purge", Role::kSystem, ""}), 0);
+  EXPECT_TRUE(GetBooking(*ctx_, r->reference, r->pin).ok());
+  clock_.Set(r->expires_at);
+  EXPECT_EQ(*PurgeExpiredBookings(*ctx_, Actor{"system:purge", Role::kSystem, ""}), 1);
+  EXPECT_EQ(GetBooking(*ctx_, r->reference, r->pin).status().id(), ErrorId::kBookingNotFound);
+  EXPECT_TRUE(GetBooking(*ctx_, later->reference, later->pin).ok());
+  const auto log = Audit();
+  EXPECT_EQ(log.back().action, "appointment.purge");
+  EXPECT_EQ(log.back().subject.rfind("apt_", 0), 0u);
+}
+
+TEST_F(AppointmentsTest, ConcurrentBookingsOfTheLastSeatsExactlyFill) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(3), kAdmin).ok());
+  SystemRng shared_rng;  // thread-safe
+  BookingContext ctx{*store_, *keys_, clock_, shared_rng};
+  std::atomic<int> ok{0}, full{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = Book(ctx, Booking(kWed0900, "Person " + std::to_string(t)));
+      if (r.ok()) {
+        ++ok;
+      } else if (r.status().id() == ErrorId::kSlotFull) {
+        ++full;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(full.load(), 9);
+  EXPECT_EQ(other.load(), 0);
+}
+
+}  // namespace
+}  // namespace cityid::core

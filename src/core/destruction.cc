@@ -1,0 +1,136 @@
+#include "core/destruction.h"
+
+#include <optional>
+
+#include "audit/node_proofs.h"
+#include "audit/verify.h"
+#include "base/bytes.h"
+#include "core/ids.h"
+
+namespace cityid::core {
+namespace {
+
+constexpr const char* kPending = "pending";
+constexpr const char* kExecuted = "executed";
+constexpr const char* kExpired = "expired";
+
+// Resolves `admin` (user name or staff id) to an enabled admin account's staff id.
+Result<std::string> RequireAdmin(store::Tx& tx, std::string_view admin) {
+  if (admin.empty()) return Error(ErrorId::kMissingField, "--actor: the admin's user name");
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStaffByUserName(admin));
+  if (!row) {
+    CITYID_ASSIGN_OR_RETURN(row, tx.GetStaff(admin));
+  }
+  if (!row) {
+    return Error(ErrorId::kStaffNotFound, "no staff account '" + std::string(admin) + "'");
+  }
+  if (row->role != "admin" || row->disabled) {
+    return Error(ErrorId::kRoleNotAllowed,
+                 "'" + std::string(admin) + "' is not an enabled admin account");
+  }
+  return row->id;
+}
+
+Status AppendEntry(store::Tx& tx, UnixSeconds at, const std::string& actor,
+                   const std::string& action, const std::string& subject,
+                   const std::string& reason) {
+  return tx.AppendAudit(audit::Entry{at, actor, "admin", "", action, subject, reason}).status();
+}
+
+}  // namespace
+
+Result<DestructionRequest> RequestDestruction(store::Store& store, const Clock& clock, Rng& rng,
+                                              std::string_view admin, std::string_view reason,
+                                              int64_t window_seconds) {
+  if (reason.empty()) return Error(ErrorId::kMissingField, "--reason is required");
+  if (reason.size() > kMaxDestructionReasonBytes) {
+    return Error(ErrorId::kFieldTooLong, "reason: at most 500 bytes");
+  }
+  if (!IsValidUtf8(reason)) return Error(ErrorId::kInvalidUtf8, "reason is not valid UTF-8");
+  if (window_seconds <= 0) {
+    return Error(ErrorId::kInvalidArgument, "the approval window must be positive");
+  }
+  DestructionRequest out;
+  out.id = NewId("dst_", rng);
+  out.requested_at = clock.Now();
+  out.expires_at = out.requested_at + window_seconds;
+  CITYID_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(out.requested_by, RequireAdmin(tx, admin));
+    store::DestructionRequestRow row{out.id, out.requested_by, std::string(reason),
+                                     out.requested_at, kPending, "", 0};
+    CITYID_RETURN_IF_ERROR(tx.InsertDestructionRequest(row));
+    CITYID_RETURN_IF_ERROR(AppendEntry(tx, out.requested_at, out.requested_by,
+                                       "keys.destroy.request", out.id, std::string(reason)));
+    return tx.ExtendAuditNodes().status();
+  }));
+  return out;
+}
+
+Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyring& keys,
+                                              const Clock& clock, Rng& rng,
+                                              std::string_view admin, std::string_view request_id,
+                                              int64_t window_seconds) {
+  DestructionOutcome out;
+  out.request_id = std::string(request_id);
+  const UnixSeconds now = clock.Now();
+  bool expired = false;
+  Status s = store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(out.approved_by, RequireAdmin(tx, admin));
+    CITYID_ASSIGN_OR_RETURN(auto req, tx.GetDestructionRequest(request_id));
+    if (!req) {
+      return Error(ErrorId::kDestructionRequestNotFound,
+                   "no destruction request '" + std::string(request_id) + "'");
+    }
+    out.requested_by = req->requested_by;
+    if (req->state != kPending) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "destruction request " + req->id + " is already " + req->state);
+    }
+    if (req->requested_by == out.approved_by) {
+      return Error(ErrorId::kTwoPersonRule,
+                   "the admin who requested destruction cannot approve it; a different admin "
+                   "must");
+    }
+    if (now > req->requested_at + window_seconds || now < req->requested_at) {
+      // Commit the expiry (and its entry) so the request cannot be revived; report afterwards.
+      expired = true;
+      req->state = kExpired;
+      req->decided_at = now;
+      CITYID_RETURN_IF_ERROR(tx.UpdateDestructionRequest(*req));
+      CITYID_RETURN_IF_ERROR(
+          AppendEntry(tx, now, out.approved_by, "keys.destroy.expired", req->id, ""));
+      return tx.ExtendAuditNodes().status();
+    }
+    req->state = kExecuted;
+    req->approved_by = out.approved_by;
+    req->decided_at = now;
+    CITYID_RETURN_IF_ERROR(tx.UpdateDestructionRequest(*req));
+    CITYID_RETURN_IF_ERROR(AppendEntry(tx, now, out.approved_by, "keys.destroy", req->id,
+                                       "approved; requested by " + req->requested_by));
+    // The final signed head covers every entry, this one included. Its root comes from the
+    // stored nodes (O(log n)); `cityid audit verify` rechecks it against every leaf.
+    CITYID_ASSIGN_OR_RETURN(int64_t size, tx.AuditSize());
+    CITYID_RETURN_IF_ERROR(tx.ExtendAuditNodes().status());
+    audit::FunctionNodeSource nodes(static_cast<uint64_t>(size), [&tx](int level, uint64_t index) {
+      return tx.GetAuditNode(level, static_cast<int64_t>(index));
+    });
+    CITYID_ASSIGN_OR_RETURN(audit::Hash root,
+                            audit::NodeTree(nodes).RootAt(static_cast<uint64_t>(size)));
+    CITYID_ASSIGN_OR_RETURN(out.final_head, audit::SignTreeHead(keys.log_signer(),
+                                                                static_cast<uint64_t>(size), now,
+                                                                root));
+    CITYID_RETURN_IF_ERROR(tx.AppendTreeHead(out.final_head));
+    // Last: if this fails the transaction rolls back and nothing claims the keys are gone.
+    CITYID_ASSIGN_OR_RETURN(out.destroyed_files, keys.DestroyDataKeys(rng));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  if (expired) {
+    return Error(ErrorId::kDestructionWindowExpired,
+                 "destruction request " + out.request_id + " was not approved within " +
+                     std::to_string(window_seconds / 60) + " minutes; make a new request");
+  }
+  return out;
+}
+
+}  // namespace cityid::core

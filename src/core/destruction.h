@@ -1,0 +1,78 @@
+#pragma once
+// Emergency destruction of the key-encryption key under the two-person rule (issue 6;
+// docs/operations.md "Emergency key destruction").
+//
+// One admin records a request (RequestDestruction); a DIFFERENT admin approves it within the
+// window (ApproveDestruction). Only then are the KEK and the blind-index key destroyed
+// (crypto::Keyring::DestroyDataKeys: overwrite, fsync, unlink), after which every person record
+// in the store is ciphertext under data keys wrapped by a key that no longer exists. The
+// approval writes a final audit entry and a signed tree head in the same transaction; the
+// request itself is audited when made. A second approval by the requester, an approval after the
+// window, or of a request already decided changes nothing on disk but the request's state.
+//
+// Pending requests live in the store (table destruction_requests, schema v7), not in DATA/keys:
+// they are audited state like any other, survive restarts, and carry no secret.
+//
+// Who is an admin: an enabled staff account with role admin (store staff table, `cityid staff
+// add --role admin`), named by its user name or its staff id.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/merkle.h"
+#include "base/clock.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "crypto/keyring.h"
+#include "store/store.h"
+
+namespace cityid::core {
+
+// How long a request may wait for its second approval.
+inline constexpr int64_t kDefaultDestructionWindowSeconds = 15 * 60;
+inline constexpr size_t kMaxDestructionReasonBytes = 500;
+
+struct DestructionRequest {
+  std::string id;               // "dst_" + random
+  std::string requested_by;     // staff id of the first admin
+  UnixSeconds requested_at = 0;
+  UnixSeconds expires_at = 0;   // requested_at + window
+};
+
+struct DestructionOutcome {
+  std::string request_id;
+  std::string requested_by;     // staff ids
+  std::string approved_by;
+  std::vector<std::string> destroyed_files;
+  audit::SignedTreeHead final_head;  // covers the final "keys.destroy" entry
+};
+
+// Records a pending request by admin `admin` (user name or staff id) with a non-empty `reason`
+// (<= 500 bytes, UTF-8, no personal data), and its audit entry ("keys.destroy.request").
+// Fails, writing nothing, with kMissingField / kFieldTooLong / kInvalidUtf8 (reason),
+// kStaffNotFound (no such account), kRoleNotAllowed (not an enabled admin), or store errors.
+Result<DestructionRequest> RequestDestruction(store::Store& store, const Clock& clock, Rng& rng,
+                                              std::string_view admin, std::string_view reason,
+                                              int64_t window_seconds =
+                                                  kDefaultDestructionWindowSeconds);
+
+// Approves request `request_id` as admin `admin` and, if every check passes, destroys the data
+// keys of `keys` (its folder on disk and its copies in memory). In one store transaction:
+// marks the request executed, appends the final audit entry ("keys.destroy", subject the request
+// id), extends the stored Merkle nodes and signs a tree head over the whole log with the log
+// key, then destroys the keys; if destruction fails the transaction rolls back (and the
+// in-memory keys are wiped anyway).
+// Fails, destroying nothing, with: kStaffNotFound / kRoleNotAllowed (approver not an enabled
+// admin), kDestructionRequestNotFound, kTwoPersonRule (approver is the requester),
+// kDestructionWindowExpired (now > requested_at + window_seconds; the request is marked expired
+// and that is audited), kFailedPrecondition (request already executed or expired), kKeysMissing
+// (the KEK is already gone), kIo.
+// REQUIRES: `keys` was loaded from the data folder whose store this is.
+Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyring& keys,
+                                              const Clock& clock, Rng& rng,
+                                              std::string_view admin, std::string_view request_id,
+                                              int64_t window_seconds =
+                                                  kDefaultDestructionWindowSeconds);
+
+}  // namespace cityid::core

@@ -1,0 +1,403 @@
+#include "core/register.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "base/date.h"
+#include "core/ids.h"
+#include "crypto/envelope.h"
+
+namespace cityid::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxNote = 500;
+constexpr int kNoteSchema = 1;
+constexpr int64_t kMaxPersonsCovered = 100'000'000;
+
+template <size_t N>
+bool OneOf(const char* const (&set)[N], std::string_view v) {
+  return std::any_of(std::begin(set), std::end(set), [&](const char* s) { return v == s; });
+}
+
+template <size_t N>
+std::string ListOf(const char* const (&set)[N]) {
+  std::string out;
+  for (const char* s : set) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out;
+}
+
+Status RequireRole(const Actor& actor, std::initializer_list<Role> roles) {
+  for (Role r : roles) {
+    if (actor.role == r) return Status::Ok();
+  }
+  return Error(ErrorId::kPermissionDenied,
+               std::string("role '") + Name(actor.role) + "' may not do this");
+}
+
+Status Append(store::Tx& tx, const Context& ctx, const Actor& actor, std::string action,
+              std::string subject, std::string reason) {
+  audit::Entry e{ctx.clock.Now(), actor.id, Name(actor.role), actor.site, std::move(action),
+                 std::move(subject), std::move(reason)};
+  return tx.AppendAudit(e).status();
+}
+
+// Bounded, valid UTF-8, no control characters; `required` refuses blank text.
+Status CheckText(std::string_view field, std::string_view text, size_t max, bool required) {
+  if (required && text.find_first_not_of(" \t") == std::string_view::npos) {
+    return Error(ErrorId::kMissingField, std::string(field) + ": required");
+  }
+  if (text.size() > max) {
+    return Error(ErrorId::kFieldTooLong,
+                 std::string(field) + ": longer than " + std::to_string(max) + " bytes");
+  }
+  if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, std::string(field) + ": not valid UTF-8");
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      return Error(ErrorId::kInvalidArgument, std::string(field) + ": control character");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Date> ParseDay(std::string_view field, std::string_view text, const Context& ctx) {
+  auto d = Date::Parse(text);
+  if (!d.ok()) return d.status().WithContext(field);
+  if (*d > Date::FromUnix(ctx.clock.Now())) {
+    return Error(ErrorId::kInvalidDate, std::string(field) + ": in the future");
+  }
+  return *d;
+}
+
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Associated-data name of a hold note: kept apart from the person's record ciphertext.
+std::string NoteContext(std::string_view person_id) {
+  return std::string(person_id) + "/hold-note";
+}
+
+struct Hold {
+  std::string category;
+  UnixSeconds placed_at = 0;
+  std::string placed_by;
+  std::string sealed_note;  // base64url, empty when none
+};
+
+std::string EncodeHold(const Hold& h) {
+  json j{{"category", h.category}, {"placed_at", h.placed_at}, {"placed_by", h.placed_by}};
+  if (!h.sealed_note.empty()) j["note_sealed"] = h.sealed_note;
+  return j.dump();
+}
+
+Result<Hold> DecodeHold(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("category") ||
+      !j["category"].is_string()) {
+    // A hold written by hand or by an older tool: still a hold (purges respect any non-empty
+    // hold_reason), reported under "other".
+    return Hold{"other", 0, "", ""};
+  }
+  Hold h;
+  h.category = j["category"].get<std::string>();
+  if (!IsHoldCategory(h.category)) h.category = "other";
+  if (j.contains("placed_at") && j["placed_at"].is_number_integer()) {
+    h.placed_at = j["placed_at"].get<int64_t>();
+  }
+  if (j.contains("placed_by") && j["placed_by"].is_string()) {
+    h.placed_by = j["placed_by"].get<std::string>();
+  }
+  if (j.contains("note_sealed") && j["note_sealed"].is_string()) {
+    h.sealed_note = j["note_sealed"].get<std::string>();
+  }
+  return h;
+}
+
+Result<std::vector<store::ApplicationRow>> ApplicationsOf(store::Tx& tx,
+                                                          std::string_view person_id) {
+  store::ApplicationFilter af;
+  af.person_id = std::string(person_id);
+  af.limit = 100000;
+  return tx.ListApplications(af);
+}
+
+std::string JoinCategories(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+bool IsHoldCategory(std::string_view category) { return OneOf(kHoldCategories, category); }
+
+Status CheckNoApplicantIdentifiers(std::string_view field, std::string_view text) {
+  const std::string f(field);
+  if (text.find('@') != std::string_view::npos) {
+    return Error(ErrorId::kInvalidArgument,
+                 f + ": looks like it holds an e-mail address; describe the request, not a person");
+  }
+  for (const char* prefix : {"per_", "app_"}) {
+    for (size_t at = text.find(prefix); at != std::string_view::npos;
+         at = text.find(prefix, at + 1)) {
+      if (at + 4 < text.size() && IsAlnum(text[at + 4]) && (at == 0 || !IsAlnum(text[at - 1]))) {
+        return Error(ErrorId::kInvalidArgument,
+                     f + ": holds a person or application id; the register describes requests, "
+                         "never applicants");
+      }
+    }
+  }
+  // Alphanumeric tokens with 6+ digits (document numbers such as G12345678), and digit groups
+  // joined by single separators adding up to 9+ digits (card, social-security, phone numbers).
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsAlnum(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t token_digits = 0;
+    size_t group_digits = 0;
+    size_t j = i;
+    while (j < text.size()) {
+      if (IsAlnum(text[j])) {
+        if (IsDigit(text[j])) {
+          ++token_digits;
+          ++group_digits;
+        }
+        ++j;
+        continue;
+      }
+      const bool separator = text[j] == '-' || text[j] == ' ' || text[j] == '.';
+      if (separator && j > i && IsDigit(text[j - 1]) && j + 1 < text.size() &&
+          IsDigit(text[j + 1])) {
+        if (token_digits >= 6) break;
+        token_digits = 0;
+        ++j;
+        continue;
+      }
+      break;
+    }
+    if (token_digits >= 6 || group_digits >= 9) {
+      return Error(ErrorId::kInvalidArgument,
+                   f + ": holds what looks like a card, document, phone or social-security "
+                       "number; describe the request, not a person");
+    }
+    i = j + 1;
+  }
+  return Status::Ok();
+}
+
+// ---- legal holds ----
+
+Status PlaceHold(Context& ctx, std::string_view person_id, std::string_view category,
+                 std::string_view note, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  if (!IsHoldCategory(category)) {
+    return Error(ErrorId::kInvalidArgument,
+                 "reason category: must be one of " + ListOf(kHoldCategories));
+  }
+  CITYID_RETURN_IF_ERROR(CheckText("note", note, kMaxNote, false));
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
+    if (!person) {
+      return Error(ErrorId::kPersonNotFound, "no person with that id (purged records cannot be held)");
+    }
+    CITYID_ASSIGN_OR_RETURN(auto apps, ApplicationsOf(tx, person_id));
+    if (apps.empty()) return Error(ErrorId::kStoreCorrupt, "person has no application");
+    for (const auto& a : apps) {
+      if (!a.hold_reason.empty()) {
+        return Error(ErrorId::kAlreadyExists, "the person is already under a legal hold");
+      }
+    }
+    Hold h{std::string(category), ctx.clock.Now(), actor.id, ""};
+    if (!note.empty()) {
+      CITYID_ASSIGN_OR_RETURN(crypto::DataKey dk,
+                              crypto::UnwrapDataKey(ctx.keys.kek(), person->wrapped_key, person_id));
+      h.sealed_note = Base64UrlEncode(
+          crypto::SealRecord(dk, NoteContext(person_id), kNoteSchema, AsBytes(note), ctx.rng));
+    }
+    const std::string encoded = EncodeHold(h);
+    for (auto& a : apps) {
+      a.hold_reason = encoded;
+      a.updated_at = ctx.clock.Now();
+      CITYID_RETURN_IF_ERROR(tx.UpdateApplication(a));
+    }
+    return Append(tx, ctx, actor, "hold.place", std::string(person_id), std::string(category));
+  });
+}
+
+Status ReleaseHold(Context& ctx, std::string_view person_id, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto apps, ApplicationsOf(tx, person_id));
+    std::string category;
+    for (auto& a : apps) {
+      if (a.hold_reason.empty()) continue;
+      if (category.empty()) {
+        CITYID_ASSIGN_OR_RETURN(Hold h, DecodeHold(a.hold_reason));
+        category = h.category;
+      }
+      a.hold_reason.clear();
+      a.updated_at = ctx.clock.Now();
+      CITYID_RETURN_IF_ERROR(tx.UpdateApplication(a));
+    }
+    if (category.empty()) return Error(ErrorId::kNotFound, "the person is not under a legal hold");
+    return Append(tx, ctx, actor, "hold.release", std::string(person_id), category);
+  });
+}
+
+Result<std::vector<HoldInfo>> ListHolds(Context& ctx, const Actor& actor,
+                                        std::optional<std::string_view> note_reason) {
+  const bool notes = note_reason.has_value();
+  if (notes) {
+    CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+    CITYID_RETURN_IF_ERROR(CheckText("reason", *note_reason, 200, true));
+  } else {
+    CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin, Role::kAuditor}));
+  }
+  std::vector<HoldInfo> out;
+  auto body = [&](store::Tx& tx) -> Status {
+    out.clear();
+    CITYID_ASSIGN_OR_RETURN(auto apps, tx.ListHeldApplications());
+    std::map<std::string, std::pair<HoldInfo, std::string>> by_person;  // info, sealed note
+    for (const auto& a : apps) {
+      auto [it, fresh] = by_person.try_emplace(a.person_id);
+      HoldInfo& info = it->second.first;
+      if (fresh) {
+        CITYID_ASSIGN_OR_RETURN(Hold h, DecodeHold(a.hold_reason));
+        info.person_id = a.person_id;
+        info.category = h.category;
+        info.placed_at = h.placed_at;
+        info.placed_by = h.placed_by;
+        info.has_note = !h.sealed_note.empty();
+        it->second.second = h.sealed_note;
+      }
+      info.application_ids.push_back(a.id);
+    }
+    for (auto& [person_id, entry] : by_person) {
+      HoldInfo& info = entry.first;
+      if (notes && info.has_note) {
+        CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
+        if (!person) return Error(ErrorId::kStoreCorrupt, "held person's record is missing");
+        CITYID_ASSIGN_OR_RETURN(Bytes sealed, Base64UrlDecode(entry.second));
+        CITYID_ASSIGN_OR_RETURN(crypto::DataKey dk, crypto::UnwrapDataKey(
+                                                        ctx.keys.kek(), person->wrapped_key,
+                                                        person_id));
+        CITYID_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                                crypto::OpenRecord(dk, NoteContext(person_id), kNoteSchema, sealed));
+        info.note = std::string(AsChars(plain.view()));
+        CITYID_RETURN_IF_ERROR(
+            Append(tx, ctx, actor, "hold.note_read", person_id, std::string(*note_reason)));
+      }
+      out.push_back(std::move(info));
+    }
+    return Status::Ok();
+  };
+  // Reading notes is logged, so it needs a write transaction; a plain listing does not.
+  CITYID_RETURN_IF_ERROR(notes ? ctx.store.Write(body) : ctx.store.Read(body));
+  return out;
+}
+
+// ---- data-request register ----
+
+Result<std::string> RecordDataRequest(Context& ctx, const DataRequestInput& in,
+                                      const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  if (!OneOf(kRequestKinds, in.kind)) {
+    return Error(ErrorId::kInvalidArgument, "kind: must be one of " + ListOf(kRequestKinds));
+  }
+  CITYID_ASSIGN_OR_RETURN(Date received, ParseDay("received", in.received_on, ctx));
+  CITYID_RETURN_IF_ERROR(CheckText("requesting body", in.requesting_body, 200, true));
+  CITYID_RETURN_IF_ERROR(CheckText("legal basis", in.legal_basis, 300, true));
+  CITYID_RETURN_IF_ERROR(CheckText("scope", in.scope, 1000, true));
+  CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("requesting body", in.requesting_body));
+  CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("legal basis", in.legal_basis));
+  CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("scope", in.scope));
+  store::DataRequestRow row;
+  row.id = NewId("req_", ctx.rng);
+  row.kind = in.kind;
+  row.received_on = received.ToString();
+  row.requesting_body = in.requesting_body;
+  row.legal_basis = in.legal_basis;
+  row.scope = in.scope;
+  row.response = "pending";
+  row.recorded_by = actor.id;
+  row.created_at = row.updated_at = ctx.clock.Now();
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertDataRequest(row));
+    return Append(tx, ctx, actor, "data_request.recorded", row.id, row.kind);
+  }));
+  return row.id;
+}
+
+Status AnswerDataRequest(Context& ctx, std::string_view id, const DataRequestAnswer& answer,
+                         const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  if (answer.response == "pending" || !OneOf(kRequestResponses, answer.response)) {
+    return Error(ErrorId::kInvalidArgument,
+                 "response: must be one of refused, narrowed, complied, withdrawn");
+  }
+  CITYID_ASSIGN_OR_RETURN(Date responded, ParseDay("responded", answer.responded_on, ctx));
+  std::vector<std::string> disclosed;
+  for (const auto& c : answer.disclosed) {
+    if (!OneOf(kDisclosureCategories, c)) {
+      return Error(ErrorId::kInvalidArgument,
+                   "disclosed: categories are " + ListOf(kDisclosureCategories));
+    }
+    if (std::find(disclosed.begin(), disclosed.end(), c) == disclosed.end()) disclosed.push_back(c);
+  }
+  if (answer.persons_covered < 0 || answer.persons_covered > kMaxPersonsCovered) {
+    return Error(ErrorId::kInvalidArgument, "persons covered: out of range");
+  }
+  const bool nothing_given = answer.response == "refused" || answer.response == "withdrawn";
+  if (nothing_given && (!disclosed.empty() || answer.persons_covered != 0)) {
+    return Error(ErrorId::kInvalidArgument, "a " + answer.response +
+                                                " request discloses nothing: no categories and "
+                                                "0 persons covered");
+  }
+  if (!nothing_given && disclosed.empty()) {
+    return Error(ErrorId::kMissingField,
+                 "disclosed: say what was handed over (" + ListOf(kDisclosureCategories) + ")");
+  }
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetDataRequest(id));
+    if (!row) return Error(ErrorId::kNotFound, "no data request with that id");
+    if (responded.ToString() < row->received_on) {
+      return Error(ErrorId::kInvalidDate, "responded: before the request was received");
+    }
+    row->response = answer.response;
+    row->responded_on = responded.ToString();
+    row->disclosed = JoinCategories(disclosed);
+    row->persons_covered = answer.persons_covered;
+    row->updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateDataRequest(*row));
+    return Append(tx, ctx, actor, "data_request.answered", row->id, row->response);
+  });
+}
+
+Result<std::vector<store::DataRequestRow>> ListDataRequests(Context& ctx, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin, Role::kAuditor}));
+  std::vector<store::DataRequestRow> out;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(out, tx.ListDataRequests());
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<store::DataRequestRow> GetDataRequest(Context& ctx, std::string_view id,
+                                             const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin, Role::kAuditor}));
+  std::optional<store::DataRequestRow> row;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(row, tx.GetDataRequest(id));
+    return Status::Ok();
+  }));
+  if (!row) return Error(ErrorId::kNotFound, "no data request with that id");
+  return std::move(*row);
+}
+
+}  // namespace cityid::core

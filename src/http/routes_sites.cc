@@ -1,0 +1,254 @@
+// Sites and appointments over HTTP (routes_sites.h).
+#include "http/routes_sites.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "auth/rate_limiter.h"
+#include "core/appointments.h"
+#include "http/internal.h"
+#include "http/problem.h"
+
+namespace cityid::http {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+Reply Ok(int status, const ordered_json& j) { return Reply(status, j.dump()); }
+
+Result<json> JsonBody(const httplib::Request& req) { return ParseJsonBody(req); }
+
+Result<std::string> Str(const json& body, const char* name, size_t max, bool required) {
+  return StringField(body, name, max, required);
+}
+
+Result<int> Int(const json& body, const char* name) {
+  if (!body.contains(name)) return Error(ErrorId::kMissingField, std::string(name) + ": required, an integer");
+  if (!body[name].is_number_integer()) {
+    return Error(ErrorId::kInvalidArgument, std::string(name) + ": an integer");
+  }
+  const int64_t v = body[name].get<int64_t>();
+  if (v < -1000000 || v > 1000000) return Error(ErrorId::kInvalidArgument, std::string(name) + ": out of range");
+  return static_cast<int>(v);
+}
+
+ordered_json SiteJson(const store::SiteRow& r) {
+  ordered_json j;
+  j["id"] = r.id;
+  j["name"] = r.name;
+  j["kind"] = r.kind;
+  j["address"] = r.address;
+  j["timezone"] = r.timezone;
+  j["hours"] = ordered_json::parse(r.hours_json, nullptr, false);
+  j["slot_minutes"] = r.slot_minutes;
+  j["capacity"] = r.capacity;
+  j["closed"] = ordered_json::parse(r.closed_json, nullptr, false);
+  return j;
+}
+
+ordered_json BookingJson(const core::BookingStatus& b) {
+  ordered_json j;
+  j["reference"] = b.reference;
+  j["site"] = b.site_id;
+  j["slot"] = core::FormatUtcTime(b.slot_start);
+  j["state"] = b.state;
+  j["language"] = b.language;
+  j["name"] = b.name;
+  j["has_contact"] = b.has_contact;
+  j["expires_at"] = core::FormatUtcTime(b.expires_at);
+  return j;
+}
+
+// Everything the handlers share; owned by the handlers (shared_ptr), so it lives as long as
+// the server's routes.
+struct State {
+  State(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r, const SiteRouteLimits& l)
+      : ctx{s, k, c, r},
+        requests(l.requests_per_minute, 60),
+        wrong_pins(l.wrong_pins_per_10_minutes, 600) {}
+  core::BookingContext ctx;
+  auth::FailureLimiter requests;    // every public request counts
+  auth::FailureLimiter wrong_pins;  // booking-not-found answers count
+
+  // nullopt when the client may go on; else the 429 reply.
+  std::optional<Reply> Limit(const httplib::Request& req) {
+    const UnixSeconds now = ctx.clock.Now();
+    const std::string& who = req.remote_addr;
+    int64_t wait = std::max(requests.RetryAfter(who, now), wrong_pins.RetryAfter(who, now));
+    if (wait > 0) {
+      Reply r = Problem(Error(ErrorId::kBookingRateLimited,
+                                       "too many requests from this address; retry later"));
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+    requests.RecordFailure(who, now);
+    return std::nullopt;
+  }
+  Reply BookingProblem(const httplib::Request& req, const Status& s) {
+    if (s.id() == ErrorId::kBookingNotFound) wrong_pins.RecordFailure(req.remote_addr, ctx.clock.Now());
+    return Problem(s);
+  }
+};
+
+// Wraps a public handler with the per-address limit.
+Handler Public(const std::shared_ptr<State>& st,
+               std::function<Reply(State&, const httplib::Request&)> h) {
+  return [st, h = std::move(h)](const Call& c) {
+    if (auto limited = st->Limit(c.req)) return *limited;
+    return h(*st, c.req);
+  };
+}
+
+Reply ListSitesReply(State& st, const httplib::Request&) {
+  auto rows = core::ListSites(st.ctx);
+  if (!rows.ok()) return Problem(rows.status());
+  ordered_json j;
+  j["sites"] = ordered_json::array();
+  for (const auto& r : *rows) j["sites"].push_back(SiteJson(r));
+  Reply reply = Ok(200, j);
+  return reply;
+}
+
+Reply SlotsReply(State& st, const httplib::Request& req) {
+  const std::string site = req.matches[1];
+  for (const char* p : {"from", "to"}) {
+    if (!req.has_param(p)) {
+      return Problem(Error(ErrorId::kMissingField, std::string(p) + ": required, YYYY-MM-DD"));
+    }
+  }
+  auto from = Date::Parse(req.get_param_value("from"));
+  if (!from.ok()) return Problem(from.status().WithContext("from"));
+  auto to = Date::Parse(req.get_param_value("to"));
+  if (!to.ok()) return Problem(to.status().WithContext("to"));
+  auto slots = core::FreeSlots(st.ctx, site, *from, *to);
+  if (!slots.ok()) return Problem(slots.status());
+  ordered_json j;
+  j["site"] = site;
+  j["slots"] = ordered_json::array();
+  for (const auto& s : *slots) {
+    j["slots"].push_back({{"start", s.start_utc}, {"local", s.local}, {"free", s.free}});
+  }
+  return Ok(200, j);
+}
+
+Reply BookReply(State& st, const httplib::Request& req) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {"site", "slot", "name", "contact", "language"}, ""); !s.ok()) {
+    return Problem(s);
+  }
+  core::BookingInput in;
+  std::string slot;
+  for (auto [name, out, max, required] :
+       {std::tuple<const char*, std::string*, size_t, bool>{"site", &in.site_id, 64, true},
+        {"slot", &slot, 32, true},
+        {"name", &in.name, 120, true},
+        {"contact", &in.contact, 200, false},
+        {"language", &in.language, 16, true}}) {
+    auto v = Str(*body, name, max, required);
+    if (!v.ok()) return Problem(v.status());
+    *out = std::move(*v);
+  }
+  auto start = core::ParseUtcTime(slot);
+  if (!start.ok()) return Problem(start.status());
+  in.slot_start = *start;
+  auto receipt = core::Book(st.ctx, in);
+  if (!receipt.ok()) return Problem(receipt.status());
+  ordered_json j;
+  j["reference"] = receipt->reference;
+  j["pin"] = receipt->pin;  // shown once; only its keyed hash is stored
+  j["site"] = receipt->site_id;
+  j["slot"] = core::FormatUtcTime(receipt->slot_start);
+  j["state"] = "booked";
+  j["expires_at"] = core::FormatUtcTime(receipt->expires_at);
+  return Ok(201, j);
+}
+
+std::string Pin(const httplib::Request& req) { return req.get_header_value(kBookingPinHeader); }
+
+Reply StatusReply(State& st, const httplib::Request& req) {
+  const std::string ref = req.matches[1];
+  auto b = core::GetBooking(st.ctx, ref, Pin(req));
+  if (!b.ok()) return st.BookingProblem(req, b.status());
+  return Ok(200, BookingJson(*b));
+}
+
+Reply MoveReply(State& st, const httplib::Request& req) {
+  const std::string ref = req.matches[1];
+  auto body = JsonBody(req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {"slot"}, ""); !s.ok()) return Problem(s);
+  auto slot = Str(*body, "slot", 32, true);
+  if (!slot.ok()) return Problem(slot.status());
+  auto start = core::ParseUtcTime(*slot);
+  if (!start.ok()) return Problem(start.status());
+  auto b = core::MoveBooking(st.ctx, ref, Pin(req), *start);
+  if (!b.ok()) return st.BookingProblem(req, b.status());
+  return Ok(200, BookingJson(*b));
+}
+
+Reply CancelReply(State& st, const httplib::Request& req) {
+  const std::string ref = req.matches[1];
+  Status s = core::CancelBooking(st.ctx, ref, Pin(req));
+  if (!s.ok()) return st.BookingProblem(req, s);
+  ordered_json j;
+  j["reference"] = ref;
+  j["state"] = "cancelled";
+  return Ok(200, j);
+}
+
+Reply AddSiteReply(State& st, const httplib::Request& req, const auth::Principal& p) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {"id", "name", "kind", "address", "timezone", "hours",
+                                  "slot_minutes", "capacity"},
+                                 "");
+      !s.ok()) {
+    return Problem(s);
+  }
+  core::SiteInput in;
+  for (auto [name, out, max, required] :
+       {std::tuple<const char*, std::string*, size_t, bool>{"id", &in.id, 32, true},
+        {"name", &in.name, 120, true},
+        {"kind", &in.kind, 16, true},
+        {"address", &in.address, 200, true},
+        {"timezone", &in.timezone, 6, true},
+        {"hours", &in.hours, 500, true}}) {
+    auto v = Str(*body, name, max, required);
+    if (!v.ok()) return Problem(v.status());
+    *out = std::move(*v);
+  }
+  auto minutes = Int(*body, "slot_minutes");
+  if (!minutes.ok()) return Problem(minutes.status());
+  auto capacity = Int(*body, "capacity");
+  if (!capacity.ok()) return Problem(capacity.status());
+  in.slot_minutes = *minutes;
+  in.capacity = *capacity;
+  auto row = core::AddSite(st.ctx, in, p.actor());
+  if (!row.ok()) return Problem(row.status());
+  return Ok(201, SiteJson(*row));
+}
+
+}  // namespace
+
+std::vector<RouteSpec> SiteRoutes(store::Store& store, const crypto::Keyring& keys,
+                                  const Clock& clock, Rng& rng, const SiteRouteLimits& limits) {
+  auto st = std::make_shared<State>(store, keys, clock, rng, limits);
+  std::vector<RouteSpec> out;
+  out.push_back({"GET", "/api/v1/sites", "/api/v1/sites", Public(st, ListSitesReply)});
+  out.push_back({"GET", "/api/v1/sites/{id}/slots", "/api/v1/sites/([^/]{1,64})/slots",
+                 Public(st, SlotsReply)});
+  out.push_back({"POST", "/api/v1/sites", "/api/v1/sites",
+                 [st](const Call& c) { return AddSiteReply(*st, c.req, *c.principal); }});
+  out.push_back({"POST", "/api/v1/appointments", "/api/v1/appointments", Public(st, BookReply)});
+  out.push_back({"GET", "/api/v1/appointments/{ref}", "/api/v1/appointments/([^/]{1,32})",
+                 Public(st, StatusReply)});
+  out.push_back({"POST", "/api/v1/appointments/{ref}/move",
+                 "/api/v1/appointments/([^/]{1,32})/move", Public(st, MoveReply)});
+  out.push_back({"POST", "/api/v1/appointments/{ref}/cancel",
+                 "/api/v1/appointments/([^/]{1,32})/cancel", Public(st, CancelReply)});
+  return out;
+}
+
+}  // namespace cityid::http

@@ -1,0 +1,33 @@
+#pragma once
+// The sites and appointments routes (core/appointments.h, docs/api.md "Sites and
+// appointments"), kept out of server.cc: the server registers the specs SiteRoutes returns
+// through its own RBAC-gated dispatcher (http/rbac.h), like the enrollment API's.
+//
+// Public routes (no session) are rate-limited per client address: every request counts
+// against a sliding window, and wrong reference/PIN answers against a tighter one; over the
+// limit the answer is 429 booking-rate-limited with Retry-After. The PIN travels in the
+// X-Booking-PIN header, never in the URL (URLs end up in logs and browser history).
+
+#include <vector>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "crypto/keyring.h"
+#include "http/internal.h"
+#include "store/store.h"
+
+namespace cityid::http {
+
+inline constexpr const char* kBookingPinHeader = "X-Booking-PIN";
+
+struct SiteRouteLimits {
+  int requests_per_minute = 300;       // per client address, all public site/appointment routes
+  int wrong_pins_per_10_minutes = 20;  // per client address
+};
+
+// Every site and appointment route. Borrowed: store, keys, clock and rng must outlive the
+// routes; rng must be thread-safe. The handlers share their rate-limit state.
+std::vector<RouteSpec> SiteRoutes(store::Store& store, const crypto::Keyring& keys,
+                                  const Clock& clock, Rng& rng, const SiteRouteLimits& limits = {});
+
+}  // namespace cityid::http

@@ -1,0 +1,245 @@
+// End-to-end: a site added with the real `cityid site add`, then the real `cityid serve` on a
+// free port driven over HTTP as an applicant would: list sites and free slots, book, check the
+// status with reference + PIN (in a header), move, cancel, a wrong PIN refused, and concurrent
+// bookings of a slot's last seat — exactly one wins. The name to call is never in the database
+// in clear.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kSource = CITYID_TEST_SOURCE_DIR;
+const std::string kBinary = CITYID_TEST_BINARY;
+const std::string kName = "Zoe Quintero-Appointmentsmarker";
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  args.insert(args.begin(), kBinary);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ProblemType(const httplib::Result& r) {
+  const json j = json::parse(r->body, nullptr, false);
+  if (!j.is_object() || !j.contains("type")) return "";
+  const std::string t = j["type"];
+  return t.substr(t.rfind('/') + 1);
+}
+
+// Tomorrow's UTC date, "YYYY-MM-DD" (the site runs on +00:00, all day).
+std::string Tomorrow() {
+  const std::time_t t = std::time(nullptr) + 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+class AppointmentsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() / ("cityid-apt-e2e-" + std::to_string(::getpid()));
+    fs::remove_all(tmp_);
+    fs::create_directories(tmp_);
+    data_ = (tmp_ / "data").string();
+    server_ = Spawn({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--policy",
+                     kSource + "/policies/new-york-points.toml"},
+                    tmp_ / "server.out", tmp_ / "server.err");
+    ASSERT_GT(server_, 0);
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      const std::string out = Slurp(tmp_ / "server.out");
+      const auto at = out.find("http://127.0.0.1:");
+      if (at != std::string::npos) port_ = std::atoi(out.c_str() + at + 17);
+      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(port_, 0) << Slurp(tmp_ / "server.err");
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  }
+  void TearDown() override {
+    if (server_ > 0) {
+      kill(server_, SIGTERM);
+      EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
+    }
+    if (!HasFailure()) fs::remove_all(tmp_);
+  }
+  std::pair<int, std::string> Cli(const std::vector<std::string>& args) {
+    const int code = Wait(Spawn(args, tmp_ / "cli.out", tmp_ / "cli.err"));
+    last_err_ = Slurp(tmp_ / "cli.err");
+    return {code, Slurp(tmp_ / "cli.out")};
+  }
+  httplib::Result Book(httplib::Client& c, const std::string& slot, const std::string& name) {
+    json body{{"site", "city-hall"}, {"slot", slot}, {"name", name}, {"language", "es"},
+              {"contact", "+1 555 0100"}};
+    return c.Post("/api/v1/appointments", body.dump(), "application/json");
+  }
+  httplib::Headers Pin(const std::string& pin) { return {{"X-Booking-PIN", pin}}; }
+
+  fs::path tmp_;
+  std::string data_;
+  pid_t server_ = -1;
+  int port_ = 0;
+  std::unique_ptr<httplib::Client> client_;
+  std::string last_err_;
+};
+
+TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
+  // The admin adds a site with the CLI, next to the running server.
+  auto [code, out] = Cli({"--json", "site", "add", "--data", data_, "--id", "city-hall", "--name",
+                          "City Hall", "--kind", "city_hall", "--address", "1 Centre St",
+                          "--timezone", "+00:00", "--hours", "mon-sun 00:00-24:00",
+                          "--slot-minutes", "60", "--capacity", "1"});
+  ASSERT_EQ(code, 0) << last_err_;
+  EXPECT_EQ(json::parse(out)["id"], "city-hall");
+  // Bad input to the CLI: a message and a non-zero exit.
+  auto [bad_code, bad_out] = Cli({"site", "add", "--data", data_, "--id", "x y", "--name", "X",
+                                  "--kind", "embassy", "--address", "A", "--timezone", "+00:00",
+                                  "--hours", "mon 09:00-10:00"});
+  EXPECT_NE(bad_code, 0);
+  EXPECT_FALSE(last_err_.empty());
+
+  auto sites = client_->Get("/api/v1/sites");
+  ASSERT_TRUE(sites);
+  ASSERT_EQ(sites->status, 200) << sites->body;
+  EXPECT_EQ(json::parse(sites->body)["sites"][0]["id"], "city-hall");
+
+  const std::string day = Tomorrow();
+  auto slots = client_->Get("/api/v1/sites/city-hall/slots?from=" + day + "&to=" + day);
+  ASSERT_TRUE(slots);
+  ASSERT_EQ(slots->status, 200) << slots->body;
+  const json free = json::parse(slots->body)["slots"];
+  ASSERT_EQ(free.size(), 24u);
+  const std::string slot0 = free[0]["start"], slot1 = free[1]["start"], slot5 = free[5]["start"];
+
+  // Book, then read the booking back with the PIN in a header.
+  auto booked = Book(*client_, slot0, kName);
+  ASSERT_TRUE(booked);
+  ASSERT_EQ(booked->status, 201) << booked->body;
+  const json receipt = json::parse(booked->body);
+  const std::string ref = receipt["reference"], pin = receipt["pin"];
+  auto status = client_->Get("/api/v1/appointments/" + ref, Pin(pin));
+  ASSERT_EQ(status->status, 200) << status->body;
+  EXPECT_EQ(json::parse(status->body)["name"], kName);
+  EXPECT_EQ(json::parse(status->body)["state"], "booked");
+  // A wrong PIN, or none, is refused as if the booking did not exist.
+  std::string wrong = pin;
+  wrong[0] = wrong[0] == '2' ? '3' : '2';
+  for (const auto& p : {wrong, std::string()}) {
+    auto refused = client_->Get("/api/v1/appointments/" + ref, Pin(p));
+    EXPECT_EQ(refused->status, 404);
+    EXPECT_EQ(refused->get_header_value("Content-Type"), "application/problem+json");
+    EXPECT_EQ(ProblemType(refused), "booking-not-found");
+  }
+  // The slot is now full; the listing says so.
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/sites/city-hall/slots?from=" + day + "&to=" + day)
+                            ->body)["slots"].size(),
+            23u);
+
+  // Move, then cancel.
+  auto moved = client_->Post("/api/v1/appointments/" + ref + "/move", Pin(pin),
+                             json{{"slot", slot1}}.dump(), "application/json");
+  ASSERT_EQ(moved->status, 200) << moved->body;
+  EXPECT_EQ(json::parse(moved->body)["state"], "moved");
+  EXPECT_EQ(json::parse(moved->body)["slot"], slot1);
+  auto wrong_cancel = client_->Post("/api/v1/appointments/" + ref + "/cancel", Pin(wrong), "",
+                                    "application/json");
+  EXPECT_EQ(wrong_cancel->status, 404);
+  auto cancelled = client_->Post("/api/v1/appointments/" + ref + "/cancel", Pin(pin), "",
+                                 "application/json");
+  ASSERT_EQ(cancelled->status, 200) << cancelled->body;
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/appointments/" + ref, Pin(pin))->body)["state"],
+            "cancelled");
+
+  // Malformed requests: problem+json 4xx, never 5xx.
+  for (const auto& [body, type] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"{not json", "malformed-json"},
+           {json{{"site", "city-hall"}, {"slot", slot0}, {"name", "A"}, {"language", "es"},
+                 {"ssn", "1"}}.dump(), "unknown-field"},
+           {json{{"site", "city-hall"}, {"slot", "tomorrow"}, {"name", "A"}, {"language", "es"}}
+                .dump(), "invalid-argument"},
+           {json{{"site", "'; DROP TABLE sites; --"}, {"slot", slot0}, {"name", "A"},
+                 {"language", "es"}}.dump(), "invalid-argument"},
+           {json{{"site", "city-hall"}, {"slot", slot0}, {"language", "es"}}.dump(),
+            "missing-field"}}) {
+    auto r = client_->Post("/api/v1/appointments", body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body;
+    EXPECT_EQ(ProblemType(r), type) << r->body;
+  }
+
+  // Eight applicants race for the last (only) seat of one slot: exactly one gets it.
+  std::atomic<int> won{0}, full{0}, other{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 8; ++i) {
+    racers.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", port_);
+      auto r = Book(c, slot5, "Racer " + std::to_string(i));
+      if (r && r->status == 201) {
+        ++won;
+      } else if (r && r->status == 409 && ProblemType(r) == "slot-full") {
+        ++full;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(full.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+
+  // Nothing the applicant typed is in the database files in clear.
+  kill(server_, SIGTERM);
+  EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
+  server_ = -1;
+  for (const auto& entry : fs::directory_iterator(data_)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = Slurp(entry.path());
+    EXPECT_EQ(bytes.find("Appointmentsmarker"), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find("555 0100"), std::string::npos) << entry.path();
+  }
+}
+
+}  // namespace
