@@ -209,7 +209,8 @@ TEST_F(CliE2eTest, BatchEnrollsEachLineAndReportsBadLinesWithoutStopping) {
                                                   line("applicant-khose-duplicate.json"));
   auto r = Cityid({"--json", "enroll", "--data", Data(), "--batch", batch.string()}, tmp_);
   EXPECT_NE(r.code, 0) << "two lines failed";
-  const json j = r.Json();
+  const json j = r.Json()["error"];  // a failed command puts its details under "error"
+  EXPECT_EQ(j["type"], "documents-insufficient");
   EXPECT_EQ(j["enrolled"], 2);
   EXPECT_EQ(j["flagged"], 1);  // Хосе is José again
   EXPECT_EQ(j["failed"], 2);
