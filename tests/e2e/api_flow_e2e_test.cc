@@ -110,6 +110,8 @@ class ApiFlowE2eTest : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(30, 0);
     client_->set_write_timeout(30, 0);
+    client_->set_tcp_nodelay(true);  // header and body go out in separate writes: no Nagle wait
+    client_->set_keep_alive(true);
   }
   void TearDown() override {
     if (server_ > 0) {

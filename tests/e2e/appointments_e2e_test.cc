@@ -96,6 +96,8 @@ class AppointmentsE2eTest : public ::testing::Test {
     }
     ASSERT_GT(port_, 0) << Slurp(tmp_ / "server.err");
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_tcp_nodelay(true);  // header and body go out in separate writes: no Nagle wait
+    client_->set_keep_alive(true);
   }
   void TearDown() override {
     if (server_ > 0) {
@@ -215,6 +217,7 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
   for (int i = 0; i < 8; ++i) {
     racers.emplace_back([&, i] {
       httplib::Client c("127.0.0.1", port_);
+      c.set_tcp_nodelay(true);
       auto r = Book(c, slot5, "Racer " + std::to_string(i));
       if (r && r->status == 201) {
         ++won;

@@ -76,6 +76,8 @@ class ServeE2eTest : public ::testing::Test {
     }
     ASSERT_GT(port_, 0) << Slurp(tmp_ / "server.err");
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_tcp_nodelay(true);  // header and body go out in separate writes: no Nagle wait
+    client_->set_keep_alive(true);
   }
   void TearDown() override {
     if (server_ > 0 && !stopped_) {
