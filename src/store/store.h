@@ -251,6 +251,10 @@ class Tx {
   virtual Result<int64_t> AppendAudit(const audit::Entry& e) = 0;
   virtual Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) = 0;
   virtual Result<int64_t> AuditSize() = 0;
+  // The latest `limit` entries whose subject is exactly `subject`, oldest first (the applicant's
+  // view of accesses to their record, core/access_history.h). Indexed (schema v8): O(log n + k).
+  virtual Result<std::vector<AuditRow>> AuditBySubject(std::string_view subject,
+                                                       size_t limit) = 0;
 
   // Signed tree heads of the audit log, oldest first. AppendTreeHead fails with
   // kFailedPrecondition if the head covers more entries than the log holds or fewer than the

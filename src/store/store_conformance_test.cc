@@ -191,6 +191,51 @@ TEST(SqliteStoreTest, AppliesAMigrationMissingBelowTheHighestApplied) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
+  // A database from before v9: dedup_keys as a rowid table with an index, one key twice.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate-v9-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  ASSERT_TRUE(OpenSqliteStore(path).ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE dedup_keys;"
+                         "CREATE TABLE dedup_keys (key BLOB NOT NULL, kind TEXT NOT NULL, "
+                         "  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE) STRICT;"
+                         "CREATE INDEX dedup_keys_key ON dedup_keys(key);"
+                         "CREATE INDEX dedup_keys_person ON dedup_keys(person_id);"
+                         "INSERT INTO persons VALUES ('per_a', x'00', x'00', 1, 0, 0);"
+                         "INSERT INTO persons VALUES ('per_b', x'00', x'00', 1, 0, 0);"
+                         "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_a');"
+                         "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_a');"
+                         "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_b');"
+                         "INSERT INTO dedup_keys VALUES (x'0202', 'document', 'per_a');"
+                         "DELETE FROM schema_migrations WHERE version = 9;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Write([](Tx& tx) -> Status {
+    auto found = tx.FindDedupKeys({Bytes{1, 1}, Bytes{2, 2}});
+    EXPECT_TRUE(found.ok());
+    EXPECT_EQ(found->size(), 3u);  // the duplicate row became one
+    EXPECT_EQ(*tx.FindDocumentIndex(Bytes{2, 2}), std::vector<std::string>{"per_a"});
+    // Inserting a key the person already has is not an error: keys are a set.
+    EXPECT_TRUE(tx.InsertDedupKey({Bytes{1, 1}, "name", "per_b"}).ok());
+    EXPECT_EQ(tx.FindDedupKeys({Bytes{1, 1}})->size(), 2u);
+    // Shredding a person still removes their keys (the person index survived the move).
+    EXPECT_TRUE(tx.DeletePerson("per_a").ok());
+    EXPECT_EQ(tx.FindDedupKeys({Bytes{1, 1}, Bytes{2, 2}})->size(), 1u);
+    return Status::Ok();
+  }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformanceTest,
     ::testing::Values(

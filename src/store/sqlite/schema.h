@@ -264,6 +264,54 @@ CREATE TABLE destruction_requests (
   decided_at INTEGER NOT NULL
 ) STRICT;
 )sql"},
+    // v8: look up the log by subject, for the applicant's view of accesses to their own record
+    // (core/access_history.h). Pseudonymous ids only, like the column it indexes.
+    {8, R"sql(
+CREATE INDEX audit_log_subject ON audit_log (subject, seq);
+)sql"},
+    // v9: dedup keys live in one B-tree keyed by (key, kind, person) instead of a rowid table
+    // plus an index on key: an enrollment's keys are random, so each B-tree they live in costs
+    // a dirty page per key; this saves the table's page per enrollment. A key is a set member:
+    // the same (key, kind, person) twice is one row.
+    {9, R"sql(
+CREATE TABLE dedup_keys_v9 (
+  key BLOB NOT NULL,
+  kind TEXT NOT NULL,
+  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  PRIMARY KEY (key, kind, person_id)
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO dedup_keys_v9 SELECT key, kind, person_id FROM dedup_keys;
+DROP TABLE dedup_keys;
+ALTER TABLE dedup_keys_v9 RENAME TO dedup_keys;
+CREATE INDEX dedup_keys_person ON dedup_keys(person_id);
+)sql"},
+    // v10 (sites area): a booking can end as 'no_show' (staff mark it at the counter,
+    // core::RecordAttendance). SQLite cannot alter a CHECK, so the table is rebuilt with the
+    // same columns and rows, and its indexes recreated.
+    {10, R"sql(
+CREATE TABLE appointments_v10 (
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL UNIQUE,
+  pin_hash BLOB NOT NULL CHECK (length(pin_hash) = 32),
+  site_id TEXT NOT NULL REFERENCES sites(id),
+  slot_start INTEGER NOT NULL,
+  seat INTEGER NOT NULL CHECK (seat >= 0 AND seat < 100),
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  language TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('booked', 'moved', 'cancelled', 'attended', 'no_show')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL CHECK (expires_at > slot_start)
+) STRICT;
+INSERT INTO appointments_v10 SELECT id, reference, pin_hash, site_id, slot_start, seat,
+  wrapped_key, sealed, language, state, created_at, updated_at, expires_at FROM appointments;
+DROP TABLE appointments;
+ALTER TABLE appointments_v10 RENAME TO appointments;
+CREATE UNIQUE INDEX appointments_seat ON appointments(site_id, slot_start, seat)
+  WHERE state IN ('booked', 'moved');
+CREATE INDEX appointments_expiry ON appointments(expires_at);
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

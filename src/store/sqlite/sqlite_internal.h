@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -123,6 +124,7 @@ class SqliteTx final : public Tx {
   Result<int64_t> AppendAudit(const audit::Entry& e) override;
   Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
   Result<int64_t> AuditSize() override;
+  Result<std::vector<AuditRow>> AuditBySubject(std::string_view subject, size_t limit) override;
   Status AppendTreeHead(const audit::SignedTreeHead& head) override;
   Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() override;
   Result<std::optional<audit::SignedTreeHead>> LatestTreeHead() override;
@@ -223,6 +225,8 @@ class SqliteStore final : public Store {
     return raw;
   }
   sqlite3* db() { return db_.get(); }
+  // Background checkpoint passes so far (0 without a background checkpointer).
+  int CheckpointPasses() const { return checkpointer_ ? checkpointer_->passes() : 0; }
 
  private:
   Status Exec(const char* sql) {
@@ -254,6 +258,8 @@ class SqliteStore final : public Store {
   DbPtr db_;
   std::unordered_map<const char*, StmtPtr> cache_;
   int schema_version_ = 0;
+  // Last: stopped (and its connection closed) before the writer's connection closes.
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace cityid::store::sqlite_internal

@@ -58,6 +58,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
   CITYID_RETURN_IF_ERROR(
       store->Exec(o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   CITYID_RETURN_IF_ERROR(store->Migrate());
+  const bool in_memory = path == ":memory:" || path.empty() || path.rfind("file:", 0) == 0;
+  if (o.background_checkpoint && !in_memory) {
+    store->checkpointer_ = Checkpointer::Start(path, o.synchronous_full);
+    if (store->checkpointer_) store->checkpointer_->Attach(raw);
+  }
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -287,7 +292,7 @@ Status SqliteTx::InsertCheckedDocument(const CheckedDocumentRow& r) {
     CITYID_RETURN_IF_ERROR(ExecChanged(q, "application of the checked document"));
   }
   if (r.number_index.empty()) return Status::Ok();
-  auto q = Q("INSERT INTO dedup_keys (key, kind, person_id) "
+  auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) "
              "SELECT ?, 'document', person_id FROM applications WHERE id = ?");
   q.Bind(r.number_index).Bind(r.application_id);
   return q.Exec();
@@ -314,7 +319,7 @@ Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::s
 
 Status SqliteTx::InsertDedupKey(const DedupKeyRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT INTO dedup_keys VALUES (?,?,?)");
+  auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) VALUES (?,?,?)");
   q.Bind(r.key).Bind(r.kind).Bind(r.person_id);
   return q.Exec();
 }
@@ -451,6 +456,25 @@ Result<std::vector<AuditRow>> SqliteTx::ReadAudit(int64_t from_seq, size_t limit
     r.leaf_hash = q.Blob(8);
     out.push_back(std::move(r));
   }
+  return out;
+}
+
+Result<std::vector<AuditRow>> SqliteTx::AuditBySubject(std::string_view subject, size_t limit) {
+  auto q = Q("SELECT seq, at, actor, role, site, action, subject, reason, leaf_hash "
+             "FROM audit_log WHERE subject = ? ORDER BY seq DESC LIMIT ?");
+  q.Bind(subject).Bind(static_cast<int64_t>(limit));
+  std::vector<AuditRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    AuditRow r;
+    r.seq = q.Int(0);
+    r.entry = audit::Entry{q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6),
+                           q.Text(7)};
+    r.leaf_hash = q.Blob(8);
+    out.push_back(std::move(r));
+  }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -14,6 +14,10 @@ struct SqliteOptions {
   // acknowledged issuance must not disappear.
   bool synchronous_full = true;
   int busy_timeout_ms = 5000;
+  // Checkpoint the write-ahead log on a background thread (checkpointer.h) so that no commit
+  // waits for pages to be copied back into the database file. Off: SQLite's own
+  // checkpointing, in the committing thread.
+  bool background_checkpoint = true;
 };
 
 // Opens (creating if needed) the database at `path` (":memory:" for tests) and applies pending
