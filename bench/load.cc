@@ -1,11 +1,15 @@
 // HTTP load benchmark for `cityid serve`, loopback only, bounded in time.
 //
-//   build/bench/cityid_load [--connections 32] [--seconds 5]
+//   build/bench/cityid_load [--connections 32] [--seconds 5] [--persons N]
 //
 // Starts an in-process server on 127.0.0.1 (free port) over a temporary data folder with one
 // issued card, then drives it with N keep-alive client connections (one thread each) and
 // prints requests/s and latency percentiles for GET /healthz and POST /api/v1/verify, and their
 // ratio (target: verify >= 0.5x healthz, verify p99 < 10 ms at 32 connections).
+// --persons N first seeds N more persons, each with an application, written through the store
+// directly (a real wrapped data key and sealed record each, no audit entries, 2,000 per
+// transaction) so a large store is quick to build; then the process's resident memory is
+// printed after seeding, with the server idle and after the load.
 #include <httplib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,7 +22,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/ids.h"
 #include "core/workflow.h"
+#include "crypto/envelope.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -79,15 +85,70 @@ long RssKib() {
   return u.ru_maxrss;
 }
 
+// Current resident set (VmRSS) of this process, KiB; -1 if unreadable.
+long CurrentRssKib() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
+
+// N persons with one application each, straight into the store.
+Status SeedPersons(store::Store& store, const crypto::Keyring& keys, const Clock& clock, Rng& rng,
+                   int64_t n) {
+  constexpr int64_t kBatch = 2000;
+  const std::string record =
+      R"({"legal_name":{"given":"Seed","family":"Person"},"date_of_birth":"1990-04-12",)"
+      R"("gender":"X","language":"es","address":{"line1":"1 Main St","city":"New York"}})";
+  const UnixSeconds now = clock.Now();
+  for (int64_t done = 0; done < n;) {
+    const int64_t count = std::min(kBatch, n - done);
+    CITYID_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+      for (int64_t i = 0; i < count; ++i) {
+        store::PersonRow p;
+        p.id = core::NewId("per_", rng);
+        const crypto::DataKey dk = crypto::NewDataKey(rng);
+        p.wrapped_key = crypto::WrapDataKey(keys.kek(), dk, p.id, rng);
+        p.sealed = crypto::SealRecord(
+            dk, p.id, 1,
+            ByteView(reinterpret_cast<const uint8_t*>(record.data()), record.size()), rng);
+        p.created_at = p.updated_at = now;
+        CITYID_RETURN_IF_ERROR(tx.InsertPerson(p));
+        store::ApplicationRow a;
+        a.id = core::NewId("app_", rng);
+        a.person_id = p.id;
+        a.state = "documents_checked";
+        a.site = "city-hall";
+        a.policy_version = "seed";
+        a.evaluation_json = R"({"satisfied":true})";
+        a.flags_json = "[]";
+        a.created_by = "seed";
+        a.created_at = a.updated_at = now;
+        CITYID_RETURN_IF_ERROR(tx.InsertApplication(a));
+      }
+      return Status::Ok();
+    }));
+    done += count;
+  }
+  return Status::Ok();
+}
+
 int Main(int argc, char** argv) {
   int connections = 32;
   double seconds = 5;
+  int64_t persons = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--connections" && i + 1 < argc) connections = std::max(1, std::atoi(argv[++i]));
     else if (a == "--seconds" && i + 1 < argc) seconds = std::clamp(std::atof(argv[++i]), 0.5, 60.0);
+    else if (a == "--persons" && i + 1 < argc) persons = std::clamp(std::atoll(argv[++i]), 0LL, 10000000LL);
     else {
-      std::fprintf(stderr, "usage: cityid_load [--connections N] [--seconds S]\n");
+      std::fprintf(stderr, "usage: cityid_load [--connections N] [--seconds S] [--persons N]\n");
       return 2;
     }
   }
@@ -121,6 +182,18 @@ int Main(int argc, char** argv) {
   }
   auto card = core::Issue(ctx, e->application_id, {"load", core::Role::kClerk, ""});
   if (!card.ok()) return 1;
+  long seeded_rss = -1;
+  double seed_seconds = 0;
+  if (persons > 0) {
+    const auto t0 = SteadyClock::now();
+    Status seeded = SeedPersons(*store, *keys, clock, rng, persons);
+    if (!seeded.ok()) {
+      std::fprintf(stderr, "seeding failed: %s\n", seeded.ToString().c_str());
+      return 1;
+    }
+    seed_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    seeded_rss = CurrentRssKib();
+  }
 
   http::ServerConfig config;
   config.port = 0;
@@ -133,9 +206,12 @@ int Main(int argc, char** argv) {
   FILE* saved = std::freopen("/dev/null", "w", stderr);
   (void)saved;
 
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const long idle_rss = CurrentRssKib();
   const std::string verify_body = nlohmann::json{{"payload", card->qr_text}}.dump();
   const LoadResult health = Drive(port, connections, seconds, "GET", "/healthz", "");
   const LoadResult verify = Drive(port, connections, seconds, "POST", "/api/v1/verify", verify_body);
+  const long loaded_rss = CurrentRssKib();
   server->Stop();
   serving.join();
 
@@ -147,6 +223,11 @@ int Main(int argc, char** argv) {
   std::printf("  verify / healthz       %10.2fx (target >= 0.5x: %s); verify p99 target < 10 ms: %s\n",
               verify.rps / health.rps, verify.rps / health.rps >= 0.5 ? "met" : "NOT met",
               verify.p99_ms < 10 ? "met" : "NOT met");
+  if (persons > 0) {
+    std::printf("  store: %lld seeded persons (+1 issued card) in %.1f s; RSS after seeding %ld KiB\n",
+                static_cast<long long>(persons), seed_seconds, seeded_rss);
+  }
+  std::printf("  RSS with the server idle %ld KiB, after the load %ld KiB\n", idle_rss, loaded_rss);
   std::printf("  peak RSS (server and clients in one process) %ld KiB\n", RssKib());
   store.reset();
   std::filesystem::remove_all(dir);

@@ -1,4 +1,4 @@
-// cityid serve --data DIR [--listen HOST:PORT] [--policy FILE]
+// cityid serve --data DIR [--listen HOST:PORT] [--policy FILE] [--secure-cookies] [--trust-proxy]
 #include <pthread.h>
 #include <signal.h>
 
@@ -18,6 +18,8 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string policy;
   size_t threads = 8;
+  bool secure_cookies = false;
+  bool trust_proxy = false;
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
@@ -36,6 +38,14 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
 }
 
 int Serve(const GlobalOptions& g, const ServeOptions& o) {
+  // Block SIGTERM/SIGINT before any thread exists (opening the store starts a background
+  // checkpointer): threads inherit the mask, so none of them can take the signal's default
+  // action (exit without the graceful shutdown); the watcher below takes it with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   Output out(g);
   auto addr = ParseListen(o.listen);
   if (!addr.ok()) return out.Fail(addr.status());
@@ -59,19 +69,17 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.host = addr->first;
   config.port = addr->second;
   config.threads = o.threads;
+  config.secure_cookies = o.secure_cookies;
+  config.trust_proxy = o.trust_proxy;
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
   auto port = (*server)->Bind();
   if (!port.ok()) return out.Fail(port.status());
 
-  // Graceful shutdown: SIGTERM/SIGINT stop accepting; in-flight requests finish; the store
-  // closes cleanly (checkpoint) before exit. Signals are handled by one thread via sigwait.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Graceful shutdown (the signals were blocked above): SIGTERM/SIGINT stop accepting;
+  // in-flight requests finish; the store closes cleanly (checkpoint) before exit. Signals are
+  // handled by one thread via sigwait.
   std::thread watcher([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -99,6 +107,12 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--policy", o->policy, "City policy for a data folder's first start");
   cmd->add_option("--threads", o->threads, "Worker threads")->capture_default_str();
+  cmd->add_flag("--secure-cookies", o->secure_cookies,
+                "Mark the session cookie Secure (clients reach the server over TLS, e.g. through "
+                "a TLS-terminating proxy)");
+  cmd->add_flag("--trust-proxy", o->trust_proxy,
+                "Trust X-Forwarded-Proto from the reverse proxy: 'https' requests get a Secure "
+                "cookie (only when the proxy is the sole way in)");
   cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
 }
 

@@ -24,7 +24,9 @@ nlohmann::ordered_json ToJson(const store::SiteRow& r) {
 }
 
 std::string Line(const store::SiteRow& r) {
-  return r.id + "  " + r.kind + "  " + r.name + " (" + r.address + "), UTC" + r.timezone + ", " +
+  return r.id + "  " + r.kind + "  " + r.name + " (" + r.address + "), " +
+         (r.timezone.empty() || (r.timezone[0] != '+' && r.timezone[0] != '-') ? "" : "UTC") +
+         r.timezone + ", " +
          std::to_string(r.slot_minutes) + "-minute slots x " + std::to_string(r.capacity) +
          ", hours " + r.hours_json + (r.closed_json == "[]" ? "" : ", closed " + r.closed_json);
 }
@@ -89,7 +91,9 @@ void RegisterSites(CLI::App& app, GlobalOptions& g, Runner& run) {
     cmd->add_option("--name", o->in.name, "Name shown to applicants")->required();
     cmd->add_option("--kind", o->in.kind, "city_hall, library or partner")->required();
     cmd->add_option("--address", o->in.address, "The site's street address")->required();
-    cmd->add_option("--timezone", o->in.timezone, "UTC offset of local times, e.g. -05:00")
+    cmd->add_option("--timezone", o->in.timezone,
+                    "Time zone of local times: IANA, e.g. America/New_York (daylight saving "
+                    "followed), or a fixed UTC offset, e.g. -05:00")
         ->required();
     cmd->add_option("--hours", o->in.hours,
                     "Weekly hours, e.g. \"mon-fri 09:00-12:00, 13:00-17:00; sat 10:00-13:00\"")

@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "core/ids.h"
 #include "credential/card.h"
+#include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "crypto/sign.h"
 #include "render/scan.h"
@@ -66,6 +67,101 @@ Result<std::string> ReadPayload(const VerifyOptions& o) {
   return Trim(o.payload);
 }
 
+int ExitFor(credential::Verdict verdict) {
+  switch (verdict) {
+    case credential::Verdict::kValid: return kExitOk;
+    case credential::Verdict::kRevoked: return kExitCardRevoked;
+    case credential::Verdict::kExpired: return kExitCardExpired;
+    case credential::Verdict::kInvalid: return kExitCardInvalid;
+  }
+  return kExitCardInvalid;
+}
+
+// A presentation ("CP1:..."): the same trust anchors, verdicts and exit codes as a card, but
+// only the disclosed attributes are printed (docs/card-format.md §10).
+int VerifyPresentationText(const Output& out, const std::string& payload,
+                           const crypto::PublicKeySet& keys,
+                           const std::vector<credential::StatusList>& lists, UnixSeconds now) {
+  auto outcome = credential::VerifyPresentation(payload, keys, now, nullptr);
+  std::string revocation = "not checked (no status list given)";
+  if (outcome.disclosed && outcome.verdict == credential::Verdict::kValid) {
+    for (const auto& list : lists) {
+      if (list.id() == outcome.status_list_id) {
+        outcome = credential::VerifyPresentation(payload, keys, now, &list);
+        revocation = "checked against status list " + list.id();
+        break;
+      }
+    }
+    if (!lists.empty() && revocation.rfind("checked", 0) != 0) {
+      outcome.verdict = credential::Verdict::kInvalid;
+      outcome.failure = Error(ErrorId::kBadStatusList,
+                              "presentation uses status list " + outcome.status_list_id +
+                                  ", which was not given; revocation cannot be checked");
+      revocation = "not checked";
+    }
+  }
+  nlohmann::ordered_json j;
+  j["verdict"] = credential::VerdictName(outcome.verdict);
+  j["kind"] = "presentation";
+  std::string human = std::string("Verdict: ") + credential::VerdictName(outcome.verdict);
+  if (outcome.verdict == credential::Verdict::kInvalid) {
+    const ErrorInfo& info = GetErrorInfo(outcome.failure.id());
+    j["failed_check"] = info.slug;
+    j["detail"] = outcome.failure.message();
+    human += " - " + std::string(info.summary) + ": " + outcome.failure.message();
+  } else if (!outcome.failure.ok()) {
+    j["detail"] = outcome.failure.message();
+    human += " - " + outcome.failure.message();
+  }
+  human += " (presentation)\n";
+  if (outcome.disclosed && outcome.meta) {
+    const auto& d = *outcome.disclosed;
+    nlohmann::ordered_json dj;
+    if (d.card_number) {
+      dj["card_number"] = *d.card_number;
+      human += "Card number:   " + core::FormatCardNumber(*d.card_number) + "\n";
+    }
+    if (d.full_name) {
+      dj["full_name"] = *d.full_name;
+      human += "Name:          " + *d.full_name + "\n";
+    }
+    if (d.date_of_birth) {
+      dj["date_of_birth"] = d.date_of_birth->ToString();
+      human += "Date of birth: " + d.date_of_birth->ToString() + "\n";
+    }
+    if (d.gender) {
+      const char* gender = *d.gender == 1 ? "M" : *d.gender == 2 ? "F" : "X";
+      dj["gender"] = gender;
+      human += std::string("Gender:        ") + gender + "\n";
+    }
+    if (d.address) {
+      dj["address"] = *d.address;
+      human += "Address:       " + *d.address + "\n";
+    }
+    if (!d.photo.empty()) {
+      dj["photo"] = Base64UrlEncode(d.photo);
+      dj["photo_format"] = *d.photo_format;
+      human += "Photo:         " + std::to_string(d.photo.size()) + " bytes\n";
+    }
+    for (const auto& [age, value] : d.age_over) {
+      dj["age_over_" + std::to_string(age)] = value;
+      human += "Age over " + std::to_string(age) + ":   " + (value ? "yes" : "no") + "\n";
+    }
+    j["disclosed"] = dj;
+    j["issuer"] = outcome.meta->issuer;
+    j["presented_at"] = FormatTime(outcome.meta->issued_at);
+    j["expires_at"] = FormatTime(outcome.meta->expires_at);
+    j["key_id"] = Base64UrlEncode(outcome.key_id);
+    j["revocation"] = revocation;
+    human += "Issuer:        " + outcome.meta->issuer + "\n";
+    human += "Presented:     " + FormatTime(outcome.meta->issued_at) + "\n";
+    human += "Card valid to: " + FormatTime(outcome.meta->expires_at).substr(0, 10) + "\n";
+    human += "Revocation:    " + revocation + "\n";
+  }
+  out.Result(j, human);
+  return ExitFor(outcome.verdict);
+}
+
 int Verify(const GlobalOptions& g, const VerifyOptions& o) {
   Output out(g);
   if (Status s = crypto::InitCrypto(); !s.ok()) return out.Fail(s);
@@ -108,6 +204,10 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
     auto list = credential::StatusList::FromSignedJson(*text, keys, clock->Now());
     if (!list.ok()) return out.Fail(list.status().WithContext("--status " + path));
     lists.push_back(std::move(list).value());
+  }
+
+  if (credential::IsPresentation(*payload)) {
+    return VerifyPresentationText(out, *payload, keys, lists, clock->Now());
   }
 
   // First pass without revocation to learn which list the card uses (only trusted after the
@@ -188,7 +288,9 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
 void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run) {
   auto o = std::make_shared<VerifyOptions>();
   auto* cmd = app.add_subcommand(
-      "verify", "Check a card's QR payload offline: valid, revoked, expired or invalid (why)");
+      "verify",
+      "Check a card's (or a presentation's) QR payload offline: valid, revoked, expired or "
+      "invalid (why)");
   cmd->add_option("payload", o->payload, "The QR payload text, or - to read standard input");
   cmd->add_option("--file", o->file, "Read the payload text from this file");
   cmd->add_option("--image", o->image, "Read the payload from the QR code in a PNG or JPEG image");

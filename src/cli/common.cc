@@ -137,6 +137,7 @@ int RunCli(int argc, char** argv) {
   RegisterDecisions(app, g, run);
   RegisterCards(app, g, run);
   RegisterVerify(app, g, run);
+  RegisterPresent(app, g, run);
   RegisterExports(app, g, run);
   RegisterPurge(app, g, run);
   RegisterShow(app, g, run);
@@ -149,6 +150,7 @@ int RunCli(int argc, char** argv) {
   RegisterReport(app, g, run);
   RegisterSites(app, g, run);
   RegisterKeysDestroy(app, g, run);
+  RegisterHistory(app, g, run);
   bool json_requested = false;
   for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
   // Name an unknown command plainly (CLI11 would say "A subcommand is required").

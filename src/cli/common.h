@@ -103,6 +103,7 @@ void RegisterEnroll(CLI::App& app, GlobalOptions& g, Runner& run);
 void RegisterDecisions(CLI::App& app, GlobalOptions& g, Runner& run);   // approve, reject
 void RegisterCards(CLI::App& app, GlobalOptions& g, Runner& run);       // issue, payload, revoke, renew, replace
 void RegisterVerify(CLI::App& app, GlobalOptions& g, Runner& run);
+void RegisterPresent(CLI::App& app, GlobalOptions& g, Runner& run);     // selective disclosure
 void RegisterExports(CLI::App& app, GlobalOptions& g, Runner& run);     // keys, status-list
 void RegisterPurge(CLI::App& app, GlobalOptions& g, Runner& run);
 void RegisterShow(CLI::App& app, GlobalOptions& g, Runner& run);        // status of an application/card
@@ -115,6 +116,7 @@ void RegisterRequests(CLI::App& app, GlobalOptions& g, Runner& run);    // data-
 void RegisterReport(CLI::App& app, GlobalOptions& g, Runner& run);      // transparency report
 void RegisterSites(CLI::App& app, GlobalOptions& g, Runner& run);       // site add, list, close
 void RegisterKeysDestroy(CLI::App& app, GlobalOptions& g, Runner& run); // keys destroy (after RegisterExports)
+void RegisterHistory(CLI::App& app, GlobalOptions& g, Runner& run);     // an applicant's access history
 
 // Creates a data folder (database, keys, policy copy); what `init` does. kAlreadyExists if DIR
 // is initialized; the policy is validated before anything is created.

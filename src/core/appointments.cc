@@ -1,9 +1,13 @@
 #include "core/appointments.h"
 
 #include <sodium.h>
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "crypto/envelope.h"
@@ -149,10 +153,77 @@ int Weekday(int64_t days) { return static_cast<int>(((days % 7) + 7 + 3) % 7); }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+// A site's clock: a fixed UTC offset ("-05:00", the original form) or an IANA zone
+// ("America/New_York") whose offsets, daylight saving time included, come from ICU's copy of
+// the tz database. Immutable once made; copies share the ICU zone, whose const methods are
+// thread-safe.
+class SiteZone {
+ public:
+  static Result<SiteZone> Parse(std::string_view text) {
+    SiteZone z;
+    if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+      CITYID_ASSIGN_OR_RETURN(z.fixed_, ParseUtcOffset(text));
+      return z;
+    }
+    const Status bad = Error(ErrorId::kInvalidArgument,
+                             "timezone: an IANA time zone like America/New_York, or a UTC offset "
+                             "like -05:00");
+    if (text.empty() || text.size() > kMaxTimeZoneBytes) return bad;
+    for (char c : text) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
+          c != '+') {
+        return bad;
+      }
+    }
+    const icu::UnicodeString id =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+    icu::UnicodeString canonical;
+    UBool system = false;
+    UErrorCode status = U_ZERO_ERROR;
+    icu::TimeZone::getCanonicalID(id, canonical, system, status);
+    if (U_FAILURE(status) || !system) return bad;  // unknown, or a custom "GMT+5" form
+    z.zone_.reset(icu::TimeZone::createTimeZone(id));
+    if (!z.zone_) return bad;
+    return z;
+  }
+
+  // Seconds east of UTC in force at instant `t`.
+  int64_t OffsetAt(UnixSeconds t) const {
+    if (!zone_) return fixed_;
+    int32_t raw = 0, dst = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    zone_->getOffset(static_cast<UDate>(t) * 1000.0, false, raw, dst, status);
+    if (U_FAILURE(status)) return 0;
+    return (static_cast<int64_t>(raw) + dst) / 1000;
+  }
+  // The instant of a local wall time (seconds since 1970-01-01T00:00 local): nullopt when it
+  // does not exist (skipped when clocks go forward), the earlier one when it occurs twice
+  // (clocks go back). Considers the offsets a day either side, so one transition per two days.
+  std::optional<UnixSeconds> ToUtc(int64_t local) const {
+    std::optional<UnixSeconds> best;
+    for (int64_t o : {OffsetAt(local - kDay), OffsetAt(local + kDay)}) {
+      const UnixSeconds candidate = local - o;
+      if (OffsetAt(candidate) == o && (!best || candidate < *best)) best = candidate;
+    }
+    return best;
+  }
+  // The same, but a skipped time maps to where the jump lands (for range bounds).
+  UnixSeconds ToUtcLenient(int64_t local) const {
+    auto t = ToUtc(local);
+    return t ? *t : local - OffsetAt(local - kDay);
+  }
+  // The instant's local wall time, seconds since 1970-01-01T00:00 local.
+  int64_t ToLocal(UnixSeconds t) const { return t + OffsetAt(t); }
+
+ private:
+  int64_t fixed_ = 0;
+  std::shared_ptr<const icu::TimeZone> zone_;  // null: fixed_
+};
+
 struct LoadedSite {
   store::SiteRow row;
   OpeningHours hours;
-  int64_t offset = 0;
+  SiteZone zone;
   std::vector<std::string> closed;
 };
 
@@ -160,7 +231,7 @@ Result<LoadedSite> Load(const store::SiteRow& row) {
   LoadedSite s;
   s.row = row;
   CITYID_ASSIGN_OR_RETURN(s.hours, OpeningHoursFromJson(row.hours_json));
-  CITYID_ASSIGN_OR_RETURN(s.offset, ParseUtcOffset(row.timezone));
+  CITYID_ASSIGN_OR_RETURN(s.zone, SiteZone::Parse(row.timezone));
   json c = json::parse(row.closed_json, nullptr, false);
   if (!c.is_array()) return Error(ErrorId::kStoreCorrupt, "site closures");
   for (const auto& d : c) {
@@ -190,7 +261,9 @@ Status CheckSlot(const LoadedSite& s, UnixSeconds start, UnixSeconds now) {
                                                 std::to_string(kMaxBookingAheadDays) +
                                                 " days ahead");
   }
-  const int64_t local = start + s.offset;
+  const int64_t local = s.zone.ToLocal(start);
+  // The second 01:30 of a night the clocks go back is not a slot: slots are the first one.
+  if (s.zone.ToUtc(local) != start) return Error(ErrorId::kSlotUnavailable, "not the start of a slot");
   const int64_t day = FloorDiv(local, kDay);
   const int64_t secs = local - day * kDay;
   if (secs % 60 != 0) return Error(ErrorId::kSlotUnavailable, "not the start of a slot");
@@ -207,8 +280,8 @@ Status CheckSlot(const LoadedSite& s, UnixSeconds start, UnixSeconds now) {
 
 // The day after the appointment's local date, as UTC: the booking is purged then.
 UnixSeconds ExpiryFor(const LoadedSite& s, UnixSeconds start) {
-  const int64_t day = FloorDiv(start + s.offset, kDay);
-  return (day + 2) * kDay - s.offset;
+  const int64_t day = FloorDiv(s.zone.ToLocal(start), kDay);
+  return s.zone.ToUtcLenient((day + 2) * kDay);
 }
 
 std::string RandomCode(Rng& rng, size_t n) {
@@ -424,7 +497,7 @@ Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const A
                    [&](const char* k) { return in.kind == k; }) == std::end(kSiteKinds)) {
     return Error(ErrorId::kInvalidArgument, "kind: city_hall, library or partner");
   }
-  CITYID_RETURN_IF_ERROR(ParseUtcOffset(in.timezone).status());
+  CITYID_RETURN_IF_ERROR(SiteZone::Parse(in.timezone).status());
   CITYID_ASSIGN_OR_RETURN(OpeningHours hours, ParseOpeningHours(in.hours));
   if (in.slot_minutes < 5 || in.slot_minutes > 240) {
     return Error(ErrorId::kInvalidArgument, "slot minutes: 5..240");
@@ -471,8 +544,9 @@ Result<int64_t> CloseSiteDay(BookingContext& ctx, std::string_view site_id, Date
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
     const int64_t local_day = day.DaysSinceEpoch();
-    CITYID_ASSIGN_OR_RETURN(auto counts, tx.CountLiveBookings(s.row.id, local_day * kDay - s.offset,
-                                                              (local_day + 1) * kDay - s.offset));
+    CITYID_ASSIGN_OR_RETURN(auto counts,
+                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(local_day * kDay),
+                                                 s.zone.ToUtcLenient((local_day + 1) * kDay)));
     for (const auto& c : counts) bookings += c.second;
     if (IsClosed(s, local_day)) return Status::Ok();
     s.closed.push_back(day.ToString());
@@ -501,14 +575,18 @@ Result<std::vector<Slot>> FreeSlots(BookingContext& ctx, std::string_view site_i
   const UnixSeconds now = ctx.clock.Now();
   CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
-    CITYID_ASSIGN_OR_RETURN(auto counts, tx.CountLiveBookings(s.row.id, first * kDay - s.offset,
-                                                              (last + 1) * kDay - s.offset));
+    CITYID_ASSIGN_OR_RETURN(auto counts,
+                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(first * kDay),
+                                                 s.zone.ToUtcLenient((last + 1) * kDay)));
     size_t ci = 0;
     for (int64_t day = first; day <= last; ++day) {
       if (IsClosed(s, day)) continue;
       for (const auto& [open, close] : s.hours.days[static_cast<size_t>(Weekday(day))]) {
         for (int m = open; m + s.row.slot_minutes <= close; m += s.row.slot_minutes) {
-          const UnixSeconds start = day * kDay + m * 60 - s.offset;
+          // A slot whose local time is skipped when the clocks go forward does not exist.
+          const auto utc = s.zone.ToUtc(day * kDay + m * 60);
+          if (!utc) continue;
+          const UnixSeconds start = *utc;
           if (start <= now || start > now + kMaxBookingAheadDays * kDay) continue;
           while (ci < counts.size() && counts[ci].first < start) ++ci;
           const int64_t taken = ci < counts.size() && counts[ci].first == start ? counts[ci].second : 0;
@@ -620,6 +698,47 @@ Status CancelBooking(BookingContext& ctx, std::string_view reference, std::strin
     CITYID_RETURN_IF_ERROR(tx.UpdateAppointment(row));
     return AppendPublic(tx, ctx, row.site_id, "appointment.cancel", row.id);
   });
+}
+
+const char* AttendanceState(Attendance a) {
+  return a == Attendance::kAttended ? "attended" : "no_show";
+}
+
+Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view reference,
+                                          Attendance outcome, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(
+      RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kPartner, Role::kAdmin}));
+  const std::string ref = CanonicalReference(reference);
+  if (ref.empty()) return Error(ErrorId::kBookingNotFound, "no booking with that reference");
+  const UnixSeconds now = ctx.clock.Now();
+  store::AppointmentRow row;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto found, tx.GetAppointmentByReference(ref));
+    if (!found) return Error(ErrorId::kBookingNotFound, "no booking with that reference");
+    row = std::move(*found);
+    // Checked before the state, so a partner learns nothing about other sites' bookings.
+    if (actor.role == Role::kPartner && (actor.site.empty() || actor.site != row.site_id)) {
+      return Error(ErrorId::kSiteNotAllowed, "a partner acts only for its own site");
+    }
+    if (!IsLive(row)) {
+      return Error(ErrorId::kInvalidTransition,
+                   "the booking is " + row.state + "; only a booked appointment can be marked");
+    }
+    if (outcome == Attendance::kAttended && now < row.slot_start - kDay) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "the appointment is more than a day away; mark it attended on the day");
+    }
+    if (outcome == Attendance::kNoShow && now < row.slot_start) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "the appointment has not started; a no-show is recorded after its time");
+    }
+    row.state = AttendanceState(outcome);
+    row.updated_at = now;
+    CITYID_RETURN_IF_ERROR(tx.UpdateAppointment(row));
+    return Append(tx, ctx, actor.id, Name(actor.role), actor.site,
+                  std::string("appointment.") + row.state, row.id, "");
+  }));
+  return AttendanceRecord{row.reference, row.site_id, row.slot_start, row.state};
 }
 
 Result<int64_t> PurgeExpiredBookings(BookingContext& ctx, const Actor& actor) {

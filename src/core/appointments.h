@@ -2,8 +2,11 @@
 // Sites and appointments (issue 4, DESIGN §1-2): where and when applicants enroll.
 //
 // A site (City Hall, a library branch, a community partner) has weekly opening hours, a slot
-// length, a capacity per slot and closure dates, all in its own local time, given as a fixed
-// UTC offset ("-05:00"; the offset is not adjusted for daylight saving time).
+// length, a capacity per slot and closure dates, all in its own local time: an IANA time zone
+// ("America/New_York", daylight saving time followed through ICU's tz data) or, as sites made
+// before zones were supported have it, a fixed UTC offset ("-05:00", never adjusted). On the
+// night clocks go forward a skipped local time is no slot; when they go back, a repeated local
+// time is one slot, the first.
 //
 // A booking stores only what the appointment needs (DESIGN §1): a name to call and an optional
 // contact, sealed together (XChaCha20-Poly1305) under the booking's own random data key, which
@@ -73,18 +76,20 @@ Result<OpeningHours> OpeningHoursFromJson(std::string_view json);
 // "+HH:MM" / "-HH:MM" (within ±14:00) to seconds east of UTC; kInvalidArgument otherwise.
 Result<int64_t> ParseUtcOffset(std::string_view text);
 
+inline constexpr size_t kMaxTimeZoneBytes = 64;
+
 struct SiteInput {
   std::string id;         // lowercase [a-z0-9-], 2..32, starts with a letter
   std::string name;       // at most 120 bytes
   std::string kind;       // kSiteKinds
   std::string address;    // the site's own address, at most 200 bytes
-  std::string timezone;   // UTC offset, ParseUtcOffset
+  std::string timezone;   // IANA id ("America/New_York") or UTC offset (ParseUtcOffset)
   std::string hours;      // ParseOpeningHours
   int slot_minutes = 30;  // 5..240
   int capacity = 1;       // 1..100
 };
 
-// Adds a site. kInvalidArgument (bad field), kSiteExists, kPermissionDenied (not admin).
+// Adds a site. kInvalidArgument (bad field, unknown time zone), kSiteExists, kPermissionDenied (not admin).
 // Appends `site.add` (subject site id). REQUIRES role admin.
 Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const Actor& actor);
 
@@ -140,7 +145,7 @@ struct BookingStatus {
   std::string reference;
   std::string site_id;
   UnixSeconds slot_start = 0;
-  std::string state;      // booked, moved, cancelled, attended
+  std::string state;      // booked, moved, cancelled, attended, no_show
   std::string language;
   std::string name;       // decrypted for the holder of the PIN
   bool has_contact = false;
@@ -162,6 +167,30 @@ Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view referenc
 // Cancels a live booking; its seat is free at once. kBookingNotFound, kFailedPrecondition (not
 // live). Appends `appointment.cancel`.
 Status CancelBooking(BookingContext& ctx, std::string_view reference, std::string_view pin);
+
+// What staff record at the counter about a live booking.
+enum class Attendance { kAttended, kNoShow };
+// "attended", "no_show" (the booking's state afterwards).
+const char* AttendanceState(Attendance a);
+
+struct AttendanceRecord {
+  std::string reference;
+  std::string site_id;
+  UnixSeconds slot_start = 0;
+  std::string state;  // attended, no_show
+};
+
+// Staff mark a live booking (booked, or moved to a new slot) attended or a no-show, by its
+// reference alone (staff do not hold the applicant's PIN). The only transitions are
+// booked|moved -> attended|no_show; anything else is kInvalidTransition (a cancelled booking,
+// or one already marked). `attended` is accepted from the day before the slot on (early
+// arrivals); `no_show` only once the slot has started, else kFailedPrecondition.
+// kBookingNotFound (unknown reference), kPermissionDenied (not clerk, supervisor, partner or
+// admin), kSiteNotAllowed (a partner, for another site's booking). Nothing is decrypted: the
+// record returned holds no personal data. Appends `appointment.attended` or
+// `appointment.no_show` (subject booking id, actor the staff member) in the same transaction.
+Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view reference,
+                                          Attendance outcome, const Actor& actor);
 
 // Deletes every booking whose expiry (the day after its appointment) has passed, wrapped key
 // and all, appending `appointment.purge` for each. Returns how many. REQUIRES role admin or

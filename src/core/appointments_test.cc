@@ -317,5 +317,163 @@ TEST_F(AppointmentsTest, ConcurrentBookingsOfTheLastSeatsExactlyFill) {
   EXPECT_EQ(other.load(), 0);
 }
 
+TEST_F(AppointmentsTest, StaffMarkABookedAppointmentAttendedOrNoShowOnlyOnce) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(2), kAdmin).ok());
+  auto came = Book(*ctx_, Booking(kWed0900, "Rosa M."));
+  auto away = Book(*ctx_, Booking(kWed0900, "Ana P."));
+  ASSERT_TRUE(came.ok() && away.ok());
+  const Actor partner_here{"stf_p1", Role::kPartner, "main-library"};
+  const Actor partner_elsewhere{"stf_p2", Role::kPartner, "east-branch"};
+  const Actor auditor{"stf_aud", Role::kAuditor, ""};
+  // Who may: not an auditor, not a partner of another site.
+  EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kAttended, auditor).status().id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kAttended, partner_elsewhere)
+                .status().id(),
+            ErrorId::kSiteNotAllowed);
+  EXPECT_EQ(RecordAttendance(*ctx_, "ZZZZ-ZZZZ", Attendance::kAttended, kClerk).status().id(),
+            ErrorId::kBookingNotFound);
+  // A no-show only once the slot has started (it is 07:00 local, the slot is at 09:00).
+  EXPECT_EQ(RecordAttendance(*ctx_, away->reference, Attendance::kNoShow, kClerk).status().id(),
+            ErrorId::kFailedPrecondition);
+  // The applicant arrives early: attended, by the site's own partner; the seat stays taken.
+  auto marked = RecordAttendance(*ctx_, came->reference, Attendance::kAttended, partner_here);
+  ASSERT_TRUE(marked.ok()) << marked.status().ToString();
+  EXPECT_EQ(marked->state, "attended");
+  EXPECT_EQ(marked->slot_start, kWed0900);
+  EXPECT_EQ(GetBooking(*ctx_, came->reference, came->pin)->state, "attended");
+  // Marked once: every further transition is refused, and so is cancelling or moving it.
+  EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kNoShow, kClerk).status().id(),
+            ErrorId::kInvalidTransition);
+  EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kAttended, kClerk).status().id(),
+            ErrorId::kInvalidTransition);
+  EXPECT_EQ(CancelBooking(*ctx_, came->reference, came->pin).id(), ErrorId::kFailedPrecondition);
+  // After the slot: the other one did not come.
+  clock_.Set(kWed0900 + 3600);
+  auto missed = RecordAttendance(*ctx_, away->reference, Attendance::kNoShow, kClerk);
+  ASSERT_TRUE(missed.ok()) << missed.status().ToString();
+  EXPECT_EQ(missed->state, "no_show");
+  EXPECT_EQ(GetBooking(*ctx_, away->reference, away->pin)->state, "no_show");
+  EXPECT_EQ(RecordAttendance(*ctx_, away->reference, Attendance::kAttended, kClerk).status().id(),
+            ErrorId::kInvalidTransition);
+  // A cancelled booking cannot be marked.
+  auto later = Book(*ctx_, Booking(kWed0900 + kDay, "Li W."));
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  ASSERT_TRUE(CancelBooking(*ctx_, later->reference, later->pin).ok());
+  EXPECT_EQ(RecordAttendance(*ctx_, later->reference, Attendance::kAttended, kClerk).status().id(),
+            ErrorId::kInvalidTransition);
+  // Audited with the staff member as actor, the booking id as subject, nothing personal.
+  int attended = 0, no_show = 0;
+  for (const auto& e : Audit()) {
+    if (e.action == "appointment.attended") {
+      ++attended;
+      EXPECT_EQ(e.actor, "stf_p1");
+      EXPECT_EQ(e.subject.rfind("apt_", 0), 0u);
+    }
+    if (e.action == "appointment.no_show") {
+      ++no_show;
+      EXPECT_EQ(e.actor, "stf_clerk");
+    }
+    EXPECT_EQ(e.reason.find("Rosa"), std::string::npos);
+  }
+  EXPECT_EQ(attended, 1);
+  EXPECT_EQ(no_show, 1);
+}
+
+TEST_F(AppointmentsTest, AttendedIsRefusedMoreThanADayAhead) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(1), kAdmin).ok());
+  auto r = Book(*ctx_, Booking(kWed0900 + 7 * kDay));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(RecordAttendance(*ctx_, r->reference, Attendance::kAttended, kClerk).status().id(),
+            ErrorId::kFailedPrecondition);
+  clock_.Set(kWed0900 + 7 * kDay - 3600);
+  EXPECT_TRUE(RecordAttendance(*ctx_, r->reference, Attendance::kAttended, kClerk).ok());
+}
+
+SiteInput NewYorkSite(const std::string& hours) {
+  SiteInput in;
+  in.id = "queens-library";
+  in.name = "Queens Library";
+  in.kind = "library";
+  in.address = "89-11 Merrick Blvd";
+  in.timezone = "America/New_York";
+  in.hours = hours;
+  in.slot_minutes = 60;
+  in.capacity = 1;
+  return in;
+}
+
+UnixSeconds Utc(const char* text) { return *ParseUtcTime(text); }
+
+TEST_F(AppointmentsTest, IanaZoneSlotsSkipTheHourLostWhenClocksGoForward) {
+  // 2027-03-14, a Sunday: at 02:00 EST New York clocks jump to 03:00 EDT.
+  ASSERT_TRUE(AddSite(*ctx_, NewYorkSite("sun 00:00-05:00; mon 09:00-10:00"), kAdmin).ok());
+  auto slots = FreeSlots(*ctx_, "queens-library", Date{2027, 3, 14}, Date{2027, 3, 15});
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  ASSERT_EQ(slots->size(), 5u);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"2027-03-14T00:00", "2027-03-14T05:00:00Z"},  // EST, UTC-5
+      {"2027-03-14T01:00", "2027-03-14T06:00:00Z"},
+      // 02:00 does not exist that night: no slot.
+      {"2027-03-14T03:00", "2027-03-14T07:00:00Z"},  // EDT, UTC-4
+      {"2027-03-14T04:00", "2027-03-14T08:00:00Z"},
+      {"2027-03-15T09:00", "2027-03-15T13:00:00Z"},
+  };
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ((*slots)[i].local, want[i].first) << i;
+    EXPECT_EQ((*slots)[i].start_utc, want[i].second) << i;
+  }
+  // Booking follows the same clock: 03:00 EDT is a slot; its expiry is local midnight (EDT)
+  // the day after the appointment's day.
+  BookingInput in{"queens-library", Utc("2027-03-14T07:00:00Z"), "Rosa M.", "", "es"};
+  auto r = Book(*ctx_, in);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->expires_at, Utc("2027-03-16T04:00:00Z"));
+  in.slot_start = Utc("2027-03-14T07:30:00Z");
+  EXPECT_EQ(Book(*ctx_, in).status().id(), ErrorId::kSlotUnavailable);
+  // In November the same site is on EST again: Wednesday 09:00 local is 14:00 UTC.
+  ASSERT_TRUE(AddSite(*ctx_, [] {
+                SiteInput w = NewYorkSite("wed 09:00-10:00");
+                w.id = "bronx-library";
+                return w;
+              }(), kAdmin).ok());
+  auto wed = FreeSlots(*ctx_, "bronx-library", Date{2026, 12, 2}, Date{2026, 12, 2});
+  ASSERT_TRUE(wed.ok());
+  ASSERT_EQ(wed->size(), 1u);
+  EXPECT_EQ((*wed)[0].start_utc, "2026-12-02T14:00:00Z");
+}
+
+TEST_F(AppointmentsTest, IanaZoneRepeatedHourWhenClocksGoBackIsOneSlot) {
+  // 2026-11-01, a Sunday: at 02:00 EDT New York clocks go back to 01:00 EST.
+  clock_.Set(Utc("2026-10-20T12:00:00Z"));
+  ASSERT_TRUE(AddSite(*ctx_, NewYorkSite("sun 00:00-03:00"), kAdmin).ok());
+  auto slots = FreeSlots(*ctx_, "queens-library", Date{2026, 11, 1}, Date{2026, 11, 1});
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  ASSERT_EQ(slots->size(), 3u);
+  EXPECT_EQ((*slots)[0].start_utc, "2026-11-01T04:00:00Z");  // 00:00 EDT
+  EXPECT_EQ((*slots)[1].start_utc, "2026-11-01T05:00:00Z");  // the first 01:00 (EDT)
+  EXPECT_EQ((*slots)[2].start_utc, "2026-11-01T07:00:00Z");  // 02:00 EST
+  EXPECT_EQ((*slots)[1].local, "2026-11-01T01:00");
+  // The second 01:00 (EST, 06:00 UTC) is not a slot of its own.
+  BookingInput in{"queens-library", Utc("2026-11-01T06:00:00Z"), "Rosa M.", "", "es"};
+  EXPECT_EQ(Book(*ctx_, in).status().id(), ErrorId::kSlotUnavailable);
+  in.slot_start = Utc("2026-11-01T05:00:00Z");
+  EXPECT_TRUE(Book(*ctx_, in).ok());
+}
+
+TEST_F(AppointmentsTest, TimeZonesAreIanaIdsOrFixedOffsets) {
+  SiteInput in = Site();
+  for (const char* bad : {"Mars/Olympus", "GMT+5", "America/New York", "../etc/passwd", "",
+                          "-5:00", "+15:00"}) {
+    in.timezone = bad;
+    EXPECT_EQ(AddSite(*ctx_, in, kAdmin).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  in.timezone = "Europe/Berlin";
+  EXPECT_TRUE(AddSite(*ctx_, in, kAdmin).ok());
+  in.id = "fixed-offset";
+  in.timezone = "+05:30";  // the original form keeps working
+  EXPECT_TRUE(AddSite(*ctx_, in, kAdmin).ok());
+}
+
 }  // namespace
 }  // namespace cityid::core

@@ -15,6 +15,7 @@
 #include "core/appointments.h"
 #include "core/ids.h"
 #include "credential/card.h"
+#include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "crypto/envelope.h"
 
@@ -938,6 +939,64 @@ Result<std::string> ExportStatusList(Context& ctx, std::string_view list_id,
   const UnixSeconds now = ctx.clock.Now();
   return list.ToSignedJson(ctx.keys.issuer_signer(), ctx.policy.issuer(), now,
                            now + valid_seconds);
+}
+
+Result<Presentation> Present(Context& ctx, std::string_view card_number,
+                             const std::vector<int>& disclose, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(
+      RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin, Role::kSystem}));
+  std::string names;
+  for (const int key : disclose) {
+    const std::string_view name = credential::DisclosureName(key);
+    if (name.empty()) return Error(ErrorId::kInvalidArgument, "unknown disclosure key");
+    if (key == credential::kC169PhotoFormat) continue;  // part of "photo"
+    names += names.empty() ? "" : ",";
+    names += name;
+  }
+  Presentation out;
+  Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto card, LoadCard(tx, card_number));
+    const UnixSeconds now = ctx.clock.Now();
+    if (card.state == Name(CardState::kRevoked)) {
+      return Error(ErrorId::kCardRevoked, "card is revoked: it cannot be presented");
+    }
+    if (card.state == Name(CardState::kExpired) || card.expires_at <= now) {
+      return Error(ErrorId::kCardExpired, "card has expired: it cannot be presented");
+    }
+    if (card.state != Name(CardState::kActive)) {
+      return Error(ErrorId::kInvalidTransition,
+                   "card is " + card.state + ": only an active card can be presented");
+    }
+    CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, card.person_id));
+    CITYID_RETURN_IF_ERROR(
+        AppendAudit(tx, ctx, actor, "card.present", card.number, "disclosed: " + names));
+    const Bytes* seed = nullptr;
+    for (const auto& [number, sd] : record.card_seeds) {
+      if (number == card.number) seed = &sd;
+    }
+    if (!seed) return Error(ErrorId::kStoreCorrupt, "card seed missing from person record");
+    // The card as issued (same code), read back through the verifier: its signed digests.
+    CITYID_ASSIGN_OR_RETURN(std::string card_qr, SignCard(ctx, record, card));
+    const auto card_check = credential::VerifyCard(
+        card_qr, ctx.keys.PublicKeys(ctx.policy.issuer()), now, nullptr);
+    if (card_check.verdict != credential::Verdict::kValid) {
+      return Error(ErrorId::kInternal,
+                   "the rebuilt card does not verify: " + card_check.failure.message());
+    }
+    const credential::CardClaims claims = ClaimsFor(ctx, record, card);
+    const credential::CwtMeta meta{ctx.policy.issuer(), card.issued_at, card.expires_at};
+    CITYID_ASSIGN_OR_RETURN(
+        auto encoded,
+        credential::EncodePresentation(claims, meta, *seed, card_check.attribute_digests,
+                                       disclose, now, ctx.keys.issuer_signer(), ctx.rng));
+    out.card_number = card.number;
+    out.qr_text = std::move(encoded.qr_text);
+    out.presented_at = now;
+    out.expires_at = card.expires_at;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<PersonRecord> ReadPerson(Context& ctx, std::string_view person_id, const Actor& actor,

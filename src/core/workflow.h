@@ -143,6 +143,25 @@ Result<std::string> ExportStatusList(Context& ctx, std::string_view list_id,
 // Ids of all status lists in use.
 Result<std::vector<std::string>> StatusListIds(Context& ctx);
 
+struct Presentation {
+  std::string card_number;
+  std::string qr_text;           // "CP1:" + Base45, docs/card-format.md §10
+  UnixSeconds presented_at = 0;  // the presentation's iat
+  UnixSeconds expires_at = 0;    // the card's expiry
+};
+
+// Builds a presentation (credential/presentation.h) of an active, unexpired card that discloses
+// only `disclose` (credential::ParseDisclosureNames keys). Reads the person's record and the
+// card's digest seed, rebuilds the card payload with the issuance code and reads its signed
+// digests back, then signs the presentation with the issuer key; logs "card.present" (subject
+// the card number, reason the disclosed names) in the same transaction. Fails, logging nothing,
+// with kCardNotFound, kCardRevoked (revoked), kCardExpired (expired state or past its expiry),
+// kInvalidTransition (suspended or replaced), kFailedPrecondition (an attribute the card does
+// not carry), kPersonNotFound (purged), kPermissionDenied. REQUIRES role clerk, supervisor,
+// admin or system (the holder's portal).
+Result<Presentation> Present(Context& ctx, std::string_view card_number,
+                             const std::vector<int>& disclose, const Actor& actor);
+
 // Reads a person's record (decrypts), logging who read it and why. REQUIRES a non-empty reason
 // and role clerk, supervisor or admin.
 Result<PersonRecord> ReadPerson(Context& ctx, std::string_view person_id, const Actor& actor,

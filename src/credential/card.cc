@@ -369,6 +369,13 @@ Bytes SaltDeriver::Salt(int key) const {
 
 Bytes DeriveSalt(ByteView seed, int key) { return SaltDeriver(seed).Salt(key); }
 
+namespace {
+// digest_k of one attribute: the one place the card's key 99 values are computed.
+Bytes DigestOf(int key, ByteView value, const SaltDeriver& salts) {
+  return AttributeDigest(key, value, salts.Salt(key));
+}
+}  // namespace
+
 Bytes AttributeDigest(int key, ByteView encoded_value, ByteView salt) {
   const Bytes key_bytes = KeyEncoding(key);
   crypto_hash_sha256_state st;
@@ -385,6 +392,18 @@ Result<std::map<int, Bytes>> EncodeAttributes(const CardClaims& claims) {
   CITYID_RETURN_IF_ERROR(CheckClaims(claims));
   std::map<int, Bytes> out;
   for (auto& [key, value] : AttributeValues(claims)) out[key] = std::move(value);
+  return out;
+}
+
+Result<std::map<int, Bytes>> AttributeDigests(const CardClaims& claims, ByteView digest_seed) {
+  CITYID_RETURN_IF_ERROR(CheckClaims(claims));
+  if (digest_seed.size() != kDigestSeedBytes) {
+    return Error(ErrorId::kInvalidArgument,
+                 "digest_seed must be " + std::to_string(kDigestSeedBytes) + " bytes");
+  }
+  const SaltDeriver salts(digest_seed);
+  std::map<int, Bytes> out;
+  for (const auto& [key, value] : AttributeValues(claims)) out[key] = DigestOf(key, value, salts);
   return out;
 }
 
@@ -410,7 +429,7 @@ Result<EncodedCard> EncodeCard(const CardClaims& claims, const CwtMeta& meta,
   w.Int(kC169CityidStatus).Array(2).Text(claims.status_list_id).Uint(claims.status_index);
   w.Int(kC169CityidDigests).Map(attributes.size());
   for (const auto& [key, value] : attributes) {
-    w.Int(key).Bstr(AttributeDigest(key, value, salts.Salt(key)));
+    w.Int(key).Bstr(DigestOf(key, value, salts));
   }
   const Bytes payload = w.Take();
 

@@ -142,6 +142,12 @@ Bytes AttributeDigest(int key, ByteView encoded_value, ByteView salt);
 // that a holder discloses in a presentation. Fails like EncodeCard's claim validation.
 Result<std::map<int, Bytes>> EncodeAttributes(const CardClaims& claims);
 
+// Returns {claim 169 key => digest_k} for every attribute of `claims`: exactly the key 99 map
+// EncodeCard signs (same code path: EncodeAttributes' values, SaltDeriver, AttributeDigest).
+// Presentations (credential/presentation.h) use it to re-derive a card's digests. Fails like
+// EncodeAttributes, or kInvalidArgument if digest_seed is not kDigestSeedBytes. Thread-safe.
+Result<std::map<int, Bytes>> AttributeDigests(const CardClaims& claims, ByteView digest_seed);
+
 // ---- Encode / verify ------------------------------------------------------------------------
 
 // Builds and signs the card payload. `digest_seed` (32 bytes) derives the per-attribute salts

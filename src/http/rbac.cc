@@ -70,6 +70,18 @@ const std::vector<RouteRule>& RbacTable() {
       {"GET", "/api/v1/appointments/{ref}", true, kNone},
       {"POST", "/api/v1/appointments/{ref}/move", true, kNone},
       {"POST", "/api/v1/appointments/{ref}/cancel", true, kNone},
+      // Counter staff mark a booking attended or a no-show (core::RecordAttendance): the roles
+      // that enroll; partners for their own site only; never auditors.
+      {"POST", "/api/v1/appointments/{ref}/attended", false, {true, true, true, false, true}},
+      {"POST", "/api/v1/appointments/{ref}/no-show", false, {true, true, true, false, true}},
+      // The applicant's view of accesses to their record (http/routes_history.h): credentials in
+      // the body, rate-limited per client address like the booking routes.
+      {"POST", "/api/v1/access-history", true, kNone},
+      // The print station's card PDF (http/routes_print.h): it reads the encrypted record and
+      // signs a fresh QR payload, so exactly the roles core lets read a record and sign a payload
+      // (core::ReadPerson, core::CardPayload): clerk, supervisor, admin. Not partners (no card
+      // printer or stock at community sites, as for issuing), not auditors (never personal data).
+      {"GET", "/api/v1/cards/{number}/print.pdf", false, {true, true, false, false, true}},
   };
   return kTable;
 }

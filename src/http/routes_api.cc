@@ -178,7 +178,7 @@ EnrollmentApi::EnrollmentApi(store::Store& store, const crypto::Keyring& keys,
                              const policy::Policy& policy, const Clock& clock, Rng& rng,
                              std::unique_ptr<dedup::NameNormalizer> names,
                              std::function<void()> status_changed)
-    : store_(store), policy_(policy), clock_(clock), names_(std::move(names)),
+    : store_(store), clock_(clock), names_(std::move(names)),
       status_changed_(std::move(status_changed)),
       ctx_{store, keys, policy, *names_, clock, rng} {}
 

@@ -75,7 +75,6 @@ class EnrollmentApi {
   Reply AnswerRequest(const Call& c);
 
   store::Store& store_;
-  const policy::Policy& policy_;
   const Clock& clock_;
   std::unique_ptr<dedup::NameNormalizer> names_;
   std::function<void()> status_changed_;

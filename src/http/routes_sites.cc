@@ -213,7 +213,7 @@ Reply AddSiteReply(State& st, const httplib::Request& req, const auth::Principal
         {"name", &in.name, 120, true},
         {"kind", &in.kind, 16, true},
         {"address", &in.address, 200, true},
-        {"timezone", &in.timezone, 6, true},
+        {"timezone", &in.timezone, core::kMaxTimeZoneBytes, true},
         {"hours", &in.hours, 500, true}}) {
     auto v = Str(*body, name, max, required);
     if (!v.ok()) return Problem(v.status());
@@ -228,6 +228,23 @@ Reply AddSiteReply(State& st, const httplib::Request& req, const auth::Principal
   auto row = core::AddSite(st.ctx, in, p.actor());
   if (!row.ok()) return Problem(row.status());
   return Ok(201, SiteJson(*row));
+}
+
+// Staff at the counter: the booking came (attended) or did not (no_show). By reference only;
+// partners for their own site (core checks it, like the roles).
+Reply AttendanceReply(State& st, const Call& c, core::Attendance outcome) {
+  const std::string ref = c.req.matches[1];
+  auto body = JsonBody(c.req);
+  if (!body.ok()) return Problem(body.status());
+  if (Status s = OnlyKeys(*body, {}, ""); !s.ok()) return Problem(s);
+  auto rec = core::RecordAttendance(st.ctx, ref, outcome, c.principal->actor());
+  if (!rec.ok()) return Problem(rec.status());
+  ordered_json j;
+  j["reference"] = rec->reference;
+  j["site"] = rec->site_id;
+  j["slot"] = core::FormatUtcTime(rec->slot_start);
+  j["state"] = rec->state;
+  return Ok(200, j);
 }
 
 }  // namespace
@@ -248,6 +265,14 @@ std::vector<RouteSpec> SiteRoutes(store::Store& store, const crypto::Keyring& ke
                  "/api/v1/appointments/([^/]{1,32})/move", Public(st, MoveReply)});
   out.push_back({"POST", "/api/v1/appointments/{ref}/cancel",
                  "/api/v1/appointments/([^/]{1,32})/cancel", Public(st, CancelReply)});
+  out.push_back({"POST", "/api/v1/appointments/{ref}/attended",
+                 "/api/v1/appointments/([^/]{1,32})/attended", [st](const Call& c) {
+                   return AttendanceReply(*st, c, core::Attendance::kAttended);
+                 }});
+  out.push_back({"POST", "/api/v1/appointments/{ref}/no-show",
+                 "/api/v1/appointments/([^/]{1,32})/no-show", [st](const Call& c) {
+                   return AttendanceReply(*st, c, core::Attendance::kNoShow);
+                 }});
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -19,6 +20,8 @@
 #include "http/problem.h"
 #include "http/rbac.h"
 #include "http/routes_api.h"
+#include "http/routes_history.h"
+#include "http/routes_print.h"
 #include "http/routes_sites.h"
 
 namespace cityid::http {
@@ -74,23 +77,59 @@ bool ChangesState(const std::string& method) {
 }
 
 
-// Prometheus counters and latency sums. Thread-safe.
+// Prometheus counters and latency sums. Thread-safe. Every labelled business counter starts
+// at 0 for each of its label values, so a scraper sees the series before the first event
+// (rate() over a series that appears mid-way misses its first increment).
 class Metrics {
  public:
+  Metrics() {
+    for (const char* v : {"valid", "revoked", "expired", "invalid"}) verifications_[v] = 0;
+    for (const char* k : {"issued", "renewed", "replaced"}) issuances_[k] = 0;
+    for (const char* c : {"4xx", "5xx"}) errors_[c] = 0;
+  }
   void Observe(const std::string& route, int status, double seconds) {
     std::lock_guard lock(mu_);
     requests_[{route, status}]++;
     auto& d = durations_[route];
     d.first += seconds;
     d.second++;
+    if (status >= 400) errors_[status >= 500 ? "5xx" : "4xx"]++;
+  }
+  // An error answered outside any route (no such path, method not allowed, unreadable request).
+  void UnroutedError(int status) {
+    if (status < 400) return;
+    std::lock_guard lock(mu_);
+    errors_[status >= 500 ? "5xx" : "4xx"]++;
   }
   void Verification(const char* verdict) {
     std::lock_guard lock(mu_);
     verifications_[verdict]++;
   }
+  // Called once the change is committed (the handler answered 2xx).
+  void Enrollment() {
+    std::lock_guard lock(mu_);
+    enrollments_++;
+  }
+  void Issuance(const char* kind) {
+    std::lock_guard lock(mu_);
+    issuances_[kind]++;
+  }
   std::string Render() {
     std::lock_guard lock(mu_);
     std::string out;
+    out += "# HELP cityid_enrollments_total Applications created over the API.\n";
+    out += "# TYPE cityid_enrollments_total counter\n";
+    out += "cityid_enrollments_total " + std::to_string(enrollments_) + "\n";
+    out += "# HELP cityid_issuances_total Cards issued over the API, by kind (issued, renewed, replaced).\n";
+    out += "# TYPE cityid_issuances_total counter\n";
+    for (const auto& [k, v] : issuances_) {
+      out += "cityid_issuances_total{kind=\"" + k + "\"} " + std::to_string(v) + "\n";
+    }
+    out += "# HELP cityid_http_errors_total HTTP error answers by status class.\n";
+    out += "# TYPE cityid_http_errors_total counter\n";
+    for (const auto& [k, v] : errors_) {
+      out += "cityid_http_errors_total{class=\"" + k + "\"} " + std::to_string(v) + "\n";
+    }
     out += "# HELP cityid_http_requests_total HTTP requests by route and status.\n";
     out += "# TYPE cityid_http_requests_total counter\n";
     for (const auto& [k, v] : requests_) {
@@ -119,6 +158,9 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, std::pair<double, uint64_t>> durations_;
   std::map<std::string, uint64_t> verifications_;
+  uint64_t enrollments_ = 0;
+  std::map<std::string, uint64_t> issuances_;
+  std::map<std::string, uint64_t> errors_;
 };
 
 }  // namespace
@@ -176,6 +218,9 @@ class Server::Impl {
   // configured default) get 413.
   Status Route(const char* method, const char* pattern, const std::string& regex, Handler h,
                size_t max_body_bytes = 0);
+  // `h`, counting the business event of its route (an enrollment, an issuance) in the metrics
+  // when it answers 2xx, i.e. after core committed the change. Other routes: `h` itself.
+  Handler CountingBusinessEvents(const char* method, const char* pattern, Handler h);
   // Runs the session and role checks of `rule` and then `h`.
   Reply Dispatch(const RouteRule& rule, const httplib::Request& req, const Handler& h,
                  std::string* staff_id);
@@ -183,11 +228,15 @@ class Server::Impl {
   // Sessions and staff administration.
   Reply Login(const httplib::Request& req);
   Reply CurrentSession(const auth::Principal& p);
-  Reply Logout(const auth::Principal& p);
+  Reply Logout(const httplib::Request& req, const auth::Principal& p);
   Reply ListStaffReply();
   Reply CreateStaff(const Call& c);
   Reply DisableStaffReply(const Call& c);
-  std::string SessionCookie(const std::string& value, int64_t max_age) const;
+  // The session cookie; Secure when the client reached us over TLS (ClientUsesTls).
+  std::string SessionCookie(const httplib::Request& req, const std::string& value,
+                            int64_t max_age) const;
+  // secure_cookies, or (with trust_proxy) the proxy's X-Forwarded-Proto says https.
+  bool ClientUsesTls(const httplib::Request& req) const;
 
   Reply Healthz(const httplib::Request&) { return {200, R"({"status":"ok"})"}; }
   Reply Readyz(const httplib::Request&);
@@ -289,6 +338,28 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
   return Status::Ok();
 }
 
+Handler Server::Impl::CountingBusinessEvents(const char* method, const char* pattern,
+                                             Handler h) {
+  const std::string route = std::string(method) + " " + pattern;
+  std::function<void()> count;
+  if (route == "POST /api/v1/applications") {
+    count = [this] { metrics_.Enrollment(); };
+  } else if (route == "POST /api/v1/applications/{id}/issue") {
+    count = [this] { metrics_.Issuance("issued"); };
+  } else if (route == "POST /api/v1/cards/{number}/renew") {
+    count = [this] { metrics_.Issuance("renewed"); };
+  } else if (route == "POST /api/v1/cards/{number}/replace") {
+    count = [this] { metrics_.Issuance("replaced"); };
+  } else {
+    return h;
+  }
+  return [h = std::move(h), count = std::move(count)](const Call& c) {
+    Reply r = h(c);
+    if (r.status >= 200 && r.status < 300) count();
+    return r;
+  };
+}
+
 Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req,
                              const Handler& h, std::string* staff_id) {
   if (rule.is_public) return h(Call{req, nullptr});
@@ -324,8 +395,9 @@ Status Server::Impl::Install() {
   svr_.set_write_timeout(config_.write_timeout_seconds, 0);
   // The largest per-route limit; each route enforces its own (Route()).
   svr_.set_payload_max_length(std::max(config_.max_body_bytes, kMaxApplicationBodyBytes));
-  svr_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
+  svr_.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a route's own problem reply (counted by Route())
+    metrics_.UnroutedError(res.status);
     std::string slug = "http-" + std::to_string(res.status);
     std::string title = res.status == 404   ? "Not Found"
                         : res.status == 405 ? "Method Not Allowed"
@@ -362,7 +434,7 @@ Status Server::Impl::Install() {
       {"GET", "/api/v1/sessions/current", "/api/v1/sessions/current",
        [this](const Call& c) { return CurrentSession(*c.principal); }},
       {"DELETE", "/api/v1/sessions/current", "/api/v1/sessions/current",
-       [this](const Call& c) { return Logout(*c.principal); }},
+       [this](const Call& c) { return Logout(c.req, *c.principal); }},
       {"GET", "/api/v1/staff", "/api/v1/staff", [this](const Call&) { return ListStaffReply(); }},
       {"POST", "/api/v1/staff", "/api/v1/staff", [this](const Call& c) { return CreateStaff(c); }},
       {"POST", "/api/v1/staff/{user}/disable", "/api/v1/staff/([^/]{1,64})/disable",
@@ -377,11 +449,22 @@ Status Server::Impl::Install() {
                             cache_.clear();
                           }));
   for (const auto& spec : api_->Routes()) {
-    CITYID_RETURN_IF_ERROR(
-        Route(spec.method, spec.pattern, spec.regex, spec.handler, spec.max_body_bytes));
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex,
+                                 CountingBusinessEvents(spec.method, spec.pattern, spec.handler),
+                                 spec.max_body_bytes));
   }
   // Sites and appointments (http/routes_sites.h).
   for (const auto& spec : SiteRoutes(store_, keys_, clock_, rng_)) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The applicant's view of accesses to their record (http/routes_history.h).
+  for (const auto& spec : HistoryRoutes(store_, keys_, clock_, rng_)) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The print station's card PDF (http/routes_print.h).
+  CITYID_ASSIGN_OR_RETURN(std::vector<RouteSpec> print_routes,
+                          PrintRoutes(store_, keys_, policy_, clock_, rng_));
+  for (const auto& spec : print_routes) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
   // And the other way round: every table entry is served (no stale entries).
@@ -561,10 +644,23 @@ ordered_json SessionJson(const auth::Principal& p, const auth::AuthConfig& confi
 
 }  // namespace
 
-std::string Server::Impl::SessionCookie(const std::string& value, int64_t max_age) const {
+bool Server::Impl::ClientUsesTls(const httplib::Request& req) const {
+  if (config_.secure_cookies) return true;
+  if (!config_.trust_proxy) return false;
+  // A proxy chain may append: "https, http" -- the first hop is the client's.
+  std::string proto = req.get_header_value("X-Forwarded-Proto");
+  proto = proto.substr(0, proto.find(','));
+  while (!proto.empty() && proto.back() == ' ') proto.pop_back();
+  while (!proto.empty() && proto.front() == ' ') proto.erase(0, 1);
+  for (auto& ch : proto) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return proto == "https";
+}
+
+std::string Server::Impl::SessionCookie(const httplib::Request& req, const std::string& value,
+                                        int64_t max_age) const {
   std::string c = std::string(kSessionCookie) + "=" + value +
                   "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict";
-  if (config_.secure_cookies) c += "; Secure";
+  if (ClientUsesTls(req)) c += "; Secure";
   return c;
 }
 
@@ -591,7 +687,7 @@ Reply Server::Impl::Login(const httplib::Request& req) {
   }
   Reply r{201, SessionJson(result->principal, config_.auth).dump()};
   r.headers.emplace_back("Set-Cookie",
-                         SessionCookie(result->token, config_.auth.absolute_timeout_seconds));
+                         SessionCookie(req, result->token, config_.auth.absolute_timeout_seconds));
   return r;
 }
 
@@ -599,11 +695,11 @@ Reply Server::Impl::CurrentSession(const auth::Principal& p) {
   return {200, SessionJson(p, config_.auth).dump()};
 }
 
-Reply Server::Impl::Logout(const auth::Principal& p) {
+Reply Server::Impl::Logout(const httplib::Request& req, const auth::Principal& p) {
   Status s = auth_.Logout(p);
   if (!s.ok()) return Problem(s);
   Reply r{204, ""};
-  r.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
+  r.headers.emplace_back("Set-Cookie", SessionCookie(req, "", 0));
   return r;
 }
 

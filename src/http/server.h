@@ -29,6 +29,10 @@ struct ServerConfig {
   // Mark the session cookie Secure. Set it whenever clients reach the server over TLS (the
   // usual deployment terminates TLS at a reverse proxy in front of this process).
   bool secure_cookies = false;
+  // Trust the X-Forwarded-Proto header of the reverse proxy in front of this process: a
+  // request it marks "https" gets a Secure cookie even when secure_cookies is off. Only for a
+  // server reachable solely through that proxy (anyone else could send the header).
+  bool trust_proxy = false;
   auth::AuthConfig auth;  // session timeouts, login rate limits
 };
 

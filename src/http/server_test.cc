@@ -603,5 +603,133 @@ TEST_F(ServerTest, EnrollmentChangesStateOnlyThroughCoreWithAuditEntries) {
   EXPECT_EQ(twice->status, 409);
 }
 
+// The value of one series in a Prometheus text scrape ("name{labels}" exactly), -1 if absent.
+int64_t Scraped(const std::string& text, const std::string& series) {
+  const std::string prefix = series + " ";
+  size_t at = 0;
+  while ((at = text.find(prefix, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + prefix.size()));
+    at += prefix.size();
+  }
+  return -1;
+}
+
+TEST_F(ServerTest, MetricsCountEnrollmentsIssuancesVerificationsAndErrors) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Session sup = Login("sam", AddStaff("sam", "supervisor"));
+  const std::vector<std::string> series = {
+      "cityid_enrollments_total",
+      "cityid_issuances_total{kind=\"issued\"}",
+      "cityid_issuances_total{kind=\"renewed\"}",
+      "cityid_issuances_total{kind=\"replaced\"}",
+      "cityid_verifications_total{verdict=\"valid\"}",
+      "cityid_verifications_total{verdict=\"revoked\"}",
+      "cityid_verifications_total{verdict=\"expired\"}",
+      "cityid_verifications_total{verdict=\"invalid\"}",
+      "cityid_http_errors_total{class=\"4xx\"}",
+      "cityid_http_errors_total{class=\"5xx\"}",
+  };
+  auto scrape = [&] {
+    auto m = client_->Get("/metrics");
+    EXPECT_EQ(m->status, 200);
+    EXPECT_EQ(m->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+    std::map<std::string, int64_t> v;
+    for (const auto& s : series) v[s] = Scraped(m->body, s);
+    return v;
+  };
+  const auto before = scrape();
+  for (const auto& s : series) EXPECT_EQ(before.at(s), 0) << s;  // present from the start
+
+  auto created = client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+  // A refused change counts as an error, not as an issuance.
+  EXPECT_EQ(client_->Post("/api/v1/applications/" + id + "/issue", With(&clerk), "{}", "application/json")->status, 409);
+  ASSERT_EQ(client_->Post("/api/v1/applications/" + id + "/approve", With(&sup), "{}", "application/json")->status, 200);
+  auto issued = client_->Post("/api/v1/applications/" + id + "/issue", With(&clerk), "{}", "application/json");
+  ASSERT_EQ(issued->status, 201) << issued->body;
+  const std::string first = json::parse(issued->body)["card_number"];
+  auto renewed = client_->Post("/api/v1/cards/" + first + "/renew", With(&clerk), "{}", "application/json");
+  ASSERT_EQ(renewed->status, 201) << renewed->body;
+  const json second = json::parse(renewed->body);
+  auto replaced = client_->Post("/api/v1/cards/" + second["card_number"].get<std::string>() + "/replace",
+                                With(&clerk), R"({"reason":"lost"})", "application/json");
+  ASSERT_EQ(replaced->status, 201) << replaced->body;
+  const std::string qr = json::parse(replaced->body)["qr_payload"];
+  PostJson("/api/v1/verify", json{{"payload", qr}}.dump(), 200);                      // valid
+  PostJson("/api/v1/verify", json{{"payload", second["qr_payload"]}}.dump(), 200);    // revoked
+  PostJson("/api/v1/verify", json{{"payload", "HC1:nonsense"}}.dump(), 200);          // invalid
+  EXPECT_EQ(client_->Get("/no/such/path")->status, 404);                              // unrouted
+
+  const auto after = scrape();
+  EXPECT_EQ(after.at(series[0]), 1);
+  EXPECT_EQ(after.at(series[1]), 1);
+  EXPECT_EQ(after.at(series[2]), 1);
+  EXPECT_EQ(after.at(series[3]), 1);
+  EXPECT_EQ(after.at(series[4]), 1);
+  EXPECT_EQ(after.at(series[5]), 1);
+  EXPECT_EQ(after.at(series[6]), 0);
+  EXPECT_EQ(after.at(series[7]), 1);
+  EXPECT_EQ(after.at(series[8]), 2);  // the 409 and the 404
+  EXPECT_EQ(after.at(series[9]), 0);
+}
+
+TEST_F(ServerTest, SecureCookieOnlyFromATrustedProxySayingHttps) {
+  AddStaff("carla", "clerk");
+  const std::string login = json{{"user", "carla"}, {"password", kPassword}}.dump();
+  auto cookie_for = [&](httplib::Client& c, const char* proto) {
+    httplib::Headers h;
+    if (proto) h.emplace("X-Forwarded-Proto", proto);
+    auto res = c.Post("/api/v1/sessions", h, login, "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return std::string();
+    EXPECT_EQ(res->status, 201) << res->body;
+    return res->get_header_value("Set-Cookie");
+  };
+  // Default (localhost development): the header is ignored, never Secure.
+  EXPECT_EQ(cookie_for(*client_, "https").find("Secure"), std::string::npos);
+  // Behind a trusted TLS-terminating proxy: Secure exactly when the proxy says https.
+  ServerConfig config;
+  config.port = 0;
+  config.trust_proxy = true;
+  auto proxied = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
+  const int port = *proxied->Bind();
+  std::thread t([&] { (void)proxied->Run(); });
+  httplib::Client c("127.0.0.1", port);
+  EXPECT_NE(cookie_for(c, "https").find("; Secure"), std::string::npos);
+  EXPECT_NE(cookie_for(c, "HTTPS, http").find("; Secure"), std::string::npos);
+  EXPECT_EQ(cookie_for(c, "http").find("Secure"), std::string::npos);
+  EXPECT_EQ(cookie_for(c, nullptr).find("Secure"), std::string::npos);
+  proxied->Stop();
+  t.join();
+}
+
+// The applicant's view (POST /api/v1/access-history): roles and sites, never the actor; one
+// generic answer for wrong credentials, counted per client address like the booking routes.
+TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
+  std::string number;
+  IssueCard(&number);
+  const std::string route = "/api/v1/access-history";
+  json h = PostJson(route, json{{"card_number", number}, {"date_of_birth", "1990-04-12"}}.dump(), 200);
+  ASSERT_TRUE(h.contains("entries")) << h.dump();
+  ASSERT_FALSE(h["entries"].empty());
+  for (const auto& e : h["entries"]) {
+    EXPECT_FALSE(e.contains("actor")) << e.dump();
+    EXPECT_TRUE(e.contains("role") && e.contains("site") && e.contains("reason")) << e.dump();
+  }
+  EXPECT_EQ(h["entries"].back()["action"], "history.view");
+  EXPECT_EQ(h["entries"].back()["description"]["es"], "historial de accesos consultado");
+
+  const std::string wrong = json{{"card_number", number}, {"date_of_birth", "1990-04-13"}}.dump();
+  json p = PostJson(route, wrong, 401);
+  EXPECT_EQ(p["type"], std::string(kProblemTypeBase) + "invalid-credentials");
+  for (int i = 1; i < 20; ++i) PostJson(route, wrong, 401);
+  auto limited = client_->Post(route, json{{"card_number", number}, {"date_of_birth", "1990-04-12"}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_FALSE(limited->get_header_value("Retry-After").empty());
+}
+
 }  // namespace
 }  // namespace cityid::http

@@ -59,7 +59,8 @@ Result<Side> ParseSide(std::string_view text);
 // kInvalidUtf8 / kFieldTooLong (text fields, named), kInvalidPhoto (photo not PNG/JPEG, over
 // kMaxPhotoBytes or kMaxPhotoDimension, corrupt), kPayloadTooLarge (QR version over
 // kMaxQrVersion), kInternal (cairo). Thread-compatible: one CardFace per call, no shared state
-// besides fontconfig's (which Pango locks).
+// besides fontconfig's (which Pango locks); each thread keeps a few megabytes of scratch memory
+// for drawing the guilloche (render.cc, HairlineTile) between calls.
 Result<Bytes> RenderPng(const CardFace& face, Side side, int dpi = 300);
 
 // ---- Print-shop output --------------------------------------------------------------------

@@ -178,7 +178,7 @@ struct SiteRow {
   std::string name;
   std::string kind;             // city_hall, library, partner
   std::string address;          // the site's street address (never a person's)
-  std::string timezone;         // fixed UTC offset of local times, "+HH:MM" / "-HH:MM"
+  std::string timezone;         // IANA zone ("America/New_York") or fixed offset "+HH:MM"
   std::string hours_json;       // weekly opening hours, core::OpeningHours JSON
   int slot_minutes = 30;
   int capacity = 1;             // bookings per slot

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 extern char** environ;
 
@@ -38,10 +39,11 @@ std::string Slurp(const fs::path& p) {
   return ss.str();
 }
 
-pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
+pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err,
+            const fs::path& in = "/dev/null") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   args.insert(args.begin(), kBinary);
@@ -106,8 +108,10 @@ class AppointmentsE2eTest : public ::testing::Test {
     }
     if (!HasFailure()) fs::remove_all(tmp_);
   }
-  std::pair<int, std::string> Cli(const std::vector<std::string>& args) {
-    const int code = Wait(Spawn(args, tmp_ / "cli.out", tmp_ / "cli.err"));
+  std::pair<int, std::string> Cli(const std::vector<std::string>& args,
+                                  const std::string& input = "") {
+    { std::ofstream(tmp_ / "cli.in") << input; }
+    const int code = Wait(Spawn(args, tmp_ / "cli.out", tmp_ / "cli.err", tmp_ / "cli.in"));
     last_err_ = Slurp(tmp_ / "cli.err");
     return {code, Slurp(tmp_ / "cli.out")};
   }
@@ -232,6 +236,56 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
   EXPECT_EQ(won.load(), 1);
   EXPECT_EQ(full.load(), 7);
   EXPECT_EQ(other.load(), 0);
+
+  // At the counter: staff (made with the real CLI) mark a booking attended, once. The first
+  // slot is free again (moved away, then cancelled) and starts within a day.
+  const std::string password = "correct horse battery staple";
+  for (const auto& [user, role, site] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"carla", "clerk", ""}, {"pat", "partner", "east-library"}}) {
+    std::vector<std::string> args = {"staff", "add", "--data", data_, "--user", user, "--role",
+                                     role, "--password-stdin"};
+    if (!site.empty()) args.insert(args.end(), {"--site", site});
+    ASSERT_EQ(Cli(args, password + "\n").first, 0) << last_err_;
+  }
+  auto login = [&](const std::string& user) {
+    auto r = client_->Post("/api/v1/sessions", json{{"user", user}, {"password", password}}.dump(),
+                           "application/json");
+    EXPECT_TRUE(r);
+    if (!r) return httplib::Headers{};
+    EXPECT_EQ(r->status, 201) << r->body;
+    const std::string cookie = r->get_header_value("Set-Cookie");
+    return httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))},
+                            {"X-CSRF-Token", json::parse(r->body)["csrf_token"].get<std::string>()}};
+  };
+  const httplib::Headers clerk = login("carla"), partner = login("pat");
+  auto visit = Book(*client_, slot0, "Counter Visitor");
+  ASSERT_EQ(visit->status, 201) << visit->body;
+  const std::string visit_ref = json::parse(visit->body)["reference"];
+  const std::string visit_pin = json::parse(visit->body)["pin"];
+  const std::string attended_path = "/api/v1/appointments/" + visit_ref + "/attended";
+  // Not without a session, not a partner of another site, not for a no-show before its time.
+  EXPECT_EQ(client_->Post(attended_path, "{}", "application/json")->status, 401);
+  auto elsewhere = client_->Post(attended_path, partner, "{}", "application/json");
+  EXPECT_EQ(elsewhere->status, 403);
+  EXPECT_EQ(ProblemType(elsewhere), "site-not-allowed");
+  auto early = client_->Post("/api/v1/appointments/" + visit_ref + "/no-show", clerk, "{}",
+                             "application/json");
+  EXPECT_EQ(early->status, 409);
+  EXPECT_EQ(ProblemType(early), "failed-precondition");
+  auto attended = client_->Post(attended_path, clerk, "{}", "application/json");
+  ASSERT_EQ(attended->status, 200) << attended->body;
+  EXPECT_EQ(json::parse(attended->body)["state"], "attended");
+  EXPECT_EQ(attended->body.find("Counter Visitor"), std::string::npos);
+  auto again = client_->Post(attended_path, clerk, "{}", "application/json");
+  EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(ProblemType(again), "invalid-transition");
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/appointments/" + visit_ref, Pin(visit_pin))->body)["state"],
+            "attended");
+  // The cancelled booking cannot be marked either.
+  EXPECT_EQ(client_->Post("/api/v1/appointments/" + ref + "/attended", clerk, "{}",
+                          "application/json")->status,
+            409);
 
   // Nothing the applicant typed is in the database files in clear.
   kill(server_, SIGTERM);

@@ -1,17 +1,23 @@
 // End-to-end: the printed card. Drives the real `cityid` binary: issue a card, render it to PNG
-// and PDF, then verify the card from the picture alone (helpers copied from cli_e2e_test.cc).
+// and PDF, then verify the card from the picture alone (helpers copied from cli_e2e_test.cc);
+// and the print station's GET /api/v1/cards/{number}/print.pdf on the real `cityid serve`
+// (server harness copied minimally from api_flow_e2e_test.cc).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
 
 #include "e2e_util.h"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -200,6 +206,190 @@ TEST_F(RenderE2eTest, FailuresAreClear) {
   { std::ofstream(tmp_ / "junk.png") << "not a picture"; }
   auto junk = Cityid({"verify", "--image", (tmp_ / "junk.png").string(), "--data", Data()}, tmp_);
   EXPECT_EQ(junk.code, 3) << junk.err;
+}
+
+// ---- The print station: GET /api/v1/cards/{number}/print.pdf on the real server -------------
+
+class PrintEndpointE2eTest : public RenderE2eTest {
+ protected:
+  void TearDown() override {
+    if (server_ > 0) {
+      kill(server_, SIGTERM);
+      int status = 0;
+      waitpid(server_, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(tmp_ / "server.err");
+    }
+    RenderE2eTest::TearDown();
+  }
+
+  // `cityid serve` on a free port over the data folder, at the suite's --now.
+  void StartServer() {
+    std::vector<std::string> args = {Binary(), "--now", kNow, "serve", "--data", Data(),
+                                     "--listen", "127.0.0.1:0", "--policy",
+                                     Source() + "/policies/new-york-points.toml"};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, (tmp_ / "server.out").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, (tmp_ / "server.err").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&server_, argv[0], &fa, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int port = 0;
+    for (int i = 0; i < 400 && port == 0; ++i) {
+      const std::string out = Slurp(tmp_ / "server.out");
+      const auto at = out.find("http://127.0.0.1:");
+      if (at != std::string::npos) port = std::atoi(out.c_str() + at + 17);
+      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(port, 0) << Slurp(tmp_ / "server.err");
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client_->set_read_timeout(30, 0);
+  }
+
+  // `cityid staff add` then POST /api/v1/sessions; the session cookie. Roles without TOTP only
+  // (clerk, partner, auditor).
+  httplib::Headers Staff(const std::string& user, const std::string& role,
+                         const std::string& site = "") {
+    const std::string password = "correct horse battery staple";
+    std::vector<std::string> add = {"--json", "staff", "add", "--data", Data(), "--user", user,
+                                    "--role", role, "--password-stdin"};
+    if (!site.empty()) add.insert(add.end(), {"--site", site});
+    auto r = Cityid(add, tmp_, password + "\n");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(r.Json().contains("totp_uri")) << role << " needs TOTP: not for this helper";
+    auto res = client_->Post("/api/v1/sessions", json{{"user", user}, {"password", password}}.dump(),
+                             "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 201) << res->body;
+    const std::string cookie = res->get_header_value("Set-Cookie");
+    return {{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  }
+
+  static std::string ProblemType(const httplib::Result& r) {
+    const json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) return "";
+    const std::string t = j["type"];
+    return t.substr(t.rfind('/') + 1);
+  }
+
+  pid_t server_ = -1;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(PrintEndpointE2eTest, ClerkGetsTheCardAsId1PdfLikeTheCli) {
+  const std::string number = IssueCard();
+  ASSERT_FALSE(number.empty());
+  // What `cityid render` writes for the same card, before the server holds the store.
+  const fs::path cli_pdf = tmp_ / "cli.pdf";
+  ASSERT_EQ(Cityid({"render", "--data", Data(), "--card", number, "--out", cli_pdf.string()},
+                   tmp_)
+                .code,
+            0);
+  StartServer();
+  const httplib::Headers clerk = Staff("carla", "clerk");
+  const std::string path = "/api/v1/cards/" + number + "/print.pdf";
+
+  auto res = client_->Get(path, clerk);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(res->get_header_value("Content-Disposition"),
+            "attachment; filename=\"card-" + number + ".pdf\"");
+  const std::string& pdf = res->body;
+  EXPECT_EQ(pdf.rfind("%PDF", 0), 0u);
+  // ID-1: 85.60 x 53.98 mm = 242.65 x 153.01 pt; front then back.
+  EXPECT_NE(pdf.find("/MediaBox [ 0 0 242.645669 153.014173 ]"), std::string::npos);
+  EXPECT_EQ(PdfPages(pdf), 2u);
+  // The same library functions as the CLI, the same record, the same day: the same bytes.
+  EXPECT_TRUE(pdf == Slurp(cli_pdf)) << "server and CLI PDFs differ";
+
+  // One side; the print shop's page with bleed and crop marks.
+  auto front = client_->Get(path + "?side=front", clerk);
+  ASSERT_TRUE(front);
+  ASSERT_EQ(front->status, 200) << front->body;
+  EXPECT_EQ(PdfPages(front->body), 1u);
+  auto bleed = client_->Get(path + "?side=both&bleed=1", clerk);
+  ASSERT_TRUE(bleed);
+  ASSERT_EQ(bleed->status, 200) << bleed->body;
+  EXPECT_NE(bleed->body.find("/MediaBox [ 0 0 288 198.368504 ]"), std::string::npos);
+  EXPECT_EQ(PdfPages(bleed->body), 2u);
+
+  // Bad query parameters are 400 problems, checked before the record is read.
+  for (const char* q : {"?side=top", "?bleed=yes", "?side=front&side=back", "?reason=x"}) {
+    auto bad = client_->Get(path + q, clerk);
+    ASSERT_TRUE(bad) << q;
+    EXPECT_EQ(bad->status, 400) << q << ": " << bad->body;
+    EXPECT_EQ(bad->get_header_value("Content-Type"), "application/problem+json") << q;
+  }
+}
+
+TEST_F(PrintEndpointE2eTest, OnlyCounterStaffMayPrintAndEachPrintIsLogged) {
+  const std::string number = IssueCard();
+  ASSERT_FALSE(number.empty());
+  StartServer();
+  const httplib::Headers clerk = Staff("carla", "clerk");
+  const httplib::Headers partner = Staff("pat", "partner", "east-library");
+  const httplib::Headers auditor = Staff("audrey", "auditor");
+  const std::string path = "/api/v1/cards/" + number + "/print.pdf";
+
+  auto anonymous = client_->Get(path);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  for (const auto* who : {&partner, &auditor}) {
+    auto denied = client_->Get(path, *who);
+    ASSERT_TRUE(denied);
+    EXPECT_EQ(denied->status, 403) << denied->body;
+    EXPECT_EQ(denied->get_header_value("Content-Type"), "application/problem+json");
+    EXPECT_EQ(ProblemType(denied), "role-not-allowed");
+  }
+  // Unknown and malformed numbers.
+  auto unknown = client_->Get("/api/v1/cards/000000000000/print.pdf", clerk);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_EQ(unknown->get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_EQ(ProblemType(unknown), "card-not-found");
+  auto malformed = client_->Get("/api/v1/cards/12ab/print.pdf", clerk);
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400) << malformed->body;
+  EXPECT_EQ(ProblemType(malformed), "invalid-card-number");
+
+  // The print is logged: the record and the payload were read, with the print station's reason.
+  ASSERT_EQ(client_->Get(path, clerk)->status, 200);
+  const fs::path entries = tmp_ / "entries.json";
+  auto audit = Cityid({"audit", "export", "--data", Data(), "--entries", entries.string(),
+                       "--tree-heads", (tmp_ / "heads.json").string()},
+                      tmp_);
+  ASSERT_EQ(audit.code, 0) << audit.err;
+  const std::string log = Slurp(entries);
+  size_t reads = 0;
+  for (size_t at = log.find("card printing (print station)"); at != std::string::npos;
+       at = log.find("card printing (print station)", at + 1)) {
+    ++reads;
+  }
+  EXPECT_EQ(reads, 2u) << log;  // the payload signed and the record read, once each
+}
+
+TEST_F(PrintEndpointE2eTest, RevokedCardIsNotPrinted) {
+  const std::string number = IssueCard();
+  ASSERT_FALSE(number.empty());
+  ASSERT_EQ(Cityid({"revoke", "--data", Data(), "--card", number, "--reason", "reported stolen"},
+                   tmp_)
+                .code,
+            0);
+  StartServer();
+  const httplib::Headers clerk = Staff("carla", "clerk");
+  auto res = client_->Get("/api/v1/cards/" + number + "/print.pdf", clerk);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_EQ(ProblemType(res), "invalid-transition");
 }
 
 }  // namespace

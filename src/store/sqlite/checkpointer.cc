@@ -1,5 +1,7 @@
 #include "store/sqlite/checkpointer.h"
 
+#include <signal.h>
+
 namespace cityid::store::sqlite_internal {
 
 std::unique_ptr<Checkpointer> Checkpointer::Start(const std::string& path, bool full_sync) {
@@ -15,7 +17,14 @@ std::unique_ptr<Checkpointer> Checkpointer::Start(const std::string& path, bool 
   sqlite3_exec(c->db_, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                nullptr, nullptr, nullptr);
   sqlite3_exec(c->db_, "PRAGMA secure_delete=ON", nullptr, nullptr, nullptr);
+  // The thread never takes signals: a program that waits for SIGTERM with sigwait (serve)
+  // blocks them only after opening the store, and a thread that left them unblocked would be
+  // killed by them instead. Threads inherit the creating thread's mask.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
   c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return c;
 }
 
