@@ -14,6 +14,7 @@
 
 #include "auth/staff.h"
 #include "credential/card.h"
+#include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "http/internal.h"
 #include "http/openapi_json.h"
@@ -549,33 +550,58 @@ Reply Server::Impl::Verify(const httplib::Request& req) {
     return Problem(Error(ErrorId::kMissingField, "payload: required, a string"));
   }
   const std::string payload = (*body)["payload"].get<std::string>();
-  auto outcome = credential::VerifyCard(payload, public_keys_, clock_.Now(), nullptr);
+  // A card or a presentation made from one (`cityid present`, docs/card-format.md §10): both
+  // carry the card's status reference, checked against the current list the same way.
+  credential::Verdict verdict;
+  Status failure;
+  std::optional<credential::CwtMeta> meta;
+  std::string list_id;
+  uint32_t index = 0;
+  const bool presentation = credential::IsPresentation(payload);
+  if (presentation) {
+    auto outcome = credential::VerifyPresentation(payload, public_keys_, clock_.Now(), nullptr);
+    verdict = outcome.verdict;
+    failure = std::move(outcome.failure);
+    meta = outcome.meta;
+    list_id = outcome.status_list_id;
+    index = outcome.status_index;
+  } else {
+    auto outcome = credential::VerifyCard(payload, public_keys_, clock_.Now(), nullptr);
+    verdict = outcome.verdict;
+    failure = std::move(outcome.failure);
+    meta = outcome.meta;
+    if (outcome.claims) {
+      list_id = outcome.claims->status_list_id;
+      index = outcome.claims->status_index;
+    }
+  }
   std::string revocation = "not checked";
-  if (outcome.verdict == credential::Verdict::kValid && outcome.claims) {
-    auto list = CurrentList(outcome.claims->status_list_id);
+  if (verdict == credential::Verdict::kValid && !list_id.empty()) {
+    auto list = CurrentList(list_id);
     if (!list.ok()) {
-      outcome.verdict = credential::Verdict::kInvalid;
-      outcome.failure = Error(ErrorId::kBadStatusList, "the card's status list is unknown here");
-    } else if (outcome.claims->status_index >= (*list)->size()) {
-      outcome.verdict = credential::Verdict::kInvalid;
-      outcome.failure = Error(ErrorId::kBadStatusList, "status index outside the list");
-    } else if ((*list)->IsSet(outcome.claims->status_index)) {
-      outcome.verdict = credential::Verdict::kRevoked;
-      outcome.failure = Error(ErrorId::kCardRevoked, "card revoked");
+      verdict = credential::Verdict::kInvalid;
+      failure = Error(ErrorId::kBadStatusList, "the card's status list is unknown here");
+    } else if (index >= (*list)->size()) {
+      verdict = credential::Verdict::kInvalid;
+      failure = Error(ErrorId::kBadStatusList, "status index outside the list");
+    } else if ((*list)->IsSet(index)) {
+      verdict = credential::Verdict::kRevoked;
+      failure = Error(ErrorId::kCardRevoked, "card revoked");
       revocation = "checked";
     } else {
       revocation = "checked";
     }
   }
-  metrics_.Verification(credential::VerdictName(outcome.verdict));
+  metrics_.Verification(credential::VerdictName(verdict));
   // Status only: the verifier holds the card; the server confirms, it does not disclose.
   ordered_json j;
-  j["verdict"] = credential::VerdictName(outcome.verdict);
-  if (!outcome.failure.ok()) {
-    j["reason"] = GetErrorInfo(outcome.failure.id()).slug;
-    j["detail"] = outcome.failure.message();
+  j["verdict"] = credential::VerdictName(verdict);
+  j["kind"] = presentation ? "presentation" : "card";
+  if (!failure.ok()) {
+    j["reason"] = GetErrorInfo(failure.id()).slug;
+    j["detail"] = failure.message();
   }
-  if (outcome.meta) j["expires_at"] = outcome.meta->expires_at;
+  if (meta) j["expires_at"] = meta->expires_at;
   j["revocation"] = revocation;
   return {200, j.dump()};
 }

@@ -16,6 +16,7 @@
 #include "auth/totp.h"
 #include "core/workflow.h"
 #include "credential/card.h"
+#include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
@@ -199,6 +200,30 @@ TEST_F(ServerTest, VerifyReturnsStatusOnlyAndSeesRevocation) {
   bad[bad.size() / 2] = bad[bad.size() / 2] == 'A' ? 'B' : 'A';
   v = PostJson("/api/v1/verify", json{{"payload", bad}}.dump(), 200);
   EXPECT_EQ(v["verdict"], "invalid");
+}
+
+TEST_F(ServerTest, VerifyAcceptsAPresentationAndSeesItsCardRevoked) {
+  std::string number;
+  IssueCard(&number);
+  auto keys = credential::ParseDisclosureNames("age_over_21");
+  ASSERT_TRUE(keys.ok());
+  core::Actor clerk{"c", core::Role::kClerk, ""};
+  auto shown = core::Present(*ctx_, number, *keys, clerk);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  json v = PostJson("/api/v1/verify", json{{"payload", shown->qr_text}}.dump(), 200);
+  EXPECT_EQ(v["verdict"], "valid") << v.dump();
+  EXPECT_EQ(v["kind"], "presentation");
+  EXPECT_EQ(v["revocation"], "checked");
+  EXPECT_EQ(v["expires_at"], shown->expires_at);
+  // A presentation's disclosures are tamper-evident here too.
+  std::string bad = shown->qr_text;
+  bad[bad.size() - 3] = bad[bad.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(PostJson("/api/v1/verify", json{{"payload", bad}}.dump(), 200)["verdict"], "invalid");
+  core::Actor sup{"s", core::Role::kSupervisor, ""};
+  ASSERT_TRUE(core::Revoke(*ctx_, number, sup, "stolen").ok());
+  v = PostJson("/api/v1/verify", json{{"payload", shown->qr_text}}.dump(), 200);
+  EXPECT_EQ(v["verdict"], "revoked");
+  EXPECT_EQ(v["kind"], "presentation");
 }
 
 TEST_F(ServerTest, StatusListIsSignedAndCacheable) {
