@@ -20,7 +20,7 @@ struct Words {
 
 // Every action whose subject can be a person, application, card or booking id.
 constexpr Words kWords[] = {
-    {"person.create", "record created", "expediente creado"},
+    {"person.create", "record created", "expediente creado"},  // logs from before one entry per enrollment
     {"person.read", "record read", "expediente consultado"},
     {"person.update", "record updated", "expediente actualizado"},
     {"person.purge", "record deleted", "expediente eliminado"},

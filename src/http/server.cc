@@ -256,7 +256,16 @@ class Server::Impl {
   Reply Evaluate(const httplib::Request& req);
   Reply OpenApi(const httplib::Request&);
   Reply MetricsText(const httplib::Request&) {
-    return {200, metrics_.Render(), "text/plain; version=0.0.4", "no-store"};
+    const store::StoreStats st = store_.Stats();
+    std::string text = metrics_.Render();
+    text += "# HELP cityid_store_commits_total Write transactions committed by this process.\n";
+    text += "# TYPE cityid_store_commits_total counter\n";
+    text += "cityid_store_commits_total " + std::to_string(st.commits) + "\n";
+    text += "# HELP cityid_store_pages_written_total Database pages written by those commits "
+            "(write-ahead log frames).\n";
+    text += "# TYPE cityid_store_pages_written_total counter\n";
+    text += "cityid_store_pages_written_total " + std::to_string(st.pages_written) + "\n";
+    return {200, std::move(text), "text/plain; version=0.0.4", "no-store"};
   }
 
   // The revocation list as the server knows it, refreshed from the store at most every

@@ -697,6 +697,11 @@ TEST_F(ServerTest, MetricsCountEnrollmentsIssuancesVerificationsAndErrors) {
   EXPECT_EQ(after.at(series[7]), 1);
   EXPECT_EQ(after.at(series[8]), 2);  // the 409 and the 404
   EXPECT_EQ(after.at(series[9]), 0);
+  // The store's write counters: the enrollment, approval, issue, renewal and replacement each
+  // committed (login sessions commit too); this store is in memory, so it wrote no pages.
+  auto m = client_->Get("/metrics");
+  EXPECT_GE(Scraped(m->body, "cityid_store_commits_total"), 5);
+  EXPECT_EQ(Scraped(m->body, "cityid_store_pages_written_total"), 0);
 }
 
 TEST_F(ServerTest, SecureCookieOnlyFromATrustedProxySayingHttps) {

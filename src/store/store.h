@@ -7,6 +7,7 @@
 // Every access runs inside Store::Write or Store::Read; a state change and its audit entry are
 // written in the same Write and so commit or roll back together.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -351,6 +352,12 @@ class Tx {
   virtual Status DeleteAppointment(std::string_view id) = 0;
 };
 
+// Counters since the store was opened, for operations (/metrics) and benchmarks.
+struct StoreStats {
+  uint64_t commits = 0;        // write transactions committed
+  uint64_t pages_written = 0;  // database pages those commits wrote (to the write-ahead log)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -363,6 +370,8 @@ class Store {
   virtual Status Compact() = 0;
   // Current schema version.
   virtual int SchemaVersion() const = 0;
+  // Write counters since open. Thread-safe (waits for a running transaction).
+  virtual StoreStats Stats() = 0;
 };
 
 }  // namespace cityid::store

@@ -70,6 +70,31 @@ TEST_P(StoreConformanceTest, WriteCommitsAllOrNothing) {
   }).ok());
 }
 
+TEST_P(StoreConformanceTest, StatsCountCommitsAndThePagesTheyWrite) {
+  const StoreStats before = store_->Stats();
+  ASSERT_TRUE(store_->Read([](Tx& tx) -> Status { return tx.AuditSize().status(); }).ok());
+  EXPECT_EQ(store_->Stats().commits, before.commits);  // a read commits nothing
+  (void)store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p0")));
+    return Error(ErrorId::kInvalidArgument, "rolled back");
+  });
+  EXPECT_EQ(store_->Stats().commits, before.commits);  // nor does a rollback
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.InsertPerson(Person("p" + std::to_string(i))); })
+                    .ok());
+  }
+  const StoreStats after = store_->Stats();
+  EXPECT_EQ(after.commits, before.commits + 3);
+  const uint64_t pages = after.pages_written - before.pages_written;
+  if (GetParam().name.find("Memory") != std::string::npos) {
+    EXPECT_EQ(pages, 0u);  // nothing reaches a file
+  } else {
+    // Each commit wrote at least the table's page; none wrote dozens for one small row.
+    EXPECT_GE(pages, 3u);
+    EXPECT_LE(pages, 30u);
+  }
+}
+
 TEST_P(StoreConformanceTest, PersonApplicationDocumentsRoundTrip) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
@@ -99,15 +124,26 @@ TEST_P(StoreConformanceTest, DuplicatePrimaryKeyIsAlreadyExists) {
 TEST_P(StoreConformanceTest, DeletePersonRemovesKeysAndIndexes) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 7), "name_exact", "p1"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 7), "name_exact", "p1"}));  // a set
+    CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 9), "name_phonetic", "p1"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({Bytes(32, 7), "name_exact", "p2"}));  // shared
     return tx.InsertCheckedDocument({"a1", "identity", 3, 0, true, "c", 5, Bytes(32, 8)});
   }).ok());
+  // A key for nobody is refused, and leaves nothing behind.
+  EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.InsertDedupKey({Bytes(32, 6), "name_exact", "p9"}); }).id(),
+            ErrorId::kNotFound);
   ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).ok());
   EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).id(), ErrorId::kNotFound);
   ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
     EXPECT_FALSE(tx.GetPerson("p1")->has_value());
-    EXPECT_TRUE(tx.FindDedupKeys({Bytes(32, 7)})->empty());
+    auto shared = tx.FindDedupKeys({Bytes(32, 7), Bytes(32, 9), Bytes(32, 6)});
+    EXPECT_EQ(shared->size(), 1u);  // p2's copy of the shared key only
+    if (!shared->empty()) {
+      EXPECT_EQ(shared->front().person_id, "p2");
+    }
     EXPECT_TRUE(tx.FindDocumentIndex(Bytes(32, 8))->empty());
     EXPECT_TRUE(tx.GetApplication("a1")->has_value());  // pseudonymous workflow record stays
     return Status::Ok();
@@ -192,7 +228,8 @@ TEST(SqliteStoreTest, AppliesAMigrationMissingBelowTheHighestApplied) {
 }
 
 TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
-  // A database from before v9: dedup_keys as a rowid table with an index, one key twice.
+  // A database from before v9: dedup_keys as a rowid table with an index, one key twice (and so
+  // from before v11: persons without their own key list).
   const auto dir = std::filesystem::temp_directory_path() /
                    ("cityid-migrate-v9-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -202,6 +239,7 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE dedup_keys;"
+                         "ALTER TABLE persons DROP COLUMN dedup_keys;"
                          "CREATE TABLE dedup_keys (key BLOB NOT NULL, kind TEXT NOT NULL, "
                          "  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE) STRICT;"
                          "CREATE INDEX dedup_keys_key ON dedup_keys(key);"
@@ -212,7 +250,7 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
                          "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_a');"
                          "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_b');"
                          "INSERT INTO dedup_keys VALUES (x'0202', 'document', 'per_a');"
-                         "DELETE FROM schema_migrations WHERE version = 9;",
+                         "DELETE FROM schema_migrations WHERE version IN (9, 11);",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -227,9 +265,14 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
     // Inserting a key the person already has is not an error: keys are a set.
     EXPECT_TRUE(tx.InsertDedupKey({Bytes{1, 1}, "name", "per_b"}).ok());
     EXPECT_EQ(tx.FindDedupKeys({Bytes{1, 1}})->size(), 2u);
-    // Shredding a person still removes their keys (the person index survived the move).
+    // Shredding a person still removes their keys, and only theirs: v11 listed each person's
+    // keys in their row from the old table.
     EXPECT_TRUE(tx.DeletePerson("per_a").ok());
-    EXPECT_EQ(tx.FindDedupKeys({Bytes{1, 1}, Bytes{2, 2}})->size(), 1u);
+    auto left = tx.FindDedupKeys({Bytes{1, 1}, Bytes{2, 2}});
+    EXPECT_EQ(left->size(), 1u);
+    EXPECT_EQ(left->front().person_id, "per_b");
+    EXPECT_TRUE(tx.DeletePerson("per_b").ok());
+    EXPECT_TRUE(tx.FindDedupKeys({Bytes{1, 1}})->empty());
     return Status::Ok();
   }).ok());
   reopened->reset();

@@ -3,8 +3,8 @@
 // no graceful shutdown, no checkpoint, the WAL left as it was. Then, on the same data folder:
 //  - every enrollment that got a 2xx answer is in the database, with its person;
 //  - nothing is half-written: every application has its person and vice versa, and the audit
-//    log holds exactly one person.create and one application.enroll per application (plus any
-//    duplicate flags) and nothing else since the stream began;
+//    log holds exactly one application.enroll per application (plus any duplicate flags) and
+//    nothing else since the stream began;
 //  - `cityid audit verify --data DIR` exits 0 and counts exactly the log's entries;
 //  - the restarted server serves again, and a new enrollment succeeds.
 // At most one request is in flight (one client thread), so at most one application may exist
@@ -258,18 +258,17 @@ TEST_F(DurabilityE2eTest, EveryAcknowledgedEnrollmentSurvivesKill9WithNothingHal
                      "ON a.person_id = p.id WHERE a.id IS NULL"),
               0);
     EXPECT_EQ(db.Int("SELECT count(*) FROM persons"), apps);
-    // The log holds the stream's changes, exactly: one person.create and one application.enroll
-    // per application, duplicate flags if any, nothing else.
+    // The log holds the stream's changes, exactly: one application.enroll per application,
+    // duplicate flags if any, nothing else.
     const std::string since = " FROM audit_log WHERE seq > (SELECT min(seq) - 1 + " +
                               std::to_string(audit_before) + " FROM audit_log)";
-    EXPECT_EQ(db.Int("SELECT count(*)" + since + " AND action = 'person.create'"), apps);
     EXPECT_EQ(db.Int("SELECT count(*)" + since + " AND action = 'application.enroll'"), apps);
     EXPECT_EQ(db.Int("SELECT count(*)" + since +
-                     " AND action NOT IN ('person.create', 'application.enroll', 'application.flag')"),
+                     " AND action NOT IN ('application.enroll', 'application.flag')"),
               0);
     const int64_t flags = db.Int("SELECT count(*)" + since + " AND action = 'application.flag'");
     const int64_t audit_after = db.Int("SELECT count(*) FROM audit_log");
-    EXPECT_EQ(audit_after, audit_before + 2 * apps + flags);
+    EXPECT_EQ(audit_after, audit_before + apps + flags);
 
     // The log verifies end to end, and counts what the table holds.
     auto [code, out] = Cli({"--json", "audit", "verify", "--data", data_});

@@ -312,6 +312,26 @@ CREATE UNIQUE INDEX appointments_seat ON appointments(site_id, slot_start, seat)
   WHERE state IN ('booked', 'moved');
 CREATE INDEX appointments_expiry ON appointments(expires_at);
 )sql"},
+    // v11 (dedup area): an enrollment's dedup keys are random, and every B-tree they live in
+    // costs a dirty page per key or per person. The index on dedup_keys(person_id) existed only
+    // to delete a person's keys (and for the foreign key's cascade); it cost ~2.7 written pages
+    // per enrollment. The person's row now lists its own keys ("kind:HEX" separated by spaces;
+    // blind indexes, no personal data) and DeletePerson deletes them by primary key; the table
+    // is rebuilt without the foreign key, whose cascade would otherwise scan it.
+    {11, R"sql(
+ALTER TABLE persons ADD COLUMN dedup_keys TEXT NOT NULL DEFAULT '';
+UPDATE persons SET dedup_keys = coalesce((SELECT group_concat(d.kind || ':' || hex(d.key), ' ')
+  FROM dedup_keys d WHERE d.person_id = persons.id), '');
+CREATE TABLE dedup_keys_v11 (
+  key BLOB NOT NULL,
+  kind TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  PRIMARY KEY (key, kind, person_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO dedup_keys_v11 SELECT key, kind, person_id FROM dedup_keys;
+DROP TABLE dedup_keys;
+ALTER TABLE dedup_keys_v11 RENAME TO dedup_keys;
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

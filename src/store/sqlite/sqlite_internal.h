@@ -181,6 +181,8 @@ class SqliteTx final : public Tx {
     return Status::Ok();
   }
   Status ExecChanged(Query& q, std::string_view what);
+  // Appends (kind, key) to the person's own list of dedup keys (schema v11).
+  Status ListDedupKey(std::string_view person_id, std::string_view kind, const Bytes& key);
   SqliteStore& store_;
   bool writable_;
 };
@@ -211,6 +213,17 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
   int SchemaVersion() const override { return schema_version_; }
+  StoreStats Stats() override {
+    std::lock_guard lock(mu_);
+    // CACHE_WRITE counts the pages the pager wrote: in WAL mode, the frames each commit appends.
+    // Read and reset into a 64-bit total (SQLite's counter is an int).
+    int current = 0, highest = 0;
+    if (sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 1) ==
+        SQLITE_OK) {
+      pages_written_ += static_cast<uint64_t>(current);
+    }
+    return {commits_, pages_written_};
+  }
 
   // Returns a cached prepared statement for `sql` (a string literal: cached by address).
   sqlite3_stmt* Prepare(const char* sql) {
@@ -246,6 +259,7 @@ class SqliteStore final : public Store {
     Status s = fn(tx);
     if (s.ok()) {
       if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
+        if (write) ++commits_;
         return Status::Ok();
       }
       s = SqlError(db_.get(), "commit");
@@ -258,6 +272,8 @@ class SqliteStore final : public Store {
   DbPtr db_;
   std::unordered_map<const char*, StmtPtr> cache_;
   int schema_version_ = 0;
+  uint64_t commits_ = 0;
+  uint64_t pages_written_ = 0;
   // Last: stopped (and its connection closed) before the writer's connection closes.
   std::unique_ptr<Checkpointer> checkpointer_;
 };

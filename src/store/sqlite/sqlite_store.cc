@@ -132,7 +132,8 @@ Status SqliteTx::ExecChanged(Query& q, std::string_view what) {
 
 Status SqliteTx::InsertPerson(const PersonRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT INTO persons VALUES (?,?,?,?,?,?)");
+  auto q = Q("INSERT INTO persons (id, wrapped_key, sealed, schema_version, created_at, "
+             "updated_at) VALUES (?,?,?,?,?,?)");
   q.Bind(r.id).Bind(r.wrapped_key).Bind(r.sealed).Bind(r.schema_version).Bind(r.created_at)
       .Bind(r.updated_at);
   return q.Exec();
@@ -156,12 +157,45 @@ Status SqliteTx::UpdatePerson(const PersonRow& r) {
   return ExecChanged(q, "person");
 }
 
+namespace {
+
+// A person's dedup key list (persons.dedup_keys): "kind:HEX" entries separated by spaces.
+Result<std::vector<std::pair<std::string, Bytes>>> ParseDedupKeyList(std::string_view listed) {
+  std::vector<std::pair<std::string, Bytes>> out;
+  while (!listed.empty()) {
+    const size_t end = std::min(listed.find(' '), listed.size());
+    const std::string_view entry = listed.substr(0, end);
+    listed.remove_prefix(std::min(end + 1, listed.size()));
+    if (entry.empty()) continue;
+    const size_t colon = entry.find(':');
+    if (colon == std::string_view::npos) {
+      return Error(ErrorId::kStoreCorrupt, "person's dedup key list: entry without a kind");
+    }
+    auto key = HexDecode(entry.substr(colon + 1));
+    if (!key.ok()) return Error(ErrorId::kStoreCorrupt, "person's dedup key list: " + key.status().message());
+    out.emplace_back(std::string(entry.substr(0, colon)), std::move(key).value());
+  }
+  return out;
+}
+
+}  // namespace
+
 Status SqliteTx::DeletePerson(std::string_view id) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
+  // The person's dedup keys (name keys and identity documents' number indexes alike), listed
+  // in their row (schema v11): each deleted by its primary key, no scan.
+  std::string listed;
   {
-    // Name keys and identity documents' number indexes alike (kind 'document').
-    auto q = Q("DELETE FROM dedup_keys WHERE person_id = ?");
+    auto q = Q("SELECT dedup_keys FROM persons WHERE id = ?");
     q.Bind(id);
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Error(ErrorId::kNotFound, "person");
+    listed = q.Text(0);
+  }
+  CITYID_ASSIGN_OR_RETURN(auto keys, ParseDedupKeyList(listed));
+  for (const auto& [kind, key] : keys) {
+    auto q = Q("DELETE FROM dedup_keys WHERE key = ? AND kind = ? AND person_id = ?");
+    q.Bind(key).Bind(kind).Bind(id);
     CITYID_RETURN_IF_ERROR(q.Exec());
   }
   auto q = Q("DELETE FROM persons WHERE id = ?");
@@ -292,10 +326,15 @@ Status SqliteTx::InsertCheckedDocument(const CheckedDocumentRow& r) {
     CITYID_RETURN_IF_ERROR(ExecChanged(q, "application of the checked document"));
   }
   if (r.number_index.empty()) return Status::Ok();
-  auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) "
-             "SELECT ?, 'document', person_id FROM applications WHERE id = ?");
-  q.Bind(r.number_index).Bind(r.application_id);
-  return q.Exec();
+  std::string person_id;
+  {
+    auto q = Q("SELECT person_id FROM applications WHERE id = ?");
+    q.Bind(r.application_id);
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Error(ErrorId::kNotFound, "application of the checked document");
+    person_id = q.Text(0);
+  }
+  return InsertDedupKey({r.number_index, "document", person_id});
 }
 
 Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::string_view id) {
@@ -319,9 +358,21 @@ Result<std::vector<CheckedDocumentRow>> SqliteTx::DocumentsForApplication(std::s
 
 Status SqliteTx::InsertDedupKey(const DedupKeyRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) VALUES (?,?,?)");
-  q.Bind(r.key).Bind(r.kind).Bind(r.person_id);
-  return q.Exec();
+  {
+    auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) VALUES (?,?,?)");
+    q.Bind(r.key).Bind(r.kind).Bind(r.person_id);
+    CITYID_RETURN_IF_ERROR(q.Exec());
+  }
+  if (sqlite3_changes(store_.db()) == 0) return Status::Ok();  // a set: already there
+  return ListDedupKey(r.person_id, r.kind, r.key);
+}
+
+Status SqliteTx::ListDedupKey(std::string_view person_id, std::string_view kind,
+                              const Bytes& key) {
+  auto q = Q("UPDATE persons SET dedup_keys = ltrim(dedup_keys || ' ' || ? || ':' || hex(?)) "
+             "WHERE id = ?");
+  q.Bind(kind).Bind(key).Bind(person_id);
+  return ExecChanged(q, "person of the dedup key");
 }
 
 Result<std::vector<DedupKeyRow>> SqliteTx::FindDedupKeys(const std::vector<Bytes>& keys) {
