@@ -8,7 +8,7 @@
 //   else  the whole input is QR text (Base45, zlib, CBOR, COSE, in order).
 // Any verdict is fine; a crash, a leak, or claims without a verified signature are not.
 // The seed corpus (fuzz/corpus/card_fuzz/) holds cards signed with this key; the credential
-// unit test CardFuzzCorpusTest keeps it in sync (same SeededRng seed).
+// unit test CardFuzzCorpusTest keeps it in sync (the seed in trusted_key.h).
 
 #include <cstddef>
 #include <cstdint>
@@ -16,41 +16,20 @@
 #include <memory>
 #include <string_view>
 
-#include "base/rng.h"
 #include "credential/base45.h"
 #include "credential/card.h"
 #include "credential/cose.h"
 #include "credential/status_list.h"
 #include "credential/zlib_codec.h"
 #include "crypto/sign.h"
+#include "trusted_key.h"
 
 namespace {
 
 using namespace cityid;  // NOLINT: fuzz harness, not a header
 
-constexpr UnixSeconds kNow = 1767225600 + 86400;
-
-struct Fixture {
-  std::unique_ptr<crypto::Ed25519Signer> signer;
-  crypto::PublicKeySet keys;
-  credential::StatusList status = credential::StatusList::Create("1");
-
-  Fixture() {
-    if (!crypto::InitCrypto().ok()) std::abort();
-    SeededRng rng(0xC17D);
-    signer = crypto::Ed25519Signer::Generate(rng);
-    crypto::PublicKey key;
-    key.key_id = signer->key_id();
-    key.public_key = signer->public_key();
-    keys.keys.push_back(key);
-    if (!status.Set(5).ok()) std::abort();
-  }
-};
-
-const Fixture& GetFixture() {
-  static const Fixture* fixture = new Fixture();  // never destroyed: no exit-time races
-  return *fixture;
-}
+using fuzz::GetTrustedKey;
+using fuzz::kNow;
 
 // Invariants that hold for every input.
 void Check(const credential::VerifyOutcome& out) {
@@ -76,7 +55,7 @@ void Check(const credential::VerifyOutcome& out) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const Fixture& f = GetFixture();
+  const fuzz::TrustedKey& f = GetTrustedKey();
   const ByteView input(data, size);
   if (size >= 1 && data[0] == 0x00) {
     const std::string text = credential::Base45Encode(credential::ZlibCompress(input.subspan(1)));

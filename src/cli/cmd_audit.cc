@@ -27,11 +27,15 @@ struct AuditOptions {
   int64_t seq = -1;
 };
 
-// What the audit commands need of a data folder: the store and the keyring (not the policy or
-// the name normalizer, so verifying a large log starts fast).
+// What the audit commands need of a data folder: the store and the log key — not the policy,
+// the name normalizer (verifying a large log starts fast) or the KEK: the log stays verifiable,
+// provable and signable after emergency destruction, when the log key is all that is left.
 struct OpenedLog {
-  std::unique_ptr<crypto::Keyring> keys;
+  std::unique_ptr<crypto::Ed25519Signer> log_key;
   std::unique_ptr<store::Store> store;
+  crypto::PublicKey LogPublicKey() const {
+    return crypto::PublicKey{log_key->key_id(), log_key->public_key(), "active", std::nullopt};
+  }
 };
 
 Result<OpenedLog> OpenLog(const std::string& data) {
@@ -40,7 +44,7 @@ Result<OpenedLog> OpenLog(const std::string& data) {
   }
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   OpenedLog log;
-  CITYID_ASSIGN_OR_RETURN(log.keys, crypto::Keyring::Load(data + "/keys"));
+  CITYID_ASSIGN_OR_RETURN(log.log_key, crypto::Keyring::LoadLogSigner(data + "/keys"));
   CITYID_ASSIGN_OR_RETURN(log.store, store::OpenSqliteStore(data + "/cityid.db"));
   return log;
 }
@@ -84,7 +88,7 @@ int Head(const GlobalOptions& g, const AuditOptions& o) {
   auto log = OpenLog(o.data);
   if (!log.ok()) return out.Fail(log.status());
   const auto clock = MakeClock(g);
-  audit::LogVerifier verifier(log->keys->LogPublicKey().public_key);
+  audit::LogVerifier verifier(log->LogPublicKey().public_key);
   audit::SignedTreeHead head;
   // Verify before signing: a head must never bless a log that was already altered. The O(n)
   // pass runs in a read transaction so writers are not held up; the write transaction then
@@ -98,7 +102,7 @@ int Head(const GlobalOptions& g, const AuditOptions& o) {
           static_cast<int64_t>(verifier.entries())));
       CITYID_ASSIGN_OR_RETURN(auto list, tx.ListTreeHeads());
       CITYID_RETURN_IF_ERROR(verifier.Finish(list));
-      CITYID_ASSIGN_OR_RETURN(head, audit::SignTreeHead(log->keys->log_signer(), verifier.entries(),
+      CITYID_ASSIGN_OR_RETURN(head, audit::SignTreeHead(*log->log_key, verifier.entries(),
                                                         clock->Now(), verifier.tree().Root()));
       CITYID_RETURN_IF_ERROR(tx.AppendTreeHead(head));
       // Bring the stored subtree hashes up to date (the lazy back-fill of docs/audit.md).
@@ -160,7 +164,7 @@ int Verify(const GlobalOptions& g, const AuditOptions& o) {
   }
   auto log = OpenLog(o.data);
   if (!log.ok()) return out.Fail(log.status());
-  audit::LogVerifier verifier(log->keys->LogPublicKey().public_key);
+  audit::LogVerifier verifier(log->LogPublicKey().public_key);
   size_t heads = 0;
   Status s = log->store->Read([&](store::Tx& tx) { return VerifyStored(tx, verifier, heads); });
   if (!s.ok()) {
@@ -198,7 +202,7 @@ int Export(const GlobalOptions& g, const AuditOptions& o) {
   s = WriteFileAtomic(o.entries, entries.dump(2) + "\n", 0644);
   if (s.ok()) s = WriteFileAtomic(o.tree_heads, audit::TreeHeadsToJson(heads), 0644);
   if (s.ok() && !o.log_key.empty()) {
-    s = WriteFileAtomic(o.log_key, audit::LogKeyToJson(log->keys->LogPublicKey()), 0644);
+    s = WriteFileAtomic(o.log_key, audit::LogKeyToJson(log->LogPublicKey()), 0644);
   }
   if (!s.ok()) return out.Fail(s);
   nlohmann::ordered_json j{{"entries", entries["entries"].size()},

@@ -114,7 +114,9 @@ int VerifyPresentationText(const Output& out, const std::string& payload,
     human += " - " + outcome.failure.message();
   }
   human += " (presentation)\n";
-  if (outcome.disclosed && outcome.meta) {
+  // An invalid presentation shows nothing it carries, even when its signature held (a time in
+  // the future, a foreign status list): the verifier learns only the verdict.
+  if (outcome.disclosed && outcome.meta && outcome.verdict != credential::Verdict::kInvalid) {
     const auto& d = *outcome.disclosed;
     nlohmann::ordered_json dj;
     if (d.card_number) {
@@ -249,7 +251,8 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
     human += " - " + outcome.failure.message();
   }
   human += "\n";
-  if (outcome.claims && outcome.meta) {
+  // Likewise an invalid card: the claims are printed for valid, expired and revoked cards only.
+  if (outcome.claims && outcome.meta && outcome.verdict != credential::Verdict::kInvalid) {
     const auto& c = *outcome.claims;
     nlohmann::ordered_json d;
     d["card_number"] = c.card_number;

@@ -461,6 +461,44 @@ const char* VerdictName(Verdict verdict) {
   return "invalid";
 }
 
+Status CheckSigner(const CwtMeta& meta, const crypto::PublicKey& signing_key,
+                   const crypto::PublicKeySet& keys) {
+  if (!keys.issuer.empty() && meta.issuer != keys.issuer) {
+    return Bad("iss does not match the trusted key set's issuer");
+  }
+  if (signing_key.not_after && meta.expires_at > *signing_key.not_after) {
+    return Error(ErrorId::kUnknownKey,
+                 "signing key is retired and signed nothing expiring this late");
+  }
+  return Status::Ok();
+}
+
+Status CheckValidity(const CwtMeta& meta, std::optional<UnixSeconds> not_before, UnixSeconds now,
+                     const StatusList* status, std::string_view status_list_id,
+                     uint32_t status_index, std::string_view what) {
+  if (not_before && *not_before > now + kClockSkewSeconds) return Bad("nbf is in the future");
+  if (meta.issued_at > now + kClockSkewSeconds) return Bad("iat is in the future");
+  if (meta.expires_at <= now) return Error(ErrorId::kCardExpired, "card expired (exp has passed)");
+  if (status == nullptr) return Status::Ok();
+  if (status->id() != status_list_id) {
+    return Error(ErrorId::kBadStatusList, std::string(what) +
+                                              " refers to a different status list than the one "
+                                              "supplied");
+  }
+  if (status_index >= status->size()) return Bad("status index is outside the status list");
+  if (status->IsSet(status_index)) {
+    return Error(ErrorId::kCardRevoked, "card revoked (status list bit set)");
+  }
+  return Status::Ok();
+}
+
+Verdict VerdictOf(const Status& failure) {
+  if (failure.ok()) return Verdict::kValid;
+  if (failure.id() == ErrorId::kCardExpired) return Verdict::kExpired;
+  if (failure.id() == ErrorId::kCardRevoked) return Verdict::kRevoked;
+  return Verdict::kInvalid;
+}
+
 VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& keys,
                          UnixSeconds now, const StatusList* status) {
   VerifyOutcome outcome;
@@ -484,45 +522,18 @@ VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& k
   auto parsed = ParseCwt(cose->payload);
   if (!parsed.ok()) return Fail(std::move(outcome), Verdict::kInvalid, parsed.status());
   const CwtMeta& meta = parsed->meta;
-  if (!keys.issuer.empty() && meta.issuer != keys.issuer) {
-    return Fail(std::move(outcome), Verdict::kInvalid,
-                Bad("iss does not match the trusted key set's issuer"));
-  }
-  const crypto::PublicKey* signing_key = *key;
-  if (signing_key->not_after && meta.expires_at > *signing_key->not_after) {
-    return Fail(std::move(outcome), Verdict::kInvalid,
-                Error(ErrorId::kUnknownKey,
-                      "signing key is retired and signed no card expiring this late"));
+  if (Status s = CheckSigner(meta, **key, keys); !s.ok()) {
+    return Fail(std::move(outcome), Verdict::kInvalid, std::move(s));
   }
   outcome.claims = std::move(parsed->claims);
   outcome.meta = meta;
   outcome.attribute_digests = std::move(parsed->digests);
-
-  if (parsed->not_before && *parsed->not_before > now + kClockSkewSeconds) {
-    return Fail(std::move(outcome), Verdict::kInvalid, Bad("nbf is in the future"));
-  }
-  if (meta.issued_at > now + kClockSkewSeconds) {
-    return Fail(std::move(outcome), Verdict::kInvalid, Bad("iat is in the future"));
-  }
-  if (meta.expires_at <= now) {
-    return Fail(std::move(outcome), Verdict::kExpired,
-                Error(ErrorId::kCardExpired, "card expired (exp has passed)"));
-  }
-  if (status != nullptr) {
-    const CardClaims& c = *outcome.claims;
-    if (status->id() != c.status_list_id) {
-      return Fail(std::move(outcome), Verdict::kInvalid,
-                  Error(ErrorId::kBadStatusList,
-                        "card refers to a different status list than the one supplied"));
-    }
-    if (c.status_index >= status->size()) {
-      return Fail(std::move(outcome), Verdict::kInvalid,
-                  Bad("status index is outside the status list"));
-    }
-    if (status->IsSet(c.status_index)) {
-      return Fail(std::move(outcome), Verdict::kRevoked,
-                  Error(ErrorId::kCardRevoked, "card revoked (status list bit set)"));
-    }
+  if (Status s = CheckValidity(meta, parsed->not_before, now, status,
+                               outcome.claims->status_list_id, outcome.claims->status_index,
+                               "card");
+      !s.ok()) {
+    const Verdict v = VerdictOf(s);
+    return Fail(std::move(outcome), v, std::move(s));
   }
   outcome.verdict = Verdict::kValid;
   outcome.failure = Status::Ok();

@@ -175,6 +175,22 @@ struct VerifyOutcome {
   std::map<int, Bytes> attribute_digests;  // claim 169 key 99, when claims is set
 };
 
+// The checks after the signature that cards and presentations share (`what` names the
+// credential in messages: "card", "presentation"):
+// CheckSigner: iss equals keys.issuer when that is set (kBadClaims); a retired key's not_after
+// is not before exp (kUnknownKey).
+Status CheckSigner(const CwtMeta& meta, const crypto::PublicKey& signing_key,
+                   const crypto::PublicKeySet& keys);
+// CheckValidity: nbf and iat not after now + kClockSkewSeconds (kBadClaims); exp after now
+// (else kCardExpired); with a `status` list, it is the list named (kBadStatusList), the index
+// is inside it (kBadClaims) and its bit is clear (else kCardRevoked).
+Status CheckValidity(const CwtMeta& meta, std::optional<UnixSeconds> not_before, UnixSeconds now,
+                     const StatusList* status, std::string_view status_list_id,
+                     uint32_t status_index, std::string_view what);
+// The verdict a failed check means: kExpired for kCardExpired, kRevoked for kCardRevoked,
+// kValid for OK, else kInvalid.
+Verdict VerdictOf(const Status& failure);
+
 // Verifies a scanned QR text. Strict and bounded, in this order:
 //   1. text length <= kMaxQrTextChars            (else kPayloadTooLarge)
 //   2. Base45 strict                             (kBadBase45)
@@ -188,9 +204,8 @@ struct VerifyOutcome {
 //   7. times: nbf/iat not after now + kClockSkewSeconds (kBadClaims); exp <= now -> kExpired
 //   8. `status` (may be null: no revocation check): must be the list the card names
 //      (kBadStatusList) and the index inside it; bit set -> kRevoked
-// All failures of steps 1-6 and 8's mismatch give kInvalid. `failure` for kExpired is
-// kBadClaims ("card expired"), for kRevoked kFailedPrecondition ("card revoked"): the error
-// catalogue has no dedicated ids for them; the verdict is what callers should branch on.
+// All failures of steps 1-6 and 8's mismatch give kInvalid; `failure` for kExpired is
+// kCardExpired, for kRevoked kCardRevoked (steps 6-8 are CheckSigner and CheckValidity).
 // Never throws, never crashes on any input. Thread-safe (reads `keys` and `status` only).
 VerifyOutcome VerifyCard(std::string_view qr_text, const crypto::PublicKeySet& keys,
                          UnixSeconds now, const StatusList* status);

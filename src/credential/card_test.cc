@@ -781,7 +781,7 @@ TEST(VerdictTest, NamesAreStable) {
 // ---- Fuzz corpus --------------------------------------------------------------------------------
 
 // The card_fuzz seed corpus holds valid cards signed with the fuzzer's fixed key (SeededRng
-// 0xC17D, see fuzz/card_fuzz.cc). This test keeps the committed files in sync with the encoder:
+// 0xC17D, see fuzz/trusted_key.h). This test keeps the committed files in sync with the encoder:
 // run with CITYID_UPDATE_GOLDEN=1 to rewrite them after a deliberate format change.
 TEST(CardFuzzCorpusTest, CommittedSeedsMatchTheEncoder) {
   ASSERT_TRUE(crypto::InitCrypto().ok());

@@ -484,15 +484,8 @@ PresentationOutcome VerifyPresentation(std::string_view qr_text, const crypto::P
   // bound to the payload through its digest.
   auto parsed = ParsePayload(cose->payload);
   if (!parsed.ok()) return Fail(std::move(outcome), Verdict::kInvalid, parsed.status());
-  if (!keys.issuer.empty() && parsed->meta.issuer != keys.issuer) {
-    return Fail(std::move(outcome), Verdict::kInvalid,
-                Bad("iss does not match the trusted key set's issuer"));
-  }
-  const crypto::PublicKey* signing_key = *key;
-  if (signing_key->not_after && parsed->meta.expires_at > *signing_key->not_after) {
-    return Fail(std::move(outcome), Verdict::kInvalid,
-                Error(ErrorId::kUnknownKey,
-                      "signing key is retired and signed nothing expiring this late"));
+  if (Status s = CheckSigner(parsed->meta, **key, keys); !s.ok()) {
+    return Fail(std::move(outcome), Verdict::kInvalid, std::move(s));
   }
   auto list = DisclosureList(*cose_bytes);
   if (!list.ok()) return Fail(std::move(outcome), Verdict::kInvalid, list.status());
@@ -507,30 +500,11 @@ PresentationOutcome VerifyPresentation(std::string_view qr_text, const crypto::P
   outcome.disclosed = std::move(disclosed);
   outcome.disclosed_values = std::move(values);
 
-  if (parsed->not_before && *parsed->not_before > now + kClockSkewSeconds) {
-    return Fail(std::move(outcome), Verdict::kInvalid, Bad("nbf is in the future"));
-  }
-  if (parsed->meta.issued_at > now + kClockSkewSeconds) {
-    return Fail(std::move(outcome), Verdict::kInvalid, Bad("iat is in the future"));
-  }
-  if (parsed->meta.expires_at <= now) {
-    return Fail(std::move(outcome), Verdict::kExpired,
-                Error(ErrorId::kCardExpired, "card expired (exp has passed)"));
-  }
-  if (status != nullptr) {
-    if (status->id() != outcome.status_list_id) {
-      return Fail(std::move(outcome), Verdict::kInvalid,
-                  Error(ErrorId::kBadStatusList,
-                        "presentation refers to a different status list than the one supplied"));
-    }
-    if (outcome.status_index >= status->size()) {
-      return Fail(std::move(outcome), Verdict::kInvalid,
-                  Bad("status index is outside the status list"));
-    }
-    if (status->IsSet(outcome.status_index)) {
-      return Fail(std::move(outcome), Verdict::kRevoked,
-                  Error(ErrorId::kCardRevoked, "card revoked (status list bit set)"));
-    }
+  if (Status s = CheckValidity(parsed->meta, parsed->not_before, now, status,
+                               outcome.status_list_id, outcome.status_index, "presentation");
+      !s.ok()) {
+    const Verdict v = VerdictOf(s);
+    return Fail(std::move(outcome), v, std::move(s));
   }
   outcome.verdict = Verdict::kValid;
   outcome.failure = Status::Ok();

@@ -212,6 +212,14 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng)
   return k;
 }
 
+Result<std::unique_ptr<Ed25519Signer>> Keyring::LoadLogSigner(const std::string& dir, Rng* rng) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Error(ErrorId::kKeysMissing, "no key folder at " + dir);
+  }
+  return LoadOrCreateLogKey(dir, rng);
+}
+
 PublicKeySet Keyring::PublicKeys(const std::string& issuer) const {
   PublicKeySet set;
   set.issuer = issuer;

@@ -34,6 +34,11 @@ class Keyring {
   // from `rng`, or the system CSPRNG when null; creation is serialized by an flock on `dir`, so
   // two processes cannot make two keys); kIo if it cannot be written.
   static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr);
+  // Loads only the access-log key (created on first use as Load does): what the audit commands
+  // need, and what emergency destruction leaves (DestroyDataKeys), so the log stays verifiable
+  // and signable without the KEK. kKeysMissing when `dir` does not exist.
+  static Result<std::unique_ptr<Ed25519Signer>> LoadLogSigner(const std::string& dir,
+                                                               Rng* rng = nullptr);
 
   const SecretBytes& kek() const { return kek_; }
   const BlindIndexer& blind_indexer() const { return *blind_indexer_; }

@@ -309,6 +309,39 @@ TEST_F(AuditE2eTest, HeadRefusesToSignATamperedLog) {
   EXPECT_EQ(RawDb(Db()).Int("SELECT count(*) FROM tree_heads"), 4);
 }
 
+TEST_F(AuditE2eTest, LogStaysVerifiableAfterEmergencyDestruction) {
+  BuildLog();
+  for (const char* admin : {"ada", "bea"}) {
+    auto add = Cityid({"staff", "add", "--data", Data(), "--user", admin, "--role", "admin",
+                       "--password-stdin"},
+                      tmp_, "correct horse battery staple 42\n");
+    ASSERT_EQ(add.code, 0) << add.err;
+  }
+  auto req = Cityid({"--json", "keys", "destroy", "request", "--data", Data(), "--actor", "ada",
+                     "--reason", "drill: seizure imminent"},
+                    tmp_);
+  ASSERT_EQ(req.code, 0) << req.out << req.err;
+  const std::string id = req.Json().value("request_id", "");
+  ASSERT_FALSE(id.empty()) << req.out;
+  auto done = Cityid({"keys", "destroy", "approve", "--data", Data(), "--actor", "bea",
+                      "--request", id},
+                     tmp_);
+  ASSERT_EQ(done.code, 0) << done.out << done.err;
+  ASSERT_FALSE(fs::exists(data_ / "keys" / "kek.key"));
+
+  // The log key is all that is left, and all an auditor needs: the whole log, the destruction
+  // entries and the final head included, verifies; proofs and new heads still work.
+  auto v = Verify();
+  ASSERT_EQ(v.code, 0) << v.out << v.err;
+  RawDb db(Db());
+  EXPECT_EQ(v.Json()["entries"], db.Int("SELECT count(*) FROM audit_log"));
+  EXPECT_EQ(db.Int("SELECT count(*) FROM audit_log WHERE action = 'keys.destroy'"), 1);
+  auto p = Cityid({"audit", "proof", "--data", Data(), "--seq", "0"}, tmp_);
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(Cityid({"audit", "head", "--data", Data()}, tmp_).code, 0);
+  EXPECT_EQ(Verify().code, 0);
+}
+
 TEST_F(AuditE2eTest, OlderDataFolderGetsALogKeyOnFirstUse) {
   BuildLog();
   for (const auto& e : fs::directory_iterator(data_ / "keys")) {

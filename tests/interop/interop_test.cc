@@ -4,7 +4,10 @@
 //     same verdict and read the same claims as `cityid verify`;
 //   - `node encode.mjs` builds cards, keys and status lists from the document alone; `cityid
 //     verify` must accept the good card with the encoded claims and refuse each broken one with
-//     the failed check the document names.
+//     the failed check the document names;
+//   - `cityid present` makes presentations (docs/card-format.md §10); `node
+//     verify_presentation.mjs` must reach `cityid verify`'s verdict and see exactly the
+//     attributes that were disclosed.
 // Node.js and tests/interop/node_modules are required: `scripts/setup` installs both. A missing
 // one fails the suite (it is never skipped).
 #include <fcntl.h>
@@ -14,9 +17,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +61,37 @@ std::string FindNode() {
 }
 
 fs::path InteropDir() { return fs::path(Source()) / "tests" / "interop"; }
+
+// RFC 9285 Base45, only to alter the bytes of a presentation cityid made (its text is valid
+// Base45, so the decoder does not check).
+const std::string kBase45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+std::string Base45Decode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 3) {
+    const size_t len = std::min<size_t>(3, text.size() - i);
+    uint32_t n = 0, weight = 1;
+    for (size_t k = 0; k < len; ++k, weight *= 45) {
+      n += static_cast<uint32_t>(kBase45.find(text[i + k])) * weight;
+    }
+    if (len == 3) out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+std::string Base45Encode(const std::string& bytes) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 1 < bytes.size(); i += 2) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) * 256u + static_cast<uint8_t>(bytes[i + 1]);
+    for (int k = 0; k < 3; ++k, n /= 45) out.push_back(kBase45[n % 45]);
+  }
+  if (i < bytes.size()) {
+    const uint32_t n = static_cast<uint8_t>(bytes[i]);
+    out.push_back(kBase45[n % 45]);
+    out.push_back(kBase45[n / 45]);
+  }
+  return out;
+}
 
 class InteropTest : public ::testing::Test {
  protected:
@@ -114,6 +152,14 @@ class InteropTest : public ::testing::Test {
     std::vector<std::string> args = {"--keys", keys.string(), "--now", now, "--file", file.string()};
     for (const auto& l : lists) args.insert(args.end(), {"--status", l.string()});
     return Node("verify.mjs", args);
+  }
+  cityid::e2e::Run NodeVerifyPresentation(const std::string& text, const fs::path& keys,
+                                          const std::vector<fs::path>& lists,
+                                          const std::string& now = kNow) {
+    const fs::path file = Write("node-presentation-" + std::to_string(runs_) + ".txt", text);
+    std::vector<std::string> args = {"--keys", keys.string(), "--now", now, "--file", file.string()};
+    for (const auto& l : lists) args.insert(args.end(), {"--status", l.string()});
+    return Node("verify_presentation.mjs", args);
   }
   cityid::e2e::Run CityidVerify(const fs::path& qr_file, const fs::path& keys,
                    const std::vector<fs::path>& lists, const std::string& now = kNow) {
@@ -353,6 +399,140 @@ TEST_F(InteropTest, CityidJudgesEachIndependentVariantAsTheDocumentSays) {
       EXPECT_EQ(theirs.Json()["failed_check"], c["failed_check"]) << what;
     }
   }
+}
+
+// The names and values verify_presentation.mjs reports are §10.4's (name, date_of_birth as
+// YYYYMMDD, gender 1-3); `cityid verify --json` prints full_name, YYYY-MM-DD and M/F/X.
+void ExpectSameDisclosure(const json& node_disclosed, const json& cityid_disclosed) {
+  EXPECT_EQ(node_disclosed.size(), cityid_disclosed.size())
+      << node_disclosed.dump() << " vs " << cityid_disclosed.dump();
+  for (const auto& [name, value] : node_disclosed.items()) {
+    if (name == "name") {
+      EXPECT_EQ(value, cityid_disclosed.value("full_name", json())) << name;
+    } else if (name == "date_of_birth") {
+      std::string iso = cityid_disclosed.value("date_of_birth", "");
+      iso.erase(std::remove(iso.begin(), iso.end(), '-'), iso.end());
+      EXPECT_EQ(value, iso) << name;
+    } else if (name == "gender") {
+      const std::map<int, std::string> letters = {{1, "M"}, {2, "F"}, {3, "X"}};
+      EXPECT_EQ(letters.at(value.get<int>()), cityid_disclosed.value("gender", "")) << name;
+    } else {
+      EXPECT_EQ(value, cityid_disclosed.value(name, json())) << name;
+    }
+  }
+}
+
+std::set<std::string> Names(const json& disclosed) {
+  std::set<std::string> names;
+  for (const auto& [name, value] : disclosed.items()) names.insert(name);
+  return names;
+}
+
+TEST_F(InteropTest, IndependentVerifierChecksCityidPresentations) {
+  const std::string card = IssueCard(data_, Example("applicant-jose.json"));
+  ASSERT_FALSE(card.empty());
+  const fs::path keys = ExportKeys(data_);
+  const fs::path list = ExportStatusList(data_);
+  auto mine_card = CityidVerify(Write("card.txt", card), keys, {});
+  ASSERT_EQ(mine_card.code, 0) << mine_card.out << mine_card.err;
+  const std::string number = mine_card.Json()["disclosed"]["card_number"];
+
+  auto present = [&](const std::string& disclose) {
+    auto p = Cityid({"--json", "present", "--data", data_.string(), "--card", number, "--disclose",
+                     disclose},
+                    tmp_);
+    EXPECT_EQ(p.code, 0) << disclose << ": " << p.out << p.err;
+    return p.Json().value("qr_payload", "");
+  };
+
+  // Two disclosure sets: each verifies, and shows exactly what was disclosed.
+  struct Case {
+    std::string disclose;
+    std::set<std::string> names;  // §10.4 names verify_presentation.mjs reports
+  };
+  const std::vector<Case> cases = {
+      {"age_over_21", {"age_over_21"}},
+      {"name,date_of_birth,card_number,age_over_18,age_over_65",
+       {"name", "date_of_birth", "card_number", "age_over_18", "age_over_65"}},
+  };
+  std::string over21;
+  for (const auto& c : cases) {
+    const std::string text = present(c.disclose);
+    ASSERT_EQ(text.rfind("CP1:", 0), 0u) << text;
+    if (over21.empty()) over21 = text;
+    auto theirs = NodeVerifyPresentation(text, keys, {list});
+    ASSERT_EQ(theirs.code, 0) << c.disclose << ": " << theirs.out << theirs.err;
+    const json v = theirs.Json();
+    EXPECT_EQ(v["verdict"], "valid");
+    EXPECT_EQ(Names(v["disclosed"]), c.names) << v["disclosed"].dump();
+    EXPECT_EQ(v["presentation"]["revocation"], "checked against status list 1") << v.dump();
+
+    auto mine = CityidVerify(Write("presentation.txt", text), keys, {list});
+    ASSERT_EQ(mine.code, 0) << mine.out << mine.err;
+    EXPECT_EQ(mine.Json()["kind"], "presentation");
+    ExpectSameDisclosure(v["disclosed"], mine.Json()["disclosed"]);
+    EXPECT_EQ(v["presentation"]["key_id"], mine.Json()["key_id"]);
+    EXPECT_EQ(v["presentation"]["expires_at"], mine.Json()["expires_at"]);
+  }
+  {
+    const json v = NodeVerifyPresentation(present("name,date_of_birth"), keys, {list}).Json();
+    EXPECT_EQ(v["disclosed"].value("name", ""), "José García") << v.dump();
+    EXPECT_EQ(v["disclosed"].value("date_of_birth", ""), "19900412") << v.dump();
+  }
+
+  // A disclosed value changed: the name's bytes are only in the (unsigned) disclosure, so the
+  // signature still verifies and the digest check must catch it.
+  const std::string named = present("name,age_over_21");
+  std::string cose = Base45Decode(named.substr(4));
+  const size_t at = cose.find("Garc");
+  ASSERT_NE(at, std::string::npos);
+  cose[at] = 'H';
+  const std::string tampered = "CP1:" + Base45Encode(cose);
+  auto theirs = NodeVerifyPresentation(tampered, keys, {list});
+  EXPECT_EQ(theirs.code, 10) << theirs.out << theirs.err;
+  EXPECT_EQ(theirs.Json()["failed_check"], "bad-claims") << theirs.out;
+  EXPECT_FALSE(theirs.Json().contains("disclosed")) << theirs.out;
+  auto mine = CityidVerify(Write("tampered.txt", tampered), keys, {list});
+  EXPECT_EQ(mine.code, 10) << mine.out;
+  EXPECT_EQ(mine.Json()["failed_check"], "bad-claims") << mine.out;
+
+  // One signature bit flipped (the signature is the last 64 bytes).
+  cose = Base45Decode(named.substr(4));
+  cose[cose.size() - 1] = static_cast<char>(cose[cose.size() - 1] ^ 0x01);
+  theirs = NodeVerifyPresentation("CP1:" + Base45Encode(cose), keys, {list});
+  EXPECT_EQ(theirs.code, 10) << theirs.out;
+  EXPECT_EQ(theirs.Json()["failed_check"], "bad-signature") << theirs.out;
+
+  // Another city's key set.
+  const fs::path other = tmp_ / "other";
+  ASSERT_EQ(Cityid({"init", "--data", other.string(), "--policy",
+                    Source() + "/policies/new-york-points.toml"},
+                   tmp_)
+                .code,
+            0);
+  theirs = NodeVerifyPresentation(named, ExportKeys(other, "other-keys.json"), {});
+  EXPECT_EQ(theirs.code, 10) << theirs.out;
+  EXPECT_EQ(theirs.Json()["failed_check"], "unknown-key") << theirs.out;
+
+  // A card is not a presentation (and the card verifier refuses a presentation).
+  EXPECT_EQ(NodeVerifyPresentation(card, keys, {}).Json()["failed_check"], "bad-payload");
+  EXPECT_EQ(NodeVerify(over21, keys, {}).code, 10);
+
+  // Past the card's expiry: expired, still showing what was disclosed.
+  auto later = NodeVerifyPresentation(over21, keys, {}, kTwentyYearsLater);
+  EXPECT_EQ(later.code, 12) << later.out;
+  EXPECT_EQ(later.Json()["verdict"], "expired");
+  EXPECT_EQ(CityidVerify(Write("over21.txt", over21), keys, {}, kTwentyYearsLater).code, 12);
+
+  // Revoked after the presentation was made: the card's status-list bit decides.
+  auto revoke = Cityid({"revoke", "--data", data_.string(), "--card", number, "--reason", "stolen"}, tmp_);
+  ASSERT_EQ(revoke.code, 0) << revoke.err;
+  const fs::path revoked_list = ExportStatusList(data_, "status-after-revoke.json");
+  auto revoked = NodeVerifyPresentation(over21, keys, {revoked_list});
+  EXPECT_EQ(revoked.code, 11) << revoked.out << revoked.err;
+  EXPECT_EQ(revoked.Json()["verdict"], "revoked");
+  EXPECT_EQ(Names(revoked.Json()["disclosed"]), std::set<std::string>{"age_over_21"});
+  EXPECT_EQ(CityidVerify(tmp_ / "over21.txt", keys, {revoked_list}).code, 11);
 }
 
 }  // namespace

@@ -10,17 +10,13 @@
 // Beyond what a verifier needs, it also holds cityid to what the document says cityid emits
 // (preferred serialization, ascending map keys, the 13-byte protected header), so that an
 // encoder drifting from the document fails this check.
-import { readFileSync } from 'node:fs';
-
 import { Base45Error, decodeBase45 } from './lib/base45.mjs';
+import { runVerifierCli } from './lib/cli.mjs';
 import {
-  ALG_EDDSA, assertAscending, b64urlEncode, bitIsSet, C169, CheckError, CLOCK_SKEW_SECONDS,
-  COSE_ALG, COSE_CRIT, COSE_KID, CWT, decodeStrict, inflateZlibCapped, MAX_COSE_BYTES,
-  MAX_QR_CHARS, parseKeySet, sigStructure, TAG_COSE_SIGN1, TAG_CWT, utf8, verifyEd25519,
-  verifyStatusList,
+  assertAscending, bitIsSet, C169, CheckError, CLOCK_SKEW_SECONDS, CWT, decodeStrict,
+  inflateZlibCapped, MAX_COSE_BYTES, MAX_QR_CHARS, openSign1, utf8,
 } from './lib/format.mjs';
 
-const EXIT = { valid: 0, invalid: 10, revoked: 11, expired: 12 };
 const fail = (check, message) => { throw new CheckError(check, message); };
 
 const isUint = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) || (typeof v === 'bigint' && v >= 0n);
@@ -52,33 +48,7 @@ function openEnvelope(text, keySet) {
     throw e;
   }
   const cose = inflateZlibCapped(compressed, MAX_COSE_BYTES);
-  const { value: sign1 } = decodeStrict(cose, {
-    maxDepth: 4, maxItems: 256, what: 'COSE_Sign1', topTags: [[TAG_COSE_SIGN1], [TAG_CWT, TAG_COSE_SIGN1]],
-  });
-  if (!Array.isArray(sign1) || sign1.length !== 4) fail('bad-cose', 'COSE_Sign1 must be an array of 4');
-  const [protectedBytes, unprotected, payload, signature] = sign1;
-  if (!isBytes(protectedBytes)) fail('bad-cose', 'protected header must be a byte string');
-  const { value: prot } = decodeStrict(protectedBytes, { maxDepth: 4, maxItems: 256, what: 'protected header' });
-  if (!(prot instanceof Map)) fail('bad-cose', 'protected header must be a map');
-  const labels = [...prot.keys()];
-  if (prot.size !== 2 || !prot.has(COSE_ALG) || !prot.has(COSE_KID)) {
-    fail('bad-cose', `protected header must hold exactly alg and kid (labels: ${labels.join(', ')})`);
-  }
-  if (prot.get(COSE_ALG) !== ALG_EDDSA) fail('bad-cose', 'alg must be -8 (EdDSA)');
-  const kid = prot.get(COSE_KID);
-  if (!isBytes(kid) || kid.length !== 8) fail('bad-cose', 'kid must be an 8-byte string');
-  // §3: the protected bucket is always A2 01 27 04 48 <kid> (13 bytes) as cityid emits it.
-  if (protectedBytes.length !== 13 || labels[0] !== COSE_ALG) fail('bad-cose', 'protected header is not the documented 13-byte {1: -8, 4: kid}');
-  if (!(unprotected instanceof Map)) fail('bad-cose', 'unprotected header must be a map');
-  for (const l of [COSE_ALG, COSE_CRIT, COSE_KID]) if (unprotected.has(l)) fail('bad-cose', `unprotected header carries label ${l}`);
-  if (!isBytes(payload)) fail('bad-cose', 'payload must be an attached byte string');
-  if (!isBytes(signature) || signature.length !== 64) fail('bad-cose', 'signature must be 64 bytes');
-
-  const kidText = b64urlEncode(kid);
-  const key = keySet.byKid.get(kidText);
-  if (!key) fail('unknown-key', 'kid is not in the trusted key set');
-  if (!verifyEd25519(signature, sigStructure(protectedBytes, payload), key.x)) fail('bad-signature', 'Ed25519 signature does not verify');
-  return { payload, kidText, key };
+  return openSign1(cose, keySet);
 }
 
 // §4-§7, §8 step 6: verified payload bytes -> claims.
@@ -197,53 +167,4 @@ export function verifyCard(text, keySet, now, lists) {
   }
 }
 
-function usage(message) {
-  process.stderr.write(`verify.mjs: ${message}\n` +
-    'usage: node verify.mjs --keys KEYS.json [--status LIST.json ...] [--now UNIX_SECONDS] (--file QR.txt | PAYLOAD | -)\n');
-  process.exit(2);
-}
-
-function main(argv) {
-  const o = { status: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
-    if (a === '--keys') o.keys = next();
-    else if (a === '--status') o.status.push(next());
-    else if (a === '--now') o.now = next();
-    else if (a === '--file') o.file = next();
-    else if (a.startsWith('--')) usage(`unknown option ${a}`);
-    else if (o.payload === undefined) o.payload = a;
-    else usage('more than one payload given');
-  }
-  if (!o.keys) usage('--keys is required');
-  if ((o.file === undefined) === (o.payload === undefined)) usage('give exactly one of --file FILE, PAYLOAD or -');
-  let now = Math.floor(Date.now() / 1000);
-  if (o.now !== undefined) {
-    if (!/^\d+$/.test(o.now)) usage('--now must be Unix seconds');
-    now = Number(o.now);
-  }
-  let keySet;
-  try {
-    keySet = parseKeySet(readFileSync(o.keys, 'utf8'));
-  } catch (e) {
-    usage(`--keys ${o.keys}: ${e.message}`);
-  }
-  const raw = o.file !== undefined ? readFileSync(o.file, 'utf8') : o.payload === '-' ? readFileSync(0, 'utf8') : o.payload;
-  // Only line ends are trimmed: a space is a Base45 character.
-  const text = raw.replace(/[\r\n]+$/, '');
-
-  let result;
-  const lists = [];
-  try {
-    for (const path of o.status) lists.push(verifyStatusList(readFileSync(path, 'utf8'), keySet, now));
-    result = verifyCard(text, keySet, now, lists);
-  } catch (e) {
-    if (!(e instanceof CheckError)) throw e;
-    result = { verdict: 'invalid', failed_check: e.check, reason: `status list: ${e.check}: ${e.message}` };
-  }
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  process.exit(EXIT[result.verdict]);
-}
-
-main(process.argv.slice(2));
+runVerifierCli('verify.mjs', process.argv.slice(2), verifyCard);

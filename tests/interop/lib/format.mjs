@@ -296,3 +296,36 @@ export function signStatusList({ id, issuer, validFrom, validUntil, bits, secret
   o.proof = { alg: 'EdDSA', kid: b64urlEncode(keyIdFor(ed25519.getPublicKey(secretKey))), signature: b64urlEncode(signature) };
   return JSON.stringify(o);
 }
+
+// §3, §8 steps 4-5 (cards) and §10.5 steps 2-3 (presentations): the strictly decoded COSE_Sign1
+// bytes -> its parts, once the protected header is the documented one and the signature verifies
+// under a key of `keySet`. Returns {payload, unprotected, kidText, key}.
+export function openSign1(cose, keySet) {
+  const { value: sign1 } = decodeStrict(cose, {
+    maxDepth: 4, maxItems: 256, what: 'COSE_Sign1', topTags: [[TAG_COSE_SIGN1], [TAG_CWT, TAG_COSE_SIGN1]],
+  });
+  if (!Array.isArray(sign1) || sign1.length !== 4) fail('bad-cose', 'COSE_Sign1 must be an array of 4');
+  const [protectedBytes, unprotected, payload, signature] = sign1;
+  if (!(protectedBytes instanceof Uint8Array)) fail('bad-cose', 'protected header must be a byte string');
+  const { value: prot } = decodeStrict(protectedBytes, { maxDepth: 4, maxItems: 256, what: 'protected header' });
+  if (!(prot instanceof Map)) fail('bad-cose', 'protected header must be a map');
+  const labels = [...prot.keys()];
+  if (prot.size !== 2 || !prot.has(COSE_ALG) || !prot.has(COSE_KID)) {
+    fail('bad-cose', `protected header must hold exactly alg and kid (labels: ${labels.join(', ')})`);
+  }
+  if (prot.get(COSE_ALG) !== ALG_EDDSA) fail('bad-cose', 'alg must be -8 (EdDSA)');
+  const kid = prot.get(COSE_KID);
+  if (!(kid instanceof Uint8Array) || kid.length !== 8) fail('bad-cose', 'kid must be an 8-byte string');
+  // §3: the protected bucket is always A2 01 27 04 48 <kid> (13 bytes) as cityid emits it.
+  if (protectedBytes.length !== 13 || labels[0] !== COSE_ALG) fail('bad-cose', 'protected header is not the documented 13-byte {1: -8, 4: kid}');
+  if (!(unprotected instanceof Map)) fail('bad-cose', 'unprotected header must be a map');
+  for (const l of [COSE_ALG, COSE_CRIT, COSE_KID]) if (unprotected.has(l)) fail('bad-cose', `unprotected header carries label ${l}`);
+  if (!(payload instanceof Uint8Array)) fail('bad-cose', 'payload must be an attached byte string');
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) fail('bad-cose', 'signature must be 64 bytes');
+
+  const kidText = b64urlEncode(kid);
+  const key = keySet.byKid.get(kidText);
+  if (!key) fail('unknown-key', 'kid is not in the trusted key set');
+  if (!verifyEd25519(signature, sigStructure(protectedBytes, payload), key.x)) fail('bad-signature', 'Ed25519 signature does not verify');
+  return { payload, unprotected, kidText, key };
+}

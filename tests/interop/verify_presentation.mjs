@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// An independent verifier of cityid presentations (selective disclosure, "CP1:..."), written from
+// docs/card-format.md §10 (and §1-§9 it builds on) and RFC 8392/8949/9052/9053/9285 only: it
+// shares no code with cityid. The checks are in lib/presentation.mjs.
+//
+//   node verify_presentation.mjs --keys KEYS.json [--status LIST.json ...] [--now UNIX_SECONDS]
+//                                (--file QR.txt | PAYLOAD | -)
+//
+// Prints one JSON object {verdict, reason, failed_check?, disclosed?, presentation?} and exits 0
+// only for a valid presentation (10 invalid, 11 revoked, 12 expired, as `cityid verify`; 2 for a
+// usage error). `disclosed` holds exactly the disclosed attributes under their §10.4 names
+// (card_number, name, date_of_birth as YYYYMMDD, gender 1-3, address, photo base64url and
+// photo_format, age_over_18/21/65 booleans); `presentation` the signed metadata (issuer, key_id,
+// iat/exp, status reference, the keys of the signed digest map and of the disclosures).
+// Like verify.mjs it also holds cityid to what the document says it emits (preferred
+// serialization of the signed parts, the documented key order, the 13-byte protected header).
+import { runVerifierCli } from './lib/cli.mjs';
+import { verifyPresentation } from './lib/presentation.mjs';
+
+runVerifierCli('verify_presentation.mjs', process.argv.slice(2), verifyPresentation);
