@@ -9,6 +9,7 @@
 #include "audit/verify.h"
 #include "base/file.h"
 #include "cli/common.h"
+#include "core/audit_log.h"
 #include "crypto/sign.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -226,30 +227,7 @@ int Proof(const GlobalOptions& g, const AuditOptions& o) {
   if (!log.ok()) return out.Fail(log.status());
   nlohmann::ordered_json proof;
   Status s = log->store->Read([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(auto head, tx.LatestTreeHead());
-    if (!head) {
-      return Error(ErrorId::kFailedPrecondition, "no tree head yet; run: cityid audit head");
-    }
-    const auto seq = static_cast<uint64_t>(o.seq);
-    if (seq >= head->tree_size) {
-      return Error(ErrorId::kFailedPrecondition,
-                   "entry " + std::to_string(seq) + " is not covered by the latest tree head (" +
-                       std::to_string(head->tree_size) + " entries); run: cityid audit head");
-    }
-    // O(log n) reads of stored subtree hashes (docs/audit.md "Proof storage"); entries newer
-    // than the stored nodes are folded from their leaf hashes.
-    audit::FunctionNodeSource nodes(head->tree_size, [&tx](int level, uint64_t index) {
-      return tx.GetAuditNode(level, static_cast<int64_t>(index));
-    });
-    const audit::NodeTree tree(nodes);
-    CITYID_ASSIGN_OR_RETURN(auto leaf, tree.Leaf(seq));
-    CITYID_ASSIGN_OR_RETURN(auto path, tree.InclusionProof(seq, head->tree_size));
-    // Never hand out a proof that does not check against the signed head.
-    if (!audit::VerifyInclusion(leaf, seq, head->tree_size, path, head->root_hash)) {
-      return Error(ErrorId::kStoreCorrupt,
-                   "the stored log does not match the latest tree head; run: cityid audit verify");
-    }
-    proof = audit::InclusionProofToJson(o.seq, leaf, *head, path);
+    CITYID_ASSIGN_OR_RETURN(proof, core::ProveInclusion(tx, static_cast<uint64_t>(o.seq)));
     return Status::Ok();
   });
   if (!s.ok()) return out.Fail(s);

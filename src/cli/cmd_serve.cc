@@ -20,6 +20,7 @@ struct ServeOptions {
   size_t threads = 8;
   bool secure_cookies = false;
   bool trust_proxy = false;
+  int tree_head_minutes = 60;
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
@@ -71,6 +72,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.threads = o.threads;
   config.secure_cookies = o.secure_cookies;
   config.trust_proxy = o.trust_proxy;
+  config.tree_head_interval_seconds = o.tree_head_minutes * 60;
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
@@ -113,6 +115,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
   cmd->add_flag("--trust-proxy", o->trust_proxy,
                 "Trust X-Forwarded-Proto from the reverse proxy: 'https' requests get a Secure "
                 "cookie (only when the proxy is the sole way in)");
+  cmd->add_option("--tree-head-minutes", o->tree_head_minutes,
+                  "Sign a tree head of the access log this often when it has grown (0: only "
+                  "`cityid audit head`)")
+      ->check(CLI::Range(0, 7 * 24 * 60))
+      ->capture_default_str();
   cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
 }
 

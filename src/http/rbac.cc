@@ -55,6 +55,8 @@ const std::vector<RouteRule>& RbacTable() {
       // Accountability: auditors and admins.
       {"GET", "/api/v1/audit/head", false, {false, false, false, true, true}},
       {"GET", "/api/v1/audit/entries", false, {false, false, false, true, true}},
+      {"GET", "/api/v1/audit/proof", false, {false, false, false, true, true}},
+      {"GET", "/api/v1/audit/consistency", false, {false, false, false, true, true}},
       {"GET", "/api/v1/reports/transparency", false, {false, false, false, true, true}},
       {"GET", "/api/v1/data-requests", false, {false, false, false, true, true}},
       {"POST", "/api/v1/data-requests", false, kAdminOnly},

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "audit/verify.h"
+#include "core/audit_log.h"
 #include "core/applicant.h"
 #include "core/ids.h"
 #include "core/register.h"
@@ -227,6 +228,9 @@ std::vector<RouteSpec> EnrollmentApi::Routes() {
        h(&EnrollmentApi::ReleaseLegalHold)},
       {"GET", "/api/v1/audit/head", "/api/v1/audit/head", h(&EnrollmentApi::AuditHead)},
       {"GET", "/api/v1/audit/entries", "/api/v1/audit/entries", h(&EnrollmentApi::AuditEntries)},
+      {"GET", "/api/v1/audit/proof", "/api/v1/audit/proof", h(&EnrollmentApi::AuditProof)},
+      {"GET", "/api/v1/audit/consistency", "/api/v1/audit/consistency",
+       h(&EnrollmentApi::AuditConsistency)},
       {"GET", "/api/v1/reports/transparency", "/api/v1/reports/transparency",
        h(&EnrollmentApi::Transparency)},
       {"GET", "/api/v1/data-requests", "/api/v1/data-requests", h(&EnrollmentApi::ListRequests)},
@@ -575,6 +579,53 @@ Reply EnrollmentApi::AuditEntries(const Call& c) {
   const int64_t next = *from + static_cast<int64_t>(rows.size());
   j["next"] = next < size ? ordered_json(next) : ordered_json(nullptr);
   return {200, j.dump(-1, ' ', false, ordered_json::error_handler_t::replace)};
+}
+
+// An inclusion proof of one entry in the latest signed tree head (core/audit_log.h): what an
+// applicant or auditor holding an entry's seq needs to check it is in the signed log.
+Reply EnrollmentApi::AuditProof(const Call& c) {
+  for (const auto& [key, value] : c.req.params) {
+    if (key != "seq") return Problem(Error(ErrorId::kUnknownField, "query: only seq"));
+  }
+  if (!c.req.has_param("seq")) return Problem(Error(ErrorId::kMissingField, "seq: required"));
+  auto seq = QueryInt(c.req, "seq", 0);
+  if (!seq.ok()) return Problem(seq.status());
+  if (*seq < 0) return Problem(Error(ErrorId::kInvalidArgument, "seq: 0 or more"));
+  nlohmann::ordered_json proof;
+  Status s = store_.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(proof, core::ProveInclusion(tx, static_cast<uint64_t>(*seq)));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Problem(s);
+  return Json(200, proof);
+}
+
+// A consistency proof between two signed tree heads, by their sizes: the log of the older head
+// is a prefix of the newer's (nothing was removed or rewritten in between).
+Reply EnrollmentApi::AuditConsistency(const Call& c) {
+  for (const auto& [key, value] : c.req.params) {
+    if (key != "from" && key != "to") {
+      return Problem(Error(ErrorId::kUnknownField, "query: only from and to"));
+    }
+  }
+  if (!c.req.has_param("from") || !c.req.has_param("to")) {
+    return Problem(Error(ErrorId::kMissingField, "from and to: required, tree sizes of signed heads"));
+  }
+  auto from = QueryInt(c.req, "from", 0);
+  if (!from.ok()) return Problem(from.status());
+  auto to = QueryInt(c.req, "to", 0);
+  if (!to.ok()) return Problem(to.status());
+  if (*from <= 0 || *to <= *from) {
+    return Problem(Error(ErrorId::kInvalidArgument, "from and to: need 0 < from < to"));
+  }
+  nlohmann::ordered_json proof;
+  Status s = store_.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(proof, core::ProveConsistency(tx, static_cast<uint64_t>(*from),
+                                                          static_cast<uint64_t>(*to)));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Problem(s);
+  return Json(200, proof);
 }
 
 Reply EnrollmentApi::Transparency(const Call& c) {

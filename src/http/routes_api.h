@@ -69,6 +69,8 @@ class EnrollmentApi {
   Reply ReleaseLegalHold(const Call& c);
   Reply AuditHead(const Call& c);
   Reply AuditEntries(const Call& c);
+  Reply AuditProof(const Call& c);
+  Reply AuditConsistency(const Call& c);
   Reply Transparency(const Call& c);
   Reply ListRequests(const Call& c);
   Reply RecordRequest(const Call& c);

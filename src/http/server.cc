@@ -20,6 +20,7 @@
 #include "http/openapi_json.h"
 #include "http/problem.h"
 #include "http/rbac.h"
+#include "core/audit_log.h"
 #include "http/routes_api.h"
 #include "http/routes_history.h"
 #include "http/routes_print.h"
@@ -191,13 +192,31 @@ class Server::Impl {
   Status Run() {
     // Housekeeping: checkpoint and truncate the WAL every minute, so the previous versions of
     // records re-keyed at issuance (address, photo dropped) do not linger in it.
+    // And sign a tree head of the access log on its schedule when the log has grown, so that
+    // every entry is covered by a signed head (and provable) within the interval.
     std::thread maintenance([this] {
+      const int head_every = config_.tree_head_interval_seconds;
+      const auto tick = std::chrono::seconds(head_every > 0 ? std::min(60, head_every) : 60);
+      auto next_compact = SteadyClock::now() + std::chrono::seconds(60);
+      auto next_head = SteadyClock::now() + std::chrono::seconds(std::max(head_every, 1));
       std::unique_lock lock(stop_mu_);
       while (!stopping_) {
-        stop_cv_.wait_for(lock, std::chrono::seconds(60));
+        stop_cv_.wait_for(lock, tick);
         if (stopping_) break;
         lock.unlock();
-        (void)store_.Compact();  // busy (a reader) is fine: next minute
+        const auto now = SteadyClock::now();
+        if (head_every > 0 && now >= next_head) {
+          next_head = now + std::chrono::seconds(head_every);
+          auto head = core::SignScheduledTreeHead(store_, keys_.log_signer(), clock_.Now());
+          if (!head.ok()) {
+            std::fprintf(stderr, "{\"msg\":\"tree head not signed\",\"error\":\"%s\"}\n",
+                         GetErrorInfo(head.status().id()).slug);
+          }
+        }
+        if (now >= next_compact) {
+          next_compact = now + std::chrono::seconds(60);
+          (void)store_.Compact();  // busy (a reader) is fine: next minute
+        }
         lock.lock();
       }
     });

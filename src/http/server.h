@@ -33,6 +33,9 @@ struct ServerConfig {
   // request it marks "https" gets a Secure cookie even when secure_cookies is off. Only for a
   // server reachable solely through that proxy (anyone else could send the header).
   bool trust_proxy = false;
+  // Sign a tree head of the access log this often when it has grown (core::SignScheduledTreeHead);
+  // 0: never (only `cityid audit head`).
+  int tree_head_interval_seconds = 3600;
   auth::AuthConfig auth;  // session timeouts, login rate limits
 };
 

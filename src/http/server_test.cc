@@ -14,6 +14,7 @@
 
 #include "auth/staff.h"
 #include "auth/totp.h"
+#include "core/audit_log.h"
 #include "core/workflow.h"
 #include "credential/card.h"
 #include "credential/presentation.h"
@@ -732,6 +733,68 @@ TEST_F(ServerTest, SecureCookieOnlyFromATrustedProxySayingHttps) {
   EXPECT_EQ(cookie_for(c, nullptr).find("Secure"), std::string::npos);
   proxied->Stop();
   t.join();
+}
+
+// Proofs over the API (auditor, admin), from heads the server signs on its schedule.
+TEST_F(ServerTest, AuditProofsFromScheduledTreeHeads) {
+  Session auditor = Login("olga", AddStaff("olga", "auditor"));
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  auto get = [&](const std::string& path, const Session& s, int status) {
+    auto res = client_->Get(path, With(&s, false));
+    EXPECT_TRUE(res);
+    if (!res) return json();
+    EXPECT_EQ(res->status, status) << path << ": " << res->body;
+    return json::parse(res->body, nullptr, false);
+  };
+  std::string number;
+  IssueCard(&number);
+  // No head yet: nothing to prove against.
+  EXPECT_EQ(get("/api/v1/audit/proof?seq=0", auditor, 409)["type"],
+            std::string(kProblemTypeBase) + "failed-precondition");
+  // A server with a one-second schedule signs a head covering the log.
+  ServerConfig config;
+  config.port = 0;
+  config.tree_head_interval_seconds = 1;
+  auto scheduled = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
+  ASSERT_TRUE(scheduled->Bind().ok());
+  std::thread t([&] { (void)scheduled->Run(); });
+  json head;
+  for (int i = 0; i < 50 && !head.is_object(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    head = get("/api/v1/audit/head", auditor, 200)["signed_tree_head"];
+  }
+  scheduled->Stop();
+  t.join();
+  ASSERT_TRUE(head.is_object()) << "no head signed within 5 s";
+  const auto first = head["tree_size"].get<uint64_t>();
+  ASSERT_GT(first, 1u);
+
+  const json proof = get("/api/v1/audit/proof?seq=" + std::to_string(first - 1), auditor, 200);
+  EXPECT_EQ(proof["format"], "cityid-inclusion-proof-v1");
+  EXPECT_EQ(proof["tree_head"]["tree_size"], first);
+  EXPECT_FALSE(proof["audit_path"].empty());
+  get("/api/v1/audit/proof?seq=" + std::to_string(first), auditor, 409);  // not covered yet
+  get("/api/v1/audit/proof?seq=-1", auditor, 400);
+  get("/api/v1/audit/proof", auditor, 400);
+  get("/api/v1/audit/proof?seq=0&x=1", auditor, 400);
+  get("/api/v1/audit/proof?seq=0", clerk, 403);
+
+  // More entries, a second head (signed directly here), and their consistency.
+  IssueCard(&number);
+  auto second = core::SignScheduledTreeHead(*store_, keys_->log_signer(), kNow);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_FALSE(core::SignScheduledTreeHead(*store_, keys_->log_signer(), kNow)->has_value());
+  const uint64_t size2 = (*second)->tree_size;
+  const json c = get("/api/v1/audit/consistency?from=" + std::to_string(first) +
+                         "&to=" + std::to_string(size2), auditor, 200);
+  EXPECT_EQ(c["format"], "cityid-consistency-proof-v1");
+  EXPECT_EQ(c["old_tree_head"]["tree_size"], first);
+  EXPECT_EQ(c["new_tree_head"]["tree_size"], size2);
+  EXPECT_FALSE(c["proof"].empty());
+  get("/api/v1/audit/consistency?from=" + std::to_string(first + 1) + "&to=" + std::to_string(size2),
+      auditor, 404);  // not a signed head's size
+  get("/api/v1/audit/consistency?from=5&to=5", auditor, 400);
+  get("/api/v1/audit/consistency?from=1", auditor, 400);
 }
 
 // The applicant's view (POST /api/v1/access-history): roles and sites, never the actor; one
