@@ -18,7 +18,6 @@ namespace {
 
 // Export files can be large (a few hundred bytes per entry); refuse anything absurd.
 constexpr size_t kMaxExportBytes = size_t{1} << 31;
-constexpr size_t kBatch = 10000;
 
 struct AuditOptions {
   std::string data;
@@ -50,32 +49,6 @@ Result<OpenedLog> OpenLog(const std::string& data) {
   return log;
 }
 
-audit::LogEntry ToLogEntry(store::AuditRow r) {
-  return audit::LogEntry{r.seq, std::move(r.entry), std::move(r.leaf_hash)};
-}
-
-// Streams every stored entry from seq `from` on, in seq order, into `fn` (which may stop by
-// failing). By default the first batch starts below zero so that a row with a negative seq is
-// seen, not skipped.
-Status ForEachEntry(store::Tx& tx, const std::function<Status(audit::LogEntry)>& fn,
-                    int64_t from = std::numeric_limits<int64_t>::min()) {
-  while (true) {
-    CITYID_ASSIGN_OR_RETURN(auto rows, tx.ReadAudit(from, kBatch));
-    if (rows.empty()) return Status::Ok();
-    from = rows.back().seq + 1;
-    for (auto& r : rows) CITYID_RETURN_IF_ERROR(fn(ToLogEntry(std::move(r))));
-    if (rows.size() < kBatch) return Status::Ok();
-  }
-}
-
-// Verifies the stored log (entries and heads) inside `tx`; on success `verifier` holds its tree.
-Status VerifyStored(store::Tx& tx, audit::LogVerifier& verifier, size_t& heads) {
-  CITYID_RETURN_IF_ERROR(ForEachEntry(tx, [&](audit::LogEntry e) { return verifier.AddEntry(e); }));
-  CITYID_ASSIGN_OR_RETURN(auto list, tx.ListTreeHeads());
-  heads = list.size();
-  return verifier.Finish(list);
-}
-
 int FailVerify(const Output& out, const Status& s, const audit::LogVerifier& v) {
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
   extra["intact"] = false;
@@ -95,10 +68,10 @@ int Head(const GlobalOptions& g, const AuditOptions& o) {
   // pass runs in a read transaction so writers are not held up; the write transaction then
   // verifies only what was appended meanwhile and re-checks every head (O(heads · log² n)).
   size_t heads = 0;
-  Status s = log->store->Read([&](store::Tx& tx) { return VerifyStored(tx, verifier, heads); });
+  Status s = log->store->Read([&](store::Tx& tx) { return core::VerifyStoredLog(tx, verifier, &heads); });
   if (s.ok()) {
     s = log->store->Write([&](store::Tx& tx) -> Status {
-      CITYID_RETURN_IF_ERROR(ForEachEntry(
+      CITYID_RETURN_IF_ERROR(core::ForEachAuditEntry(
           tx, [&](audit::LogEntry e) { return verifier.AddEntry(e); },
           static_cast<int64_t>(verifier.entries())));
       CITYID_ASSIGN_OR_RETURN(auto list, tx.ListTreeHeads());
@@ -167,7 +140,7 @@ int Verify(const GlobalOptions& g, const AuditOptions& o) {
   if (!log.ok()) return out.Fail(log.status());
   audit::LogVerifier verifier(log->LogPublicKey().public_key);
   size_t heads = 0;
-  Status s = log->store->Read([&](store::Tx& tx) { return VerifyStored(tx, verifier, heads); });
+  Status s = log->store->Read([&](store::Tx& tx) { return core::VerifyStoredLog(tx, verifier, &heads); });
   if (!s.ok()) {
     if (s.id() == ErrorId::kStoreCorrupt) return FailVerify(out, s, verifier);
     return out.Fail(s);
@@ -192,7 +165,7 @@ int Export(const GlobalOptions& g, const AuditOptions& o) {
   entries["entries"] = nlohmann::ordered_json::array();
   std::vector<audit::SignedTreeHead> heads;
   Status s = log->store->Read([&](store::Tx& tx) -> Status {
-    CITYID_RETURN_IF_ERROR(ForEachEntry(tx, [&](audit::LogEntry e) {
+    CITYID_RETURN_IF_ERROR(core::ForEachAuditEntry(tx, [&](audit::LogEntry e) {
       entries["entries"].push_back(audit::EntryToJson(e));
       return Status::Ok();
     }));

@@ -24,6 +24,29 @@ Status Mismatch() {
 
 }  // namespace
 
+Status ForEachAuditEntry(store::Tx& tx, const std::function<Status(audit::LogEntry)>& fn,
+                         int64_t from) {
+  constexpr size_t kBatch = 10000;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(auto rows, tx.ReadAudit(from, kBatch));
+    if (rows.empty()) return Status::Ok();
+    from = rows.back().seq + 1;
+    for (auto& r : rows) {
+      CITYID_RETURN_IF_ERROR(
+          fn(audit::LogEntry{r.seq, std::move(r.entry), std::move(r.leaf_hash)}));
+    }
+    if (rows.size() < kBatch) return Status::Ok();
+  }
+}
+
+Status VerifyStoredLog(store::Tx& tx, audit::LogVerifier& verifier, size_t* heads) {
+  CITYID_RETURN_IF_ERROR(
+      ForEachAuditEntry(tx, [&](audit::LogEntry e) { return verifier.AddEntry(e); }));
+  CITYID_ASSIGN_OR_RETURN(auto list, tx.ListTreeHeads());
+  if (heads != nullptr) *heads = list.size();
+  return verifier.Finish(list);
+}
+
 Result<nlohmann::ordered_json> ProveInclusion(store::Tx& tx, uint64_t seq) {
   CITYID_ASSIGN_OR_RETURN(auto head, tx.LatestTreeHead());
   if (!head) {

@@ -6,17 +6,33 @@
 // handed out: a proof that does not verify is a corrupt store, never an answer.
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "audit/merkle.h"
+#include "audit/verify.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "crypto/sign.h"
 #include "store/store.h"
 
 namespace cityid::core {
+
+// Streams every stored entry from seq `from` on, in seq order, into `fn` (which may stop by
+// failing), in batches. By default the first batch starts below zero, so that a row with a
+// negative seq (an attacker's) is seen, not skipped.
+Status ForEachAuditEntry(store::Tx& tx, const std::function<Status(audit::LogEntry)>& fn,
+                         int64_t from = std::numeric_limits<int64_t>::min());
+
+// What `cityid audit verify --data DIR` checks, inside `tx`: every stored entry against its leaf
+// hash and its place (no gap, no repeat), then every stored tree head (signature by the
+// verifier's log key, root, consistency with the previous head). On success `verifier` holds
+// the whole tree and `*heads` the number of heads; a failure is kStoreCorrupt, with the entry or
+// head in verifier.failed_seq() / failed_head().
+Status VerifyStoredLog(store::Tx& tx, audit::LogVerifier& verifier, size_t* heads);
 
 // Inclusion proof of entry `seq` in the latest signed tree head (audit::InclusionProofToJson).
 // kFailedPrecondition when there is no head yet or the head does not cover `seq`.
