@@ -150,8 +150,8 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
   }
   if (!j.is_object()) return Error(ErrorId::kMalformedJson, "applicant file: expected an object");
   CITYID_RETURN_IF_ERROR(CheckKeys(j, "", {"legal_name", "latin_name", "preferred_name", "date_of_birth",
-                                           "address", "gender", "photo", "language", "site",
-                                           "documents"}));
+                                           "address", "gender", "veteran", "photo", "language",
+                                           "site", "documents"}));
   ApplicantInput in;
   if (!j.contains("legal_name")) return Bad(ErrorId::kMissingField, "legal_name", "required");
   CITYID_ASSIGN_OR_RETURN(in.legal_name, ParseName(j["legal_name"], "legal_name", true));
@@ -181,6 +181,10 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
   CITYID_ASSIGN_OR_RETURN(in.gender, GetString(j, "", "gender", false, 1));
   if (!in.gender.empty() && in.gender != "F" && in.gender != "M" && in.gender != "X") {
     return Bad(ErrorId::kInvalidArgument, "gender", "expected F, M or X");
+  }
+  if (j.contains("veteran") && !j["veteran"].is_null()) {
+    if (!j["veteran"].is_boolean()) return Bad(ErrorId::kInvalidArgument, "veteran", "expected true or false");
+    in.veteran = j["veteran"].get<bool>();
   }
   CITYID_ASSIGN_OR_RETURN(in.language, GetString(j, "", "language", false, 35));
   for (char c : in.language) {
@@ -234,6 +238,7 @@ std::string PersonRecord::ToJson() const {
   if (!preferred_name.empty()) j["preferred_name"] = preferred_name;
   j["date_of_birth"] = date_of_birth.ToString();
   if (!gender.empty()) j["gender"] = gender;
+  if (veteran) j["veteran"] = true;
   if (address) {
     j["address"] = json{{"line1", address->line1}, {"line2", address->line2},
                         {"city", address->city}, {"state", address->state},
@@ -270,6 +275,7 @@ Result<PersonRecord> PersonRecord::FromJson(std::string_view text) {
     if (!dob.ok()) return corrupt("date of birth");
     r.date_of_birth = *dob;
     r.gender = j.value("gender", "");
+    r.veteran = j.value("veteran", false);
     if (j.contains("address")) {
       const json& a = j["address"];
       r.address = Address{a.at("line1"), a.at("line2"), a.at("city"), a.at("state"),

@@ -44,6 +44,7 @@ struct ApplicantInput {
   Date date_of_birth;
   std::optional<Address> address;
   std::string gender;  // "F", "M", "X" or empty
+  bool veteran = false;  // as the applicant attests (e.g. DD-214 seen); printed only by policy
   Bytes photo;         // JPEG or PNG bytes, may be empty
   std::string photo_type;  // "jpeg" or "png"
   std::string language;    // BCP 47 tag, e.g. "es"; may be empty
@@ -69,6 +70,7 @@ struct PersonRecord {
   std::string preferred_name;
   Date date_of_birth;
   std::string gender;
+  bool veteran = false;
   std::optional<Address> address;
   Bytes photo;
   std::string photo_type;

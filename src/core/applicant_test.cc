@@ -96,6 +96,22 @@ TEST(ApplicantTest, PhotoMustBeJpegOrPng) {
   EXPECT_EQ(CheckPhoto(Bytes(10)).status().id(), ErrorId::kInvalidPhoto);
 }
 
+TEST(ApplicantTest, VeteranIsAnOptionalBoolean) {
+  auto plain = Parse(kGood);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->veteran);
+  std::string with = kGood;
+  with.insert(with.find("\"gender\""), "\"veteran\": true, ");
+  auto vet = Parse(with);
+  ASSERT_TRUE(vet.ok()) << vet.status().ToString();
+  EXPECT_TRUE(vet->veteran);
+  std::string bad = kGood;
+  bad.insert(bad.find("\"gender\""), "\"veteran\": \"yes\", ");
+  auto refused = Parse(bad);
+  EXPECT_EQ(refused.status().id(), ErrorId::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("veteran"), std::string::npos);
+}
+
 TEST(ApplicantTest, PersonRecordRoundTrips) {
   PersonRecord r;
   r.legal_name = {"Хосе", "Гарсия"};
@@ -105,11 +121,13 @@ TEST(ApplicantTest, PersonRecordRoundTrips) {
   r.address = Address{"1 Main", "", "NYC", "NY", "10001"};
   r.photo = Bytes{1, 2, 3};
   r.photo_type = "png";
+  r.veteran = true;
   r.card_seeds.emplace_back("123", Bytes(32, 7));
   auto back = PersonRecord::FromJson(r.ToJson());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->legal_name.given, "Хосе");
   EXPECT_EQ(back->photo, r.photo);
+  EXPECT_TRUE(back->veteran);
   EXPECT_EQ(back->card_seeds.size(), 1u);
   EXPECT_EQ(PersonRecord::FromJson("{}").status().id(), ErrorId::kStoreCorrupt);
 }

@@ -472,6 +472,7 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
   record.preferred_name = in.preferred_name;
   record.date_of_birth = in.date_of_birth;
   record.gender = in.gender;
+  record.veteran = in.veteran;
   record.address = in.address;
   record.photo = in.photo;
   record.photo_type = in.photo_type;

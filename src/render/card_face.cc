@@ -58,6 +58,7 @@ Result<CardFace> BuildCardFace(core::Context& ctx, std::string_view card_number,
   f.expires = Date::FromUnix(row->expires_at).ToString();
   if (policy.Prints("gender")) f.gender = person.gender;
   if (policy.Prints("preferred_name")) f.preferred_name = person.preferred_name;
+  f.veteran = policy.Prints("veteran") && person.veteran;
   if (policy.Prints("address") && person.address) {
     const core::Address& a = *person.address;
     if (!a.line1.empty()) f.address_lines.push_back(a.line1);

@@ -723,6 +723,19 @@ void DrawFront(const Pass& p, const CardFace& f) {
     DrawField(p, "preferred_name", "PREFERRED NAME", f.preferred_name, 31.0, 38.2, 36.0);
   }
 
+  // The veteran designation: a band-coloured tag right of the card number.
+  if (f.veteran) {
+    const Box tag{60.0, 44.4, 22.0, 4.6};
+    cairo_rectangle(cr, tag.x, tag.y, tag.w, tag.h);
+    SetColor(cr, kBand);
+    cairo_fill(cr);
+    TextStyle st;
+    st.size_mm = 2.8;
+    st.bold = true;
+    st.color = kWhite;
+    DrawText(p, "veteran", "VETERAN", {tag.x + 1.0, tag.y + 0.5, tag.w - 2.0, tag.h - 1.0}, st);
+  }
+
   // Card number under the photo.
   DrawLabel(p, "CARD NO.", {4.0, 43.4, 24.0, 2.0});
   {

@@ -42,6 +42,7 @@ struct CardFace {
   std::string expires;                      // "2031-11-25"
   std::string gender;                       // "" = not printed
   std::string preferred_name;               // "" = not printed
+  bool veteran = false;                     // the VETERAN designation, where policy prints it
   Bytes photo;                              // PNG or JPEG; empty = silhouette placeholder
   std::string qr_payload;                   // Base45 Claim 169 text
   std::vector<std::string> address_lines;   // empty = no address printed

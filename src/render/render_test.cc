@@ -187,6 +187,30 @@ INSTANTIATE_TEST_SUITE_P(
                        "ﺍﻟﺴﻴﺪ ﻣﺤﻤﺪ ﺑﻦ ﻋﺒﺪ ﺍﻟﻠﻪ ﺑﻦ ﻋﺒﺪ ﺍﻟﺮﺣﻤﻦ ﺑﻦ ﻋﺒﺪ ﺍﻟﻌﺰﻳﺰ ﺑﻦ ﻓﻴﺼﻞ ﺑﻦ ﺗﺮﻛﻲ "
                        "ﺑﻦ ﻋﺒﺪ ﺍﻟﻠﻪ ﺁﻝ ﺳﻌﻮﺩ ﺍﻟﻜﺒﻴﺮ ﺍﻟﻤﻌﻈﻢ")));
 
+TEST(RenderTest, VeteranDesignationOnlyWhenSetAndInsideItsTag) {
+  CardFace f = Face();
+  f.preferred_name = "Pepe";
+  auto without = LayoutCard(f, Side::kFront);
+  ASSERT_TRUE(without.ok());
+  for (const auto& t : *without) EXPECT_NE(t.field, "veteran");
+  f.veteran = true;
+  auto with = LayoutCard(f, Side::kFront);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  int seen = 0;
+  for (const auto& t : *with) {
+    if (t.field != "veteran") continue;
+    ++seen;
+    EXPECT_GE(t.x, t.box_x - 0.02);
+    EXPECT_LE(t.x + t.w, t.box_x + t.box_w + 0.02);
+    EXPECT_LE(t.y + t.h, t.box_y + t.box_h + 0.02);
+    EXPECT_LE(t.box_x + t.box_w, 85.60);  // on the card
+  }
+  EXPECT_EQ(seen, 1);
+  auto a = RenderPng(f, Side::kFront), b = RenderPng(Face(), Side::kFront);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(*a, *b);
+}
+
 TEST(RenderTest, LongNameShrinksThenEllipsizes) {
   CardFace f = Face();
   f.latin_name = "Maria";
