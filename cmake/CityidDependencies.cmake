@@ -1,6 +1,7 @@
 # Debian 12 packages only (installed by scripts/setup).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(gfshare REQUIRED IMPORTED_TARGET libgfshare)
 pkg_check_modules(sqlite3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(cbor REQUIRED IMPORTED_TARGET libcbor)
 pkg_check_modules(zlib REQUIRED IMPORTED_TARGET zlib)

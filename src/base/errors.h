@@ -41,6 +41,8 @@
   X(kKeysMissing, kFailedPrecondition, "keys-missing", "Keys not found")                     \
   X(kKeysInvalid, kDataLoss, "keys-invalid", "Key file invalid")                             \
   X(kDecryptFailed, kDataLoss, "decrypt-failed", "Record cannot be decrypted")               \
+  X(kKeysSealed, kFailedPrecondition, "keys-sealed",                                         \
+    "Data keys sealed: officers' key shares needed")                                          \
   /* workflow */                                                                              \
   X(kInvalidTransition, kFailedPrecondition, "invalid-transition", "State transition not allowed") \
   X(kApplicationNotFound, kNotFound, "application-not-found", "Application not found")       \

@@ -41,7 +41,7 @@ int KeysRotate(const GlobalOptions& g, const ExportOptions& o) {
   auto dir = DataDir::Open(o.data, g);
   if (!dir.ok()) return out.Fail(dir.status());
   // Keyring is const inside DataDir; reload a mutable one for the rotation.
-  auto keys = crypto::Keyring::Load(o.data + "/keys");
+  auto keys = LoadKeyring(o.data, g);
   if (!keys.ok()) return out.Fail(keys.status());
   // The retiring key may have signed a card today; none of its cards expires later than this.
   const UnixSeconds now = (*dir)->clock().Now();
@@ -93,8 +93,7 @@ int StatusExport(const GlobalOptions& g, const ExportOptions& o) {
 }  // namespace
 
 void RegisterExports(CLI::App& app, GlobalOptions& g, Runner& run) {
-  auto* keys = app.add_subcommand("keys", "Issuer keys");
-  keys->require_subcommand(1);
+  auto* keys = KeysCommand(app);
   {
     auto o = std::make_shared<ExportOptions>();
     auto* cmd = keys->add_subcommand("export", "Write the public key set (JWK Set) verifiers need");

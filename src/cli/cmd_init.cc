@@ -23,7 +23,8 @@ Status InitializeDataDir(const std::string& data, const std::string& policy_path
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   // Validate the policy before creating anything.
   CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(o.policy));
-  if (PathExists(o.data + "/cityid.db") || PathExists(o.data + "/keys/kek.key")) {
+  if (PathExists(o.data + "/cityid.db") || PathExists(o.data + "/keys/kek.key") ||
+      PathExists(o.data + "/keys/data-keys.sealed")) {
     return Error(ErrorId::kAlreadyExists, "'" + o.data + "' is already initialized");
   }
   CITYID_RETURN_IF_ERROR(MakeDirs(o.data, 0700));

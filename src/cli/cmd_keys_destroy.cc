@@ -18,8 +18,8 @@ struct DestroyOptions {
   std::string request;
 };
 
-// Destruction needs only the store and the keyring (not the policy): it must work even when the
-// rest of the data folder is damaged.
+// Destruction needs only the store and the key folder (not the policy, not the officers' shares
+// when the data keys are split): it must work even when the rest of the data folder is damaged.
 struct Opened {
   std::unique_ptr<crypto::Keyring> keys;
   std::unique_ptr<store::Store> store;
@@ -31,7 +31,7 @@ Result<Opened> OpenForDestruction(const std::string& data) {
   }
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   Opened o;
-  CITYID_ASSIGN_OR_RETURN(o.keys, crypto::Keyring::Load(data + "/keys"));
+  CITYID_ASSIGN_OR_RETURN(o.keys, crypto::Keyring::LoadForDestruction(data + "/keys"));
   CITYID_ASSIGN_OR_RETURN(o.store, store::OpenSqliteStore(data + "/cityid.db"));
   return o;
 }
@@ -98,13 +98,7 @@ int Approve(const GlobalOptions& g, const DestroyOptions& o) {
 }  // namespace
 
 void RegisterKeysDestroy(CLI::App& app, GlobalOptions& g, Runner& run) {
-  CLI::App* keys = nullptr;
-  try {
-    keys = app.get_subcommand("keys");
-  } catch (const CLI::OptionNotFound&) {
-    keys = app.add_subcommand("keys", "Keys");
-    keys->require_subcommand(1);
-  }
+  CLI::App* keys = KeysCommand(app);
   auto* destroy = keys->add_subcommand(
       "destroy", "Emergency destruction of the key-encryption key (two different admins)");
   destroy->require_subcommand(1);

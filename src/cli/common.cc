@@ -97,6 +97,32 @@ std::string FormatTime(UnixSeconds t) {
   return buf;
 }
 
+Result<std::vector<crypto::SecretBytes>> ReadKekShares(const GlobalOptions& g) {
+  std::vector<std::string> paths = g.kek_shares;
+  if (const char* env = std::getenv("CITYID_KEK_SHARES"); env != nullptr) {
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      const size_t colon = rest.find(':');
+      const std::string_view one = rest.substr(0, colon);
+      if (!one.empty()) paths.emplace_back(one);
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  std::vector<crypto::SecretBytes> out;
+  for (const auto& p : paths) {
+    CITYID_ASSIGN_OR_RETURN(crypto::SecretBytes text, crypto::ReadShareFile(p));
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<crypto::Keyring>> LoadKeyring(const std::string& data,
+                                                      const GlobalOptions& g) {
+  CITYID_ASSIGN_OR_RETURN(auto shares, ReadKekShares(g));
+  return crypto::Keyring::Load(data + "/keys", nullptr, shares);
+}
+
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g) {
   if (!PathExists(path + "/cityid.db") || !PathExists(path + "/policy.toml")) {
     return Error(ErrorId::kStoreNotInitialized,
@@ -107,13 +133,23 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const Gl
   std::unique_ptr<DataDir> d(new DataDir());
   CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(path + "/policy.toml"));
   d->policy_ = std::make_unique<policy::Policy>(std::move(policy));
-  CITYID_ASSIGN_OR_RETURN(d->keys_, crypto::Keyring::Load(path + "/keys"));
+  CITYID_ASSIGN_OR_RETURN(d->keys_, LoadKeyring(path, g));
   CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db"));
   CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->clock_ = MakeClock(g);
   d->ctx_.reset(new core::Context{*d->store_, *d->keys_, *d->policy_, *d->names_, *d->clock_,
                                   d->rng_});
   return d;
+}
+
+CLI::App* KeysCommand(CLI::App& app) {
+  try {
+    return app.get_subcommand("keys");
+  } catch (const CLI::OptionNotFound&) {
+    CLI::App* keys = app.add_subcommand("keys", "Keys: publish, rotate, split among officers, destroy");
+    keys->require_subcommand(1);
+    return keys;
+  }
 }
 
 int RunCli(int argc, char** argv) {
@@ -128,6 +164,9 @@ int RunCli(int argc, char** argv) {
   app.add_flag("--json", g.json, "Machine-readable JSON output");
   app.add_option("--actor", g.actor, "Who is acting, for the audit log (default cli:<login name>)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--kek-share", g.kek_shares,
+                 "An officer's key share file, when the data keys are split (cityid keys split); "
+                 "repeat once per share. Also CITYID_KEK_SHARES=FILE:FILE:...");
   app.add_option("--now", g.now, "Act as of this Unix time (testing and back-office replay)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->group("");
@@ -150,13 +189,14 @@ int RunCli(int argc, char** argv) {
   RegisterReport(app, g, run);
   RegisterSites(app, g, run);
   RegisterKeysDestroy(app, g, run);
+  RegisterKeysSplit(app, g, run);
   RegisterHistory(app, g, run);
   bool json_requested = false;
   for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string(argv[i]) == "--json";
   // Name an unknown command plainly (CLI11 would say "A subcommand is required").
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--actor" || a == "--now") {
+    if (a == "--actor" || a == "--now" || a == "--kek-share") {
       ++i;
       continue;
     }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/rng.h"
@@ -45,7 +46,16 @@ struct GlobalOptions {
   bool json = false;
   std::string actor;                 // for the audit log; default "cli:$USER"
   std::optional<int64_t> now;        // --now (Unix seconds): evaluate as of this time
+  std::vector<std::string> kek_shares;  // --kek-share FILE (repeatable): officers' key shares
 };
+
+// The officers' key shares for a data folder whose data keys are split (`cityid keys split`):
+// the --kek-share files, then the files named in CITYID_KEK_SHARES (colon-separated).
+Result<std::vector<crypto::SecretBytes>> ReadKekShares(const GlobalOptions& g);
+
+// Loads DATA/keys with the shares of ReadKekShares when the data keys are sealed.
+Result<std::unique_ptr<crypto::Keyring>> LoadKeyring(const std::string& data,
+                                                      const GlobalOptions& g);
 
 // Writes results: a JSON object on stdout with --json, otherwise human text on stdout.
 // Errors: with --json a problem object on stdout, always a line on stderr.
@@ -96,6 +106,9 @@ core::Actor MakeActor(const GlobalOptions& g, core::Role role);
 
 std::string FormatTime(UnixSeconds t);  // "2026-11-25T20:33:00Z"
 
+// The `keys` command group (export, rotate, split, destroy), created on first use.
+CLI::App* KeysCommand(CLI::App& app);
+
 // Each subcommand registers itself; `run` is set to the function to call after parsing.
 using Runner = std::function<int()>;
 void RegisterInit(CLI::App& app, GlobalOptions& g, Runner& run);
@@ -116,6 +129,7 @@ void RegisterRequests(CLI::App& app, GlobalOptions& g, Runner& run);    // data-
 void RegisterReport(CLI::App& app, GlobalOptions& g, Runner& run);      // transparency report
 void RegisterSites(CLI::App& app, GlobalOptions& g, Runner& run);       // site add, list, close
 void RegisterKeysDestroy(CLI::App& app, GlobalOptions& g, Runner& run); // keys destroy (after RegisterExports)
+void RegisterKeysSplit(CLI::App& app, GlobalOptions& g, Runner& run);   // keys split (after RegisterExports)
 void RegisterHistory(CLI::App& app, GlobalOptions& g, Runner& run);     // an applicant's access history
 
 // Creates a data folder (database, keys, policy copy); what `init` does. kAlreadyExists if DIR

@@ -133,4 +133,26 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
   return out;
 }
 
+Result<crypto::Keyring::SealInfo> SplitDataKeys(
+    store::Store& store, crypto::Keyring& keys, const Clock& clock, Rng& rng,
+    std::string_view admin, int threshold, int count,
+    const std::function<Status(const std::vector<crypto::Share>&)>& deliver) {
+  crypto::Keyring::SealInfo info;
+  Bytes split_id(crypto::kSplitIdBytes);
+  rng.Fill(split_id);
+  CITYID_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(const std::string by, RequireAdmin(tx, admin));
+    CITYID_RETURN_IF_ERROR(AppendEntry(tx, clock.Now(), by, "keys.split",
+                                       Base64UrlEncode(split_id),
+                                       std::to_string(threshold) + "-of-" +
+                                           std::to_string(count)));
+    CITYID_RETURN_IF_ERROR(tx.ExtendAuditNodes().status());
+    // Last: if sealing fails the entry rolls back and the keys stay as they were.
+    CITYID_RETURN_IF_ERROR(keys.SealDataKeys(split_id, threshold, count, rng, deliver));
+    info = *keys.seal_info();
+    return Status::Ok();
+  }));
+  return info;
+}
+
 }  // namespace cityid::core

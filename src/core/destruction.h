@@ -16,6 +16,7 @@
 // Who is an admin: an enabled staff account with role admin (store staff table, `cityid staff
 // add --role admin`), named by its user name or its staff id.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,5 +75,16 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
                                               std::string_view admin, std::string_view request_id,
                                               int64_t window_seconds =
                                                   kDefaultDestructionWindowSeconds);
+
+// Splits the data keys k-of-n among officers (crypto::Keyring::SealDataKeys; docs/operations.md
+// "Splitting the data keys"), so that no single person holding the data folder can decrypt it
+// offline. `admin` must be an enabled admin account. `deliver` receives the shares before the
+// sealed file replaces kek.key (see SealDataKeys). In one transaction: the "keys.split" audit
+// entry (subject the split id, reason "k-of-n") is appended, then the keys are sealed last; if
+// sealing fails the entry rolls back. Returns the split.
+Result<crypto::Keyring::SealInfo> SplitDataKeys(
+    store::Store& store, crypto::Keyring& keys, const Clock& clock, Rng& rng,
+    std::string_view admin, int threshold, int count,
+    const std::function<Status(const std::vector<crypto::Share>&)>& deliver);
 
 }  // namespace cityid::core

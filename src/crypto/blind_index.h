@@ -20,6 +20,8 @@ class BlindIndexer {
   explicit BlindIndexer(SecretBytes key);
   // Returns the 32-byte index of `message` in `domain`.
   Bytes Compute(std::string_view domain, std::string_view message) const;
+  // The key itself: only for sealing it when the data keys are split (Keyring::SealDataKeys).
+  const SecretBytes& key() const { return key_; }
 
  private:
   SecretBytes key_;

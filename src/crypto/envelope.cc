@@ -76,4 +76,14 @@ Result<SecretBytes> OpenRecord(const DataKey& dk, std::string_view person_id, in
   return Open(dk.data(), sealed, RecordAd(person_id, schema_version));
 }
 
+Bytes SealSecret(const SecretBytes& key, ByteView plaintext, std::string_view ad, Rng& rng) {
+  if (key.size() != kKekBytes) std::abort();
+  return Seal(key.data(), plaintext, ad, rng);
+}
+
+Result<SecretBytes> OpenSecret(const SecretBytes& key, ByteView sealed, std::string_view ad) {
+  if (key.size() != kKekBytes) return Error(ErrorId::kKeysInvalid, "sealing key has the wrong size");
+  return Open(key.data(), sealed, ad);
+}
+
 }  // namespace cityid::crypto

@@ -41,4 +41,11 @@ Bytes SealRecord(const DataKey& dk, std::string_view person_id, int schema_versi
 Result<SecretBytes> OpenRecord(const DataKey& dk, std::string_view person_id, int schema_version,
                                ByteView sealed);
 
+// Seals any secret under a 32-byte key with associated data `ad` (XChaCha20-Poly1305; output
+// nonce || ciphertext || tag): the KEK and blind-index key sealed for a k-of-n split
+// (Keyring::SealDataKeys). REQUIRES: key.size() == kKekBytes.
+Bytes SealSecret(const SecretBytes& key, ByteView plaintext, std::string_view ad, Rng& rng);
+// Fails with kDecryptFailed when the key is wrong or anything was altered.
+Result<SecretBytes> OpenSecret(const SecretBytes& key, ByteView sealed, std::string_view ad);
+
 }  // namespace cityid::crypto

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <nlohmann/json.hpp>
@@ -146,10 +147,82 @@ Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir
   return out;
 }
 
+
+// data-keys.sealed: one key line "cityid-sealed-v1 <base64url>" of
+//   k (1 byte) || n (1 byte) || split id (8 bytes) || XChaCha20-Poly1305(nonce || KEK || index key || tag)
+// with associated data naming the split, so the header cannot be edited to mislead officers.
+constexpr size_t kSealedBytes = 2 + kSplitIdBytes + 24 + kKekBytes + kBlindIndexKeyBytes + 16;
+constexpr const char* kSealedFile = "/data-keys.sealed";
+
+std::string SealAd(const std::string& split_id, int k, int n) {
+  return "cityid:sealed-data-keys:v1:" + split_id + ":" + std::to_string(k) + ":" +
+         std::to_string(n);
+}
+
+struct DataKeys {
+  SecretBytes kek;
+  SecretBytes index_key;
+};
+
+// Reads kek.key and blind-index.key, or opens data-keys.sealed with the officers' shares.
+Result<DataKeys> LoadDataKeys(const std::string& dir, const std::vector<SecretBytes>& share_texts,
+                              std::optional<Keyring::SealInfo>* seal) {
+  DataKeys keys;
+  if (PathExists(dir + "/kek.key") || !PathExists(dir + kSealedFile)) {
+    CITYID_ASSIGN_OR_RETURN(keys.kek, ReadKeyFile(dir + "/kek.key", "kek", kKekBytes));
+    CITYID_ASSIGN_OR_RETURN(keys.index_key, ReadKeyFile(dir + "/blind-index.key", "blind-index",
+                                                        kBlindIndexKeyBytes));
+    return keys;
+  }
+  CITYID_ASSIGN_OR_RETURN(SecretBytes blob,
+                          ReadKeyFile(dir + kSealedFile, "sealed", kSealedBytes));
+  Keyring::SealInfo info;
+  info.threshold = blob.data()[0];
+  info.count = blob.data()[1];
+  info.split_id = Base64UrlEncode(ByteView(blob.data() + 2, kSplitIdBytes));
+  const std::string how = "the data keys in " + dir + " are sealed, split " +
+                          std::to_string(info.threshold) + "-of-" + std::to_string(info.count) +
+                          " among officers (split " + info.split_id + ")";
+  if (share_texts.empty()) {
+    return Error(ErrorId::kKeysSealed,
+                 how + ": give " + std::to_string(info.threshold) +
+                     " officers' shares with --kek-share FILE (once per share) or "
+                     "CITYID_KEK_SHARES=FILE:FILE:...");
+  }
+  std::vector<Share> shares;
+  for (const SecretBytes& text : share_texts) {
+    auto share = ParseShare(AsChars(text.view()));
+    if (!share.ok()) return share.status();
+    if (share->split_id != info.split_id) {
+      return Error(ErrorId::kKeysInvalid,
+                   "share " + std::to_string(share->x) + " belongs to split " + share->split_id +
+                       ", not to this data folder's split " + info.split_id +
+                       " (an old share, replaced by a later split?)");
+    }
+    shares.push_back(std::move(*share));
+  }
+  auto sealing_key = CombineShares(shares);
+  if (!sealing_key.ok()) {
+    return Error(sealing_key.status().id(), how + ": " + sealing_key.status().message());
+  }
+  auto opened = OpenSecret(*sealing_key,
+                           ByteView(blob.data() + 2 + kSplitIdBytes, kSealedBytes - 2 - kSplitIdBytes),
+                           SealAd(info.split_id, info.threshold, info.count));
+  if (!opened.ok() || opened->size() != kKekBytes + kBlindIndexKeyBytes) {
+    return Error(ErrorId::kKeysInvalid,
+                 how + ": the shares given do not open it (a share from another data folder, or "
+                       "a well-formed but wrong share)");
+  }
+  keys.kek = SecretBytes(opened->data(), kKekBytes);
+  keys.index_key = SecretBytes(opened->data() + kKekBytes, kBlindIndexKeyBytes);
+  *seal = std::move(info);
+  return keys;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rng) {
-  if (PathExists(dir + "/kek.key")) {
+  if (PathExists(dir + "/kek.key") || PathExists(dir + kSealedFile)) {
     return Error(ErrorId::kAlreadyExists, "keys already exist in " + dir);
   }
   CITYID_RETURN_IF_ERROR(MakeDirs(dir, 0700));
@@ -172,13 +245,13 @@ Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rn
   return k;
 }
 
-Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng) {
+Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
+                                               const std::vector<SecretBytes>& share_texts) {
   std::unique_ptr<Keyring> k(new Keyring());
   k->dir_ = dir;
-  CITYID_ASSIGN_OR_RETURN(k->kek_, ReadKeyFile(dir + "/kek.key", "kek", kKekBytes));
-  CITYID_ASSIGN_OR_RETURN(SecretBytes index_key,
-                          ReadKeyFile(dir + "/blind-index.key", "blind-index", kBlindIndexKeyBytes));
-  k->blind_indexer_ = std::make_unique<BlindIndexer>(std::move(index_key));
+  CITYID_ASSIGN_OR_RETURN(DataKeys data_keys, LoadDataKeys(dir, share_texts, &k->seal_));
+  k->kek_ = std::move(data_keys.kek);
+  k->blind_indexer_ = std::make_unique<BlindIndexer>(std::move(data_keys.index_key));
   CITYID_ASSIGN_OR_RETURN(std::string index, ReadFileBounded(dir + "/issuer.json", 1 << 20));
   nlohmann::json j = nlohmann::json::parse(index, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("signing_keys") ||
@@ -209,6 +282,13 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng)
     }
   }
   CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
+  return k;
+}
+
+Result<std::unique_ptr<Keyring>> Keyring::LoadForDestruction(const std::string& dir, Rng* rng) {
+  std::unique_ptr<Keyring> k(new Keyring());
+  k->dir_ = dir;
+  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadLogSigner(dir, rng));
   return k;
 }
 
@@ -293,22 +373,40 @@ Status ShredFile(const std::string& path, Rng& rng) {
   return Status::Ok();
 }
 
+// Makes the folder's entries (removals, renames) durable.
+Status SyncDir(const std::string& dir) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Error(ErrorId::kIo, "cannot open " + dir);
+  const bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!synced) return Error(ErrorId::kIo, "cannot fsync " + dir);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> Keyring::DestroyDataKeys(Rng& rng) {
   // Wipe in memory first: whatever happens on disk, this process can no longer decrypt.
   kek_ = RandomKey(rng, kKekBytes);
   blind_indexer_ = std::make_unique<BlindIndexer>(RandomKey(rng, kBlindIndexKeyBytes));
-  const std::string kek_path = dir_ + "/kek.key";
-  if (!PathExists(kek_path)) return Error(ErrorId::kKeysMissing, "no KEK in " + dir_);
-  std::vector<std::string> targets = {kek_path};
-  if (PathExists(dir_ + "/blind-index.key")) targets.push_back(dir_ + "/blind-index.key");
-  DIR* d = ::opendir(dir_.c_str());
-  if (d == nullptr) return Error(ErrorId::kIo, "cannot list " + dir_);
+  if (!PathExists(dir_ + "/kek.key") && !PathExists(dir_ + kSealedFile)) {
+    return Error(ErrorId::kKeysMissing, "no KEK (kek.key or data-keys.sealed) in " + dir_);
+  }
+  return ShredDataKeyFiles(dir_, rng);
+}
+
+Result<std::vector<std::string>> Keyring::ShredDataKeyFiles(const std::string& dir, Rng& rng) {
+  std::vector<std::string> targets;
+  for (const char* name : {"/kek.key", "/blind-index.key", kSealedFile}) {
+    if (PathExists(dir + name)) targets.push_back(dir + name);
+  }
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Error(ErrorId::kIo, "cannot list " + dir);
   while (const struct dirent* e = ::readdir(d)) {
-    const std::string path = dir_ + "/" + e->d_name;
-    if (path == kek_path || path == dir_ + "/blind-index.key") continue;
-    if (FileStartsWith(path, "cityid-kek-v1 ") || FileStartsWith(path, "cityid-blind-index-v1 ")) {
+    const std::string path = dir + "/" + e->d_name;
+    if (std::find(targets.begin(), targets.end(), path) != targets.end()) continue;
+    if (FileStartsWith(path, "cityid-kek-v1 ") || FileStartsWith(path, "cityid-blind-index-v1 ") ||
+        FileStartsWith(path, "cityid-sealed-v1 ")) {
       targets.push_back(path);
     }
   }
@@ -318,12 +416,43 @@ Result<std::vector<std::string>> Keyring::DestroyDataKeys(Rng& rng) {
     CITYID_RETURN_IF_ERROR(ShredFile(path, rng));
     destroyed.push_back(path);
   }
-  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Error(ErrorId::kIo, "cannot open " + dir_);
-  const bool synced = ::fsync(dfd) == 0;
-  ::close(dfd);
-  if (!synced) return Error(ErrorId::kIo, "cannot fsync " + dir_);
+  CITYID_RETURN_IF_ERROR(SyncDir(dir));
   return destroyed;
+}
+
+Status Keyring::SealDataKeys(ByteView split_id, int threshold, int count, Rng& rng,
+                             const std::function<Status(const std::vector<Share>&)>& deliver) {
+  if (kek_.size() != kKekBytes) {
+    return Error(ErrorId::kKeysMissing, "this keyring holds no data keys to split");
+  }
+  if (split_id.size() != kSplitIdBytes) {
+    return Error(ErrorId::kInvalidArgument, "a split id is " + std::to_string(kSplitIdBytes) + " bytes");
+  }
+  const Bytes id(split_id.begin(), split_id.end());
+  SealInfo info{Base64UrlEncode(id), threshold, count};
+  SecretBytes sealing_key = RandomKey(rng, kKekBytes);
+  CITYID_ASSIGN_OR_RETURN(std::vector<Share> shares,
+                          SplitSecret(sealing_key, threshold, count, info.split_id, rng));
+  SecretBytes plain(kKekBytes + kBlindIndexKeyBytes);
+  std::copy(kek_.data(), kek_.data() + kKekBytes, plain.data());
+  const SecretBytes& index_key = blind_indexer_->key();
+  std::copy(index_key.data(), index_key.data() + kBlindIndexKeyBytes, plain.data() + kKekBytes);
+  const Bytes sealed = SealSecret(sealing_key, plain.view(),
+                                  SealAd(info.split_id, threshold, count), rng);
+  SecretBytes blob(2 + kSplitIdBytes + sealed.size());
+  blob.data()[0] = static_cast<uint8_t>(threshold);
+  blob.data()[1] = static_cast<uint8_t>(count);
+  std::copy(id.begin(), id.end(), blob.data() + 2);
+  std::copy(sealed.begin(), sealed.end(), blob.data() + 2 + kSplitIdBytes);
+  // The officers get their shares before anything on disk depends on them.
+  CITYID_RETURN_IF_ERROR(deliver(shares));
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir_ + kSealedFile, "sealed", blob));
+  for (const char* name : {"/kek.key", "/blind-index.key"}) {
+    if (PathExists(dir_ + name)) CITYID_RETURN_IF_ERROR(ShredFile(dir_ + name, rng));
+  }
+  CITYID_RETURN_IF_ERROR(SyncDir(dir_));
+  seal_ = std::move(info);
+  return Status::Ok();
 }
 
 Status Keyring::WritePublicIndex() const {

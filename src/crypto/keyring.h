@@ -7,11 +7,16 @@
 //   issuer.json         public issuer keys (JWK Set) and which one signs now (0644)
 //   log-<kid>.key       Ed25519 seed of the access-log key that signs tree heads (DESIGN §8);
 //                       never in the issuer key set, so it cannot sign a card
+//   data-keys.sealed    instead of kek.key and blind-index.key once they are split k-of-n among
+//                       officers (SealDataKeys): both keys sealed under a sealing key that
+//                       exists only as the officers' shares (crypto/shares.h)
 //
 // Each secret file is one text line "cityid-<kind>-v1 <base64url>" so a misplaced file is caught.
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,7 @@
 #include "base/status.h"
 #include "crypto/blind_index.h"
 #include "crypto/secret.h"
+#include "crypto/shares.h"
 #include "crypto/sign.h"
 
 namespace cityid::crypto {
@@ -33,7 +39,20 @@ class Keyring {
   // A data folder made before the log key existed gets one here, on first use (0600, generated
   // from `rng`, or the system CSPRNG when null; creation is serialized by an flock on `dir`, so
   // two processes cannot make two keys); kIo if it cannot be written.
-  static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr);
+  //
+  // When the data keys are sealed (SealDataKeys), `share_texts` must hold at least k of the
+  // officers' share lines: kKeysSealed when none or too few are given (the message says how
+  // many are needed and how to give them), kKeysInvalid when a share is damaged, belongs to
+  // another split, or the shares do not open the sealed file. Shares are ignored when kek.key
+  // is present.
+  static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr,
+                                               const std::vector<SecretBytes>& share_texts = {});
+  // Loads what emergency destruction needs and nothing it could decrypt with: the folder and
+  // the log key. The data keys stay on disk (plain or sealed) for DestroyDataKeys to shred, so
+  // destruction never needs the officers' shares. kek() is empty; no record can be read or
+  // written through this keyring.
+  static Result<std::unique_ptr<Keyring>> LoadForDestruction(const std::string& dir,
+                                                             Rng* rng = nullptr);
   // Loads only the access-log key (created on first use as Load does): what the audit commands
   // need, and what emergency destruction leaves (DestroyDataKeys), so the log stays verifiable
   // and signable without the KEK. kKeysMissing when `dir` does not exist.
@@ -57,28 +76,51 @@ class Keyring {
   // retired key cannot mint long-lived cards. Writes the new key file before issuer.json.
   Status RotateIssuerKey(Rng& rng, UnixSeconds retire_not_after);
 
+  // How the data keys are held when sealed: which split, k of n.
+  struct SealInfo {
+    std::string split_id;
+    int threshold = 0;
+    int count = 0;
+  };
+  // Set when this keyring was opened from officers' shares (or has just been sealed).
+  const std::optional<SealInfo>& seal_info() const { return seal_; }
+
+  // Splits the data keys k-of-n among officers. `split_id` (kSplitIdBytes random bytes) names
+  // the split in the shares and the sealed file. Draws a fresh 32-byte sealing key, seals the KEK and the blind-index key under it, and splits the sealing key into
+  // `count` shares of which any `threshold` rebuild it (2 <= k <= n <= 255). `deliver` receives
+  // the shares first (to write them out); if it fails, nothing on disk changes. Then
+  // data-keys.sealed is written (atomically, 0600) and kek.key and blind-index.key are
+  // shredded as in DestroyDataKeys. Splitting again (a keyring opened from shares) replaces the
+  // sealed file: the old shares no longer open anything. A crash between the two steps leaves
+  // kek.key beside the sealed file; Load prefers kek.key and a new split finishes the job.
+  Status SealDataKeys(ByteView split_id, int threshold, int count, Rng& rng,
+                      const std::function<Status(const std::vector<Share>&)>& deliver);
+
   // Emergency destruction (core/destruction.h; docs/operations.md). Destroys every copy of the
-  // KEK and of the blind-index key in the key folder: kek.key, blind-index.key and any other
-  // regular file there whose first line is a "cityid-kek-v1" or "cityid-blind-index-v1" key
-  // (e.g. a left-over temporary file). Each is overwritten in place with random bytes of its
+  // KEK and of the blind-index key in the key folder: kek.key, blind-index.key,
+  // data-keys.sealed and any other regular file there whose first line is a "cityid-kek-v1",
+  // "cityid-blind-index-v1" or "cityid-sealed-v1" key (e.g. a left-over temporary file). Each is overwritten in place with random bytes of its
   // length, fsynced, unlinked; then the folder is fsynced. In memory, this keyring's KEK and
   // blind-index key are wiped and replaced by random keys that were never stored, so nothing
   // wrapped or indexed before can be unwrapped or matched. Issuer and log keys are kept (cards
   // stay verifiable and the log key signs the final tree head).
-  // Returns the paths destroyed. Fails with kKeysMissing when kek.key is already absent (nothing
-  // is changed), kIo when a file cannot be overwritten or removed (files already destroyed stay
+  // Returns the paths destroyed. Fails with kKeysMissing when neither kek.key nor
+  // data-keys.sealed is there (nothing is changed), kIo when a file cannot be overwritten or removed (files already destroyed stay
   // destroyed; the in-memory keys are wiped in every case). Not thread-safe.
   Result<std::vector<std::string>> DestroyDataKeys(Rng& rng);
 
  private:
   Keyring() = default;
   Status WritePublicIndex() const;
+  // Shreds every data-key file in `dir` (see DestroyDataKeys); returns their paths.
+  static Result<std::vector<std::string>> ShredDataKeyFiles(const std::string& dir, Rng& rng);
   std::string dir_;
   SecretBytes kek_;
   std::unique_ptr<BlindIndexer> blind_indexer_;
   std::vector<std::unique_ptr<Ed25519Signer>> signers_;  // oldest first; back() is active
   std::unique_ptr<Ed25519Signer> log_signer_;
   std::map<std::string, UnixSeconds> retired_not_after_;  // kid (base64url) -> not_after
+  std::optional<SealInfo> seal_;
 };
 
 }  // namespace cityid::crypto

@@ -62,5 +62,110 @@ TEST_F(KeyringTest, RotationKeepsOldKeysForVerification) {
   EXPECT_EQ(loaded->issuer_signer().key_id(), k->issuer_signer().key_id());
 }
 
+Bytes NewSplitId() {
+  static SeededRng rng(99);
+  Bytes id(kSplitIdBytes);
+  rng.Fill(id);
+  return id;
+}
+
+// Share lines as an officer's files would hold them.
+std::vector<SecretBytes> Texts(const std::vector<Share>& shares, std::vector<int> which) {
+  std::vector<SecretBytes> out;
+  for (int i : which) out.push_back(EncodeShare(shares[static_cast<size_t>(i)]));
+  return out;
+}
+
+TEST_F(KeyringTest, SealedDataKeysOpenOnlyWithThresholdShares) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  const SecretBytes kek = k->kek();
+  const Bytes index = k->blind_indexer().Compute("d", "m");
+  std::vector<Share> shares;
+  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 3, 5, rng_, [&](const std::vector<Share>& s) {
+                 shares = s;
+                 return Status::Ok();
+               }).ok());
+  ASSERT_EQ(shares.size(), 5u);
+  ASSERT_TRUE(k->seal_info().has_value());
+  EXPECT_EQ(k->seal_info()->threshold, 3);
+  // Neither data key is on disk in the clear any more; the sealed file is owner-only.
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "kek.key"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "blind-index.key"));
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ / "data-keys.sealed").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto none = Keyring::Load(dir_.string());
+  EXPECT_EQ(none.status().id(), ErrorId::kKeysSealed);
+  EXPECT_NE(none.status().message().find("3-of-5"), std::string::npos) << none.status().ToString();
+  EXPECT_NE(none.status().message().find("--kek-share"), std::string::npos);
+  EXPECT_EQ(Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 4})).status().id(),
+            ErrorId::kKeysSealed);
+
+  auto opened = Keyring::Load(dir_.string(), nullptr, Texts(shares, {4, 1, 2}));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE(ConstantTimeEquals((*opened)->kek().view(), kek.view()));
+  EXPECT_EQ((*opened)->blind_indexer().Compute("d", "m"), index);
+  EXPECT_EQ((*opened)->issuer_signer().key_id(), k->issuer_signer().key_id());
+  ASSERT_TRUE((*opened)->seal_info().has_value());
+  EXPECT_EQ((*opened)->seal_info()->split_id, k->seal_info()->split_id);
+}
+
+TEST_F(KeyringTest, ResplittingRetiresTheOldShares) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  const SecretBytes kek = k->kek();
+  std::vector<Share> first, second;
+  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { first = s; return Status::Ok(); }).ok());
+  auto reopened = *Keyring::Load(dir_.string(), nullptr, Texts(first, {0, 2}));
+  ASSERT_TRUE(
+      reopened->SealDataKeys(NewSplitId(), 2, 2, rng_, [&](const auto& s) { second = s; return Status::Ok(); }).ok());
+  auto old = Keyring::Load(dir_.string(), nullptr, Texts(first, {0, 1}));
+  EXPECT_EQ(old.status().id(), ErrorId::kKeysInvalid);
+  EXPECT_NE(old.status().message().find("not to this data folder's split"), std::string::npos);
+  auto now = Keyring::Load(dir_.string(), nullptr, Texts(second, {0, 1}));
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  EXPECT_TRUE(ConstantTimeEquals((*now)->kek().view(), kek.view()));
+}
+
+TEST_F(KeyringTest, FailedDeliveryChangesNothing) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  Status s = k->SealDataKeys(NewSplitId(), 2, 3, rng_, [](const auto&) {
+    return Status(Error(ErrorId::kIo, "cannot write the shares"));
+  });
+  EXPECT_EQ(s.id(), ErrorId::kIo);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "kek.key"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "data-keys.sealed"));
+  EXPECT_TRUE(Keyring::Load(dir_.string()).ok());
+}
+
+TEST_F(KeyringTest, SharesOfAnotherFolderDoNotOpenIt) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  std::vector<Share> mine;
+  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { mine = s; return Status::Ok(); }).ok());
+  // Shares of the right split id but another sealing key (forged header): the tag refuses.
+  SecretBytes other(32);
+  auto forged = *SplitSecret(other, 2, 3, mine[0].split_id, rng_);
+  auto r = Keyring::Load(dir_.string(), nullptr, Texts(forged, {0, 1}));
+  EXPECT_EQ(r.status().id(), ErrorId::kKeysInvalid);
+  EXPECT_NE(r.status().message().find("do not open"), std::string::npos);
+}
+
+TEST_F(KeyringTest, DestructionShredsTheSealedKeysWithoutShares) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  std::vector<Share> shares;
+  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { shares = s; return Status::Ok(); }).ok());
+  auto for_destruction = Keyring::LoadForDestruction(dir_.string());
+  ASSERT_TRUE(for_destruction.ok()) << for_destruction.status().ToString();
+  EXPECT_TRUE((*for_destruction)->kek().empty());
+  auto destroyed = (*for_destruction)->DestroyDataKeys(rng_);
+  ASSERT_TRUE(destroyed.ok()) << destroyed.status().ToString();
+  ASSERT_EQ(destroyed->size(), 1u);
+  EXPECT_NE((*destroyed)[0].find("data-keys.sealed"), std::string::npos);
+  // Every share is now useless: nothing is left for them to open.
+  EXPECT_EQ(Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 1, 2})).status().id(),
+            ErrorId::kKeysMissing);
+  EXPECT_EQ((*for_destruction)->DestroyDataKeys(rng_).status().id(), ErrorId::kKeysMissing);
+}
+
 }  // namespace
 }  // namespace cityid::crypto
