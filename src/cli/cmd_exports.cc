@@ -30,7 +30,7 @@ int WriteOrPrint(const GlobalOptions& g, const std::string& path, const std::str
 
 int KeysExport(const GlobalOptions& g, const ExportOptions& o) {
   Output out(g);
-  auto dir = DataDir::Open(o.data, g);
+  auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNotNeeded);
   if (!dir.ok()) return out.Fail(dir.status());
   const std::string json = (*dir)->keys().PublicKeys((*dir)->policy().issuer()).ToJson();
   return WriteOrPrint(g, o.out, json, "the public key set");
@@ -64,7 +64,7 @@ int KeysRotate(const GlobalOptions& g, const ExportOptions& o) {
 
 int StatusExport(const GlobalOptions& g, const ExportOptions& o) {
   Output out(g);
-  auto dir = DataDir::Open(o.data, g);
+  auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNotNeeded);
   if (!dir.ok()) return out.Fail(dir.status());
   std::string list = o.list;
   if (list.empty()) {

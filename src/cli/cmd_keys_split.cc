@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
 #include "base/file.h"
 #include "cli/common.h"
@@ -21,23 +23,47 @@ struct SplitOptions {
   std::string out;
 };
 
-// Creates `dir` (0700) for the share files; it must not exist, or be empty, so that shares of
-// two splits are never side by side.
-Status PrepareShareFolder(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) == 0) return Status::Ok();
-  if (errno != EEXIST) return Error(ErrorId::kIo, "cannot create " + dir);
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Error(ErrorId::kIo, dir + " exists and is not a folder");
-  bool empty = true;
-  while (const struct dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") empty = false;
+// The folder for the share files: new (created 0700) or empty, owned by this user, not a
+// symlink, and not inside the data folder (shares beside the sealed file, or in its backups,
+// would undo the split).
+Status PrepareShareFolder(const std::string& dir, const std::string& data) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path out = fs::absolute(dir, ec);
+  if (ec) return Error(ErrorId::kIo, "cannot resolve " + dir);
+  // weakly_canonical resolves what exists (symlinked parents included) and appends the rest.
+  const fs::path out_real = fs::weakly_canonical(out, ec);
+  const fs::path data_real = fs::weakly_canonical(fs::absolute(data, ec), ec);
+  if (ec) return Error(ErrorId::kIo, "cannot resolve " + dir + " or " + data);
+  const auto [d, o] = std::mismatch(data_real.begin(), data_real.end(), out_real.begin(), out_real.end());
+  if (d == data_real.end()) {
+    return Error(ErrorId::kInvalidArgument,
+                 "--out is inside the data folder: the shares must leave it (use a folder on the "
+                 "officers' removable drive, or a temporary one you shred)");
   }
-  ::closedir(d);
-  if (!empty) {
-    return Error(ErrorId::kAlreadyExists, dir + " is not empty: give a new folder for the shares");
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) return Error(ErrorId::kInvalidArgument, "--out is a symlink");
+    if (!S_ISDIR(st.st_mode)) return Error(ErrorId::kInvalidArgument, dir + " is not a folder");
+    DIR* dp = ::opendir(dir.c_str());
+    if (dp == nullptr) return Error(ErrorId::kIo, "cannot list " + dir);
+    bool empty = true;
+    while (const struct dirent* e = ::readdir(dp)) {
+      const std::string name = e->d_name;
+      if (name != "." && name != "..") empty = false;
+    }
+    ::closedir(dp);
+    if (!empty) {
+      return Error(ErrorId::kAlreadyExists,
+                   dir + " is not empty: give a new folder for the shares");
+    }
+  } else if (::mkdir(dir.c_str(), 0700) != 0) {
+    return Error(ErrorId::kIo, "cannot create " + dir);
   }
-  ::chmod(dir.c_str(), 0700);
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+    return Error(ErrorId::kPermissionDenied, dir + " must be a folder owned by this user");
+  }
+  if (::chmod(dir.c_str(), 0700) != 0) return Error(ErrorId::kIo, "cannot chmod 700 " + dir);
   return Status::Ok();
 }
 
@@ -83,15 +109,23 @@ int Split(const GlobalOptions& g, const SplitOptions& o) {
   // DataDir's keyring is const; load a mutable one (with the same shares, if already split).
   auto keys = LoadKeyring(o.data, g);
   if (!keys.ok()) return out.Fail(keys.status());
+  if (Status s = PrepareShareFolder(o.out, o.data); !s.ok()) return out.Fail(s);
+  const std::string before = (*keys)->seal_info() ? (*keys)->seal_info()->split_id : "";
   std::vector<std::string> files;
   auto deliver = [&](const std::vector<crypto::Share>& shares) -> Status {
-    CITYID_RETURN_IF_ERROR(PrepareShareFolder(o.out));
     return WriteShares(o.out, shares, &files);
   };
   auto split = core::SplitDataKeys((*dir)->store(), **keys, (*dir)->clock(), (*dir)->rng(),
                                    g.actor, o.threshold, o.shares, deliver);
   if (!split.ok()) {
-    // Sealing failed after the shares were written: they open nothing, so take them back.
+    const auto& now = (*keys)->seal_info();
+    if (now && now->split_id != before) {
+      // The new split is in force: its shares are the only way into the data keys now.
+      std::string keep = "The new split " + now->split_id + " IS in force: keep its shares:\n";
+      for (const auto& f : files) keep += "  " + f + "\n";
+      return out.Fail(split.status(), nullptr, keep);
+    }
+    // Nothing was sealed: the shares written open nothing, so take them back.
     for (const auto& p : files) ::unlink(p.c_str());
     return out.Fail(split.status());
   }
@@ -100,8 +134,11 @@ int Split(const GlobalOptions& g, const SplitOptions& o) {
                               {"shares", split->count},
                               {"files", files}};
   std::string human = "Data keys sealed and split " + std::to_string(split->threshold) + "-of-" +
-                      std::to_string(split->count) + " (split " + split->split_id +
-                      "). kek.key and blind-index.key were shredded.\nShare files:\n";
+                      std::to_string(split->count) + " (split " + split->split_id + "). " +
+                      (before.empty() ? "kek.key and blind-index.key were shredded."
+                                      : "The sealed file of split " + before +
+                                            " was shredded: its shares open nothing here now.") +
+                      "\nShare files:\n";
   for (const auto& f : files) human += "  " + f + "\n";
   human += "Give each file to a different officer, then shred " + o.out +
            " on this machine. From now on, every command that reads personal data, and `cityid "

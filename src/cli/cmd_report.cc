@@ -18,7 +18,7 @@ struct ReportOptions {
 
 int Report(const GlobalOptions& g, const ReportOptions& o) {
   Output out(g);
-  auto dir = DataDir::Open(o.data, g);
+  auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNotNeeded);
   if (!dir.ok()) return out.Fail(dir.status());
   auto report = core::BuildReport((*dir)->store(), o.from, o.to);
   if (!report.ok()) return out.Fail(report.status());

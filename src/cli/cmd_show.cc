@@ -19,7 +19,7 @@ int Show(const GlobalOptions& g, const ShowOptions& o) {
     std::cerr << "error: Usage error: give exactly one of --application or --card\n";
     return kExitUsage;
   }
-  auto dir = DataDir::Open(o.data, g);
+  auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNotNeeded);
   if (!dir.ok()) return out.Fail(dir.status());
   nlohmann::ordered_json j;
   std::string human;

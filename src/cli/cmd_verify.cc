@@ -181,7 +181,7 @@ int Verify(const GlobalOptions& g, const VerifyOptions& o) {
     if (!parsed.ok()) return out.Fail(parsed.status().WithContext("--keys"));
     keys = std::move(parsed).value();
   } else if (!o.data.empty()) {
-    auto dir = DataDir::Open(o.data, g);
+    auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNotNeeded);
     if (!dir.ok()) return out.Fail(dir.status());
     keys = (*dir)->keys().PublicKeys((*dir)->policy().issuer());
     if (o.status.empty()) {

@@ -119,11 +119,16 @@ Result<std::vector<crypto::SecretBytes>> ReadKekShares(const GlobalOptions& g) {
 
 Result<std::unique_ptr<crypto::Keyring>> LoadKeyring(const std::string& data,
                                                       const GlobalOptions& g) {
-  CITYID_ASSIGN_OR_RETURN(auto shares, ReadKekShares(g));
+  // Shares are read only for a sealed folder: a stale CITYID_KEK_SHARES must not break others.
+  std::vector<crypto::SecretBytes> shares;
+  if (crypto::Keyring::IsSealed(data + "/keys")) {
+    CITYID_ASSIGN_OR_RETURN(shares, ReadKekShares(g));
+  }
   return crypto::Keyring::Load(data + "/keys", nullptr, shares);
 }
 
-Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g) {
+Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g,
+                                               DataKeys data_keys) {
   if (!PathExists(path + "/cityid.db") || !PathExists(path + "/policy.toml")) {
     return Error(ErrorId::kStoreNotInitialized,
                  "'" + path + "' is not a cityid data folder; run: cityid init --data " + path +
@@ -133,7 +138,11 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const Gl
   std::unique_ptr<DataDir> d(new DataDir());
   CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(path + "/policy.toml"));
   d->policy_ = std::make_unique<policy::Policy>(std::move(policy));
-  CITYID_ASSIGN_OR_RETURN(d->keys_, LoadKeyring(path, g));
+  if (data_keys == DataKeys::kNeeded) {
+    CITYID_ASSIGN_OR_RETURN(d->keys_, LoadKeyring(path, g));
+  } else {
+    CITYID_ASSIGN_OR_RETURN(d->keys_, crypto::Keyring::LoadWithoutDataKeys(path + "/keys"));
+  }
   CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db"));
   CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->clock_ = MakeClock(g);
@@ -166,7 +175,11 @@ int RunCli(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--kek-share", g.kek_shares,
                  "An officer's key share file, when the data keys are split (cityid keys split); "
-                 "repeat once per share. Also CITYID_KEK_SHARES=FILE:FILE:...");
+                 "repeat once per share. Also CITYID_KEK_SHARES=FILE:FILE:...")
+      ->type_name("FILE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--now", g.now, "Act as of this Unix time (testing and back-office replay)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->group("");

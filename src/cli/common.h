@@ -78,7 +78,12 @@ class Output {
 class DataDir {
  public:
   // Fails with kStoreNotInitialized when DATA has not been initialized with `cityid init`.
-  static Result<std::unique_ptr<DataDir>> Open(const std::string& path, const GlobalOptions& g);
+  // Commands that never decrypt (publishing keys and status lists, verifying, workflow state,
+  // the report) pass kNotNeeded: they open without the data keys, so they need no officers'
+  // shares when the keys are split.
+  enum class DataKeys { kNeeded, kNotNeeded };
+  static Result<std::unique_ptr<DataDir>> Open(const std::string& path, const GlobalOptions& g,
+                                               DataKeys data_keys = DataKeys::kNeeded);
 
   core::Context& ctx() { return *ctx_; }
   const policy::Policy& policy() const { return *policy_; }

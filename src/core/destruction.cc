@@ -152,6 +152,12 @@ Result<crypto::Keyring::SealInfo> SplitDataKeys(
     info = *keys.seal_info();
     return Status::Ok();
   }));
+  // The split is in force and logged; what is left is removing what it replaces.
+  if (Status s = keys.FinishSeal(rng); !s.ok()) {
+    return Error(s.id(), "split " + info.split_id + " is in force and logged, and its shares are "
+                         "valid, but the old key files could not be removed (" + s.message() +
+                         "); the next command given the shares removes them");
+  }
   return info;
 }
 

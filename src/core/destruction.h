@@ -81,7 +81,9 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
 // offline. `admin` must be an enabled admin account. `deliver` receives the shares before the
 // sealed file replaces kek.key (see SealDataKeys). In one transaction: the "keys.split" audit
 // entry (subject the split id, reason "k-of-n") is appended, then the keys are sealed last; if
-// sealing fails the entry rolls back. Returns the split.
+// sealing fails the entry rolls back. After the commit, FinishSeal removes what the split
+// replaces; if that fails the error says so and the split stays in force (keys.seal_info()
+// names it: its shares must be kept). Returns the split.
 Result<crypto::Keyring::SealInfo> SplitDataKeys(
     store::Store& store, crypto::Keyring& keys, const Clock& clock, Rng& rng,
     std::string_view admin, int threshold, int count,

@@ -153,6 +153,8 @@ Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir
 // with associated data naming the split, so the header cannot be edited to mislead officers.
 constexpr size_t kSealedBytes = 2 + kSplitIdBytes + 24 + kKekBytes + kBlindIndexKeyBytes + 16;
 constexpr const char* kSealedFile = "/data-keys.sealed";
+// A re-split writes its sealed file here first; it is the current one until renamed over.
+constexpr const char* kSealedNewFile = "/data-keys.sealed.new";
 
 std::string SealAd(const std::string& split_id, int k, int n) {
   return "cityid:sealed-data-keys:v1:" + split_id + ":" + std::to_string(k) + ":" +
@@ -164,22 +166,38 @@ struct DataKeys {
   SecretBytes index_key;
 };
 
-// Reads kek.key and blind-index.key, or opens data-keys.sealed with the officers' shares.
+// The sealed file in force: a pending re-split's .new one, else data-keys.sealed; "" if none.
+std::string CurrentSealedFile(const std::string& dir) {
+  if (PathExists(dir + kSealedNewFile)) return dir + kSealedNewFile;
+  if (PathExists(dir + kSealedFile)) return dir + kSealedFile;
+  return "";
+}
+
+// The split named in a sealed file's header.
+Result<Keyring::SealInfo> ReadSealInfo(const std::string& path, SecretBytes* blob_out) {
+  CITYID_ASSIGN_OR_RETURN(SecretBytes blob, ReadKeyFile(path, "sealed", kSealedBytes));
+  Keyring::SealInfo info;
+  info.threshold = blob.data()[0];
+  info.count = blob.data()[1];
+  info.split_id = Base64UrlEncode(ByteView(blob.data() + 2, kSplitIdBytes));
+  if (blob_out != nullptr) *blob_out = std::move(blob);
+  return info;
+}
+
+// Reads kek.key and blind-index.key or, once the keys are sealed (whatever else is in the
+// folder), opens the sealed file with the officers' shares.
 Result<DataKeys> LoadDataKeys(const std::string& dir, const std::vector<SecretBytes>& share_texts,
                               std::optional<Keyring::SealInfo>* seal) {
   DataKeys keys;
-  if (PathExists(dir + "/kek.key") || !PathExists(dir + kSealedFile)) {
+  const std::string sealed_path = CurrentSealedFile(dir);
+  if (sealed_path.empty()) {
     CITYID_ASSIGN_OR_RETURN(keys.kek, ReadKeyFile(dir + "/kek.key", "kek", kKekBytes));
     CITYID_ASSIGN_OR_RETURN(keys.index_key, ReadKeyFile(dir + "/blind-index.key", "blind-index",
                                                         kBlindIndexKeyBytes));
     return keys;
   }
-  CITYID_ASSIGN_OR_RETURN(SecretBytes blob,
-                          ReadKeyFile(dir + kSealedFile, "sealed", kSealedBytes));
-  Keyring::SealInfo info;
-  info.threshold = blob.data()[0];
-  info.count = blob.data()[1];
-  info.split_id = Base64UrlEncode(ByteView(blob.data() + 2, kSplitIdBytes));
+  SecretBytes blob;
+  CITYID_ASSIGN_OR_RETURN(Keyring::SealInfo info, ReadSealInfo(sealed_path, &blob));
   const std::string how = "the data keys in " + dir + " are sealed, split " +
                           std::to_string(info.threshold) + "-of-" + std::to_string(info.count) +
                           " among officers (split " + info.split_id + ")";
@@ -222,7 +240,7 @@ Result<DataKeys> LoadDataKeys(const std::string& dir, const std::vector<SecretBy
 }  // namespace
 
 Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rng) {
-  if (PathExists(dir + "/kek.key") || PathExists(dir + kSealedFile)) {
+  if (PathExists(dir + "/kek.key") || !CurrentSealedFile(dir).empty()) {
     return Error(ErrorId::kAlreadyExists, "keys already exist in " + dir);
   }
   CITYID_RETURN_IF_ERROR(MakeDirs(dir, 0700));
@@ -252,11 +270,21 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
   CITYID_ASSIGN_OR_RETURN(DataKeys data_keys, LoadDataKeys(dir, share_texts, &k->seal_));
   k->kek_ = std::move(data_keys.kek);
   k->blind_indexer_ = std::make_unique<BlindIndexer>(std::move(data_keys.index_key));
-  CITYID_ASSIGN_OR_RETURN(std::string index, ReadFileBounded(dir + "/issuer.json", 1 << 20));
+  if (k->seal_) {
+    SystemRng system_rng;
+    CITYID_RETURN_IF_ERROR(k->FinishSeal(rng != nullptr ? *rng : system_rng));
+  }
+  CITYID_RETURN_IF_ERROR(k->LoadIssuerKeys());
+  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
+  return k;
+}
+
+Status Keyring::LoadIssuerKeys() {
+  CITYID_ASSIGN_OR_RETURN(std::string index, ReadFileBounded(dir_ + "/issuer.json", 1 << 20));
   nlohmann::json j = nlohmann::json::parse(index, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("signing_keys") ||
       !j["signing_keys"].is_array() || j["signing_keys"].empty()) {
-    return Error(ErrorId::kKeysInvalid, dir + "/issuer.json: expected signing_keys");
+    return Error(ErrorId::kKeysInvalid, dir_ + "/issuer.json: expected signing_keys");
   }
   for (const auto& kid : j["signing_keys"]) {
     if (!kid.is_string()) return Error(ErrorId::kKeysInvalid, "issuer.json: kid must be text");
@@ -264,13 +292,13 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
     if (name.find('/') != std::string::npos || name.find("..") != std::string::npos) {
       return Error(ErrorId::kKeysInvalid, "issuer.json: bad kid");
     }
-    CITYID_ASSIGN_OR_RETURN(SecretBytes seed, ReadKeyFile(dir + "/issuer-" + name + ".key",
+    CITYID_ASSIGN_OR_RETURN(SecretBytes seed, ReadKeyFile(dir_ + "/issuer-" + name + ".key",
                                                           "issuer", kEd25519SeedBytes));
     CITYID_ASSIGN_OR_RETURN(auto signer, Ed25519Signer::FromSeed(seed));
     if (Base64UrlEncode(signer->key_id()) != name) {
       return Error(ErrorId::kKeysInvalid, "issuer key file does not match its kid " + name);
     }
-    k->signers_.push_back(std::move(signer));
+    signers_.push_back(std::move(signer));
   }
   if (j.contains("retired")) {
     if (!j["retired"].is_object()) return Error(ErrorId::kKeysInvalid, "issuer.json: retired");
@@ -278,9 +306,16 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
       if (!it.value().is_number_integer()) {
         return Error(ErrorId::kKeysInvalid, "issuer.json: retired times must be integers");
       }
-      k->retired_not_after_[it.key()] = it.value().get<int64_t>();
+      retired_not_after_[it.key()] = it.value().get<int64_t>();
     }
   }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Keyring>> Keyring::LoadWithoutDataKeys(const std::string& dir, Rng* rng) {
+  std::unique_ptr<Keyring> k(new Keyring());
+  k->dir_ = dir;
+  CITYID_RETURN_IF_ERROR(k->LoadIssuerKeys());
   CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
   return k;
 }
@@ -389,7 +424,7 @@ Result<std::vector<std::string>> Keyring::DestroyDataKeys(Rng& rng) {
   // Wipe in memory first: whatever happens on disk, this process can no longer decrypt.
   kek_ = RandomKey(rng, kKekBytes);
   blind_indexer_ = std::make_unique<BlindIndexer>(RandomKey(rng, kBlindIndexKeyBytes));
-  if (!PathExists(dir_ + "/kek.key") && !PathExists(dir_ + kSealedFile)) {
+  if (!PathExists(dir_ + "/kek.key") && CurrentSealedFile(dir_).empty()) {
     return Error(ErrorId::kKeysMissing, "no KEK (kek.key or data-keys.sealed) in " + dir_);
   }
   return ShredDataKeyFiles(dir_, rng);
@@ -397,7 +432,7 @@ Result<std::vector<std::string>> Keyring::DestroyDataKeys(Rng& rng) {
 
 Result<std::vector<std::string>> Keyring::ShredDataKeyFiles(const std::string& dir, Rng& rng) {
   std::vector<std::string> targets;
-  for (const char* name : {"/kek.key", "/blind-index.key", kSealedFile}) {
+  for (const char* name : {"/kek.key", "/blind-index.key", kSealedFile, kSealedNewFile}) {
     if (PathExists(dir + name)) targets.push_back(dir + name);
   }
   DIR* d = ::opendir(dir.c_str());
@@ -428,6 +463,21 @@ Status Keyring::SealDataKeys(ByteView split_id, int threshold, int count, Rng& r
   if (split_id.size() != kSplitIdBytes) {
     return Error(ErrorId::kInvalidArgument, "a split id is " + std::to_string(kSplitIdBytes) + " bytes");
   }
+  // Two splits at once would leave the first one's officers with shares that open nothing:
+  // the folder must still be as this keyring found it.
+  const std::string on_disk = CurrentSealedFile(dir_);
+  if (on_disk.empty() != !seal_.has_value()) {
+    return Error(ErrorId::kFailedPrecondition,
+                 "the data keys were split or unsealed by another process meanwhile; start again");
+  }
+  if (seal_) {
+    CITYID_ASSIGN_OR_RETURN(SealInfo current, ReadSealInfo(on_disk, nullptr));
+    if (current.split_id != seal_->split_id) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "the data keys were split again by another process meanwhile (split " +
+                       current.split_id + "); start again with its shares");
+    }
+  }
   const Bytes id(split_id.begin(), split_id.end());
   SealInfo info{Base64UrlEncode(id), threshold, count};
   SecretBytes sealing_key = RandomKey(rng, kKekBytes);
@@ -446,14 +496,42 @@ Status Keyring::SealDataKeys(ByteView split_id, int threshold, int count, Rng& r
   std::copy(sealed.begin(), sealed.end(), blob.data() + 2 + kSplitIdBytes);
   // The officers get their shares before anything on disk depends on them.
   CITYID_RETURN_IF_ERROR(deliver(shares));
-  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir_ + kSealedFile, "sealed", blob));
-  for (const char* name : {"/kek.key", "/blind-index.key"}) {
-    if (PathExists(dir_ + name)) CITYID_RETURN_IF_ERROR(ShredFile(dir_ + name, rng));
-  }
-  CITYID_RETURN_IF_ERROR(SyncDir(dir_));
+  CITYID_RETURN_IF_ERROR(WriteKeyFile(dir_ + kSealedNewFile, "sealed", blob));
+  // From here on the new sealed file is the one in force (LoadDataKeys prefers .new): the
+  // delivered shares must be kept whatever happens next.
   seal_ = std::move(info);
   return Status::Ok();
 }
+
+Status Keyring::FinishSeal(Rng& rng) {
+  // A pending re-split: shred the previous sealed file in place (so its bytes do not outlive
+  // it on disk), then move the new one into its name.
+  if (PathExists(dir_ + kSealedNewFile)) {
+    if (PathExists(dir_ + kSealedFile)) CITYID_RETURN_IF_ERROR(ShredFile(dir_ + kSealedFile, rng));
+    if (::rename((dir_ + kSealedNewFile).c_str(), (dir_ + kSealedFile).c_str()) != 0) {
+      return Error(ErrorId::kIo, "cannot rename " + dir_ + kSealedNewFile);
+    }
+  }
+  // Plain copies of the data keys beside the sealed file: left by a split interrupted before
+  // it shredded them (or half-overwritten by one interrupted while shredding). Shred them,
+  // unless one holds a different valid key, which no split writes: then a person must look.
+  const std::pair<const char*, const SecretBytes*> plain[] = {
+      {"/kek.key", &kek_}, {"/blind-index.key", &blind_indexer_->key()}};
+  for (const auto& [name, key] : plain) {
+    const std::string path = dir_ + name;
+    if (!PathExists(path)) continue;
+    const std::string kind = std::string(name) == "/kek.key" ? "kek" : "blind-index";
+    auto stray = ReadKeyFile(path, kind, key->size());
+    if (stray.ok() && !ConstantTimeEquals(stray->view(), key->view())) {
+      return Error(ErrorId::kKeysInvalid,
+                   path + " holds a key other than the sealed one; move it away and find out why");
+    }
+    CITYID_RETURN_IF_ERROR(ShredFile(path, rng));
+  }
+  return SyncDir(dir_);
+}
+
+bool Keyring::IsSealed(const std::string& dir) { return !CurrentSealedFile(dir).empty(); }
 
 Status Keyring::WritePublicIndex() const {
   nlohmann::ordered_json j;

@@ -13,6 +13,7 @@
 //
 // Each secret file is one text line "cityid-<kind>-v1 <base64url>" so a misplaced file is caught.
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,10 +44,15 @@ class Keyring {
   // When the data keys are sealed (SealDataKeys), `share_texts` must hold at least k of the
   // officers' share lines: kKeysSealed when none or too few are given (the message says how
   // many are needed and how to give them), kKeysInvalid when a share is damaged, belongs to
-  // another split, or the shares do not open the sealed file. Shares are ignored when kek.key
-  // is present.
+  // another split, or the shares do not open the sealed file. Shares are ignored when the keys
+  // are not sealed. Once they are, a plain kek.key beside the sealed file is never used: it is
+  // what an interrupted split left, and Load shreds it once the shares open the sealed file.
   static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr,
                                                const std::vector<SecretBytes>& share_texts = {});
+  // Loads the issuer and log keys but not the data keys (no shares needed): for publishing keys
+  // and status lists and for verifying. kek() and blind_indexer() must not be used (they abort).
+  static Result<std::unique_ptr<Keyring>> LoadWithoutDataKeys(const std::string& dir,
+                                                              Rng* rng = nullptr);
   // Loads what emergency destruction needs and nothing it could decrypt with: the folder and
   // the log key. The data keys stay on disk (plain or sealed) for DestroyDataKeys to shred, so
   // destruction never needs the officers' shares. kek() is empty; no record can be read or
@@ -59,8 +65,13 @@ class Keyring {
   static Result<std::unique_ptr<Ed25519Signer>> LoadLogSigner(const std::string& dir,
                                                                Rng* rng = nullptr);
 
+  // The data keys; empty / aborting when this keyring was loaded without them (a programming
+  // error: Unwrap fails on an empty KEK, Wrap aborts).
   const SecretBytes& kek() const { return kek_; }
-  const BlindIndexer& blind_indexer() const { return *blind_indexer_; }
+  const BlindIndexer& blind_indexer() const {
+    if (!blind_indexer_) std::abort();
+    return *blind_indexer_;
+  }
   // The signer for new cards.
   const Signer& issuer_signer() const { return *signers_.back(); }
   // Every issuer public key, current and retired, for verifiers. Never the log key.
@@ -86,32 +97,48 @@ class Keyring {
   const std::optional<SealInfo>& seal_info() const { return seal_; }
 
   // Splits the data keys k-of-n among officers. `split_id` (kSplitIdBytes random bytes) names
-  // the split in the shares and the sealed file. Draws a fresh 32-byte sealing key, seals the KEK and the blind-index key under it, and splits the sealing key into
-  // `count` shares of which any `threshold` rebuild it (2 <= k <= n <= 255). `deliver` receives
-  // the shares first (to write them out); if it fails, nothing on disk changes. Then
-  // data-keys.sealed is written (atomically, 0600) and kek.key and blind-index.key are
-  // shredded as in DestroyDataKeys. Splitting again (a keyring opened from shares) replaces the
-  // sealed file: the old shares no longer open anything. A crash between the two steps leaves
-  // kek.key beside the sealed file; Load prefers kek.key and a new split finishes the job.
+  // the split in the shares and the sealed file. Draws a fresh 32-byte sealing key, seals the
+  // KEK and the blind-index key under it, and splits the sealing key into `count` shares of
+  // which any `threshold` rebuild it (2 <= k <= n <= 255).
+  //   1. `deliver` receives the shares (to write them out); if it fails, nothing changes.
+  //   2. data-keys.sealed.new is written (atomically, 0600). From this point the new split is
+  //      in force (seal_info() names it) and its shares must be kept, whatever fails later.
+  // Then the caller runs FinishSeal (after committing its audit entry). A crash or error after
+  // step 2 leaves a folder that Load opens with the new shares only, finishing it itself.
+  // Fails with kFailedPrecondition when the folder was split by another process since this
+  // keyring was loaded. The KEK itself does not change: a copy of an older sealed file (a
+  // backup) still opens with that split's shares.
   Status SealDataKeys(ByteView split_id, int threshold, int count, Rng& rng,
                       const std::function<Status(const std::vector<Share>&)>& deliver);
 
+  // Step 3 of a split, also run by Load when it opens a sealed folder: the previous sealed file
+  // (a re-split) is shredded in place and the new one renamed into its name; plain kek.key and
+  // blind-index.key beside it are shredded (kKeysInvalid, touching nothing, if one holds a key
+  // other than the sealed one). Idempotent.
+  Status FinishSeal(Rng& rng);
+
+  // True when the data keys in `dir` are sealed (CLI: read the officers' shares only then).
+  static bool IsSealed(const std::string& dir);
+
   // Emergency destruction (core/destruction.h; docs/operations.md). Destroys every copy of the
-  // KEK and of the blind-index key in the key folder: kek.key, blind-index.key,
-  // data-keys.sealed and any other regular file there whose first line is a "cityid-kek-v1",
-  // "cityid-blind-index-v1" or "cityid-sealed-v1" key (e.g. a left-over temporary file). Each is overwritten in place with random bytes of its
+  // KEK and of the blind-index key in the key folder: kek.key, blind-index.key, the sealed
+  // files (data-keys.sealed, data-keys.sealed.new) and any other regular file there whose
+  // first line is a "cityid-kek-v1", "cityid-blind-index-v1" or "cityid-sealed-v1" key (e.g. a
+  // left-over temporary file). Each is overwritten in place with random bytes of its
   // length, fsynced, unlinked; then the folder is fsynced. In memory, this keyring's KEK and
   // blind-index key are wiped and replaced by random keys that were never stored, so nothing
   // wrapped or indexed before can be unwrapped or matched. Issuer and log keys are kept (cards
   // stay verifiable and the log key signs the final tree head).
-  // Returns the paths destroyed. Fails with kKeysMissing when neither kek.key nor
-  // data-keys.sealed is there (nothing is changed), kIo when a file cannot be overwritten or removed (files already destroyed stay
-  // destroyed; the in-memory keys are wiped in every case). Not thread-safe.
+  // Returns the paths destroyed. Fails with kKeysMissing when neither kek.key nor a sealed
+  // file is there (nothing is changed), kIo when a file cannot be overwritten or removed
+  // (files already destroyed stay destroyed; the in-memory keys are wiped in every case). Not
+  // thread-safe.
   Result<std::vector<std::string>> DestroyDataKeys(Rng& rng);
 
  private:
   Keyring() = default;
   Status WritePublicIndex() const;
+  Status LoadIssuerKeys();  // issuer.json and the issuer-<kid>.key files it names
   // Shreds every data-key file in `dir` (see DestroyDataKeys); returns their paths.
   static Result<std::vector<std::string>> ShredDataKeyFiles(const std::string& dir, Rng& rng);
   std::string dir_;

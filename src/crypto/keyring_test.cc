@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace cityid::crypto {
 namespace {
@@ -62,6 +63,18 @@ TEST_F(KeyringTest, RotationKeepsOldKeysForVerification) {
   EXPECT_EQ(loaded->issuer_signer().key_id(), k->issuer_signer().key_id());
 }
 
+// A whole split as `cityid keys split` makes it: seal, then finish.
+Status Seal(Keyring& k, int threshold, int count, Rng& rng, std::vector<Share>* out) {
+  static SeededRng ids(99);
+  Bytes id(kSplitIdBytes);
+  ids.Fill(id);
+  CITYID_RETURN_IF_ERROR(k.SealDataKeys(id, threshold, count, rng, [&](const auto& s) {
+    *out = s;
+    return Status::Ok();
+  }));
+  return k.FinishSeal(rng);
+}
+
 Bytes NewSplitId() {
   static SeededRng rng(99);
   Bytes id(kSplitIdBytes);
@@ -81,10 +94,7 @@ TEST_F(KeyringTest, SealedDataKeysOpenOnlyWithThresholdShares) {
   const SecretBytes kek = k->kek();
   const Bytes index = k->blind_indexer().Compute("d", "m");
   std::vector<Share> shares;
-  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 3, 5, rng_, [&](const std::vector<Share>& s) {
-                 shares = s;
-                 return Status::Ok();
-               }).ok());
+  ASSERT_TRUE(Seal(*k, 3, 5, rng_, &shares).ok());
   ASSERT_EQ(shares.size(), 5u);
   ASSERT_TRUE(k->seal_info().has_value());
   EXPECT_EQ(k->seal_info()->threshold, 3);
@@ -115,10 +125,9 @@ TEST_F(KeyringTest, ResplittingRetiresTheOldShares) {
   auto k = *Keyring::Create(dir_.string(), rng_);
   const SecretBytes kek = k->kek();
   std::vector<Share> first, second;
-  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { first = s; return Status::Ok(); }).ok());
+  ASSERT_TRUE(Seal(*k, 2, 3, rng_, &first).ok());
   auto reopened = *Keyring::Load(dir_.string(), nullptr, Texts(first, {0, 2}));
-  ASSERT_TRUE(
-      reopened->SealDataKeys(NewSplitId(), 2, 2, rng_, [&](const auto& s) { second = s; return Status::Ok(); }).ok());
+  ASSERT_TRUE(Seal(*reopened, 2, 2, rng_, &second).ok());
   auto old = Keyring::Load(dir_.string(), nullptr, Texts(first, {0, 1}));
   EXPECT_EQ(old.status().id(), ErrorId::kKeysInvalid);
   EXPECT_NE(old.status().message().find("not to this data folder's split"), std::string::npos);
@@ -141,7 +150,7 @@ TEST_F(KeyringTest, FailedDeliveryChangesNothing) {
 TEST_F(KeyringTest, SharesOfAnotherFolderDoNotOpenIt) {
   auto k = *Keyring::Create(dir_.string(), rng_);
   std::vector<Share> mine;
-  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { mine = s; return Status::Ok(); }).ok());
+  ASSERT_TRUE(Seal(*k, 2, 3, rng_, &mine).ok());
   // Shares of the right split id but another sealing key (forged header): the tag refuses.
   SecretBytes other(32);
   auto forged = *SplitSecret(other, 2, 3, mine[0].split_id, rng_);
@@ -153,7 +162,7 @@ TEST_F(KeyringTest, SharesOfAnotherFolderDoNotOpenIt) {
 TEST_F(KeyringTest, DestructionShredsTheSealedKeysWithoutShares) {
   auto k = *Keyring::Create(dir_.string(), rng_);
   std::vector<Share> shares;
-  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) { shares = s; return Status::Ok(); }).ok());
+  ASSERT_TRUE(Seal(*k, 2, 3, rng_, &shares).ok());
   auto for_destruction = Keyring::LoadForDestruction(dir_.string());
   ASSERT_TRUE(for_destruction.ok()) << for_destruction.status().ToString();
   EXPECT_TRUE((*for_destruction)->kek().empty());
@@ -165,6 +174,65 @@ TEST_F(KeyringTest, DestructionShredsTheSealedKeysWithoutShares) {
   EXPECT_EQ(Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 1, 2})).status().id(),
             ErrorId::kKeysMissing);
   EXPECT_EQ((*for_destruction)->DestroyDataKeys(rng_).status().id(), ErrorId::kKeysMissing);
+}
+
+TEST_F(KeyringTest, AnInterruptedSplitIsFinishedByTheNextLoadWithShares) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  const SecretBytes kek = k->kek();
+  std::vector<Share> shares;
+  // Sealed, but the process died before finishing: kek.key is still there.
+  ASSERT_TRUE(k->SealDataKeys(NewSplitId(), 2, 3, rng_, [&](const auto& s) {
+                 shares = s;
+                 return Status::Ok();
+               }).ok());
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "kek.key"));
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "data-keys.sealed.new"));
+  // The plain key is never used once a sealed file exists: no shares, no keys.
+  EXPECT_EQ(Keyring::Load(dir_.string()).status().id(), ErrorId::kKeysSealed);
+  auto opened = Keyring::Load(dir_.string(), nullptr, Texts(shares, {1, 2}));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE(ConstantTimeEquals((*opened)->kek().view(), kek.view()));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "kek.key"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "blind-index.key"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "data-keys.sealed.new"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data-keys.sealed"));
+}
+
+TEST_F(KeyringTest, StrayKeyFilesBesideTheSealedOneAreShreddedOrReported) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  std::vector<Share> shares;
+  ASSERT_TRUE(Seal(*k, 2, 3, rng_, &shares).ok());
+  // Half-overwritten by an interrupted shred: noise, shredded when the shares open the keys.
+  {
+    std::ofstream f(dir_ / "kek.key");
+    f << "\x13\x97garbage-from-an-interrupted-overwrite";
+  }
+  std::filesystem::permissions(dir_ / "kek.key", std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
+  ASSERT_TRUE(Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 1})).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "kek.key"));
+  // A different, valid key there is not ours to destroy: reported, left alone.
+  auto other = std::filesystem::temp_directory_path() / ("cityid-other-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(other);
+  ASSERT_TRUE(Keyring::Create(other.string(), rng_).ok());
+  std::filesystem::copy_file(other / "kek.key", dir_ / "kek.key");
+  auto r = Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 1}));
+  EXPECT_EQ(r.status().id(), ErrorId::kKeysInvalid);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "kek.key"));
+  std::filesystem::remove_all(other);
+}
+
+TEST_F(KeyringTest, ASecondConcurrentSplitIsRefused) {
+  auto k = *Keyring::Create(dir_.string(), rng_);
+  std::vector<Share> shares, a, b;
+  ASSERT_TRUE(Seal(*k, 2, 3, rng_, &shares).ok());
+  auto first = *Keyring::Load(dir_.string(), nullptr, Texts(shares, {0, 1}));
+  auto second = *Keyring::Load(dir_.string(), nullptr, Texts(shares, {1, 2}));
+  ASSERT_TRUE(Seal(*first, 2, 3, rng_, &a).ok());
+  Status s = Seal(*second, 2, 3, rng_, &b);
+  EXPECT_EQ(s.id(), ErrorId::kFailedPrecondition) << s.ToString();
+  EXPECT_TRUE(b.empty());  // no shares were handed out for a split that did not happen
+  EXPECT_TRUE(Keyring::Load(dir_.string(), nullptr, Texts(a, {0, 2})).ok());
 }
 
 }  // namespace

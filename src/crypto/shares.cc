@@ -114,11 +114,14 @@ Result<std::vector<Share>> SplitSecret(const SecretBytes& secret, int threshold,
   return out;
 }
 
-Result<SecretBytes> CombineShares(const std::vector<Share>& shares) {
-  if (shares.empty()) return Error(ErrorId::kKeysSealed, "no key shares given");
-  const Share& first = shares.front();
+Result<SecretBytes> CombineShares(const std::vector<Share>& given) {
+  if (given.empty()) return Error(ErrorId::kKeysSealed, "no key shares given");
+  const Share& first = given.front();
+  // The same share given twice (say, in a flag and in the environment) counts once; two
+  // different values for one share number are an error.
+  std::vector<const Share*> shares;
   std::vector<unsigned char> xs;
-  for (const Share& s : shares) {
+  for (const Share& s : given) {
     if (s.split_id != first.split_id) {
       return Error(ErrorId::kKeysInvalid, "the shares come from different splits (" +
                                               first.split_id + " and " + s.split_id + ")");
@@ -128,18 +131,22 @@ Result<SecretBytes> CombineShares(const std::vector<Share>& shares) {
       return Error(ErrorId::kKeysInvalid, "share " + std::to_string(s.x) + " of split " +
                                               s.split_id + " does not match the others");
     }
-    for (unsigned char x : xs) {
-      if (x == s.x) {
-        return Error(ErrorId::kKeysInvalid,
-                     "share " + std::to_string(s.x) + " was given twice; each officer's share "
-                     "counts once");
+    bool repeat = false;
+    for (const Share* seen : shares) {
+      if (seen->x != s.x) continue;
+      if (!ConstantTimeEquals(seen->y.view(), s.y.view())) {
+        return Error(ErrorId::kKeysInvalid, "two different values were given for share " +
+                                                std::to_string(s.x) + "; one is wrong");
       }
+      repeat = true;
     }
+    if (repeat) continue;
+    shares.push_back(&s);
     xs.push_back(static_cast<unsigned char>(s.x));
   }
   if (static_cast<int>(shares.size()) < first.threshold) {
     return Error(ErrorId::kKeysSealed,
-                 std::to_string(shares.size()) + " share(s) given, " +
+                 std::to_string(shares.size()) + " distinct share(s) given, " +
                      std::to_string(first.threshold) + " needed (split " + first.split_id +
                      " is " + std::to_string(first.threshold) + "-of-" +
                      std::to_string(first.count) + ")");
@@ -150,7 +157,7 @@ Result<SecretBytes> CombineShares(const std::vector<Share>& shares) {
                                           static_cast<unsigned>(first.y.size()));
   if (ctx == nullptr) return Error(ErrorId::kInternal, "libgfshare refused the shares");
   for (size_t i = 0; i < shares.size(); ++i) {
-    SecretBytes y = shares[i].y;  // libgfshare takes a non-const pointer
+    SecretBytes y = shares[i]->y;  // libgfshare takes a non-const pointer
     gfshare_ctx_dec_giveshare(ctx, static_cast<unsigned char>(i), y.data());
   }
   SecretBytes secret(first.y.size());

@@ -43,11 +43,12 @@ struct Share {
 Result<std::vector<Share>> SplitSecret(const SecretBytes& secret, int threshold, int count,
                                        std::string_view split_id, Rng& rng);
 
-// Rebuilds the secret from at least `threshold` shares of one split. Fails with kKeysInvalid
-// when shares come from different splits, repeat a share number or differ in length, and with
-// kKeysSealed when fewer than the threshold are given. A wrong (but well-formed) share yields a
+// Rebuilds the secret from at least `threshold` distinct shares of one split (a share given
+// twice counts once). Fails with kKeysInvalid when shares come from different splits, give two
+// values for one share number or differ in length, and with kKeysSealed when fewer than the
+// threshold are given. A wrong (but well-formed) share yields a
 // wrong secret: callers check the result (the sealed file's authentication tag does).
-Result<SecretBytes> CombineShares(const std::vector<Share>& shares);
+Result<SecretBytes> CombineShares(const std::vector<Share>& given);
 
 // The share's text line (without a newline). It is secret: wipe it after use.
 SecretBytes EncodeShare(const Share& share);

@@ -57,7 +57,14 @@ TEST_F(SharesTest, FewerThanThresholdIsRefusedAndWouldNotRebuild) {
 TEST_F(SharesTest, RepeatedMixedOrMismatchedSharesAreRefused) {
   auto a = *SplitSecret(secret_, 2, 3, "AAAAAAAAAAA", rng_);
   auto b = *SplitSecret(secret_, 2, 3, "BBBBBBBBBBB", rng_);
-  EXPECT_EQ(CombineShares({a[0], a[0]}).status().id(), ErrorId::kKeysInvalid);
+  // A share given twice counts once.
+  EXPECT_EQ(CombineShares({a[0], a[0]}).status().id(), ErrorId::kKeysSealed);
+  auto twice = CombineShares({a[0], a[2], a[0]});
+  ASSERT_TRUE(twice.ok());
+  EXPECT_TRUE(ConstantTimeEquals(twice->view(), secret_.view()));
+  Share forged = a[1];
+  forged.y.data()[0] ^= 1;
+  EXPECT_EQ(CombineShares({a[1], forged}).status().id(), ErrorId::kKeysInvalid);
   EXPECT_EQ(CombineShares({a[0], b[1]}).status().id(), ErrorId::kKeysInvalid);
   EXPECT_EQ(CombineShares({}).status().id(), ErrorId::kKeysSealed);
 }
