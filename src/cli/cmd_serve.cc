@@ -21,6 +21,7 @@ struct ServeOptions {
   bool secure_cookies = false;
   bool trust_proxy = false;
   int tree_head_minutes = 60;
+  int public_requests_per_minute = http::PublicRouteLimits{}.requests_per_minute;
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
@@ -73,6 +74,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.secure_cookies = o.secure_cookies;
   config.trust_proxy = o.trust_proxy;
   config.tree_head_interval_seconds = o.tree_head_minutes * 60;
+  config.public_limits.requests_per_minute = o.public_requests_per_minute;
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
@@ -119,6 +121,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
                   "Sign a tree head of the access log this often when it has grown (0: only "
                   "`cityid audit head`)")
       ->check(CLI::Range(0, 7 * 24 * 60))
+      ->capture_default_str();
+  cmd->add_option("--public-requests-per-minute", o->public_requests_per_minute,
+                  "Per client address, on the public appointment and access-history routes "
+                  "(raise it for a kiosk or a proxy that many applicants share)")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
 }

@@ -14,16 +14,14 @@
 #include "base/rng.h"
 #include "crypto/keyring.h"
 #include "http/internal.h"
+#include "http/server.h"
 #include "store/store.h"
 
 namespace cityid::http {
 
 inline constexpr const char* kBookingPinHeader = "X-Booking-PIN";
 
-struct SiteRouteLimits {
-  int requests_per_minute = 300;       // per client address, all public site/appointment routes
-  int wrong_pins_per_10_minutes = 20;  // per client address
-};
+using SiteRouteLimits = PublicRouteLimits;  // http/server.h
 
 // Every site and appointment route. Borrowed: store, keys, clock and rng must outlive the
 // routes; rng must be thread-safe. The handlers share their rate-limit state.

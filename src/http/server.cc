@@ -483,11 +483,11 @@ Status Server::Impl::Install() {
                                  spec.max_body_bytes));
   }
   // Sites and appointments (http/routes_sites.h).
-  for (const auto& spec : SiteRoutes(store_, keys_, clock_, rng_)) {
+  for (const auto& spec : SiteRoutes(store_, keys_, clock_, rng_, config_.public_limits)) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
   // The applicant's view of accesses to their record (http/routes_history.h).
-  for (const auto& spec : HistoryRoutes(store_, keys_, clock_, rng_)) {
+  for (const auto& spec : HistoryRoutes(store_, keys_, clock_, rng_, config_.public_limits)) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
   // The print station's card PDF (http/routes_print.h).
@@ -837,6 +837,10 @@ Result<std::unique_ptr<Server>> Server::CreateWith(const ServerConfig& config,
       config.auth.absolute_timeout_seconds < config.auth.idle_timeout_seconds) {
     return Error(ErrorId::kInvalidArgument,
                  "session timeouts: idle > 0 and absolute >= idle");
+  }
+  if (config.public_limits.requests_per_minute < 1 ||
+      config.public_limits.wrong_pins_per_10_minutes < 1) {
+    return Error(ErrorId::kInvalidArgument, "public rate limits must be at least 1");
   }
   auto impl = std::make_unique<Impl>(config, store, keys, policy, clock, rng, std::move(owned_rng));
   CITYID_RETURN_IF_ERROR(impl->Install());

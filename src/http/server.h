@@ -18,6 +18,13 @@
 
 namespace cityid::http {
 
+// Rate limits of the public (no session) appointment and access-history routes, per client
+// address (http/routes_sites.h).
+struct PublicRouteLimits {
+  int requests_per_minute = 300;       // every public site/appointment/history request
+  int wrong_pins_per_10_minutes = 20;  // wrong reference/PIN or card/date-of-birth answers
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0: pick a free port (tests)
@@ -37,6 +44,7 @@ struct ServerConfig {
   // 0: never (only `cityid audit head`).
   int tree_head_interval_seconds = 3600;
   auth::AuthConfig auth;  // session timeouts, login rate limits
+  PublicRouteLimits public_limits;
 };
 
 // One documented route: the OpenAPI test checks every entry against docs (src/http/openapi.json).
