@@ -237,7 +237,7 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
   ASSERT_TRUE(OpenSqliteStore(path).ok());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
+  const std::string old_schema =
                          "DROP TABLE dedup_keys;"
                          "ALTER TABLE persons DROP COLUMN dedup_keys;"
                          "CREATE TABLE dedup_keys (key BLOB NOT NULL, kind TEXT NOT NULL, "
@@ -250,7 +250,10 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
                          "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_a');"
                          "INSERT INTO dedup_keys VALUES (x'0101', 'name', 'per_b');"
                          "INSERT INTO dedup_keys VALUES (x'0202', 'document', 'per_a');"
-                         "DELETE FROM schema_migrations WHERE version IN (9, 11);",
+                         "INSERT INTO dedup_keys VALUES (x'" + std::string(64, 'c') + "', "
+                         "'name_exact', 'per_b');"
+                         "DELETE FROM schema_migrations WHERE version IN (9, 11, 12);";
+  ASSERT_EQ(sqlite3_exec(db, old_schema.c_str(),
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -262,6 +265,14 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
     EXPECT_TRUE(found.ok());
     EXPECT_EQ(found->size(), 3u);  // the duplicate row became one
     EXPECT_EQ(*tx.FindDocumentIndex(Bytes{2, 2}), std::vector<std::string>{"per_a"});
+    // v12 stores a full 32-byte key by its first 16 bytes and a known kind by a letter; found
+    // by the full key, under its full kind name.
+    auto full = tx.FindDedupKeys({Bytes(32, 0xcc)});
+    EXPECT_TRUE(full.ok() && full->size() == 1u);
+    if (full.ok() && full->size() == 1u) {
+      EXPECT_EQ(full->front().kind, "name_exact");
+      EXPECT_EQ(full->front().person_id, "per_b");
+    }
     // Inserting a key the person already has is not an error: keys are a set.
     EXPECT_TRUE(tx.InsertDedupKey({Bytes{1, 1}, "name", "per_b"}).ok());
     EXPECT_EQ(tx.FindDedupKeys({Bytes{1, 1}})->size(), 2u);
@@ -273,6 +284,7 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
     EXPECT_EQ(left->front().person_id, "per_b");
     EXPECT_TRUE(tx.DeletePerson("per_b").ok());
     EXPECT_TRUE(tx.FindDedupKeys({Bytes{1, 1}})->empty());
+    EXPECT_TRUE(tx.FindDedupKeys({Bytes(32, 0xcc)})->empty());
     return Status::Ok();
   }).ok());
   reopened->reset();

@@ -332,6 +332,26 @@ INSERT INTO dedup_keys_v11 SELECT key, kind, person_id FROM dedup_keys;
 DROP TABLE dedup_keys;
 ALTER TABLE dedup_keys_v11 RENAME TO dedup_keys;
 )sql"},
+    // v12 (dedup area): smaller dedup_keys rows, so the same random keys fill fewer pages. A key
+    // is stored as the first 16 bytes of its blind index (128 bits) and the four kinds cityid
+    // computes as one letter (sqlite_store.cc, StoredDedupKey/StoredDedupKind); other kinds as
+    // they are. persons.dedup_keys keeps the full keys and names; the store maps them.
+    {12, R"sql(
+CREATE TABLE dedup_keys_v12 (
+  key BLOB NOT NULL,
+  kind TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  PRIMARY KEY (key, kind, person_id)
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO dedup_keys_v12
+  SELECT substr(key, 1, 16),
+         CASE kind WHEN 'name_exact' THEN 'e' WHEN 'name_phonetic' THEN 'p'
+                   WHEN 'name_joined' THEN 'j' WHEN 'document' THEN 'd' ELSE kind END,
+         person_id
+  FROM dedup_keys;
+DROP TABLE dedup_keys;
+ALTER TABLE dedup_keys_v12 RENAME TO dedup_keys;
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

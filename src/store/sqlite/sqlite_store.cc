@@ -159,6 +159,34 @@ Status SqliteTx::UpdatePerson(const PersonRow& r) {
 
 namespace {
 
+// How dedup_keys stores a key (schema v12): the blind index cut to its first 16 bytes (128
+// bits: a chance collision between two people only flags an application for review, as any
+// possible duplicate does) and the kind of the four cityid computes as one letter. Each
+// enrollment inserts several random keys into this B-tree; smaller rows mean fewer pages for
+// the same keys. The API keeps the full keys and kind names: callers never see the difference.
+constexpr size_t kStoredDedupKeyBytes = 16;
+
+ByteView StoredDedupKey(ByteView key) {
+  return key.first(std::min(key.size(), kStoredDedupKeyBytes));
+}
+
+constexpr std::pair<std::string_view, std::string_view> kDedupKindCodes[] = {
+    {"name_exact", "e"}, {"name_phonetic", "p"}, {"name_joined", "j"}, {"document", "d"}};
+
+std::string_view StoredDedupKind(std::string_view kind) {
+  for (const auto& [name, code] : kDedupKindCodes) {
+    if (name == kind) return code;
+  }
+  return kind;  // any other kind is stored as it is (never one letter: the codes are distinct)
+}
+
+std::string DedupKindName(std::string_view stored) {
+  for (const auto& [name, code] : kDedupKindCodes) {
+    if (code == stored) return std::string(name);
+  }
+  return std::string(stored);
+}
+
 // A person's dedup key list (persons.dedup_keys): "kind:HEX" entries separated by spaces.
 Result<std::vector<std::pair<std::string, Bytes>>> ParseDedupKeyList(std::string_view listed) {
   std::vector<std::pair<std::string, Bytes>> out;
@@ -195,7 +223,7 @@ Status SqliteTx::DeletePerson(std::string_view id) {
   CITYID_ASSIGN_OR_RETURN(auto keys, ParseDedupKeyList(listed));
   for (const auto& [kind, key] : keys) {
     auto q = Q("DELETE FROM dedup_keys WHERE key = ? AND kind = ? AND person_id = ?");
-    q.Bind(key).Bind(kind).Bind(id);
+    q.Bind(StoredDedupKey(key)).Bind(StoredDedupKind(kind)).Bind(id);
     CITYID_RETURN_IF_ERROR(q.Exec());
   }
   auto q = Q("DELETE FROM persons WHERE id = ?");
@@ -360,7 +388,7 @@ Status SqliteTx::InsertDedupKey(const DedupKeyRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   {
     auto q = Q("INSERT OR IGNORE INTO dedup_keys (key, kind, person_id) VALUES (?,?,?)");
-    q.Bind(r.key).Bind(r.kind).Bind(r.person_id);
+    q.Bind(StoredDedupKey(r.key)).Bind(StoredDedupKind(r.kind)).Bind(r.person_id);
     CITYID_RETURN_IF_ERROR(q.Exec());
   }
   if (sqlite3_changes(store_.db()) == 0) return Status::Ok();  // a set: already there
@@ -378,20 +406,20 @@ Status SqliteTx::ListDedupKey(std::string_view person_id, std::string_view kind,
 Result<std::vector<DedupKeyRow>> SqliteTx::FindDedupKeys(const std::vector<Bytes>& keys) {
   std::vector<DedupKeyRow> out;
   for (const Bytes& k : keys) {
-    auto q = Q("SELECT key, kind, person_id FROM dedup_keys WHERE key = ?");
-    q.Bind(k);
+    auto q = Q("SELECT kind, person_id FROM dedup_keys WHERE key = ?");
+    q.Bind(StoredDedupKey(k));
     while (true) {
       CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      out.push_back({q.Blob(0), q.Text(1), q.Text(2)});
+      out.push_back({k, DedupKindName(q.Text(0)), q.Text(1)});
     }
   }
   return out;
 }
 
 Result<std::vector<std::string>> SqliteTx::FindDocumentIndex(ByteView number_index) {
-  auto q = Q("SELECT DISTINCT person_id FROM dedup_keys WHERE key = ? AND kind = 'document'");
-  q.Bind(number_index);
+  auto q = Q("SELECT DISTINCT person_id FROM dedup_keys WHERE key = ? AND kind = ?");
+  q.Bind(StoredDedupKey(number_index)).Bind(StoredDedupKind("document"));
   std::vector<std::string> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
