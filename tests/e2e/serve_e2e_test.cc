@@ -32,10 +32,11 @@ std::string Slurp(const fs::path& p) {
   return ss.str();
 }
 
-pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
+pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err,
+            const fs::path& in = "/dev/null") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   args.insert(args.begin(), kBinary);
@@ -146,6 +147,46 @@ TEST_F(ServeE2eTest, SigtermStopsCleanlyAndRestartKeepsData) {
   kill(again, SIGTERM);
   EXPECT_EQ(Wait(again), 0);
   EXPECT_EQ(Slurp(fs::path(data_) / "keys" / "issuer.json"), keys_before);
+}
+
+// With the data keys split among officers, the server starts only with K shares (here from the
+// environment, as a service manager would pass them) and serves as before.
+TEST_F(ServeE2eTest, SplitKeysServeOnlyWithTheOfficersShares) {
+  kill(server_, SIGTERM);
+  ASSERT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
+  stopped_ = true;
+  { std::ofstream(tmp_ / "password.txt") << "correct horse battery staple 42\n"; }
+  const pid_t add = Spawn({"staff", "add", "--data", data_, "--user", "ada", "--role", "admin",
+                           "--password-stdin"},
+                          tmp_ / "cli.out", tmp_ / "cli.err", tmp_ / "password.txt");
+  ASSERT_EQ(Wait(add), 0) << Slurp(tmp_ / "cli.err");
+  const std::string shares = (tmp_ / "shares").string();
+  Cli({"keys", "split", "--data", data_, "--actor", "ada", "--threshold", "2", "--shares", "3",
+       "--out", shares});
+
+  const pid_t refused = Spawn({"serve", "--data", data_, "--listen", "127.0.0.1:0"},
+                              tmp_ / "s1.out", tmp_ / "s1.err");
+  EXPECT_EQ(Wait(refused), 4);
+  EXPECT_NE(Slurp(tmp_ / "s1.err").find("keys-sealed"), std::string::npos) << Slurp(tmp_ / "s1.err");
+
+  ::setenv("CITYID_KEK_SHARES", (shares + "/share-3-of-3.txt:" + shares + "/share-1-of-3.txt").c_str(), 1);
+  const pid_t served = Spawn({"serve", "--data", data_, "--listen", "127.0.0.1:0"},
+                             tmp_ / "s2.out", tmp_ / "s2.err");
+  ::unsetenv("CITYID_KEK_SHARES");
+  int port = 0;
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    const std::string out = Slurp(tmp_ / "s2.out");
+    const auto at = out.find("http://127.0.0.1:");
+    if (at != std::string::npos) port = std::atoi(out.c_str() + at + 17);
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(port, 0) << Slurp(tmp_ / "s2.err");
+  httplib::Client c("127.0.0.1", port);
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  kill(served, SIGTERM);
+  EXPECT_EQ(Wait(served), 0) << Slurp(tmp_ / "s2.err");
 }
 
 TEST_F(ServeE2eTest, MalformedRequestsNeverCrashTheServer) {
