@@ -6,6 +6,10 @@ function(cityid_library)
   add_library(${target} STATIC ${ARG_SRCS})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+  if(CITYID_UNITY_BUILD)
+    # Batches of 16 sources: two cores still get two batches of a large library to share.
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 16)
+  endif()
 endfunction()
 
 # cityid_test(NAME <name> SRCS <files...> DEPS <targets...>)

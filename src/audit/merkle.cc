@@ -2,15 +2,7 @@
 
 #include <sodium.h>
 
-#include <bit>
-
 namespace cityid::audit {
-namespace {
-
-// Largest power of two strictly smaller than n. REQUIRES: n >= 2.
-uint64_t SplitPoint(uint64_t n) { return uint64_t{1} << (std::bit_width(n - 1) - 1); }
-
-}  // namespace
 
 Result<Hash> ToHash(ByteView bytes) {
   if (bytes.size() != kHashBytes) {

@@ -11,6 +11,7 @@
 // which is under 500 SHA-256 calls for 10^6 leaves. Verification is O(log n) and needs no tree.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -33,6 +34,9 @@ inline Bytes HashToBytes(const Hash& h) { return Bytes(h.begin(), h.end()); }
 Hash HashChildren(const Hash& left, const Hash& right);
 // Root of the empty tree: SHA-256("").
 Hash EmptyRoot();
+
+// RFC 6962's split: the largest power of two strictly smaller than n. REQUIRES: n >= 2.
+inline uint64_t SplitPoint(uint64_t n) { return uint64_t{1} << (std::bit_width(n - 1) - 1); }
 
 // Where leaf hashes come from (a vector in tests, the store's audit_log in production).
 // Implementations need not be thread-safe.

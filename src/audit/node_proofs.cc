@@ -1,15 +1,8 @@
 #include "audit/node_proofs.h"
 
-#include <bit>
 #include <string>
 
 namespace cityid::audit {
-namespace {
-
-// Largest power of two strictly smaller than n. REQUIRES: n >= 2.
-uint64_t SplitPoint(uint64_t n) { return uint64_t{1} << (std::bit_width(n - 1) - 1); }
-
-}  // namespace
 
 Result<Hash> NodeTree::Node(int level, uint64_t index) const {
   ++reads_;

@@ -38,6 +38,11 @@ Result<Bytes> Base64Decode(std::string_view text);
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// Untrusted text made safe for one line of an error message: printable ASCII kept, anything
+// else (control characters, non-ASCII, invalid UTF-8) replaced by '?', cut after `max` chars
+// with "...".
+std::string PrintableAscii(std::string_view text, size_t max = 64);
+
 // Constant-time equality for secrets and MACs (sodium_memcmp). Different lengths are unequal.
 bool ConstantTimeEquals(ByteView a, ByteView b);
 

@@ -8,6 +8,9 @@ namespace cityid {
 // Seconds since the Unix epoch, UTC.
 using UnixSeconds = int64_t;
 
+// Seconds in a calendar day of UTC (no leap seconds in Unix time).
+inline constexpr int64_t kSecondsPerDay = 86400;
+
 class Clock {
  public:
   virtual ~Clock() = default;

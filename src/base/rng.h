@@ -2,6 +2,7 @@
 // Randomness source. Production uses libsodium's CSPRNG; tests may inject a deterministic one.
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 
 namespace cityid {
@@ -34,6 +35,24 @@ class SeededRng final : public Rng {
  private:
   uint8_t key_[32];
   uint64_t counter_ = 0;
+};
+
+// Serializes an Rng that need not be thread-safe (a test's SeededRng) for several threads.
+class LockedRng final : public Rng {
+ public:
+  explicit LockedRng(Rng& inner) : inner_(inner) {}
+  void Fill(std::span<uint8_t> out) override {
+    std::lock_guard lock(mu_);
+    inner_.Fill(out);
+  }
+  uint32_t Uniform(uint32_t upper) override {
+    std::lock_guard lock(mu_);
+    return inner_.Uniform(upper);
+  }
+
+ private:
+  Rng& inner_;
+  std::mutex mu_;
 };
 
 }  // namespace cityid

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/envelope.h"
+#include "core/checks.h"
 #include "core/ids.h"
 
 namespace cityid::core {
@@ -18,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kDay = 86400;
 constexpr const char* kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 // No 0/O, 1/I/L: codes are read out on the phone and typed from paper.
 constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -26,14 +26,6 @@ constexpr size_t kPinLength = 8;
 constexpr int kRecordVersion = 1;
 constexpr char kPinKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "cityidAP";
 constexpr uint64_t kPinKdfSubkeyId = 1;
-
-Status RequireRole(const Actor& actor, std::initializer_list<Role> roles) {
-  for (Role r : roles) {
-    if (actor.role == r) return Status::Ok();
-  }
-  return Error(ErrorId::kPermissionDenied,
-               std::string("role '") + Name(actor.role) + "' may not do this");
-}
 
 Status Append(store::Tx& tx, const BookingContext& ctx, const std::string& actor_id,
               const std::string& role, const std::string& site, std::string action,
@@ -46,23 +38,6 @@ Status Append(store::Tx& tx, const BookingContext& ctx, const std::string& actor
 Status AppendPublic(store::Tx& tx, const BookingContext& ctx, const std::string& site,
                     const char* action, const std::string& booking_id) {
   return Append(tx, ctx, "public", "applicant", site, action, booking_id, "");
-}
-
-Status CheckText(std::string_view field, std::string_view text, size_t max, bool required) {
-  if (required && text.find_first_not_of(" \t") == std::string_view::npos) {
-    return Error(ErrorId::kMissingField, std::string(field) + ": required");
-  }
-  if (text.size() > max) {
-    return Error(ErrorId::kFieldTooLong,
-                 std::string(field) + ": longer than " + std::to_string(max) + " bytes");
-  }
-  if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, std::string(field) + ": not valid UTF-8");
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      return Error(ErrorId::kInvalidArgument, std::string(field) + ": control character");
-    }
-  }
-  return Status::Ok();
 }
 
 Status CheckSiteId(std::string_view id) {
@@ -201,7 +176,7 @@ class SiteZone {
   // (clocks go back). Considers the offsets a day either side, so one transition per two days.
   std::optional<UnixSeconds> ToUtc(int64_t local) const {
     std::optional<UnixSeconds> best;
-    for (int64_t o : {OffsetAt(local - kDay), OffsetAt(local + kDay)}) {
+    for (int64_t o : {OffsetAt(local - kSecondsPerDay), OffsetAt(local + kSecondsPerDay)}) {
       const UnixSeconds candidate = local - o;
       if (OffsetAt(candidate) == o && (!best || candidate < *best)) best = candidate;
     }
@@ -210,7 +185,7 @@ class SiteZone {
   // The same, but a skipped time maps to where the jump lands (for range bounds).
   UnixSeconds ToUtcLenient(int64_t local) const {
     auto t = ToUtc(local);
-    return t ? *t : local - OffsetAt(local - kDay);
+    return t ? *t : local - OffsetAt(local - kSecondsPerDay);
   }
   // The instant's local wall time, seconds since 1970-01-01T00:00 local.
   int64_t ToLocal(UnixSeconds t) const { return t + OffsetAt(t); }
@@ -256,7 +231,7 @@ bool IsClosed(const LoadedSite& s, int64_t local_day) {
 // within the booking horizon.
 Status CheckSlot(const LoadedSite& s, UnixSeconds start, UnixSeconds now) {
   if (start <= now) return Error(ErrorId::kSlotUnavailable, "that time has passed");
-  if (start > now + kMaxBookingAheadDays * kDay) {
+  if (start > now + kMaxBookingAheadDays * kSecondsPerDay) {
     return Error(ErrorId::kSlotUnavailable, "bookings open at most " +
                                                 std::to_string(kMaxBookingAheadDays) +
                                                 " days ahead");
@@ -264,8 +239,8 @@ Status CheckSlot(const LoadedSite& s, UnixSeconds start, UnixSeconds now) {
   const int64_t local = s.zone.ToLocal(start);
   // The second 01:30 of a night the clocks go back is not a slot: slots are the first one.
   if (s.zone.ToUtc(local) != start) return Error(ErrorId::kSlotUnavailable, "not the start of a slot");
-  const int64_t day = FloorDiv(local, kDay);
-  const int64_t secs = local - day * kDay;
+  const int64_t day = FloorDiv(local, kSecondsPerDay);
+  const int64_t secs = local - day * kSecondsPerDay;
   if (secs % 60 != 0) return Error(ErrorId::kSlotUnavailable, "not the start of a slot");
   const int minute = static_cast<int>(secs / 60);
   if (IsClosed(s, day)) return Error(ErrorId::kSlotUnavailable, "the site is closed that day");
@@ -280,8 +255,8 @@ Status CheckSlot(const LoadedSite& s, UnixSeconds start, UnixSeconds now) {
 
 // The day after the appointment's local date, as UTC: the booking is purged then.
 UnixSeconds ExpiryFor(const LoadedSite& s, UnixSeconds start) {
-  const int64_t day = FloorDiv(s.zone.ToLocal(start), kDay);
-  return s.zone.ToUtcLenient((day + 2) * kDay);
+  const int64_t day = FloorDiv(s.zone.ToLocal(start), kSecondsPerDay);
+  return s.zone.ToUtcLenient((day + 2) * kSecondsPerDay);
 }
 
 std::string RandomCode(Rng& rng, size_t n) {
@@ -478,8 +453,8 @@ Result<UnixSeconds> ParseUtcTime(std::string_view t) {
 }
 
 std::string FormatUtcTime(UnixSeconds t) {
-  const int64_t day = FloorDiv(t, kDay);
-  const int64_t s = t - day * kDay;
+  const int64_t day = FloorDiv(t, kSecondsPerDay);
+  const int64_t s = t - day * kSecondsPerDay;
   char buf[32];
   std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", Date::FromDays(day).ToString().c_str(),
                 static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
@@ -545,8 +520,8 @@ Result<int64_t> CloseSiteDay(BookingContext& ctx, std::string_view site_id, Date
     CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
     const int64_t local_day = day.DaysSinceEpoch();
     CITYID_ASSIGN_OR_RETURN(auto counts,
-                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(local_day * kDay),
-                                                 s.zone.ToUtcLenient((local_day + 1) * kDay)));
+                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(local_day * kSecondsPerDay),
+                                                 s.zone.ToUtcLenient((local_day + 1) * kSecondsPerDay)));
     for (const auto& c : counts) bookings += c.second;
     if (IsClosed(s, local_day)) return Status::Ok();
     s.closed.push_back(day.ToString());
@@ -576,18 +551,18 @@ Result<std::vector<Slot>> FreeSlots(BookingContext& ctx, std::string_view site_i
   CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
     CITYID_ASSIGN_OR_RETURN(auto counts,
-                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(first * kDay),
-                                                 s.zone.ToUtcLenient((last + 1) * kDay)));
+                            tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(first * kSecondsPerDay),
+                                                 s.zone.ToUtcLenient((last + 1) * kSecondsPerDay)));
     size_t ci = 0;
     for (int64_t day = first; day <= last; ++day) {
       if (IsClosed(s, day)) continue;
       for (const auto& [open, close] : s.hours.days[static_cast<size_t>(Weekday(day))]) {
         for (int m = open; m + s.row.slot_minutes <= close; m += s.row.slot_minutes) {
           // A slot whose local time is skipped when the clocks go forward does not exist.
-          const auto utc = s.zone.ToUtc(day * kDay + m * 60);
+          const auto utc = s.zone.ToUtc(day * kSecondsPerDay + m * 60);
           if (!utc) continue;
           const UnixSeconds start = *utc;
-          if (start <= now || start > now + kMaxBookingAheadDays * kDay) continue;
+          if (start <= now || start > now + kMaxBookingAheadDays * kSecondsPerDay) continue;
           while (ci < counts.size() && counts[ci].first < start) ++ci;
           const int64_t taken = ci < counts.size() && counts[ci].first == start ? counts[ci].second : 0;
           const int free = s.row.capacity - static_cast<int>(taken);
@@ -724,7 +699,7 @@ Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view 
       return Error(ErrorId::kInvalidTransition,
                    "the booking is " + row.state + "; only a booked appointment can be marked");
     }
-    if (outcome == Attendance::kAttended && now < row.slot_start - kDay) {
+    if (outcome == Attendance::kAttended && now < row.slot_start - kSecondsPerDay) {
       return Error(ErrorId::kFailedPrecondition,
                    "the appointment is more than a day away; mark it attended on the day");
     }

@@ -13,6 +13,7 @@
 #include <unicode/locid.h>
 
 #include "core/appointments.h"
+#include "core/checks.h"
 #include "core/ids.h"
 #include "credential/card.h"
 #include "credential/presentation.h"
@@ -48,15 +49,6 @@ bool IsLatinScript(std::string_view s) {
 }
 constexpr uint32_t kStatusListSize = 131072;
 constexpr int kStatusIndexAttempts = 32;
-constexpr int64_t kDay = 86400;
-
-Status RequireRole(const Actor& actor, std::initializer_list<Role> roles) {
-  for (Role r : roles) {
-    if (actor.role == r) return Status::Ok();
-  }
-  return Error(ErrorId::kPermissionDenied,
-               std::string("role '") + Name(actor.role) + "' may not do this");
-}
 
 Status AppendAudit(store::Tx& tx, const Context& ctx, const Actor& actor, std::string action,
                    std::string subject, std::string_view reason) {
@@ -292,7 +284,7 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
   card.application_id = application_id;
   card.state = Name(CardState::kActive);
   card.issued_at = now;
-  card.expires_at = today.AddYears(ctx.policy.validity_years()).ToUnix() + kDay - 1;
+  card.expires_at = today.AddYears(ctx.policy.validity_years()).ToUnix() + kSecondsPerDay - 1;
   card.status_list_id = slot.first;
   card.status_index = slot.second;
   card.key_id = ctx.keys.issuer_signer().key_id();
@@ -856,7 +848,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     cf.person_id = person_id;
     CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));
     for (const auto& c : cards) {
-      if (c.expires_at + ret.after_card_expiry_days * kDay > now) return Status::Ok();
+      if (c.expires_at + ret.after_card_expiry_days * kSecondsPerDay > now) return Status::Ok();
     }
     CITYID_RETURN_IF_ERROR(CloseOutPerson(tx, ctx, actor, person_id, &summary));
     CITYID_RETURN_IF_ERROR(tx.DeletePerson(person_id));
@@ -881,7 +873,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     // 2. Abandoned applications.
     store::ApplicationFilter abandoned;
     abandoned.states = {"booked", "in_review", "documents_checked", "flagged", "approved"};
-    abandoned.updated_before = now - ret.abandoned_application_days * kDay;
+    abandoned.updated_before = now - ret.abandoned_application_days * kSecondsPerDay;
     abandoned.person_exists = true;  // purged people's rows stay; never page through them
     abandoned.limit = 100000;
     std::vector<store::ApplicationRow> apps;
@@ -894,7 +886,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     // 3. Rejected applications.
     store::ApplicationFilter rejected;
     rejected.states = {"rejected"};
-    rejected.updated_before = now - ret.rejected_application_days * kDay;
+    rejected.updated_before = now - ret.rejected_application_days * kSecondsPerDay;
     rejected.person_exists = true;
     rejected.limit = 100000;
     if (ret.rejected_application_days > 0) {
@@ -905,7 +897,7 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     }
     // 4. Cardholders whose every card expired long enough ago (or was revoked/replaced).
     store::CardFilter old_cards;
-    old_cards.expires_before = now - ret.after_card_expiry_days * kDay;
+    old_cards.expires_before = now - ret.after_card_expiry_days * kSecondsPerDay;
     old_cards.person_exists = true;
     old_cards.limit = 100000;
     CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(old_cards));

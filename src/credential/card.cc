@@ -121,58 +121,50 @@ struct ParsedCwt {
   std::map<int, Bytes> digests;
 };
 
-Status Bad(const std::string& what) { return Error(ErrorId::kBadClaims, what); }
-
 // The payload is parsed in one pass with cbor::Reader (no allocation per item) after
 // cbor::ValidateCbor has checked it whole; it is only ever parsed once its signature verified.
 
 Result<std::string> ReadText(cbor::Reader& r, std::string_view what) {
   const auto text = r.Text();
-  if (!text) return Bad(std::string(what) + " is not a text string");
+  if (!text) return cbor::BadClaims(std::string(what) + " is not a text string");
   return std::string(*text);
 }
 
-Result<int64_t> ReadInt(cbor::Reader& r, std::string_view what) {
-  const auto v = r.Int();
-  if (!v) return Bad(std::string(what) + " is not an integer");
-  return *v;
-}
-
 Result<int> ReadSmallInt(cbor::Reader& r, std::string_view what) {
-  CITYID_ASSIGN_OR_RETURN(int64_t v, ReadInt(r, what));
-  if (v < -1000000 || v > 1000000) return Bad(std::string(what) + " is out of range");
+  CITYID_ASSIGN_OR_RETURN(int64_t v, cbor::ReadClaimInt(r, what));
+  if (v < -1000000 || v > 1000000) return cbor::BadClaims(std::string(what) + " is out of range");
   return static_cast<int>(v);
 }
 
 Status SkipValue(cbor::Reader& r, std::string_view what) {
-  if (!r.Skip()) return Bad("cannot skip " + std::string(what));
+  if (!r.Skip()) return cbor::BadClaims("cannot skip " + std::string(what));
   return Status::Ok();
 }
 
 Status ParseStatusRef(cbor::Reader& r, CardClaims* c) {
   if (r.ArrayHeader() != std::optional<uint64_t>(2)) {
-    return Bad("claim 169 key 98 (status) must be an array of 2");
+    return cbor::BadClaims("claim 169 key 98 (status) must be an array of 2");
   }
   CITYID_ASSIGN_OR_RETURN(c->status_list_id, ReadText(r, "status list id"));
   const auto index = r.Uint();
-  if (!index) return Bad("status index is not an unsigned integer");
-  if (*index > UINT32_MAX) return Bad("status index exceeds 2^32 - 1");
+  if (!index) return cbor::BadClaims("status index is not an unsigned integer");
+  if (*index > UINT32_MAX) return cbor::BadClaims("status index exceeds 2^32 - 1");
   c->status_index = static_cast<uint32_t>(*index);
   return Status::Ok();
 }
 
 Status ParseDigests(cbor::Reader& r, std::map<int, Bytes>* digests) {
   const auto n = r.MapHeader();
-  if (!n) return Bad("claim 169 key 99 (digests) must be a map");
+  if (!n) return cbor::BadClaims("claim 169 key 99 (digests) must be a map");
   for (uint64_t i = 0; i < *n; ++i) {
     CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(r, "digest map key"));
     const auto digest = r.Bstr();
     if (!digest || digest->size() != kDigestBytes) {
-      return Bad("digest for key " + std::to_string(key) + " must be a " +
+      return cbor::BadClaims("digest for key " + std::to_string(key) + " must be a " +
                  std::to_string(kDigestBytes) + "-byte string");
     }
     if (!digests->emplace(key, Bytes(digest->begin(), digest->end())).second) {
-      return Bad("digest map key " + std::to_string(key) + " appears twice");
+      return cbor::BadClaims("digest map key " + std::to_string(key) + " appears twice");
     }
   }
   return Status::Ok();
@@ -180,7 +172,7 @@ Status ParseDigests(cbor::Reader& r, std::map<int, Bytes>* digests) {
 
 Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
   const auto n = r.MapHeader();
-  if (!n) return Bad("claim 169 is not a map");
+  if (!n) return cbor::BadClaims("claim 169 is not a map");
   CardClaims& c = out->claims;
   std::vector<int> attribute_keys;  // every key except the private 98/99
   attribute_keys.reserve(16);
@@ -189,7 +181,7 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
     CITYID_ASSIGN_OR_RETURN(int key, ReadSmallInt(r, "claim 169 key"));
     if (key == kC169CityidStatus || key == kC169CityidDigests) {
       bool& seen = key == kC169CityidStatus ? have_status : have_digests;
-      if (seen) return Bad("claim 169 key " + std::to_string(key) + " appears twice");
+      if (seen) return cbor::BadClaims("claim 169 key " + std::to_string(key) + " appears twice");
       seen = true;
       if (key == kC169CityidStatus) {
         CITYID_RETURN_IF_ERROR(ParseStatusRef(r, &c));
@@ -199,7 +191,7 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
       continue;
     }
     if (std::find(attribute_keys.begin(), attribute_keys.end(), key) != attribute_keys.end()) {
-      return Bad("claim 169 key " + std::to_string(key) + " appears twice");
+      return cbor::BadClaims("claim 169 key " + std::to_string(key) + " appears twice");
     }
     attribute_keys.push_back(key);
     switch (key) {
@@ -213,18 +205,18 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
       }
       case kC169FirstName: {
         CITYID_ASSIGN_OR_RETURN(c.given_name, ReadText(r, "First Name (5)"));
-        if (c.given_name.empty()) return Bad("First Name (5) is empty");
+        if (c.given_name.empty()) return cbor::BadClaims("First Name (5) is empty");
         break;
       }
       case kC169LastName: {
         CITYID_ASSIGN_OR_RETURN(c.family_name, ReadText(r, "Last Name (7)"));
-        if (c.family_name.empty()) return Bad("Last Name (7) is empty");
+        if (c.family_name.empty()) return cbor::BadClaims("Last Name (7) is empty");
         break;
       }
       case kC169DateOfBirth: {
         CITYID_ASSIGN_OR_RETURN(std::string dob, ReadText(r, "Date of Birth (8)"));
         auto date = Date::ParseCompact(dob);
-        if (!date.ok()) return Bad("Date of Birth (8) is not a valid YYYYMMDD date");
+        if (!date.ok()) return cbor::BadClaims("Date of Birth (8) is not a valid YYYYMMDD date");
         c.date_of_birth = *date;
         have_dob = true;
         break;
@@ -236,8 +228,8 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
       }
       case kC169Photo: {
         const auto photo = r.Bstr();
-        if (!photo) return Bad("Binary Image (16) is not a byte string");
-        if (photo->empty()) return Bad("Binary Image (16) is empty");
+        if (!photo) return cbor::BadClaims("Binary Image (16) is not a byte string");
+        if (photo->empty()) return cbor::BadClaims("Binary Image (16) is empty");
         c.photo.assign(photo->begin(), photo->end());
         break;
       }
@@ -248,12 +240,12 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
       }
       case kC169SecondaryFullName: {
         CITYID_ASSIGN_OR_RETURN(c.full_name_native, ReadText(r, "Secondary Full Name (19)"));
-        if (c.full_name_native.empty()) return Bad("Secondary Full Name (19) is empty");
+        if (c.full_name_native.empty()) return cbor::BadClaims("Secondary Full Name (19) is empty");
         break;
       }
       case kC169SecondaryLanguage: {
         CITYID_ASSIGN_OR_RETURN(c.native_language, ReadText(r, "Secondary Language (20)"));
-        if (c.native_language.empty()) return Bad("Secondary Language (20) is empty");
+        if (c.native_language.empty()) return cbor::BadClaims("Secondary Language (20) is empty");
         break;
       }
       default:  // a later attribute: signed and digested, but not interpreted here
@@ -261,21 +253,21 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
         break;
     }
   }
-  if (!have_status) return Bad("claim 169 key 98 (status) missing");
-  if (!have_digests) return Bad("claim 169 key 99 (digests) missing");
-  if (!have_dob) return Bad("Date of Birth (8) missing");
+  if (!have_status) return cbor::BadClaims("claim 169 key 98 (status) missing");
+  if (!have_digests) return cbor::BadClaims("claim 169 key 99 (digests) missing");
+  if (!have_dob) return cbor::BadClaims("Date of Birth (8) missing");
   // The digest map must cover exactly the attributes present: no attribute without a digest
   // (it could not be disclosed later) and no digest without an attribute.
   if (out->digests.size() != attribute_keys.size()) {
-    return Bad("digest map does not cover exactly the attributes present");
+    return cbor::BadClaims("digest map does not cover exactly the attributes present");
   }
   for (const int key : attribute_keys) {
     if (out->digests.count(key) == 0) {
-      return Bad("attribute " + std::to_string(key) + " has no digest");
+      return cbor::BadClaims("attribute " + std::to_string(key) + " has no digest");
     }
   }
   Status st = CheckClaims(c);
-  if (!st.ok()) return Bad("claim 169: " + st.message());
+  if (!st.ok()) return cbor::BadClaims("claim 169: " + st.message());
   return Status::Ok();
 }
 
@@ -286,16 +278,16 @@ Result<ParsedCwt> ParseCwt(ByteView payload) {
   CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(payload, limits, ErrorId::kBadClaims));
   cbor::Reader r(payload);
   const auto n = r.MapHeader();
-  if (!n) return Bad("CWT claims are not a map");
+  if (!n) return cbor::BadClaims("CWT claims are not a map");
   ParsedCwt out;
   std::vector<int64_t> seen;  // claim keys read so far (duplicates by value, whatever encoding)
   seen.reserve(8);
   bool have_iss = false, have_exp = false, have_iat = false, have_169 = false;
   for (uint64_t i = 0; i < *n; ++i) {
     const auto key = r.Int();
-    if (!key) return Bad("CWT claim key is not an integer");
+    if (!key) return cbor::BadClaims("CWT claim key is not an integer");
     if (std::find(seen.begin(), seen.end(), *key) != seen.end()) {
-      return Bad("CWT claim " + std::to_string(*key) + " twice");
+      return cbor::BadClaims("CWT claim " + std::to_string(*key) + " twice");
     }
     seen.push_back(*key);
     switch (*key) {
@@ -305,17 +297,17 @@ Result<ParsedCwt> ParseCwt(ByteView payload) {
         break;
       }
       case kCwtExp: {
-        CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, ReadInt(r, "exp (4)"));
+        CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, cbor::ReadClaimInt(r, "exp (4)"));
         have_exp = true;
         break;
       }
       case kCwtNbf: {
-        CITYID_ASSIGN_OR_RETURN(int64_t nbf, ReadInt(r, "nbf (5)"));
+        CITYID_ASSIGN_OR_RETURN(int64_t nbf, cbor::ReadClaimInt(r, "nbf (5)"));
         out.not_before = nbf;
         break;
       }
       case kCwtIat: {
-        CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, ReadInt(r, "iat (6)"));
+        CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, cbor::ReadClaimInt(r, "iat (6)"));
         have_iat = true;
         break;
       }
@@ -328,13 +320,13 @@ Result<ParsedCwt> ParseCwt(ByteView payload) {
         break;
     }
   }
-  if (!r.AtEnd()) return Bad("bytes after the CWT claims");
-  if (!have_iss) return Bad("iss (1) missing");
-  if (!have_exp) return Bad("exp (4) missing");
-  if (!have_iat) return Bad("iat (6) missing");
-  if (!have_169) return Bad("claim 169 missing");
+  if (!r.AtEnd()) return cbor::BadClaims("bytes after the CWT claims");
+  if (!have_iss) return cbor::BadClaims("iss (1) missing");
+  if (!have_exp) return cbor::BadClaims("exp (4) missing");
+  if (!have_iat) return cbor::BadClaims("iat (6) missing");
+  if (!have_169) return cbor::BadClaims("claim 169 missing");
   Status st = CheckMeta(out.meta);
-  if (!st.ok()) return Bad("CWT: " + st.message());
+  if (!st.ok()) return cbor::BadClaims("CWT: " + st.message());
   return out;
 }
 
@@ -464,7 +456,7 @@ const char* VerdictName(Verdict verdict) {
 Status CheckSigner(const CwtMeta& meta, const crypto::PublicKey& signing_key,
                    const crypto::PublicKeySet& keys) {
   if (!keys.issuer.empty() && meta.issuer != keys.issuer) {
-    return Bad("iss does not match the trusted key set's issuer");
+    return cbor::BadClaims("iss does not match the trusted key set's issuer");
   }
   if (signing_key.not_after && meta.expires_at > *signing_key.not_after) {
     return Error(ErrorId::kUnknownKey,
@@ -476,8 +468,8 @@ Status CheckSigner(const CwtMeta& meta, const crypto::PublicKey& signing_key,
 Status CheckValidity(const CwtMeta& meta, std::optional<UnixSeconds> not_before, UnixSeconds now,
                      const StatusList* status, std::string_view status_list_id,
                      uint32_t status_index, std::string_view what) {
-  if (not_before && *not_before > now + kClockSkewSeconds) return Bad("nbf is in the future");
-  if (meta.issued_at > now + kClockSkewSeconds) return Bad("iat is in the future");
+  if (not_before && *not_before > now + kClockSkewSeconds) return cbor::BadClaims("nbf is in the future");
+  if (meta.issued_at > now + kClockSkewSeconds) return cbor::BadClaims("iat is in the future");
   if (meta.expires_at <= now) return Error(ErrorId::kCardExpired, "card expired (exp has passed)");
   if (status == nullptr) return Status::Ok();
   if (status->id() != status_list_id) {
@@ -485,7 +477,7 @@ Status CheckValidity(const CwtMeta& meta, std::optional<UnixSeconds> not_before,
                                               " refers to a different status list than the one "
                                               "supplied");
   }
-  if (status_index >= status->size()) return Bad("status index is outside the status list");
+  if (status_index >= status->size()) return cbor::BadClaims("status index is outside the status list");
   if (status->IsSet(status_index)) {
     return Error(ErrorId::kCardRevoked, "card revoked (status list bit set)");
   }

@@ -385,4 +385,12 @@ std::optional<ByteView> GetBytes(const cbor_item_t* item) {
   return ByteView(cbor_bytestring_handle(item), cbor_bytestring_length(item));
 }
 
+Status BadClaims(const std::string& what) { return Error(ErrorId::kBadClaims, what); }
+
+Result<int64_t> ReadClaimInt(Reader& r, std::string_view what) {
+  const auto v = r.Int();
+  if (!v) return BadClaims(std::string(what) + " is not an integer");
+  return *v;
+}
+
 }  // namespace cityid::credential::cbor

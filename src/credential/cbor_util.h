@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -136,6 +137,11 @@ class Reader {
   ByteView data_;
   size_t pos_ = 0;
 };
+
+// Reading the claims of a signed payload: a value of the wrong type fails with kBadClaims, the
+// message naming `what` (a claim's name, never its value).
+Status BadClaims(const std::string& what);
+Result<int64_t> ReadClaimInt(Reader& r, std::string_view what);
 
 // Builders. Each returns a new owned item; allocation failure is a checked crash. Integers use
 // the narrowest width so the encoding is the preferred serialization.

@@ -83,7 +83,7 @@ Result<Bytes> CoseSigStructure(ByteView protected_header, ByteView payload) {
   return w.Take();
 }
 
-Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer) {
+Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer, ByteView unprotected) {
   const Bytes protected_header = ProtectedHeader(signer.key_id());
   CITYID_ASSIGN_OR_RETURN(Bytes to_sign, CoseSigStructure(protected_header, payload));
   CITYID_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(to_sign));
@@ -91,7 +91,13 @@ Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer) {
     return Error(ErrorId::kInternal, "signer returned a signature of the wrong size");
   }
   cbor::Writer w;
-  w.Tag(kCoseSign1Tag).Array(4).Bstr(protected_header).Map(0).Bstr(payload).Bstr(signature);
+  w.Tag(kCoseSign1Tag).Array(4).Bstr(protected_header);
+  if (unprotected.empty()) {
+    w.Map(0);
+  } else {
+    w.Raw(unprotected);
+  }
+  w.Bstr(payload).Bstr(signature);
   return w.Take();
 }
 

@@ -33,9 +33,10 @@ struct CoseSign1 {
 };
 
 // Returns the tagged COSE_Sign1 bytes of `payload`, signed by `signer` with its key id in the
-// protected header. Fails only if the signer fails (its Status is passed through).
-// Thread-safe if `signer` is.
-Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer);
+// protected header. `unprotected` is the encoded unprotected header map (empty: the empty map).
+// Fails only if the signer fails (its Status is passed through). Thread-safe if `signer` is.
+Result<Bytes> SignCoseSign1(ByteView payload, const crypto::Signer& signer,
+                            ByteView unprotected = {});
 
 // Returns the Sig_structure bytes that are signed (RFC 9052 §4.4, external_aad empty).
 Result<Bytes> CoseSigStructure(ByteView protected_header, ByteView payload);

@@ -45,15 +45,8 @@ std::optional<int> AgeThreshold(int key) {
   }
 }
 
-Status Bad(const std::string& what) { return Error(ErrorId::kBadClaims, what); }
-
 Bytes DisclosureBytes(int key, ByteView salt, ByteView value) {
   return cbor::Writer().Array(3).Int(key).Bstr(salt).Raw(value).Take();
-}
-
-Bytes ProtectedHeader(ByteView kid) {
-  return cbor::Writer().Map(2).Int(kCoseHeaderAlg).Int(kCoseAlgEdDSA).Int(kCoseHeaderKid).Bstr(kid)
-      .Take();
 }
 
 // ---- Verification helpers (signed payload) -------------------------------------------------
@@ -66,51 +59,45 @@ struct ParsedPayload {
   std::map<int, Bytes> digests;
 };
 
-Result<int64_t> ReadInt(cbor::Reader& r, std::string_view what) {
-  const auto v = r.Int();
-  if (!v) return Bad(std::string(what) + " is not an integer");
-  return *v;
-}
-
 Status ParsePresentationClaim(cbor::Reader& r, ParsedPayload* out) {
   const auto n = r.MapHeader();
-  if (!n) return Bad("presentation claim is not a map");
+  if (!n) return cbor::BadClaims("presentation claim is not a map");
   bool have_status = false, have_digests = false;
   for (uint64_t i = 0; i < *n; ++i) {
-    CITYID_ASSIGN_OR_RETURN(int64_t key, ReadInt(r, "presentation claim key"));
+    CITYID_ASSIGN_OR_RETURN(int64_t key, cbor::ReadClaimInt(r, "presentation claim key"));
     if (key == kC169CityidStatus && !have_status) {
       have_status = true;
       if (r.ArrayHeader() != std::optional<uint64_t>(2)) {
-        return Bad("key 98 (status) must be an array of 2");
+        return cbor::BadClaims("key 98 (status) must be an array of 2");
       }
       const auto id = r.Text();
       if (!id || id->empty() || id->size() > kMaxStatusListIdBytes || !IsAsciiToken(*id)) {
-        return Bad("status list id must be 1..32 printable ASCII characters");
+        return cbor::BadClaims("status list id must be 1..32 printable ASCII characters");
       }
       out->status_list_id = std::string(*id);
       const auto index = r.Uint();
-      if (!index || *index > UINT32_MAX) return Bad("status index is not a 32-bit unsigned integer");
+      if (!index || *index > UINT32_MAX) return cbor::BadClaims("status index is not a 32-bit unsigned integer");
       out->status_index = static_cast<uint32_t>(*index);
     } else if (key == kC169CityidDigests && !have_digests) {
       have_digests = true;
       const auto m = r.MapHeader();
-      if (!m) return Bad("key 99 (digests) must be a map");
+      if (!m) return cbor::BadClaims("key 99 (digests) must be a map");
       for (uint64_t j = 0; j < *m; ++j) {
-        CITYID_ASSIGN_OR_RETURN(int64_t k, ReadInt(r, "digest map key"));
-        if (k < 0 || k > 1000) return Bad("digest map key is out of range");
+        CITYID_ASSIGN_OR_RETURN(int64_t k, cbor::ReadClaimInt(r, "digest map key"));
+        if (k < 0 || k > 1000) return cbor::BadClaims("digest map key is out of range");
         const auto d = r.Bstr();
-        if (!d || d->size() != kDigestBytes) return Bad("digest must be a 16-byte string");
+        if (!d || d->size() != kDigestBytes) return cbor::BadClaims("digest must be a 16-byte string");
         if (!out->digests.emplace(static_cast<int>(k), Bytes(d->begin(), d->end())).second) {
-          return Bad("digest map key " + std::to_string(k) + " appears twice");
+          return cbor::BadClaims("digest map key " + std::to_string(k) + " appears twice");
         }
       }
-      if (out->digests.empty()) return Bad("digest map is empty");
+      if (out->digests.empty()) return cbor::BadClaims("digest map is empty");
     } else {
-      return Bad("presentation claim key " + std::to_string(key) + " is unknown or repeated");
+      return cbor::BadClaims("presentation claim key " + std::to_string(key) + " is unknown or repeated");
     }
   }
-  if (!have_status) return Bad("key 98 (status) missing");
-  if (!have_digests) return Bad("key 99 (digests) missing");
+  if (!have_status) return cbor::BadClaims("key 98 (status) missing");
+  if (!have_digests) return cbor::BadClaims("key 99 (digests) missing");
   return Status::Ok();
 }
 
@@ -121,47 +108,47 @@ Result<ParsedPayload> ParsePayload(ByteView payload) {
   CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(payload, limits, ErrorId::kBadClaims));
   cbor::Reader r(payload);
   const auto n = r.MapHeader();
-  if (!n) return Bad("CWT claims are not a map");
+  if (!n) return cbor::BadClaims("CWT claims are not a map");
   ParsedPayload out;
   std::vector<int64_t> seen;
   bool have_iss = false, have_exp = false, have_iat = false, have_presentation = false;
   for (uint64_t i = 0; i < *n; ++i) {
-    CITYID_ASSIGN_OR_RETURN(int64_t key, ReadInt(r, "CWT claim key"));
+    CITYID_ASSIGN_OR_RETURN(int64_t key, cbor::ReadClaimInt(r, "CWT claim key"));
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      return Bad("CWT claim " + std::to_string(key) + " twice");
+      return cbor::BadClaims("CWT claim " + std::to_string(key) + " twice");
     }
     seen.push_back(key);
     if (key == kCwtIss) {
       const auto iss = r.Text();
-      if (!iss) return Bad("iss (1) is not a text string");
+      if (!iss) return cbor::BadClaims("iss (1) is not a text string");
       CITYID_RETURN_IF_ERROR(CheckText("iss", *iss, kMaxIssuerBytes, true));
       out.meta.issuer = std::string(*iss);
       have_iss = true;
     } else if (key == kCwtExp) {
-      CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, ReadInt(r, "exp (4)"));
+      CITYID_ASSIGN_OR_RETURN(out.meta.expires_at, cbor::ReadClaimInt(r, "exp (4)"));
       have_exp = true;
     } else if (key == kCwtIat) {
-      CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, ReadInt(r, "iat (6)"));
+      CITYID_ASSIGN_OR_RETURN(out.meta.issued_at, cbor::ReadClaimInt(r, "iat (6)"));
       have_iat = true;
     } else if (key == kCwtNbf) {
-      CITYID_ASSIGN_OR_RETURN(int64_t nbf, ReadInt(r, "nbf (5)"));
+      CITYID_ASSIGN_OR_RETURN(int64_t nbf, cbor::ReadClaimInt(r, "nbf (5)"));
       out.not_before = nbf;
     } else if (key == kCwtClaim169) {
-      return Bad("a presentation must not carry claim 169 (that is a card)");
+      return cbor::BadClaims("a presentation must not carry claim 169 (that is a card)");
     } else if (key == kCwtCityidPresentation) {
       CITYID_RETURN_IF_ERROR(ParsePresentationClaim(r, &out));
       have_presentation = true;
     } else if (!r.Skip()) {
-      return Bad("cannot skip CWT claim value");
+      return cbor::BadClaims("cannot skip CWT claim value");
     }
   }
-  if (!r.AtEnd()) return Bad("bytes after the CWT claims");
-  if (!have_iss) return Bad("iss (1) missing");
-  if (!have_exp) return Bad("exp (4) missing");
-  if (!have_iat) return Bad("iat (6) missing");
-  if (!have_presentation) return Bad("presentation claim (-65537) missing");
+  if (!r.AtEnd()) return cbor::BadClaims("bytes after the CWT claims");
+  if (!have_iss) return cbor::BadClaims("iss (1) missing");
+  if (!have_exp) return cbor::BadClaims("exp (4) missing");
+  if (!have_iat) return cbor::BadClaims("iat (6) missing");
+  if (!have_presentation) return cbor::BadClaims("presentation claim (-65537) missing");
   if (out.meta.issued_at < 0 || out.meta.expires_at <= out.meta.issued_at) {
-    return Bad("exp must be after iat");
+    return cbor::BadClaims("exp must be after iat");
   }
   return out;
 }
@@ -183,7 +170,7 @@ Result<ByteView> DisclosureList(ByteView cose) {
       return Error(ErrorId::kBadCose, "unprotected header is malformed");
     }
   }
-  if (!list) return Bad("the presentation carries no disclosures (unprotected header -65537)");
+  if (!list) return cbor::BadClaims("the presentation carries no disclosures (unprotected header -65537)");
   return *list;
 }
 
@@ -195,7 +182,7 @@ Status Interpret(int key, ByteView value, DisclosedAttributes* d) {
                            std::to_string(key) + ")";
   if (AgeThreshold(key)) {
     if (value.size() != 1 || (value[0] != kCborTrue && value[0] != kCborFalse)) {
-      return Bad(what + " must be true or false");
+      return cbor::BadClaims(what + " must be true or false");
     }
     d->age_over[*AgeThreshold(key)] = value[0] == kCborTrue;
     return Status::Ok();
@@ -204,7 +191,7 @@ Status Interpret(int key, ByteView value, DisclosedAttributes* d) {
     case kC169Id: {
       const auto t = r.Text();
       if (!t || t->empty() || t->size() > kMaxCardNumberBytes || !IsAsciiToken(*t)) {
-        return Bad(what + " is not a card number");
+        return cbor::BadClaims(what + " is not a card number");
       }
       d->card_number = std::string(*t);
       return Status::Ok();
@@ -212,39 +199,39 @@ Status Interpret(int key, ByteView value, DisclosedAttributes* d) {
     case kC169FullName:
     case kC169Address: {
       const auto t = r.Text();
-      if (!t) return Bad(what + " is not a text string");
+      if (!t) return cbor::BadClaims(what + " is not a text string");
       CITYID_RETURN_IF_ERROR(CheckText(what, *t, kMaxNameBytes, true));
       (key == kC169FullName ? d->full_name : d->address) = std::string(*t);
       return Status::Ok();
     }
     case kC169DateOfBirth: {
       const auto t = r.Text();
-      if (!t) return Bad(what + " is not a text string");
+      if (!t) return cbor::BadClaims(what + " is not a text string");
       auto date = Date::ParseCompact(*t);
-      if (!date.ok()) return Bad(what + " is not a valid YYYYMMDD date");
+      if (!date.ok()) return cbor::BadClaims(what + " is not a valid YYYYMMDD date");
       d->date_of_birth = *date;
       return Status::Ok();
     }
     case kC169Gender: {
       const auto g = r.Int();
-      if (!g || *g < kGenderMale || *g > kGenderOthers) return Bad(what + " must be 1, 2 or 3");
+      if (!g || *g < kGenderMale || *g > kGenderOthers) return cbor::BadClaims(what + " must be 1, 2 or 3");
       d->gender = static_cast<int>(*g);
       return Status::Ok();
     }
     case kC169Photo: {
       const auto p = r.Bstr();
-      if (!p || p->empty() || p->size() > kMaxPhotoBytes) return Bad(what + " is not a photo");
+      if (!p || p->empty() || p->size() > kMaxPhotoBytes) return cbor::BadClaims(what + " is not a photo");
       d->photo.assign(p->begin(), p->end());
       return Status::Ok();
     }
     case kC169PhotoFormat: {
       const auto f = r.Int();
-      if (!f || *f < kPhotoJpeg || *f > kPhotoWebp) return Bad(what + " must be 1..4");
+      if (!f || *f < kPhotoJpeg || *f > kPhotoWebp) return cbor::BadClaims(what + " must be 1..4");
       d->photo_format = static_cast<int>(*f);
       return Status::Ok();
     }
     default:
-      return Bad("disclosure of key " + std::to_string(key) + ", which cityid does not define");
+      return cbor::BadClaims("disclosure of key " + std::to_string(key) + ", which cityid does not define");
   }
 }
 
@@ -256,49 +243,49 @@ Status CheckDisclosures(ByteView list, const std::map<int, Bytes>& digests,
   CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(list, limits, ErrorId::kBadClaims));
   cbor::Reader r(list);
   const auto n = r.ArrayHeader();
-  if (!n) return Bad("disclosures must be an array of byte strings");
-  if (*n == 0) return Bad("the presentation discloses nothing");
-  if (*n > kMaxDisclosures) return Bad("more than " + std::to_string(kMaxDisclosures) + " disclosures");
+  if (!n) return cbor::BadClaims("disclosures must be an array of byte strings");
+  if (*n == 0) return cbor::BadClaims("the presentation discloses nothing");
+  if (*n > kMaxDisclosures) return cbor::BadClaims("more than " + std::to_string(kMaxDisclosures) + " disclosures");
   for (uint64_t i = 0; i < *n; ++i) {
     const auto d = r.Bstr();
-    if (!d) return Bad("disclosure " + std::to_string(i) + " is not a byte string");
+    if (!d) return cbor::BadClaims("disclosure " + std::to_string(i) + " is not a byte string");
     cbor::Limits one;
     one.max_depth = 1;
     one.max_items = 4;
     CITYID_RETURN_IF_ERROR(cbor::ValidateCbor(*d, one, ErrorId::kBadClaims));
     cbor::Reader dr(*d);
     if (dr.ArrayHeader() != std::optional<uint64_t>(3)) {
-      return Bad("disclosure " + std::to_string(i) + " must be [key, salt, value]");
+      return cbor::BadClaims("disclosure " + std::to_string(i) + " must be [key, salt, value]");
     }
     const auto key = dr.Int();
-    if (!key || *key < 0 || *key > 1000) return Bad("disclosure key is not a claim key");
+    if (!key || *key < 0 || *key > 1000) return cbor::BadClaims("disclosure key is not a claim key");
     const auto salt = dr.Bstr();
     if (!salt || salt->size() != kSaltBytes) {
-      return Bad("disclosure salt for key " + std::to_string(*key) + " must be 16 bytes");
+      return cbor::BadClaims("disclosure salt for key " + std::to_string(*key) + " must be 16 bytes");
     }
     const int k = static_cast<int>(*key);
     // The value is what follows [key, salt] in the disclosure: require the head, key and salt
     // in preferred serialization so its offset is known without re-parsing.
     const Bytes prefix = cbor::Writer().Array(3).Int(k).Bstr(*salt).Take();
     if (d->size() <= prefix.size() || !std::equal(prefix.begin(), prefix.end(), d->begin())) {
-      return Bad("disclosure for key " + std::to_string(k) + " is not in preferred serialization");
+      return cbor::BadClaims("disclosure for key " + std::to_string(k) + " is not in preferred serialization");
     }
     const ByteView value = d->subspan(prefix.size());
     const auto signed_digest = digests.find(k);
     if (signed_digest == digests.end()) {
-      return Bad("disclosure for key " + std::to_string(k) + " has no signed digest");
+      return cbor::BadClaims("disclosure for key " + std::to_string(k) + " has no signed digest");
     }
-    if (values->count(k) != 0) return Bad("key " + std::to_string(k) + " is disclosed twice");
+    if (values->count(k) != 0) return cbor::BadClaims("key " + std::to_string(k) + " is disclosed twice");
     const Bytes digest = AttributeDigest(k, value, *salt);
     if (sodium_memcmp(digest.data(), signed_digest->second.data(), kDigestBytes) != 0) {
-      return Bad("disclosure for key " + std::to_string(k) + " does not match its signed digest");
+      return cbor::BadClaims("disclosure for key " + std::to_string(k) + " does not match its signed digest");
     }
     CITYID_RETURN_IF_ERROR(Interpret(k, value, disclosed));
     values->emplace(k, Bytes(value.begin(), value.end()));
   }
-  if (!r.AtEnd()) return Bad("bytes after the disclosures");
+  if (!r.AtEnd()) return cbor::BadClaims("bytes after the disclosures");
   if (disclosed->photo.empty() != !disclosed->photo_format.has_value()) {
-    return Bad("photo and photo format must be disclosed together");
+    return cbor::BadClaims("photo and photo format must be disclosed together");
   }
   return Status::Ok();
 }
@@ -432,19 +419,11 @@ Result<EncodedPresentation> EncodePresentation(const CardClaims& claims, const C
   list.Array(disclosures.size());
   for (const auto& d : disclosures) list.Bstr(DisclosureBytes(d.key, d.salt, d.value));
 
-  const Bytes protected_header = ProtectedHeader(signer.key_id());
-  CITYID_ASSIGN_OR_RETURN(Bytes to_sign, CoseSigStructure(protected_header, payload));
-  CITYID_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(to_sign));
-  if (signature.size() != crypto::kEd25519SignatureBytes) {
-    return Error(ErrorId::kInternal, "signer returned a signature of the wrong size");
-  }
-  cbor::Writer cose;
-  cose.Tag(kCoseSign1Tag).Array(4).Bstr(protected_header);
-  cose.Map(1).Int(kCoseHeaderCityidDisclosures).Bstr(list.bytes());
-  cose.Bstr(payload).Bstr(signature);
+  cbor::Writer unprotected;
+  unprotected.Map(1).Int(kCoseHeaderCityidDisclosures).Bstr(list.bytes());
 
   EncodedPresentation out;
-  out.cose = cose.Take();
+  CITYID_ASSIGN_OR_RETURN(out.cose, SignCoseSign1(payload, signer, unprotected.bytes()));
   out.qr_text = std::string(kPresentationPrefix) + Base45Encode(out.cose);
   if (out.cose.size() > kMaxCoseBytes || out.qr_text.size() > kMaxQrTextChars) {
     return Error(ErrorId::kPayloadTooLarge, "presentation would exceed " +

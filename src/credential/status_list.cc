@@ -17,7 +17,7 @@ constexpr size_t kMaxBytes = kMaxStatusListBits / 8;
 constexpr std::string_view kAlgEdDSA = "EdDSA";
 constexpr char kMultibaseBase64Url = 'u';
 
-Status Bad(const std::string& what) { return Error(ErrorId::kBadStatusList, what); }
+Status BadList(const std::string& what) { return Error(ErrorId::kBadStatusList, what); }
 
 Status CheckId(std::string_view id) {
   if (id.empty() || id.size() > kMaxStatusListIdBytes || !IsAsciiToken(id)) {
@@ -32,31 +32,31 @@ Status CheckId(std::string_view id) {
 // Reads a required string member.
 Result<std::string> StringMember(const nlohmann::json& obj, const char* name) {
   const auto it = obj.find(name);
-  if (it == obj.end()) return Bad(std::string("member '") + name + "' missing");
-  if (!it->is_string()) return Bad(std::string("member '") + name + "' is not a string");
+  if (it == obj.end()) return BadList(std::string("member '") + name + "' missing");
+  if (!it->is_string()) return BadList(std::string("member '") + name + "' is not a string");
   return it->get<std::string>();
 }
 
 // Reads a required non-negative integer member.
 Result<int64_t> TimeMember(const nlohmann::json& obj, const char* name) {
   const auto it = obj.find(name);
-  if (it == obj.end()) return Bad(std::string("member '") + name + "' missing");
+  if (it == obj.end()) return BadList(std::string("member '") + name + "' missing");
   if (it->is_number_unsigned()) {
     const auto v = it->get<uint64_t>();
     if (v > static_cast<uint64_t>(INT64_MAX)) {
-      return Bad(std::string("member '") + name + "' out of range");
+      return BadList(std::string("member '") + name + "' out of range");
     }
     return static_cast<int64_t>(v);
   }
   if (it->is_number_integer() && it->get<int64_t>() >= 0) return it->get<int64_t>();
-  return Bad(std::string("member '") + name + "' is not a non-negative integer");
+  return BadList(std::string("member '") + name + "' is not a non-negative integer");
 }
 
 Status OnlyMembers(const nlohmann::json& obj, const std::set<std::string>& allowed,
                    std::string_view where) {
   for (const auto& item : obj.items()) {
     if (allowed.count(item.key()) == 0) {
-      return Bad(std::string(where) + " has an unknown member");
+      return BadList(std::string(where) + " has an unknown member");
     }
   }
   return Status::Ok();
@@ -64,41 +64,41 @@ Status OnlyMembers(const nlohmann::json& obj, const std::set<std::string>& allow
 
 Result<StatusList> ParseVerified(std::string_view json, const crypto::PublicKeySet& keys,
                                  UnixSeconds now) {
-  if (json.size() > kMaxStatusListJsonBytes) return Bad("status list JSON is too large");
+  if (json.size() > kMaxStatusListJsonBytes) return BadList("status list JSON is too large");
   nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Bad("not valid JSON");
-  if (!doc.is_object()) return Bad("not a JSON object");
+  if (doc.is_discarded()) return BadList("not valid JSON");
+  if (!doc.is_object()) return BadList("not a JSON object");
   CITYID_RETURN_IF_ERROR(OnlyMembers(
       doc,
       {"type", "id", "statusPurpose", "issuer", "validFrom", "validUntil", "encodedList", "proof"},
       "status list"));
   CITYID_ASSIGN_OR_RETURN(std::string type, StringMember(doc, "type"));
-  if (type != kStatusListType) return Bad("type is not BitstringStatusList");
+  if (type != kStatusListType) return BadList("type is not BitstringStatusList");
   CITYID_ASSIGN_OR_RETURN(std::string id, StringMember(doc, "id"));
-  if (!CheckId(id).ok()) return Bad("id is not a valid status list id");
+  if (!CheckId(id).ok()) return BadList("id is not a valid status list id");
   CITYID_ASSIGN_OR_RETURN(std::string purpose, StringMember(doc, "statusPurpose"));
-  if (purpose != kStatusPurposeRevocation) return Bad("statusPurpose is not revocation");
+  if (purpose != kStatusPurposeRevocation) return BadList("statusPurpose is not revocation");
   CITYID_ASSIGN_OR_RETURN(std::string issuer, StringMember(doc, "issuer"));
   CITYID_ASSIGN_OR_RETURN(int64_t valid_from, TimeMember(doc, "validFrom"));
   CITYID_ASSIGN_OR_RETURN(int64_t valid_until, TimeMember(doc, "validUntil"));
   CITYID_ASSIGN_OR_RETURN(std::string encoded_list, StringMember(doc, "encodedList"));
 
   const auto proof_it = doc.find("proof");
-  if (proof_it == doc.end() || !proof_it->is_object()) return Bad("proof missing or not an object");
+  if (proof_it == doc.end() || !proof_it->is_object()) return BadList("proof missing or not an object");
   const nlohmann::json& proof = *proof_it;
   CITYID_RETURN_IF_ERROR(OnlyMembers(proof, {"alg", "kid", "signature"}, "proof"));
   CITYID_ASSIGN_OR_RETURN(std::string alg, StringMember(proof, "alg"));
-  if (alg != kAlgEdDSA) return Bad("proof.alg is not EdDSA");
+  if (alg != kAlgEdDSA) return BadList("proof.alg is not EdDSA");
   CITYID_ASSIGN_OR_RETURN(std::string kid_text, StringMember(proof, "kid"));
   CITYID_ASSIGN_OR_RETURN(std::string sig_text, StringMember(proof, "signature"));
   if (kid_text.find('=') != std::string::npos || sig_text.find('=') != std::string::npos) {
-    return Bad("proof values must be unpadded base64url");
+    return BadList("proof values must be unpadded base64url");
   }
   auto kid = Base64UrlDecode(kid_text);
-  if (!kid.ok()) return Bad("proof.kid is not base64url");
+  if (!kid.ok()) return BadList("proof.kid is not base64url");
   auto signature = Base64UrlDecode(sig_text);
   if (!signature.ok() || signature->size() != crypto::kEd25519SignatureBytes) {
-    return Bad("proof.signature is not a base64url 64-byte signature");
+    return BadList("proof.signature is not a base64url 64-byte signature");
   }
 
   // Signature first: nothing below runs on unsigned data.
@@ -111,19 +111,19 @@ Result<StatusList> ParseVerified(std::string_view json, const crypto::PublicKeyS
   }
 
   if (!keys.issuer.empty() && issuer != keys.issuer) {
-    return Bad("issuer does not match the trusted key set's issuer");
+    return BadList("issuer does not match the trusted key set's issuer");
   }
-  if (valid_until <= valid_from) return Bad("validUntil is not after validFrom");
-  if (valid_from > now + kClockSkewSeconds) return Bad("status list is not yet valid");
-  if (valid_until <= now) return Bad("status list is stale (validUntil has passed)");
+  if (valid_until <= valid_from) return BadList("validUntil is not after validFrom");
+  if (valid_from > now + kClockSkewSeconds) return BadList("status list is not yet valid");
+  if (valid_until <= now) return BadList("status list is stale (validUntil has passed)");
 
   if (encoded_list.empty() || encoded_list[0] != kMultibaseBase64Url) {
-    return Bad("encodedList lacks the multibase 'u' (base64url) prefix");
+    return BadList("encodedList lacks the multibase 'u' (base64url) prefix");
   }
   const std::string_view b64 = std::string_view(encoded_list).substr(1);
-  if (b64.find('=') != std::string_view::npos) return Bad("encodedList must be unpadded");
+  if (b64.find('=') != std::string_view::npos) return BadList("encodedList must be unpadded");
   auto gz = Base64UrlDecode(b64);
-  if (!gz.ok()) return Bad("encodedList is not base64url");
+  if (!gz.ok()) return BadList("encodedList is not base64url");
   auto bits = GzipDecompress(*gz, kMaxBytes);
   if (!bits.ok()) {
     return Error(ErrorId::kBadStatusList, "encodedList: " + bits.status().message());
@@ -162,9 +162,9 @@ StatusList StatusList::Create(std::string id, size_t size) {
 }
 
 Result<StatusList> StatusList::FromBytes(std::string id, ByteView bits) {
-  if (!CheckId(id).ok()) return Bad("status list id must be 1..32 printable ASCII characters");
+  if (!CheckId(id).ok()) return BadList("status list id must be 1..32 printable ASCII characters");
   if (bits.size() < kMinBytes || bits.size() > kMaxBytes) {
-    return Bad("status list must hold " + std::to_string(kMinStatusListBits) + ".." +
+    return BadList("status list must hold " + std::to_string(kMinStatusListBits) + ".." +
                std::to_string(kMaxStatusListBits) + " entries");
   }
   return StatusList(std::move(id), Bytes(bits.begin(), bits.end()));
@@ -177,7 +177,7 @@ Result<StatusList> StatusList::FromSignedJson(std::string_view json,
   } catch (const std::exception&) {
     // nlohmann-json only throws on misuse (e.g. a type mismatch we check for first); keep any
     // such surprise inside the module as a Status.
-    return Bad("status list JSON could not be read");
+    return BadList("status list JSON could not be read");
   }
 }
 

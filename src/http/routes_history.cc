@@ -17,8 +17,8 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-struct State {
-  State(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r, const SiteRouteLimits& l)
+struct HistoryState {
+  HistoryState(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r, const SiteRouteLimits& l)
       : ctx{s, k, c, r},
         requests(l.requests_per_minute, 60),
         wrong(l.wrong_pins_per_10_minutes, 600) {}
@@ -46,7 +46,7 @@ ordered_json HistoryJson(const core::AccessHistory& h) {
   return j;
 }
 
-Reply HistoryReply(State& st, const httplib::Request& req) {
+Reply HistoryReply(HistoryState& st, const httplib::Request& req) {
   const UnixSeconds now = st.ctx.clock.Now();
   const std::string& who = req.remote_addr;
   if (int64_t wait = std::max(st.requests.RetryAfter(who, now), st.wrong.RetryAfter(who, now));
@@ -99,7 +99,7 @@ Reply HistoryReply(State& st, const httplib::Request& req) {
 
 std::vector<RouteSpec> HistoryRoutes(store::Store& store, const crypto::Keyring& keys,
                                      const Clock& clock, Rng& rng, const SiteRouteLimits& limits) {
-  auto st = std::make_shared<State>(store, keys, clock, rng, limits);
+  auto st = std::make_shared<HistoryState>(store, keys, clock, rng, limits);
   std::vector<RouteSpec> out;
   out.push_back({"POST", "/api/v1/access-history", "/api/v1/access-history",
                  [st](const Call& c) { return HistoryReply(*st, c.req); }});

@@ -15,8 +15,8 @@ namespace {
 // The reason logged with the two reads (core::CardPayload, core::ReadPerson).
 constexpr const char* kReason = "card printing (print station)";
 
-struct State {
-  State(store::Store& s, const crypto::Keyring& k, const policy::Policy& p, const Clock& c,
+struct PrintState {
+  PrintState(store::Store& s, const crypto::Keyring& k, const policy::Policy& p, const Clock& c,
         Rng& r, std::unique_ptr<dedup::NameNormalizer> n)
       : names(std::move(n)), ctx{s, k, p, *names, c, r} {}
   std::unique_ptr<dedup::NameNormalizer> names;
@@ -55,7 +55,7 @@ Result<PrintQuery> ParseQuery(const httplib::Request& req) {
   return q;
 }
 
-Reply PrintPdf(State& st, const Call& c) {
+Reply PrintPdf(PrintState& st, const Call& c) {
   if (c.req.matches.size() < 2) {
     return Problem(Error(ErrorId::kInvalidCardNumber, "card number: missing"));
   }
@@ -82,7 +82,7 @@ Result<std::vector<RouteSpec>> PrintRoutes(store::Store& store, const crypto::Ke
                                            const policy::Policy& policy, const Clock& clock,
                                            Rng& rng) {
   CITYID_ASSIGN_OR_RETURN(auto names, dedup::NameNormalizer::Create());
-  auto st = std::make_shared<State>(store, keys, policy, clock, rng, std::move(names));
+  auto st = std::make_shared<PrintState>(store, keys, policy, clock, rng, std::move(names));
   std::vector<RouteSpec> out;
   // The number is matched loosely and validated by core::ParseCardNumber (400 naming the rule).
   out.push_back({"GET", "/api/v1/cards/{number}/print.pdf",

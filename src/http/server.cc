@@ -39,24 +39,6 @@ constexpr size_t kMaxEvaluateDocuments = 20;
 constexpr const char* kSessionCookie = "cityid_session";
 constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
-// Serializes an Rng that need not be thread-safe (a test's SeededRng) for the worker threads.
-class LockedRng final : public Rng {
- public:
-  explicit LockedRng(Rng& inner) : inner_(inner) {}
-  void Fill(std::span<uint8_t> out) override {
-    std::lock_guard lock(mu_);
-    inner_.Fill(out);
-  }
-  uint32_t Uniform(uint32_t upper) override {
-    std::lock_guard lock(mu_);
-    return inner_.Uniform(upper);
-  }
-
- private:
-  Rng& inner_;
-  std::mutex mu_;
-};
-
 // The value of cookie `name` in a Cookie header, or "" (the first one when repeated).
 std::string CookieValue(const std::string& header, std::string_view name) {
   size_t pos = 0;

@@ -3,25 +3,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/bytes.h"
+
 namespace cityid::policy {
 namespace {
 
 std::string Points(int n, const char* what) {
   return std::to_string(n) + " " + what + " point" + (n == 1 ? "" : "s");
-}
-
-// The presented type id, made safe for a line of text (it is untrusted input).
-std::string Printable(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= 64) {
-      out += "...";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7F) ? c : '?';
-  }
-  return out;
 }
 
 }  // namespace
@@ -45,7 +33,7 @@ std::string Evaluation::Explain() const {
   } else {
     out += "Documents:\n";
     for (const DocumentResult& d : documents) {
-      out += "  - " + (d.name.empty() ? Printable(d.type) : d.name + " (" + d.type + ")") + ": ";
+      out += "  - " + (d.name.empty() ? PrintableAscii(d.type) : d.name + " (" + d.type + ")") + ": ";
       if (d.accepted) {
         out += "accepted";
         if (!d.tier.empty()) out += " as a " + d.tier + " identity document";

@@ -26,21 +26,6 @@
 namespace cityid::policy {
 namespace {
 
-// Renders text from the policy file for an error message: printable ASCII kept, anything else
-// (control characters, non-ASCII, invalid UTF-8) replaced by '?', at most 60 characters.
-std::string Printable(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= 60) {
-      out += "...";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7F) ? c : '?';
-  }
-  return out;
-}
-
 bool IsDocumentId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   if (id[0] < 'a' || id[0] > 'z') return false;
@@ -151,7 +136,7 @@ class PolicyParser {
     for (auto&& [key, node] : table) {
       const std::string_view k = key.str();
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-      return Fail(&node, path, "unknown key '" + Printable(k) + "'");
+      return Fail(&node, path, "unknown key '" + PrintableAscii(k, 60) + "'");
     }
     return Status::Ok();
   }
@@ -240,7 +225,7 @@ class PolicyParser {
       if (value == nullptr) return WrongType(item, item_path, "a string");
       CITYID_RETURN_IF_ERROR(CheckText(item, item_path, value->get(), /*allow_empty=*/false));
       if (std::find(out->begin(), out->end(), value->get()) != out->end()) {
-        return Fail(&item, item_path, "duplicate entry '" + Printable(value->get()) + "'");
+        return Fail(&item, item_path, "duplicate entry '" + PrintableAscii(value->get(), 60) + "'");
       }
       out->push_back(value->get());
     }
@@ -293,7 +278,7 @@ Status PolicyParser::ParseCity(const toml::table& root, Policy& policy) const {
   for (const std::string& tag : policy.languages_) {
     if (!IsLanguageTag(tag)) {
       return Fail(languages, "city.languages",
-                  "'" + Printable(tag) + "' is not a language code such as \"en\" or \"es\"");
+                  "'" + PrintableAscii(tag, 60) + "' is not a language code such as \"en\" or \"es\"");
     }
   }
   if (std::find(policy.languages_.begin(), policy.languages_.end(), "en") ==
@@ -317,7 +302,7 @@ Status PolicyParser::ParseCard(const toml::table& root, Policy& policy) const {
     if (std::find(std::begin(kPrintableFields), std::end(kPrintableFields), field) ==
         std::end(kPrintableFields)) {
       return Fail(card->get("printed_fields"), "card.printed_fields",
-                  "unknown field '" + Printable(field) +
+                  "unknown field '" + PrintableAscii(field, 60) +
                       "' (printable: preferred_name, gender, address, veteran, language, "
                       "organ_donor, emergency_contact, medical_notes)");
     }
@@ -377,7 +362,7 @@ Status PolicyParser::ParseRule(const toml::table& root, Policy& policy) const {
     return GetBool(*t, kPath, "secondary_require_dob", true, &rule.secondary_require_dob);
   }
   return Fail(t->get("kind"), "rule.kind",
-              "unknown rule kind '" + Printable(kind) + "' (expected \"points\" or \"list\")");
+              "unknown rule kind '" + PrintableAscii(kind, 60) + "' (expected \"points\" or \"list\")");
 }
 
 Status PolicyParser::ParseValidity(const toml::node& node, std::string_view path,
@@ -391,7 +376,7 @@ Status PolicyParser::ParseValidity(const toml::node& node, std::string_view path
       return Status::Ok();
     }
     return Fail(&node, path,
-                "unknown validity kind '" + Printable(kind) +
+                "unknown validity kind '" + PrintableAscii(kind, 60) +
                     "' (a string may be \"none\" or \"not_expired\"; use a table such as "
                     "{ issued_within_days = 60 } for the others)");
   }
@@ -401,7 +386,7 @@ Status PolicyParser::ParseValidity(const toml::node& node, std::string_view path
     const std::string_view k = key.str();
     if (k != "not_expired" && k != "issued_within_days" && k != "expired_within_days") {
       return Fail(&value, path,
-                  "unknown validity kind '" + Printable(k) +
+                  "unknown validity kind '" + PrintableAscii(k, 60) +
                       "' (known: not_expired, issued_within_days, expired_within_days)");
     }
   }
@@ -438,7 +423,7 @@ Status PolicyParser::ParseDocument(const toml::table& t, std::string_view path, 
         "has_dob", "tier",     "requires_number", "validity",         "expired_identity_points"};
     if (std::find(std::begin(kAllowed), std::end(kAllowed), k) != std::end(kAllowed)) continue;
     if (is_name_key(k)) continue;
-    std::string message = "unknown key '" + Printable(k) + "'";
+    std::string message = "unknown key '" + PrintableAscii(k, 60) + "'";
     if (k.substr(0, 5) == "name_") message += " (its language is not in city.languages)";
     return Fail(&node, path, message);
   }
@@ -446,7 +431,7 @@ Status PolicyParser::ParseDocument(const toml::table& t, std::string_view path, 
   CITYID_RETURN_IF_ERROR(GetString(t, path, "id", true, &out->id));
   if (!IsDocumentId(out->id)) {
     return Fail(t.get("id"), Join(path, "id"),
-                "'" + Printable(out->id) +
+                "'" + PrintableAscii(out->id, 60) +
                     "' is not a document id (lowercase letters, digits and '_', starting with a "
                     "letter, at most 64)");
   }
@@ -466,7 +451,7 @@ Status PolicyParser::ParseDocument(const toml::table& t, std::string_view path, 
     out->category = Category::kBoth;
   } else {
     return Fail(t.get("category"), Join(path, "category"),
-                "unknown category '" + Printable(category) +
+                "unknown category '" + PrintableAscii(category, 60) +
                     "' (expected \"identity\", \"residency\" or \"both\")");
   }
 
@@ -490,7 +475,7 @@ Status PolicyParser::ParseDocument(const toml::table& t, std::string_view path, 
   } else {
     return Fail(
         t.get("tier"), Join(path, "tier"),
-        "unknown tier '" + Printable(tier) + "' (expected \"primary\", \"secondary\" or \"none\")");
+        "unknown tier '" + PrintableAscii(tier, 60) + "' (expected \"primary\", \"secondary\" or \"none\")");
   }
 
   if (const toml::node* validity = t.get("validity")) {
@@ -648,7 +633,7 @@ Result<Policy> Policy::Parse(std::string_view toml_text, std::string_view source
       const toml::source_position& at = e.source().begin;
       return Error(ErrorId::kMalformedToml, source + ':' + std::to_string(at.line) + ':' +
                                                 std::to_string(at.column) + ": " +
-                                                Printable(e.description()));
+                                                PrintableAscii(e.description(), 60));
     }
     Policy policy;
     policy.source_name_ = source;
@@ -664,7 +649,7 @@ Result<Policy> Policy::Parse(std::string_view toml_text, std::string_view source
   } catch (const std::bad_alloc&) {
     return Error(ErrorId::kResourceExhausted, source + ": out of memory while parsing the policy");
   } catch (const std::exception& e) {
-    return Error(ErrorId::kInternal, source + ": policy parser failed: " + Printable(e.what()));
+    return Error(ErrorId::kInternal, source + ": policy parser failed: " + PrintableAscii(e.what(), 60));
   } catch (...) {
     return Error(ErrorId::kInternal, source + ": policy parser failed");
   }
