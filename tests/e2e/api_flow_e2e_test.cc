@@ -6,172 +6,27 @@
 //    but may not read a person's record;
 //  - the malformed-request corpus (tests/e2e/malformed_requests.json) sent to every route: each
 //    answer is a 4xx problem+json, never a 5xx, never a dropped connection.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
-#include <thread>
 
-#include "auth/totp.h"
-#include "base/bytes.h"
 #include "credential/status_list.h"
 #include "crypto/sign.h"
-
-extern char** environ;
+#include "server_harness.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace cityid::e2e;  // NOLINT(build/namespaces): the harness is this test's vocabulary
 using nlohmann::json;
 
-const std::string kSource = CITYID_TEST_SOURCE_DIR;
-const std::string kBinary = CITYID_TEST_BINARY;
-const std::string kPassword = "correct horse battery staple";
 // The server runs at the examples' date (2026-11-25 12:00 UTC) so their documents are current;
 // TOTP codes are computed for the same instant.
-constexpr cityid::UnixSeconds kNow = 1795608000;
-const std::string kNowText = "1795608000";
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-pid_t Spawn(std::vector<std::string> args, const fs::path& in, const fs::path& out,
-            const fs::path& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  args.insert(args.begin(), {kBinary, "--now", kNowText});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ProblemType(const httplib::Result& r) {
-  const json j = json::parse(r->body, nullptr, false);
-  if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) return "";
-  const std::string t = j["type"];
-  return t.substr(t.rfind('/') + 1);
-}
-
-struct Session {
-  std::string cookie;
-  std::string csrf;
-  httplib::Headers Headers() const { return {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}; }
-};
-
-class ApiFlowE2eTest : public ::testing::Test {
+class ApiFlowE2eTest : public ServerTest {
  protected:
-  void SetUp() override {
-    ::setenv("CITYID_ALLOW_CLOCK_OVERRIDE", "1", 1);
-    tmp_ = fs::temp_directory_path() / ("cityid-api-e2e-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(tmp_);
-    fs::create_directories(tmp_);
-    data_ = (tmp_ / "data").string();
-    server_ = Spawn({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--policy",
-                     kSource + "/policies/new-york-points.toml"},
-                    "/dev/null", tmp_ / "server.out", tmp_ / "server.err");
-    ASSERT_GT(server_, 0);
-    for (int i = 0; i < 400 && port_ == 0; ++i) {
-      const std::string out = Slurp(tmp_ / "server.out");
-      const auto at = out.find("http://127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(out.c_str() + at + 17);
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GT(port_, 0) << Slurp(tmp_ / "server.err");
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_read_timeout(30, 0);
-    client_->set_write_timeout(30, 0);
-    client_->set_tcp_nodelay(true);  // header and body go out in separate writes: no Nagle wait
-    client_->set_keep_alive(true);
-  }
-  void TearDown() override {
-    if (server_ > 0) {
-      kill(server_, SIGTERM);
-      EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
-    }
-    if (!HasFailure()) fs::remove_all(tmp_);
-  }
-  // `cityid staff add` (the real CLI); returns the TOTP secret ("" when the role has none).
-  cityid::Bytes AddStaff(const std::string& user, const std::string& role) {
-    { std::ofstream(tmp_ / "cli.in") << kPassword << "\n"; }
-    const pid_t pid = Spawn({"--json", "staff", "add", "--data", data_, "--user", user, "--role",
-                             role, "--password-stdin"},
-                            tmp_ / "cli.in", tmp_ / "cli.out", tmp_ / "cli.err");
-    EXPECT_EQ(Wait(pid), 0) << Slurp(tmp_ / "cli.err");
-    const json j = json::parse(Slurp(tmp_ / "cli.out"), nullptr, false);
-    if (!j.is_object() || !j.contains("totp_uri")) return {};
-    const std::string uri = j["totp_uri"];
-    const auto at = uri.find("secret=") + 7;
-    auto secret = cityid::auth::Base32Decode(uri.substr(at, uri.find('&', at) - at));
-    EXPECT_TRUE(secret.ok());
-    return secret.ok() ? *secret : cityid::Bytes();
-  }
-  Session Login(const std::string& user, const cityid::Bytes& secret) {
-    json body{{"user", user}, {"password", kPassword}};
-    if (!secret.empty()) body["totp"] = cityid::auth::TotpCode(secret, kNow);
-    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, 201) << res->body;
-    const std::string set_cookie = res->get_header_value("Set-Cookie");
-    const json j = json::parse(res->body, nullptr, false);
-    return {set_cookie.substr(0, set_cookie.find(';')),
-            j.is_object() && j.contains("csrf_token") ? j["csrf_token"].get<std::string>() : ""};
-  }
-  // POSTs JSON as `s` (or anonymously) and checks the status; returns the parsed body.
-  json Post(const std::string& path, const json& body, const Session* s, int expect) {
-    auto res = s ? client_->Post(path, s->Headers(), body.dump(), "application/json")
-                 : client_->Post(path, body.dump(), "application/json");
-    EXPECT_TRUE(res) << path;
-    if (!res) return json();
-    EXPECT_EQ(res->status, expect) << path << ": " << res->body;
-    if (res->status >= 400) {
-      EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
-    }
-    return json::parse(res->body, nullptr, false);
-  }
-  json Get(const std::string& path, const Session& s, int expect) {
-    auto res = client_->Get(path, s.Headers());
-    EXPECT_TRUE(res) << path;
-    if (!res) return json();
-    EXPECT_EQ(res->status, expect) << path << ": " << res->body;
-    return json::parse(res->body, nullptr, false);
-  }
-
-  fs::path tmp_;
-  std::string data_;
-  pid_t server_ = -1;
-  int port_ = 0;
-  std::unique_ptr<httplib::Client> client_;
+  ApiFlowE2eTest() : ServerTest("api", /*fixed_clock=*/true) {}
 };
 
 TEST_F(ApiFlowE2eTest, ClerkEnrollsSupervisorApprovesClerkIssuesVerifyThenRevoke) {
@@ -184,8 +39,8 @@ TEST_F(ApiFlowE2eTest, ClerkEnrollsSupervisorApprovesClerkIssuesVerifyThenRevoke
   const Session auditor = Login("audrey", {});
 
   // The clerk records the applicant of examples/applicant-jose.json, photo as base64.
-  json applicant = json::parse(Slurp(kSource + "/examples/applicant-jose.json"));
-  const std::string png = Slurp(kSource + "/examples/portrait.png");
+  json applicant = json::parse(Slurp(Source() + "/examples/applicant-jose.json"));
+  const std::string png = Slurp(Source() + "/examples/portrait.png");
   applicant["photo"] = cityid::Base64Encode(cityid::ByteView(
       reinterpret_cast<const uint8_t*>(png.data()), png.size()));
   const json app = Post("/api/v1/applications", applicant, &clerk, 201);
@@ -242,7 +97,7 @@ TEST_F(ApiFlowE2eTest, ClerkEnrollsSupervisorApprovesClerkIssuesVerifyThenRevoke
   ASSERT_EQ(list_res->status, 200) << list_res->body;
   auto keys = cityid::crypto::PublicKeySet::FromJson(keys_res->body);
   ASSERT_TRUE(keys.ok());
-  auto list = cityid::credential::StatusList::FromSignedJson(list_res->body, *keys, kNow);
+  auto list = cityid::credential::StatusList::FromSignedJson(list_res->body, *keys, kNowSeconds);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_TRUE(list->IsSet(index));
 
@@ -277,8 +132,8 @@ TEST_F(ApiFlowE2eTest, MalformedRequestCorpusGets4xxProblemJsonOnEveryRoute) {
   const cityid::Bytes ada_secret = AddStaff("ada", "admin");
   const Session admin = Login("ada", ada_secret);
   ASSERT_FALSE(admin.csrf.empty());
-  const json corpus = json::parse(Slurp(kSource + "/tests/e2e/malformed_requests.json"));
-  const json openapi = json::parse(Slurp(kSource + "/src/http/openapi.json"));
+  const json corpus = json::parse(Slurp(Source() + "/tests/e2e/malformed_requests.json"));
+  const json openapi = json::parse(Slurp(Source() + "/src/http/openapi.json"));
   const json& generic = corpus["generic"];
 
   const int64_t audit_before = Get("/api/v1/audit/head", admin, 200)["entries"].get<int64_t>();

@@ -3,71 +3,21 @@
 // status with reference + PIN (in a header), move, cancel, a wrong PIN refused, and concurrent
 // bookings of a slot's last seat — exactly one wins. The name to call is never in the database
 // in clear.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
 #include <tuple>
 
-extern char** environ;
+#include "server_harness.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace cityid::e2e;  // NOLINT(build/namespaces): the harness is this test's vocabulary
 using nlohmann::json;
 
-const std::string kSource = CITYID_TEST_SOURCE_DIR;
-const std::string kBinary = CITYID_TEST_BINARY;
 const std::string kName = "Zoe Quintero-Appointmentsmarker";
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-pid_t Spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err,
-            const fs::path& in = "/dev/null") {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  args.insert(args.begin(), kBinary);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ProblemType(const httplib::Result& r) {
-  const json j = json::parse(r->body, nullptr, false);
-  if (!j.is_object() || !j.contains("type")) return "";
-  const std::string t = j["type"];
-  return t.substr(t.rfind('/') + 1);
-}
 
 // Tomorrow's UTC date, "YYYY-MM-DD" (the site runs on +00:00, all day).
 std::string Tomorrow() {
@@ -79,42 +29,10 @@ std::string Tomorrow() {
   return buf;
 }
 
-class AppointmentsE2eTest : public ::testing::Test {
+// The real clock: bookings are for tomorrow.
+class AppointmentsE2eTest : public ServerTest {
  protected:
-  void SetUp() override {
-    tmp_ = fs::temp_directory_path() / ("cityid-apt-e2e-" + std::to_string(::getpid()));
-    fs::remove_all(tmp_);
-    fs::create_directories(tmp_);
-    data_ = (tmp_ / "data").string();
-    server_ = Spawn({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--policy",
-                     kSource + "/policies/new-york-points.toml"},
-                    tmp_ / "server.out", tmp_ / "server.err");
-    ASSERT_GT(server_, 0);
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
-      const std::string out = Slurp(tmp_ / "server.out");
-      const auto at = out.find("http://127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(out.c_str() + at + 17);
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GT(port_, 0) << Slurp(tmp_ / "server.err");
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_tcp_nodelay(true);  // header and body go out in separate writes: no Nagle wait
-    client_->set_keep_alive(true);
-  }
-  void TearDown() override {
-    if (server_ > 0) {
-      kill(server_, SIGTERM);
-      EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
-    }
-    if (!HasFailure()) fs::remove_all(tmp_);
-  }
-  std::pair<int, std::string> Cli(const std::vector<std::string>& args,
-                                  const std::string& input = "") {
-    { std::ofstream(tmp_ / "cli.in") << input; }
-    const int code = Wait(Spawn(args, tmp_ / "cli.out", tmp_ / "cli.err", tmp_ / "cli.in"));
-    last_err_ = Slurp(tmp_ / "cli.err");
-    return {code, Slurp(tmp_ / "cli.out")};
-  }
+  AppointmentsE2eTest() : ServerTest("apt", /*fixed_clock=*/false) {}
   httplib::Result Book(httplib::Client& c, const std::string& slot, const std::string& name) {
     json body{{"site", "city-hall"}, {"slot", slot}, {"name", name}, {"language", "es"},
               {"contact", "+1 555 0100"}};
@@ -122,26 +40,20 @@ class AppointmentsE2eTest : public ::testing::Test {
   }
   httplib::Headers Pin(const std::string& pin) { return {{"X-Booking-PIN", pin}}; }
 
-  fs::path tmp_;
-  std::string data_;
-  pid_t server_ = -1;
-  int port_ = 0;
-  std::unique_ptr<httplib::Client> client_;
-  std::string last_err_;
 };
 
 TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
   // The admin adds a site with the CLI, next to the running server.
-  auto [code, out] = Cli({"--json", "site", "add", "--data", data_, "--id", "city-hall", "--name",
-                          "City Hall", "--kind", "city_hall", "--address", "1 Centre St",
-                          "--timezone", "+00:00", "--hours", "mon-sun 00:00-24:00",
-                          "--slot-minutes", "60", "--capacity", "1"});
+  auto [code, out] =
+      CliCode({"--json", "site", "add", "--data", data_, "--id", "city-hall", "--name", "City Hall",
+               "--kind", "city_hall", "--address", "1 Centre St", "--timezone", "+00:00", "--hours",
+               "mon-sun 00:00-24:00", "--slot-minutes", "60", "--capacity", "1"});
   ASSERT_EQ(code, 0) << last_err_;
   EXPECT_EQ(json::parse(out)["id"], "city-hall");
   // Bad input to the CLI: a message and a non-zero exit.
-  auto [bad_code, bad_out] = Cli({"site", "add", "--data", data_, "--id", "x y", "--name", "X",
-                                  "--kind", "embassy", "--address", "A", "--timezone", "+00:00",
-                                  "--hours", "mon 09:00-10:00"});
+  auto [bad_code, bad_out] =
+      CliCode({"site", "add", "--data", data_, "--id", "x y", "--name", "X", "--kind", "embassy",
+               "--address", "A", "--timezone", "+00:00", "--hours", "mon 09:00-10:00"});
   EXPECT_NE(bad_code, 0);
   EXPECT_FALSE(last_err_.empty());
 
@@ -246,7 +158,7 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
     std::vector<std::string> args = {"staff", "add", "--data", data_, "--user", user, "--role",
                                      role, "--password-stdin"};
     if (!site.empty()) args.insert(args.end(), {"--site", site});
-    ASSERT_EQ(Cli(args, password + "\n").first, 0) << last_err_;
+    ASSERT_EQ(CliCode(args, password + "\n").first, 0) << last_err_;
   }
   auto login = [&](const std::string& user) {
     auto r = client_->Post("/api/v1/sessions", json{{"user", user}, {"password", password}}.dump(),
@@ -288,9 +200,7 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
             409);
 
   // Nothing the applicant typed is in the database files in clear.
-  kill(server_, SIGTERM);
-  EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
-  server_ = -1;
+  EXPECT_EQ(StopServer(), 0) << Slurp(tmp_ / "server.err");
   for (const auto& entry : fs::directory_iterator(data_)) {
     if (!entry.is_regular_file()) continue;
     const std::string bytes = Slurp(entry.path());

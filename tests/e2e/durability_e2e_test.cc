@@ -9,67 +9,28 @@
 //  - the restarted server serves again, and a new enrollment succeeds.
 // At most one request is in flight (one client thread), so at most one application may exist
 // that was committed but not acknowledged.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
-#include <thread>
 
-extern char** environ;
+#include "server_harness.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace cityid::e2e;  // NOLINT(build/namespaces): the harness is this test's vocabulary
 using nlohmann::json;
 
-const std::string kSource = CITYID_TEST_SOURCE_DIR;
-const std::string kBinary = CITYID_TEST_BINARY;
-const std::string kPassword = "correct horse battery staple";
-// The examples' date: the applicant's documents are current at this instant.
-const std::string kNowText = "1795608000";
 constexpr int kKillAfterAcks = 25;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-pid_t Spawn(std::vector<std::string> args, const fs::path& in, const fs::path& out,
-            const fs::path& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  args.insert(args.begin(), {kBinary, "--now", kNowText});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// Every process of this test runs at the examples' date: the applicant's documents are current.
+pid_t SpawnAtNow(std::vector<std::string> args, const fs::path& in, const fs::path& out,
+                 const fs::path& err) {
+  args.insert(args.begin(), {"--now", kNow});
+  return Spawn(std::move(args), in, out, err);
 }
 
 // A distinct applicant per index (letters only in the name: digits are not name characters),
@@ -150,24 +111,19 @@ class DurabilityE2eTest : public ::testing::Test {
   int StartServer(const std::string& name, bool first_start) {
     std::vector<std::string> args = {"serve", "--data", data_, "--listen", "127.0.0.1:0"};
     if (first_start) {
-      args.insert(args.end(), {"--policy", kSource + "/policies/new-york-points.toml"});
+      args.insert(args.end(), {"--policy", Source() + "/policies/new-york-points.toml"});
     }
-    server_ = Spawn(args, "/dev/null", tmp_ / (name + ".out"), tmp_ / (name + ".err"));
+    server_ = SpawnAtNow(args, "/dev/null", tmp_ / (name + ".out"), tmp_ / (name + ".err"));
     if (server_ <= 0) return 0;
-    for (int i = 0; i < 400; ++i) {
-      const std::string out = Slurp(tmp_ / (name + ".out"));
-      const auto at = out.find("http://127.0.0.1:");
-      if (at != std::string::npos) return std::atoi(out.c_str() + at + 17);
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ADD_FAILURE() << Slurp(tmp_ / (name + ".err"));
-    return 0;
+    const int port = WaitForPort(tmp_ / (name + ".out"));
+    if (port == 0) ADD_FAILURE() << Slurp(tmp_ / (name + ".err"));
+    return port;
   }
 
   // `cityid [args]`, stdin from `input`; returns the exit code and stdout (stderr in cli.err).
   std::pair<int, std::string> Cli(std::vector<std::string> args, const std::string& input = "") {
     { std::ofstream(tmp_ / "cli.in") << input; }
-    const pid_t pid = Spawn(args, tmp_ / "cli.in", tmp_ / "cli.out", tmp_ / "cli.err");
+    const pid_t pid = SpawnAtNow(args, tmp_ / "cli.in", tmp_ / "cli.out", tmp_ / "cli.err");
     const int code = Wait(pid);
     return {code, Slurp(tmp_ / "cli.out")};
   }

@@ -1,25 +1,12 @@
 // End-to-end: the printed card. Drives the real `cityid` binary: issue a card, render it to PNG
-// and PDF, then verify the card from the picture alone (helpers copied from cli_e2e_test.cc);
+// and PDF, then verify the card from the picture alone (tests/e2e/e2e_util.h);
 // and the print station's GET /api/v1/cards/{number}/print.pdf on the real `cityid serve`
-// (server harness copied minimally from api_flow_e2e_test.cc).
-#include <fcntl.h>
+// (tests/e2e/server_harness.h).
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <signal.h>
 
-#include "e2e_util.h"
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
 
-extern char** environ;
+#include "server_harness.h"
 
 namespace {
 
@@ -215,40 +202,20 @@ class PrintEndpointE2eTest : public RenderE2eTest {
   void TearDown() override {
     if (server_ > 0) {
       kill(server_, SIGTERM);
-      int status = 0;
-      waitpid(server_, &status, 0);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(tmp_ / "server.err");
+      EXPECT_EQ(Wait(server_), 0) << Slurp(tmp_ / "server.err");
     }
     RenderE2eTest::TearDown();
   }
 
   // `cityid serve` on a free port over the data folder, at the suite's --now.
   void StartServer() {
-    std::vector<std::string> args = {Binary(), "--now", kNow, "serve", "--data", Data(),
-                                     "--listen", "127.0.0.1:0", "--policy",
-                                     Source() + "/policies/new-york-points.toml"};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, (tmp_ / "server.out").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, (tmp_ / "server.err").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&server_, argv[0], &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int port = 0;
-    for (int i = 0; i < 400 && port == 0; ++i) {
-      const std::string out = Slurp(tmp_ / "server.out");
-      const auto at = out.find("http://127.0.0.1:");
-      if (at != std::string::npos) port = std::atoi(out.c_str() + at + 17);
-      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    server_ = Spawn({"--now", kNow, "serve", "--data", Data(), "--listen", "127.0.0.1:0",
+                     "--policy", Source() + "/policies/new-york-points.toml"},
+                    "/dev/null", tmp_ / "server.out", tmp_ / "server.err");
+    ASSERT_GT(server_, 0);
+    const int port = WaitForPort(tmp_ / "server.out");
     ASSERT_GT(port, 0) << Slurp(tmp_ / "server.err");
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
-    client_->set_read_timeout(30, 0);
+    client_ = LocalClient(port);
   }
 
   // `cityid staff add` then POST /api/v1/sessions; the session cookie. Roles without TOTP only
@@ -269,13 +236,6 @@ class PrintEndpointE2eTest : public RenderE2eTest {
     EXPECT_EQ(res->status, 201) << res->body;
     const std::string cookie = res->get_header_value("Set-Cookie");
     return {{"Cookie", cookie.substr(0, cookie.find(';'))}};
-  }
-
-  static std::string ProblemType(const httplib::Result& r) {
-    const json j = json::parse(r->body, nullptr, false);
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) return "";
-    const std::string t = j["type"];
-    return t.substr(t.rfind('/') + 1);
   }
 
   pid_t server_ = -1;
