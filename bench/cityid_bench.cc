@@ -192,6 +192,7 @@ int Main(int argc, char** argv) {
   const std::string db_path = dir + "/cityid.db";
   store::SqliteOptions opts;
   opts.synchronous_full = full_sync;
+  opts.bulk_import = true;  // opened as `cityid enroll --batch` opens it (sqlite_store.h)
   auto store = std::move(store::OpenSqliteStore(db_path, opts)).value();
   const char* src = std::getenv("CITYID_SOURCE_DIR");
   const std::string policy_path =

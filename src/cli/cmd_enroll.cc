@@ -23,7 +23,9 @@ struct EnrollOptions {
 // (core::EnrollMany). A bad line is reported and skipped; the others go on.
 int EnrollBatch(const GlobalOptions& g, const EnrollOptions& o) {
   Output out(g);
-  auto dir = DataDir::Open(o.data, g);
+  store::SqliteOptions bulk;
+  bulk.bulk_import = true;
+  auto dir = DataDir::Open(o.data, g, DataDir::DataKeys::kNeeded, bulk);
   if (!dir.ok()) return out.Fail(dir.status());
   std::ifstream file(o.batch, std::ios::binary);
   if (!file) {

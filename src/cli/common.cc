@@ -128,7 +128,8 @@ Result<std::unique_ptr<crypto::Keyring>> LoadKeyring(const std::string& data,
 }
 
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g,
-                                               DataKeys data_keys) {
+                                               DataKeys data_keys,
+                                               const store::SqliteOptions& store_options) {
   if (!PathExists(path + "/cityid.db") || !PathExists(path + "/policy.toml")) {
     return Error(ErrorId::kStoreNotInitialized,
                  "'" + path + "' is not a cityid data folder; run: cityid init --data " + path +
@@ -143,7 +144,7 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const Gl
   } else {
     CITYID_ASSIGN_OR_RETURN(d->keys_, crypto::Keyring::LoadWithoutDataKeys(path + "/keys"));
   }
-  CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db"));
+  CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db", store_options));
   CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->clock_ = MakeClock(g);
   d->ctx_.reset(new core::Context{*d->store_, *d->keys_, *d->policy_, *d->names_, *d->clock_,

@@ -19,6 +19,7 @@
 #include "dedup/dedup_keys.h"
 #include "dedup/name_normalizer.h"
 #include "policy/policy.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace cityid::cli {
@@ -80,10 +81,12 @@ class DataDir {
   // Fails with kStoreNotInitialized when DATA has not been initialized with `cityid init`.
   // Commands that never decrypt (publishing keys and status lists, verifying, workflow state,
   // the report) pass kNotNeeded: they open without the data keys, so they need no officers'
-  // shares when the keys are split.
+  // shares when the keys are split. `store_options` tune the database for the command
+  // (`enroll --batch` opens it for a bulk import).
   enum class DataKeys { kNeeded, kNotNeeded };
   static Result<std::unique_ptr<DataDir>> Open(const std::string& path, const GlobalOptions& g,
-                                               DataKeys data_keys = DataKeys::kNeeded);
+                                               DataKeys data_keys = DataKeys::kNeeded,
+                                               const store::SqliteOptions& store_options = {});
 
   core::Context& ctx() { return *ctx_; }
   const policy::Policy& policy() const { return *policy_; }

@@ -303,6 +303,14 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const std::string&) {
                   auto s = OpenSqliteStore(":memory:");
                   return s.ok() ? std::move(s).value() : nullptr;
+                }},
+        // As `cityid enroll --batch` opens it: memory-mapped reads, a small page cache.
+        Backend{"SqliteFileBulk",
+                [](const std::string& dir) {
+                  SqliteOptions o;
+                  o.bulk_import = true;
+                  auto s = OpenSqliteStore(dir + "/cityid.db", o);
+                  return s.ok() ? std::move(s).value() : nullptr;
                 }}),
     [](const auto& backend_info) { return backend_info.param.name; });
 
