@@ -76,8 +76,10 @@ int EnrollBatch(const GlobalOptions& g, const EnrollOptions& o) {
       human += "line " + std::to_string(line) + ": application " + r->application_id +
                " flagged as a possible duplicate - a supervisor must review\n";
     }
-    if (!g.json && (enrolled + failed) % 1000 == 0) {
-      std::cerr << (enrolled + failed) << " applicants processed\n";
+    // Progress on standard error (also with --json, whose answer is on standard output); the
+    // line number is where to resume if the import is cut short (docs/cli.md).
+    if ((enrolled + failed) % 1000 == 0) {
+      std::cerr << (enrolled + failed) << " applicants processed, through line " << line << "\n";
     }
   });
   nlohmann::ordered_json j;

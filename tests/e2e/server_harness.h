@@ -174,6 +174,7 @@ class ServerTest : public ::testing::Test {
     const e2e::Run r = Cli(args, kPassword + "\n");
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << r.out;
     if (!j.is_object() || !j.contains("totp_uri")) return {};
     const std::string uri = j["totp_uri"];
     const auto at = uri.find("secret=") + 7;
