@@ -9,7 +9,8 @@
 //   summary - short human title (problem `title`); the detail goes in the Status message
 //
 // CLI exit codes and HTTP statuses are derived from the StatusCode in exactly one place each
-// (cli/exit_codes.cc and, later, http/problem.cc). Add new errors at the end of a group.
+// (cli/common.cc, ExitCodeFor, and http/problem.cc, HttpStatusFor). Add new errors at the end
+// of a group.
 
 #define CITYID_ERRORS(X)                                                                      \
   /* generic */                                                                               \
