@@ -1,6 +1,7 @@
 #include "fixtures.h"
 
 #include <array>
+#include <string>
 
 namespace cityid::bench {
 namespace {
@@ -21,15 +22,31 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The serial in base 75 as consonant-vowel syllables, capitalized: 0 "Ba", 1 "Be", 76 "Bebe".
+std::string SerialName(uint64_t n) {
+  static constexpr char kConsonants[] = "bdfghklmnprstvz";  // 15 (+ 5 vowels = 75 syllables)
+  static constexpr char kVowels[] = "aeiou";
+  std::string out;
+  do {
+    const uint64_t syllable = n % 75;
+    out += kConsonants[syllable / 5];
+    out += kVowels[syllable % 5];
+    n /= 75;
+  } while (n > 0);
+  out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
 }  // namespace
 
 core::ApplicantInput MakeApplicant(uint64_t i, const Date& today) {
   const uint64_t h = Mix(i);
   core::ApplicantInput in;
-  // A numeric suffix keeps most synthetic people distinct, as real populations are.
+  // A second family name spelled from the serial keeps most synthetic people distinct, as real
+  // populations are (letters: a name may not hold digits, base/names.h).
   in.legal_name.given = std::string(kGiven[h % kGiven.size()]);
   in.legal_name.family =
-      std::string(kFamily[(h >> 8) % kFamily.size()]) + " " + std::to_string(i % 100003);
+      std::string(kFamily[(h >> 8) % kFamily.size()]) + " " + SerialName(i % 100003);
   in.date_of_birth = Date::FromDays(Date{1940, 1, 1}.DaysSinceEpoch() + (h >> 16) % 25000);
   in.address = core::Address{std::to_string(1 + h % 999) + " Main St", "", "New York", "NY",
                              "100" + std::to_string(10 + h % 80)};

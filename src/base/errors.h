@@ -31,6 +31,7 @@
   X(kUnknownField, kInvalidArgument, "unknown-field", "Unknown field")                       \
   X(kInvalidDate, kInvalidArgument, "invalid-date", "Invalid date")                          \
   X(kInvalidPhoto, kInvalidArgument, "invalid-photo", "Invalid photo")                       \
+  X(kInvalidName, kInvalidArgument, "invalid-name", "Name not acceptable (see base/names.h)") \
   /* policy */                                                                                \
   X(kInvalidPolicy, kInvalidArgument, "invalid-policy", "Invalid city policy")               \
   X(kUnknownDocumentType, kInvalidArgument, "unknown-document-type", "Unknown document type") \

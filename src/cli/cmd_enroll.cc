@@ -157,6 +157,16 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
     for (const auto& a : d.other_applications) human += " " + a;
     human += " - a supervisor must review before approval\n";
   }
+  if (r->latin_name_transliterated) {
+    // The clerk sees the spelling the card will print while the applicant is still there.
+    j["latin_name"] = {{"given", r->latin_name.given},
+                       {"family", r->latin_name.family},
+                       {"printed", r->printed_name},
+                       {"transliterated", true},
+                       {"confirm", core::kTransliterationNotice}};
+    human += "Name on the card in Latin letters: " + r->printed_name + "\n" +
+             core::kTransliterationNotice + "\n";
+  }
   out.Result(j, human);
   return kExitOk;
 }

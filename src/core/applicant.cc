@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/file.h"
+#include "base/names.h"
 
 namespace cityid::core {
 namespace {
@@ -43,13 +44,7 @@ Result<std::string> GetString(const json& obj, const std::string& where, const c
   }
   if (!it->is_string()) return Bad(ErrorId::kInvalidArgument, field, "expected a string");
   std::string s = it->get<std::string>();
-  if (s.size() > max_bytes) {
-    return Bad(ErrorId::kFieldTooLong, field, "longer than " + std::to_string(max_bytes) + " bytes");
-  }
-  if (!IsValidUtf8(s)) return Bad(ErrorId::kInvalidUtf8, field, "not valid UTF-8");
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return Bad(ErrorId::kInvalidArgument, field, "control character");
-  }
+  CITYID_RETURN_IF_ERROR(names::CheckText(s, max_bytes).WithContext(field));
   // Trim surrounding spaces; an all-space required value is missing.
   const auto b = s.find_first_not_of(' ');
   const auto e = s.find_last_not_of(' ');
@@ -67,12 +62,27 @@ Result<std::optional<Date>> GetDate(const json& obj, const std::string& where, c
   return std::optional<Date>(*d);
 }
 
-Result<PersonName> ParseName(const json& j, const std::string& where, bool required) {
+// One name part in its canonical form (base/names.h), or "" when absent.
+Result<std::string> GetNamePart(const json& obj, const std::string& where, const char* key) {
+  const std::string field = where + "." + key;
+  CITYID_ASSIGN_OR_RETURN(std::string raw, GetString(obj, where, key, false, kMaxNameInputBytes));
+  auto n = names::NormalizeName(raw, names::Kind::kPart);
+  if (!n.ok()) return n.status().WithContext(field);
+  return std::move(n).value();
+}
+
+// A name: given and family, either of which may be empty but not both. A mononym goes in
+// `family`, ICAO 9303's primary identifier (a passport with one name prints it there), or in
+// `given`; the card prints it as it is either way.
+Result<PersonName> ParseName(const json& j, const std::string& where) {
   if (!j.is_object()) return Bad(ErrorId::kInvalidArgument, where, "expected an object");
   CITYID_RETURN_IF_ERROR(CheckKeys(j, where, {"given", "family"}));
   PersonName n;
-  CITYID_ASSIGN_OR_RETURN(n.given, GetString(j, where, "given", required, kMaxNameBytes));
-  CITYID_ASSIGN_OR_RETURN(n.family, GetString(j, where, "family", false, kMaxNameBytes));
+  CITYID_ASSIGN_OR_RETURN(n.given, GetNamePart(j, where, "given"));
+  CITYID_ASSIGN_OR_RETURN(n.family, GetNamePart(j, where, "family"));
+  if (n.given.empty() && n.family.empty()) {
+    return Bad(ErrorId::kMissingField, where, "give the family name, the given name or both");
+  }
   return n;
 }
 
@@ -154,9 +164,9 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
                                            "site", "documents"}));
   ApplicantInput in;
   if (!j.contains("legal_name")) return Bad(ErrorId::kMissingField, "legal_name", "required");
-  CITYID_ASSIGN_OR_RETURN(in.legal_name, ParseName(j["legal_name"], "legal_name", true));
+  CITYID_ASSIGN_OR_RETURN(in.legal_name, ParseName(j["legal_name"], "legal_name"));
   if (j.contains("latin_name") && !j["latin_name"].is_null()) {
-    CITYID_ASSIGN_OR_RETURN(in.latin_name, ParseName(j["latin_name"], "latin_name", true));
+    CITYID_ASSIGN_OR_RETURN(in.latin_name, ParseName(j["latin_name"], "latin_name"));
     for (const std::string* part : {&in.latin_name->given, &in.latin_name->family}) {
       for (unsigned char c : *part) {
         if (c >= 0x80) {
@@ -165,8 +175,13 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
       }
     }
   }
-  CITYID_ASSIGN_OR_RETURN(in.preferred_name,
-                          GetString(j, "", "preferred_name", false, kMaxNameBytes));
+  {
+    CITYID_ASSIGN_OR_RETURN(std::string preferred,
+                            GetString(j, "", "preferred_name", false, kMaxNameInputBytes));
+    auto n = names::NormalizeName(preferred, names::Kind::kPart);
+    if (!n.ok()) return n.status().WithContext("preferred_name");
+    in.preferred_name = std::move(n).value();
+  }
   CITYID_ASSIGN_OR_RETURN(auto dob, GetDate(j, "", "date_of_birth", true));
   in.date_of_birth = *dob;
   if (in.date_of_birth > today) {

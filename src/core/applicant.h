@@ -8,15 +8,20 @@
 
 #include "base/bytes.h"
 #include "base/date.h"
+#include "base/names.h"
 #include "base/status.h"
 
 namespace cityid::core {
 
 inline constexpr size_t kMaxApplicantFileBytes = 64 * 1024;
 inline constexpr size_t kMaxPhotoBytes = 5 * 1024 * 1024;
-inline constexpr size_t kMaxNameBytes = 200;
+// A name field as it arrives, before normalization (base/names.h bounds the result: at most
+// names::kMaxPartCodePoints characters and names::kMaxPartBytes bytes).
+inline constexpr size_t kMaxNameInputBytes = 4 * names::kMaxPartBytes;
 inline constexpr size_t kMaxDocuments = 20;
 
+// Each part is empty or a name part as base/names.h defines it (NFC, letters and marks of
+// any script, ...); at least one of them is set. A mononym may be in either.
 struct PersonName {
   std::string given;
   std::string family;

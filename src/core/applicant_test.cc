@@ -71,6 +71,10 @@ TEST(ApplicantTest, RejectsBadInputNamingTheField) {
        ErrorId::kInvalidArgument},
       {"control char", "{\"legal_name\": {\"given\": \"A\\u0007\"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}",
        ErrorId::kInvalidArgument},
+      {"emoji", "{\"legal_name\": {\"given\": \"A\\ud83d\\ude00\"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}",
+       ErrorId::kInvalidName},
+      {"no name part", R"({"legal_name": {"given": "", "family": " "}, "date_of_birth": "1990-01-01", "documents": []})",
+       ErrorId::kMissingField},
   };
   for (const auto& c : cases) {
     auto r = Parse(c.json);
@@ -130,6 +134,23 @@ TEST(ApplicantTest, PersonRecordRoundTrips) {
   EXPECT_TRUE(back->veteran);
   EXPECT_EQ(back->card_seeds.size(), 1u);
   EXPECT_EQ(PersonRecord::FromJson("{}").status().id(), ErrorId::kStoreCorrupt);
+}
+
+}  // namespace
+}  // namespace cityid::core
+
+namespace cityid::core {
+namespace {
+
+TEST(ApplicantTest, MononymInFamilyIsAcceptedAndNamesAreNormalized) {
+  auto r = Parse(R"({"legal_name": {"family": "Suharto"}, "date_of_birth": "1990-01-01", "documents": []})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->legal_name.given, "");
+  EXPECT_EQ(r->legal_name.family, "Suharto");
+  // Decomposed input is stored composed (NFC); spaces are collapsed.
+  r = Parse("{\"legal_name\": {\"given\": \"  A\\u0301na   Mar\u00eda \"}, \"date_of_birth\": \"1990-01-01\", \"documents\": []}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->legal_name.given, "\u00c1na Mar\u00eda");
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "base/bytes.h"
+#include "base/names.h"
 
 namespace cityid::core {
 
@@ -18,17 +18,7 @@ Status CheckText(std::string_view field, std::string_view text, size_t max, bool
   if (required && text.find_first_not_of(" \t") == std::string_view::npos) {
     return Error(ErrorId::kMissingField, std::string(field) + ": required");
   }
-  if (text.size() > max) {
-    return Error(ErrorId::kFieldTooLong,
-                 std::string(field) + ": longer than " + std::to_string(max) + " bytes");
-  }
-  if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, std::string(field) + ": not valid UTF-8");
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      return Error(ErrorId::kInvalidArgument, std::string(field) + ": control character");
-    }
-  }
-  return Status::Ok();
+  return names::CheckText(text, max).WithContext(field);
 }
 
 }  // namespace cityid::core

@@ -14,8 +14,9 @@ namespace cityid::core {
 // Ok if `actor` has one of `roles`; otherwise kPermissionDenied naming the actor's role.
 Status RequireRole(const Actor& actor, std::initializer_list<Role> roles);
 
-// Bounded, valid UTF-8, no control characters; `required` refuses blank text (spaces and tabs
-// only). Messages name the field, never its value.
+// Free text as base/names.h's CheckText defines it (bounded, valid UTF-8, no control
+// characters or bidirectional overrides); `required` refuses blank text (spaces and tabs only).
+// Messages name the field, never its value. Person names follow names::NormalizeName instead.
 Status CheckText(std::string_view field, std::string_view text, size_t max, bool required);
 
 }  // namespace cityid::core

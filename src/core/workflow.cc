@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sodium.h>
-#include <unicode/locid.h>
 
+#include "base/names.h"
 #include "core/appointments.h"
 #include "core/checks.h"
 #include "core/ids.h"
@@ -27,26 +27,6 @@ using nlohmann::json;
 
 constexpr int kRecordSchema = 1;
 
-// True when every letter is ASCII or from the Latin-1/Latin Extended blocks (U+00C0..U+024F,
-// U+1E00..U+1EFF: Vietnamese and other diacritics).
-bool IsLatinScript(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    const int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    uint32_t cp = c & (0x3F >> (len - 1));
-    for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
-    const bool latin = (cp >= 0xC0 && cp <= 0x24F) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
-                       (cp >= 0x300 && cp <= 0x36F) || cp == 0xA0;
-    if (!latin) return false;
-    i += static_cast<size_t>(len);
-  }
-  return true;
-}
 constexpr uint32_t kStatusListSize = 131072;
 constexpr int kStatusIndexAttempts = 32;
 
@@ -201,12 +181,10 @@ credential::CardClaims ClaimsFor(const Context& ctx, const PersonRecord& r,
   c.family_name = r.latin_name.family;
   const std::string native = JoinNative(r.legal_name);
   if (native != c.full_name) {
+    // A native name always travels with its language: Claim 169's ISO 639-3 code ("spa") from
+    // the applicant's BCP 47 tag ("es"), or "und" (undetermined) when the file gave none.
     c.full_name_native = native;
-    // Claim 169 wants an ISO 639-3 code ("spa"); the applicant file carries BCP 47 ("es").
-    if (!r.language.empty()) {
-      const char* iso3 = icu::Locale(r.language.c_str()).getISO3Language();
-      if (iso3 && std::strlen(iso3) == 3) c.native_language = iso3;
-    }
+    c.native_language = names::NativeLanguageCode(r.language);
   }
   c.date_of_birth = r.date_of_birth;
   if (!r.gender.empty() && ctx.policy.Prints("gender")) c.gender = GenderCode(r.gender);
@@ -411,6 +389,21 @@ struct PreparedEnrollment {
   UnixSeconds now = 0;
 };
 
+// `n` in canonical form (base/names.h), each part checked; at least one part set.
+Result<PersonName> CanonicalName(const PersonName& n, const std::string& field) {
+  PersonName out;
+  auto given = names::NormalizeName(n.given, names::Kind::kPart);
+  if (!given.ok()) return given.status().WithContext(field + ".given");
+  auto family = names::NormalizeName(n.family, names::Kind::kPart);
+  if (!family.ok()) return family.status().WithContext(field + ".family");
+  out.given = std::move(given).value();
+  out.family = std::move(family).value();
+  if (out.given.empty() && out.family.empty()) {
+    return Error(ErrorId::kMissingField, field + ": give the family name, the given name or both");
+  }
+  return out;
+}
+
 // Uses ctx.names and ctx.rng (not thread-safe), ctx.policy, ctx.keys and ctx.clock.
 Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput& in,
                                              const Actor& actor) {
@@ -446,22 +439,42 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
     return Error(ErrorId::kDocumentsInsufficient, why);
   }
 
-  // Names: Latin forms for the card, blind-index keys for dedup.
+  // Names: Latin forms for the card, blind-index keys for dedup. Every name the card will carry
+  // is checked here against base/names.h, so that issuing, showing, printing and verifying
+  // never meet a name they refuse.
   PersonRecord record;
-  record.legal_name = in.legal_name;
-  CITYID_ASSIGN_OR_RETURN(record.ascii_name.given, ctx.names.ToAscii(in.legal_name.given));
-  CITYID_ASSIGN_OR_RETURN(record.ascii_name.family, ctx.names.ToAscii(in.legal_name.family));
+  CITYID_ASSIGN_OR_RETURN(record.legal_name, CanonicalName(in.legal_name, "legal_name"));
+  const PersonName& legal = record.legal_name;
+  CITYID_ASSIGN_OR_RETURN(record.ascii_name.given, ctx.names.ToAscii(legal.given));
+  CITYID_ASSIGN_OR_RETURN(record.ascii_name.family, ctx.names.ToAscii(legal.family));
+  EnrollResult result;
   if (in.latin_name) {
     // The applicant's own Latin spelling (e.g. from their passport) beats any transliteration.
-    record.latin_name = *in.latin_name;
-  } else if (IsLatinScript(in.legal_name.given) && IsLatinScript(in.legal_name.family)) {
-    record.latin_name = in.legal_name;  // already Latin: keep diacritics exactly as written
+    CITYID_ASSIGN_OR_RETURN(record.latin_name, CanonicalName(*in.latin_name, "latin_name"));
+    if (!names::IsLatin(record.latin_name.given) || !names::IsLatin(record.latin_name.family)) {
+      return Error(ErrorId::kInvalidName, "latin_name: must be written in Latin letters");
+    }
+  } else if (names::IsLatin(legal.given) && names::IsLatin(legal.family)) {
+    record.latin_name = legal;  // already Latin: keep diacritics exactly as written
   } else {
     // Machine transliteration of another script: plain ASCII reads better than scholarly
-    // marks ("Xiao Ming", not "Xiǎo Míng").
-    record.latin_name = record.ascii_name;
+    // marks ("Xiao Ming", not "Xiǎo Míng"). Each part must give a printable Latin part, or the
+    // clerk is asked for the applicant's own spelling now rather than failing at issuance.
+    auto latin = CanonicalName(record.ascii_name, "legal_name");
+    const bool part_lost = (!legal.given.empty() && record.ascii_name.given.empty()) ||
+                           (!legal.family.empty() && record.ascii_name.family.empty());
+    if (!latin.ok() || part_lost) {
+      return Error(ErrorId::kInvalidName,
+                   "legal_name: cityid cannot spell it in Latin letters for the card; give "
+                   "latin_name (as in the applicant's passport)");
+    }
+    record.latin_name = *latin;
+    result.latin_name_transliterated = true;
   }
-  record.preferred_name = in.preferred_name;
+  result.latin_name = record.latin_name;
+  result.printed_name = Join(record.latin_name);
+  CITYID_ASSIGN_OR_RETURN(record.preferred_name,
+                          names::NormalizeName(in.preferred_name, names::Kind::kPart));
   record.date_of_birth = in.date_of_birth;
   record.gender = in.gender;
   record.veteran = in.veteran;
@@ -470,9 +483,15 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
   record.photo_type = in.photo_type;
   record.language = in.language;
 
-  CITYID_ASSIGN_OR_RETURN(
-      auto name_keys, dedup::NameDobKeys(ctx.names, ctx.keys.blind_indexer(), in.legal_name.given,
-                                         in.legal_name.family, in.date_of_birth));
+  auto keyed = dedup::NameDobKeys(ctx.names, ctx.keys.blind_indexer(), legal.given, legal.family,
+                                  in.date_of_birth);
+  if (!keyed.ok() && keyed.status().id() == ErrorId::kInvalidArgument) {
+    // A script ICU cannot transliterate (Lao, Khmer, Tibetan) leaves no token to key on: the
+    // applicant's own Latin spelling, required above for such names, stands in.
+    keyed = dedup::NameDobKeys(ctx.names, ctx.keys.blind_indexer(), record.latin_name.given,
+                               record.latin_name.family, in.date_of_birth);
+  }
+  CITYID_ASSIGN_OR_RETURN(auto name_keys, std::move(keyed));
   std::vector<Bytes> number_indexes(in.documents.size());
   for (size_t i = 0; i < in.documents.size(); ++i) {
     if (in.documents[i].number.empty()) continue;
@@ -486,7 +505,6 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
     number_indexes[i] = key->mac;
   }
 
-  EnrollResult result;
   result.person_id = NewId("per_", ctx.rng);
   result.application_id = NewId("app_", ctx.rng);
   result.evaluation_json = eval.ToJson();

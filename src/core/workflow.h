@@ -51,7 +51,23 @@ struct EnrollResult {
   std::string evaluation_json;   // policy::Evaluation::ToJson()
   std::string explanation;       // policy::Evaluation::Explain()
   std::vector<DuplicateFlag> duplicates;
+  // The Latin name the card will print: its parts and the printed full name (Claim 169's
+  // full name, given then family).
+  PersonName latin_name;
+  std::string printed_name;
+  // True when cityid spelled the name in Latin letters itself (the legal name is not in Latin
+  // script and no latin_name was given, ICU transliteration as dedup/name_normalizer.h): the
+  // clerk confirms the spelling against the applicant's documents (passport, visa) and, if it
+  // differs, rejects the application and enrolls again with latin_name. The CLI and the API
+  // answer it only then (kTransliterationNotice).
+  bool latin_name_transliterated = false;
 };
+
+// What enrollment answers with a transliterated name.
+inline constexpr const char* kTransliterationNotice =
+    "cityid spelled the name in Latin letters; check this spelling against the applicant's "
+    "documents (passport, visa). If it differs, reject this application and enroll again with "
+    "latin_name as in the documents.";
 
 struct IssuedCard {
   std::string card_number;

@@ -180,7 +180,7 @@ TEST_F(WorkflowTest, UnderMinimumAgeIsRefused) {
 TEST_F(WorkflowTest, SamePersonInFourSpellingsIsFlagged) {
   ASSERT_TRUE(Enroll(*ctx_, Applicant("José", "García", "A1"), clerk_).ok());
   const std::vector<std::pair<std::string, std::string>> variants = {
-      {"JOSE", "GARCIA"}, {"García,", "José"}, {"Хосе", "Гарсия"}};
+      {"JOSE", "GARCIA"}, {"García", "José"}, {"Хосе", "Гарсия"}};
   int n = 2;
   for (const auto& [given, family] : variants) {
     auto r = Enroll(*ctx_, Applicant(given, family, "B" + std::to_string(n++)), clerk_);
@@ -377,6 +377,86 @@ TEST_F(WorkflowTest, ReadPersonNeedsReasonAndIsLogged) {
   EXPECT_EQ(ReadPerson(*ctx_, r->person_id, clerk_, "").status().id(), ErrorId::kMissingField);
   ASSERT_TRUE(ReadPerson(*ctx_, r->person_id, clerk_, "applicant at counter").ok());
   EXPECT_EQ(AuditSize(), before + 1);
+}
+
+// ---- names (issue 14 §6): whatever enrollment accepts is issued, shown and verified ----
+
+TEST_F(WorkflowTest, NativeScriptNameWithoutLanguageIsIssuedShownAndVerified) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"小明", "王"}, {"דוד", "כהן"}, {"Александр", "Пушкин"}, {"Ivan", "Петров"}};
+  int n = 0;
+  for (const auto& [given, family] : cases) {
+    ApplicantInput in = Applicant(given, family, "N" + std::to_string(n++));
+    in.language.clear();  // the file said nothing about the language
+    IssuedCard card = EnrollApproveIssue(in);
+    ASSERT_FALSE(card.qr_text.empty()) << given;
+    auto shown = CardPayload(*ctx_, card.card_number, clerk_, "show");
+    ASSERT_TRUE(shown.ok()) << given << ": " << shown.status().ToString();
+    const auto outcome = VerifyWithStatus(*shown);
+    ASSERT_EQ(outcome.verdict, credential::Verdict::kValid) << outcome.failure.ToString();
+    EXPECT_FALSE(outcome.claims->full_name_native.empty()) << given;
+    EXPECT_EQ(outcome.claims->native_language, "und") << given;  // undetermined, not guessed
+  }
+}
+
+TEST_F(WorkflowTest, ZeroWidthJoinersInPersianAndIndicNamesAreAccepted) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"محمد\u200Cرضا", "علی\u200Cزاده"},  // Persian: ZWNJ keeps the parts unjoined
+      {"क्\u200Dषितिज", "शर्मा"}};           // Devanagari: ZWJ asks for the half form
+  int n = 0;
+  for (const auto& [given, family] : cases) {
+    ApplicantInput in = Applicant(given, family, "Z" + std::to_string(n++));
+    IssuedCard card = EnrollApproveIssue(in);
+    const auto outcome = VerifyWithStatus(card.qr_text);
+    ASSERT_EQ(outcome.verdict, credential::Verdict::kValid) << outcome.failure.ToString();
+    EXPECT_NE(outcome.claims->full_name_native.find(given), std::string::npos);
+  }
+}
+
+TEST_F(WorkflowTest, MononymInFamilyIsEnrolledAndPrintedAsIs) {
+  IssuedCard card = EnrollApproveIssue(Applicant("", "Suharto"));
+  const auto outcome = VerifyWithStatus(card.qr_text);
+  ASSERT_EQ(outcome.verdict, credential::Verdict::kValid) << outcome.failure.ToString();
+  EXPECT_EQ(outcome.claims->full_name, "Suharto");
+  EXPECT_EQ(outcome.claims->family_name, "Suharto");
+  EXPECT_EQ(outcome.claims->given_name, "");
+  // In given works the same way; no name at all does not.
+  card = EnrollApproveIssue(Applicant("Teller", "", "P7654321"));
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).claims->full_name, "Teller");
+  EXPECT_EQ(Enroll(*ctx_, Applicant("", " ", "P1"), clerk_).status().id(), ErrorId::kMissingField);
+}
+
+TEST_F(WorkflowTest, EmojiNameIsRefusedAtEnrollmentNotAtIssue) {
+  const int64_t before = Persons();
+  auto r = Enroll(*ctx_, Applicant("Ana\U0001F600", "Lopez"), clerk_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().id(), ErrorId::kInvalidName);
+  EXPECT_EQ(r.status().message().find("Ana"), std::string::npos);  // names the field, not the name
+  EXPECT_NE(r.status().message().find("legal_name.given"), std::string::npos);
+  EXPECT_EQ(Persons(), before);
+}
+
+TEST_F(WorkflowTest, TransliteratedNameIsAnsweredForTheClerkToConfirm) {
+  auto r = Enroll(*ctx_, Applicant("小明", "王"), clerk_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->latin_name_transliterated);
+  EXPECT_EQ(r->printed_name, "Xiao Ming Wang");
+  ASSERT_TRUE(Approve(*ctx_, r->application_id, supervisor_, "ok").ok());
+  auto card = Issue(*ctx_, r->application_id, clerk_);
+  ASSERT_TRUE(card.ok());
+  // What the clerk was shown is what the card prints.
+  EXPECT_EQ(VerifyWithStatus(card->qr_text).claims->full_name, r->printed_name);
+  // A Latin legal name, or the applicant's own Latin spelling, is not transliterated.
+  auto latin = Enroll(*ctx_, Applicant("José", "García", "A2"), clerk_);
+  ASSERT_TRUE(latin.ok());
+  EXPECT_FALSE(latin->latin_name_transliterated);
+  EXPECT_EQ(latin->printed_name, "José García");
+  ApplicantInput own = Applicant("小明", "王", "A3");
+  own.latin_name = PersonName{"Siu Ming", "Wong"};
+  auto given = Enroll(*ctx_, own, clerk_);
+  ASSERT_TRUE(given.ok());
+  EXPECT_FALSE(given->latin_name_transliterated);
+  EXPECT_EQ(given->printed_name, "Siu Ming Wong");
 }
 
 }  // namespace

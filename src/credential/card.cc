@@ -28,10 +28,10 @@ Status CheckClaims(const CardClaims& c) {
                                                   std::to_string(kMaxCardNumberBytes) +
                                                   " printable ASCII characters without spaces");
   }
-  CITYID_RETURN_IF_ERROR(CheckText("full_name", c.full_name, kMaxNameBytes, true));
-  CITYID_RETURN_IF_ERROR(CheckText("given_name", c.given_name, kMaxNameBytes, false));
-  CITYID_RETURN_IF_ERROR(CheckText("family_name", c.family_name, kMaxNameBytes, false));
-  CITYID_RETURN_IF_ERROR(CheckText("full_name_native", c.full_name_native, kMaxNameBytes, false));
+  CITYID_RETURN_IF_ERROR(CheckName("full_name", c.full_name, true));
+  CITYID_RETURN_IF_ERROR(CheckName("given_name", c.given_name, false));
+  CITYID_RETURN_IF_ERROR(CheckName("family_name", c.family_name, false));
+  CITYID_RETURN_IF_ERROR(CheckName("full_name_native", c.full_name_native, false));
   if (c.full_name_native.empty() != c.native_language.empty()) {
     return Error(ErrorId::kInvalidArgument,
                  "full_name_native and native_language must be both set or both empty");

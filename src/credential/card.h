@@ -19,6 +19,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/date.h"
+#include "base/names.h"
 #include "base/status.h"
 #include "crypto/sign.h"
 
@@ -68,7 +69,7 @@ inline constexpr int kPhotoWebp = 4;
 
 inline constexpr size_t kMaxQrTextChars = 4096;     // Base45 text accepted by VerifyCard
 inline constexpr size_t kMaxCoseBytes = 16 * 1024;  // decompressed COSE_Sign1
-inline constexpr size_t kMaxNameBytes = 256;        // each name, UTF-8 bytes
+inline constexpr size_t kMaxNameBytes = names::kMaxFullBytes;  // each name (base/names.h)
 inline constexpr size_t kMaxCardNumberBytes = 64;
 inline constexpr size_t kMaxStatusListIdBytes = 32;
 inline constexpr size_t kMaxIssuerBytes = 256;

@@ -9,10 +9,16 @@
 
 namespace cityid::credential {
 
-// UTF-8 text without C0/C1 control characters or DEL, at most `max_bytes` bytes.
-// Fails with kMissingField (empty and required), kFieldTooLong, kInvalidUtf8 or
-// kInvalidArgument (control character).
+// Text as base/names.h's CheckText defines it (UTF-8, no control characters or bidirectional
+// overrides), at most `max_bytes` bytes. Fails with kMissingField (empty and required),
+// kFieldTooLong, kInvalidUtf8 or kInvalidArgument.
 Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required);
+
+// A name claim (full, given, family or native name): the one name rule of base/names.h, each
+// field checked as a full name (at most names::kMaxFullBytes = kMaxNameBytes bytes), so that a
+// card verifies exactly when its names could have been enrolled. Fails with kMissingField
+// (empty and required) or names::CheckName's errors.
+Status CheckName(std::string_view field, std::string_view value, bool required);
 
 // True if `value` is printable ASCII without spaces (0x21..0x7E).
 bool IsAsciiToken(std::string_view value);

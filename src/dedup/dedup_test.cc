@@ -115,6 +115,17 @@ TEST_F(DedupTest, TransliteratesEveryScriptToLatinAndAscii) {
   }
 }
 
+// Issue 14 §6: ZWJ/ZWNJ (Persian, Indic scripts) were refused as control characters; they only
+// choose glyph forms, so the name with or without them is the same name.
+TEST_F(DedupTest, ZeroWidthJoinersAreAcceptedAndDoNotChangeTheName) {
+  const auto with = normalizer_->Tokens("محمد\u200Cرضا");
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(*with, *normalizer_->Tokens("محمدرضا"));
+  const auto indic = normalizer_->ToAscii("क्\u200Dषितिज");
+  ASSERT_TRUE(indic.ok()) << indic.status().ToString();
+  EXPECT_EQ(*indic, *normalizer_->ToAscii("क्षितिज"));
+}
+
 TEST_F(DedupTest, CollapsesAndTrimsSpaces) {
   EXPECT_EQ(*normalizer_->ToLatin("  José   García "), "José García");
   EXPECT_EQ(*normalizer_->ToAscii("  Jose   Garcia "), "Jose Garcia");

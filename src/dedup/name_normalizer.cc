@@ -56,6 +56,8 @@ constexpr UChar32 kMacronBelow = 0x0331;     // UNGEGN Greek's η/ω/υ marks
 constexpr UChar32 kModifierPrime = 0x02B9;   // BGN soft sign ʹ
 constexpr UChar32 kModifierDPrime = 0x02BA;  // BGN hard sign ʺ
 constexpr UChar32 kMiddleDot = 0x00B7;       // BGN digraph separator (Тсой -> T·soy)
+constexpr UChar32 kZwnj = 0x200C;            // ZERO WIDTH NON-JOINER
+constexpr UChar32 kZwj = 0x200D;             // ZERO WIDTH JOINER
 
 Result<TranslitPtr> MakeTranslit(const char* id) {
   UErrorCode status = U_ZERO_ERROR;
@@ -179,6 +181,11 @@ Result<std::string> NameNormalizer::Convert(std::string_view name, bool display,
   if (U_FAILURE(status)) {
     return Error(ErrorId::kInternal, std::string("ICU NFKC failed: ") + u_errorName(status));
   }
+
+  // Zero-width (non-)joiners only choose a glyph form (Persian, Indic scripts): the same name
+  // with or without them is the same name. base/names.h allows them between letters.
+  RemoveAll(text, kZwnj);
+  RemoveAll(text, kZwj);
 
   // `keep_case`: the applicant wrote a capital letter or any Latin letter, so their casing is
   // kept; otherwise (Han, Arabic, Hebrew, Hangul, Georgian, all-lowercase Cyrillic...) the

@@ -4,7 +4,7 @@
 //
 // Pipeline (docs/dedup.md has the details and the ICU outputs it was designed around):
 //   validate (UTF-8, <= kMaxNameBytes, no control characters)
-//   -> NFKC (full-width letters, ligatures, presentation forms)
+//   -> NFKC (full-width letters, ligatures, presentation forms); ZWJ/ZWNJ removed
 //   -> Arabic ta marbuta (U+0629) read as heh, so "فاطمة" ends in "h" like "Fatimah"
 //   -> Cyrillic: a BGN/PCGN transliterator chosen by the letters present (Ukrainian, Belarusian,
 //      Serbian, Macedonian, else Russian), so "Хосе" -> "Khose", "Цой" -> "Tsoy"

@@ -289,6 +289,13 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
   for (const auto& d : r->duplicates) {
     j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
   }
+  if (r->latin_name_transliterated) {
+    j["latin_name"] = {{"given", r->latin_name.given},
+                       {"family", r->latin_name.family},
+                       {"printed", r->printed_name},
+                       {"transliterated", true},
+                       {"confirm", core::kTransliterationNotice}};
+  }
   Reply reply = Json(201, j);
   reply.headers.emplace_back("Location", "/api/v1/applications/" + r->application_id);
   return reply;

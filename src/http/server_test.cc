@@ -593,6 +593,29 @@ TEST_F(ServerTest, PartnerEnrollsAndSeesOnlyItsOwnSite) {
   EXPECT_EQ(ProblemType(read), "site-not-allowed");
 }
 
+// Issue 14 §6: the clerk sees the Latin spelling cityid made up while the applicant is there;
+// a name the card could not carry is a 400 at enrollment, not a failure at issuance.
+TEST_F(ServerTest, EnrollAnswersTheTransliteratedNameAndRefusesAnEmojiName) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  json body = json::parse(kApplicantJson);
+  body["legal_name"] = {{"given", "小明"}, {"family", "王"}};
+  auto r = client_->Post("/api/v1/applications", With(&clerk), body.dump(), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const json j = json::parse(r->body);
+  ASSERT_TRUE(j.contains("latin_name")) << r->body;
+  EXPECT_EQ(j["latin_name"]["printed"], "Xiao Ming Wang");
+  EXPECT_EQ(j["latin_name"]["transliterated"], true);
+  EXPECT_NE(j["latin_name"]["confirm"].get<std::string>().find("documents"), std::string::npos);
+  // A Latin name is printed as written: nothing to confirm.
+  auto latin = client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(latin->status, 201) << latin->body;
+  EXPECT_FALSE(json::parse(latin->body).contains("latin_name"));
+  body["legal_name"] = {{"given", "Ana\U0001F600"}, {"family", "Lopez"}};
+  auto emoji = client_->Post("/api/v1/applications", With(&clerk), body.dump(), "application/json");
+  EXPECT_EQ(emoji->status, 400);
+  EXPECT_EQ(ProblemType(emoji), "invalid-name");
+}
+
 TEST_F(ServerTest, EnrollmentChangesStateOnlyThroughCoreWithAuditEntries) {
   Session clerk = Login("carla", AddStaff("carla", "clerk"));
   Session sup = Login("sam", AddStaff("sam", "supervisor"));

@@ -21,6 +21,7 @@
 
 #include "base/bytes.h"
 #include "base/file.h"
+#include "base/names.h"
 #include "policy/policy.h"
 
 namespace cityid::policy {
@@ -144,13 +145,10 @@ class PolicyParser {
   // Validates a string value: UTF-8, no control characters, at most kMaxStringBytes.
   Status CheckText(const toml::node& node, std::string_view path, std::string_view text,
                    bool allow_empty) const {
-    if (!IsValidUtf8(text)) return Fail(&node, path, "not valid UTF-8");
-    if (text.size() > kMaxStringBytes) {
-      return Fail(&node, path, "longer than " + std::to_string(kMaxStringBytes) + " bytes");
-    }
-    for (char c : text) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7F) return Fail(&node, path, "contains a control character");
+    // The one text rule (base/names.h): the city's name and the document names are printed.
+    if (Status s = names::CheckText(text, kMaxStringBytes); !s.ok()) {
+      return Fail(&node, path, s.id() == ErrorId::kInvalidArgument ? "contains a " + s.message()
+                                                                   : s.message());
     }
     if (!allow_empty && text.empty()) return Fail(&node, path, "must not be empty");
     return Status::Ok();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/names.h"
 #include "render/handles.h"
 #include "render/image.h"
 
@@ -97,17 +98,12 @@ std::string Digits(std::string_view s) {
 // ---- Validation -------------------------------------------------------------------------
 
 Status CheckText(std::string_view field, std::string_view text) {
-  if (text.size() > kMaxTextBytes) {
-    return Error(ErrorId::kFieldTooLong,
-                 std::string(field) + ": over " + std::to_string(kMaxTextBytes) + " bytes");
-  }
-  if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, std::string(field));
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7F) {
-      return Error(ErrorId::kInvalidArgument, std::string(field) + ": control character");
-    }
-  }
-  return Status::Ok();
+  return names::CheckText(text, kMaxTextBytes).WithContext(field);
+}
+
+// The printed names follow the one name rule (base/names.h), as enrollment and the card do.
+Status CheckName(std::string_view field, std::string_view text) {
+  return names::CheckName(text, names::Kind::kFull).WithContext(field);
 }
 
 Status CheckLines(std::string_view field, const std::vector<std::string>& lines) {
@@ -124,13 +120,13 @@ Status CheckLines(std::string_view field, const std::vector<std::string>& lines)
 Status CheckFace(const CardFace& f) {
   CITYID_RETURN_IF_ERROR(CheckText("city_name", f.city_name));
   CITYID_RETURN_IF_ERROR(CheckText("card_number", f.card_number));
-  CITYID_RETURN_IF_ERROR(CheckText("latin_name", f.latin_name));
-  CITYID_RETURN_IF_ERROR(CheckText("native_name", f.native_name));
+  CITYID_RETURN_IF_ERROR(CheckName("latin_name", f.latin_name));
+  CITYID_RETURN_IF_ERROR(CheckName("native_name", f.native_name));
   CITYID_RETURN_IF_ERROR(CheckText("date_of_birth", f.date_of_birth));
   CITYID_RETURN_IF_ERROR(CheckText("issued", f.issued));
   CITYID_RETURN_IF_ERROR(CheckText("expires", f.expires));
   CITYID_RETURN_IF_ERROR(CheckText("gender", f.gender));
-  CITYID_RETURN_IF_ERROR(CheckText("preferred_name", f.preferred_name));
+  CITYID_RETURN_IF_ERROR(CheckName("preferred_name", f.preferred_name));
   CITYID_RETURN_IF_ERROR(CheckLines("address_lines", f.address_lines));
   CITYID_RETURN_IF_ERROR(CheckLines("if_found_lines", f.if_found_lines));
   if (f.qr_payload.size() > kMaxQrPayloadChars) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/names.h"
 #include "render/image.h"
 #include "render/scan.h"
 
@@ -185,7 +186,7 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("Maximiliano Alejandro de la Santísima Trinidad Fernández-Castellanos y "
                        "Rodríguez-Villalobos de Borbón",
                        "ﺍﻟﺴﻴﺪ ﻣﺤﻤﺪ ﺑﻦ ﻋﺒﺪ ﺍﻟﻠﻪ ﺑﻦ ﻋﺒﺪ ﺍﻟﺮﺣﻤﻦ ﺑﻦ ﻋﺒﺪ ﺍﻟﻌﺰﻳﺰ ﺑﻦ ﻓﻴﺼﻞ ﺑﻦ ﺗﺮﻛﻲ "
-                       "ﺑﻦ ﻋﺒﺪ ﺍﻟﻠﻪ ﺁﻝ ﺳﻌﻮﺩ ﺍﻟﻜﺒﻴﺮ ﺍﻟﻤﻌﻈﻢ")));
+                       "ﺑﻦ ﻋﺒﺪ ﺍﻟﻠﻪ ﺁﻝ ﺳﻌﻮﺩ ﺍﻟﻜﺒﻴﺮ")));  // 239 bytes: near names::kMaxFullBytes
 
 TEST(RenderTest, VeteranDesignationOnlyWhenSetAndInsideItsTag) {
   CardFace f = Face();
@@ -217,7 +218,7 @@ TEST(RenderTest, LongNameShrinksThenEllipsizes) {
   auto short_layout = LayoutCard(f, Side::kFront);
   f.latin_name = "Maria Antonia Guadalupe Fernanda de los Ángeles Rodríguez";
   auto medium = LayoutCard(f, Side::kFront);
-  f.latin_name = std::string(400, 'W');
+  f.latin_name = std::string(names::kMaxFullCodePoints, 'W');  // the longest name allowed
   auto huge = LayoutCard(f, Side::kFront);
   ASSERT_TRUE(short_layout.ok() && medium.ok() && huge.ok());
   auto find = [](const std::vector<TextPlacement>& v) {

@@ -117,6 +117,44 @@ class CliE2eTest : public ::testing::Test {
   fs::path data_;
 };
 
+// Issue 14 §6: a mononym in family and a native-script name with no language are enrolled,
+// issued and shown; the transliterated spelling is answered for the clerk to confirm.
+TEST_F(CliE2eTest, NativeScriptMononymWithoutLanguageIsIssuedAndItsLatinSpellingAnswered) {
+  Init(data_);
+  const fs::path file = tmp_ / "applicant-mononym.json";
+  std::ofstream(file) << R"({"legal_name": {"family": "Пушкин"}, "date_of_birth": "1990-04-12",
+    "documents": [{"type": "foreign_passport", "number": "M1", "expires": "2030-01-01"},
+                  {"type": "utility_bill", "issued": "2026-11-01"}]})";
+  auto enroll = Cityid({"--json", "enroll", "--data", Data(), "--applicant", file.string()}, tmp_);
+  ASSERT_EQ(enroll.code, 0) << enroll.err;
+  const json e = enroll.Json();
+  ASSERT_TRUE(e.contains("latin_name")) << enroll.out;
+  EXPECT_EQ(e["latin_name"]["printed"], "Pushkin");
+  EXPECT_EQ(e["latin_name"]["given"], "");
+  EXPECT_EQ(e["latin_name"]["transliterated"], true);
+  const std::string app = e["application_id"];
+  ASSERT_EQ(Cityid({"approve", "--data", Data(), "--application", app}, tmp_).code, 0);
+  auto issue = Cityid({"--json", "issue", "--data", Data(), "--application", app}, tmp_);
+  ASSERT_EQ(issue.code, 0) << issue.err;
+  const std::string number = issue.Json()["card_number"];
+  auto show = Cityid({"--json", "show", "--data", Data(), "--card", number}, tmp_);
+  EXPECT_EQ(show.code, 0) << show.err;
+  // The human answer says the spelling and asks for it to be checked.
+  std::ofstream(file) << R"({"legal_name": {"given": "Анна", "family": "Ким"}, "date_of_birth": "1991-04-12",
+    "documents": [{"type": "foreign_passport", "number": "M2", "expires": "2030-01-01"},
+                  {"type": "utility_bill", "issued": "2026-11-01"}]})";
+  auto human = Cityid({"enroll", "--data", Data(), "--applicant", file.string()}, tmp_);
+  ASSERT_EQ(human.code, 0) << human.err;
+  EXPECT_NE(human.out.find("Anna Kim"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("applicant's documents"), std::string::npos) << human.out;
+  // An emoji is refused at enrollment (invalid input, exit 3), naming the field.
+  std::ofstream(file) << R"({"legal_name": {"given": "Ana\ud83d\ude00"}, "date_of_birth": "1990-04-12",
+    "documents": []})";
+  auto emoji = Cityid({"--json", "enroll", "--data", Data(), "--applicant", file.string()}, tmp_);
+  EXPECT_EQ(emoji.code, 3) << emoji.out << emoji.err;
+  EXPECT_NE((emoji.out + emoji.err).find("invalid-name"), std::string::npos) << emoji.out << emoji.err;
+}
+
 TEST_F(CliE2eTest, WholeLifecycleInitEnrollApproveIssueVerifyRevokePurge) {
   Init(data_);
   auto enroll = Cityid({"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_);
