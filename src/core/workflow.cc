@@ -606,6 +606,12 @@ Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, con
 
 }  // namespace
 
+bool IsCounterReplaceReason(std::string_view reason) {
+  // Empty: Replace's default, "lost or stolen".
+  return reason.empty() || reason == "lost" || reason == "stolen" || reason == "lost or stolen" ||
+         reason == "damaged";
+}
+
 bool MaySeeDuplicatePairs(Role role) {
   return role == Role::kSupervisor || role == Role::kAdmin || role == Role::kSystem;
 }
@@ -862,6 +868,14 @@ Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor
 
 Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
                            std::string_view reason) {
+  // Revoking is a supervisor's decision; a clerk replaces only at the holder's report of a lost,
+  // stolen or damaged card, and that category is the logged reason (workflow.h, docs/api.md).
+  if (actor.role == Role::kClerk && !IsCounterReplaceReason(reason)) {
+    return Error(ErrorId::kPermissionDenied,
+                 "a clerk replaces a card only for the holder's report: reason lost, stolen, "
+                 "\"lost or stolen\" or damaged; ending a card for any other reason is a "
+                 "supervisor's revoke");
+  }
   return Supersede(ctx, card_number, actor, CardState::kRevoked, "card.replace",
                    reason.empty() ? "lost or stolen" : reason);
 }

@@ -155,9 +155,17 @@ Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
 // its status bit is set. REQUIRES clerk, supervisor or admin.
 Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor& actor);
 
-// Lost or stolen card: new number, the old card is revoked. REQUIRES clerk, supervisor or admin.
+// Lost or stolen card: new number, the old card is revoked (its status bit set); logged as
+// card.replace with the reason (empty: "lost or stolen"). Revoking is a supervisor's decision,
+// so a clerk may replace only at the holder's report, with a reason IsCounterReplaceReason
+// accepts (the holder leaves with the successor card); any other reason is kPermissionDenied
+// for a clerk, and a supervisor's revoke or replace. REQUIRES clerk, supervisor or admin.
 Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
                            std::string_view reason);
+
+// The reasons a clerk may give to Replace: "lost", "stolen", "lost or stolen", "damaged" (and
+// empty, the default "lost or stolen").
+bool IsCounterReplaceReason(std::string_view reason);
 
 // Crypto-shreds a person on their request: deletes the wrapped data key and record, their
 // blind indexes; revokes their active cards; withdraws open applications; then compacts the

@@ -350,6 +350,28 @@ TEST_F(WorkflowTest, ReplaceRevokesOldAndIssuesNewNumber) {
   EXPECT_EQ(VerifyWithStatus(fresh->qr_text).verdict, credential::Verdict::kValid);
 }
 
+// Revoke is supervisor-only; a clerk's replace revokes too, so a clerk may replace only for the
+// holder's report (lost, stolen, damaged), never for a reason that is a revocation decision.
+TEST_F(WorkflowTest, ClerkCannotRevokeThroughReplace) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, clerk_, "suspected fraud").id(),
+            ErrorId::kPermissionDenied);
+  const int64_t before = AuditSize();
+  auto refused = Replace(*ctx_, card.card_number, clerk_, "suspected fraud");
+  EXPECT_EQ(refused.status().id(), ErrorId::kPermissionDenied);
+  EXPECT_EQ(AuditSize(), before);  // nothing written
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kValid);
+  // The holder's report: allowed, and the category is the logged reason.
+  auto stolen = Replace(*ctx_, card.card_number, clerk_, "stolen");
+  ASSERT_TRUE(stolen.ok()) << stolen.status().ToString();
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  // A supervisor may replace for any stated reason.
+  auto by_sup = Replace(*ctx_, stolen->card_number, supervisor_, "suspected fraud; new card");
+  EXPECT_TRUE(by_sup.ok()) << by_sup.status().ToString();
+  EXPECT_TRUE(IsCounterReplaceReason("damaged"));
+  EXPECT_FALSE(IsCounterReplaceReason("Lost"));
+}
+
 TEST_F(WorkflowTest, RenewExtendsExpiryAndSupersedesOldCard) {
   IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
   clock_.Advance(365 * 86400);
