@@ -148,14 +148,18 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   j["person_id"] = r->person_id;
   j["status"] = core::Name(r->state);
   j["evaluation"] = nlohmann::ordered_json::parse(r->evaluation_json);
-  j["duplicates"] = nlohmann::ordered_json::array();
   std::string human = "Application " + r->application_id + " (person " + r->person_id + "): " +
                       core::Name(r->state) + "\n" + r->explanation;
-  for (const auto& d : r->duplicates) {
-    j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
-    human += "POSSIBLE DUPLICATE (" + d.kind + "): matches application(s)";
-    for (const auto& a : d.other_applications) human += " " + a;
-    human += " - a supervisor must review before approval\n";
+  // The counter learns only that the application was flagged; the pair (other applications,
+  // kind of match) is for the supervisor who decides (core::MaySeeDuplicatePairs; `cityid show
+  // --application`).
+  const bool flagged = r->state == core::ApplicationState::kFlagged;
+  j["flagged_for_review"] = flagged;
+  if (core::MaySeeDuplicatePairs(actor.role)) {
+    j["duplicates"] = nlohmann::ordered_json::array();
+    for (const auto& d : r->duplicates) {
+      j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
+    }
   }
   if (r->latin_name_transliterated) {
     // The clerk sees the spelling the card will print while the applicant is still there.
@@ -167,6 +171,7 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
     human += "Name on the card in Latin letters: " + r->printed_name + "\n" +
              core::kTransliterationNotice + "\n";
   }
+  if (flagged) human += "FLAGGED FOR REVIEW: a supervisor must review before approval\n";
   out.Result(j, human);
   return kExitOk;
 }

@@ -691,9 +691,10 @@ Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view 
     CITYID_ASSIGN_OR_RETURN(auto found, tx.GetAppointmentByReference(ref));
     if (!found) return Error(ErrorId::kBookingNotFound, "no booking with that reference");
     row = std::move(*found);
-    // Checked before the state, so a partner learns nothing about other sites' bookings.
+    // Checked before the state, so a partner learns nothing about other sites' bookings: not
+    // even that the reference exists (the same answer as an unknown one, after the same lookup).
     if (actor.role == Role::kPartner && (actor.site.empty() || actor.site != row.site_id)) {
-      return Error(ErrorId::kSiteNotAllowed, "a partner acts only for its own site");
+      return Error(ErrorId::kBookingNotFound, "no booking with that reference");
     }
     if (!IsLive(row)) {
       return Error(ErrorId::kInvalidTransition,

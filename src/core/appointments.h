@@ -185,8 +185,9 @@ struct AttendanceRecord {
 // booked|moved -> attended|no_show; anything else is kInvalidTransition (a cancelled booking,
 // or one already marked). `attended` is accepted from the day before the slot on (early
 // arrivals); `no_show` only once the slot has started, else kFailedPrecondition.
-// kBookingNotFound (unknown reference), kPermissionDenied (not clerk, supervisor, partner or
-// admin), kSiteNotAllowed (a partner, for another site's booking). Nothing is decrypted: the
+// kBookingNotFound (unknown reference, or a partner naming another site's booking: the same
+// answer, so a partner cannot tell the two apart), kPermissionDenied (not clerk, supervisor,
+// partner or admin). Nothing is decrypted: the
 // record returned holds no personal data. Appends `appointment.attended` or
 // `appointment.no_show` (subject booking id, actor the staff member) in the same transaction.
 Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view reference,

@@ -328,9 +328,11 @@ TEST_F(AppointmentsTest, StaffMarkABookedAppointmentAttendedOrNoShowOnlyOnce) {
   // Who may: not an auditor, not a partner of another site.
   EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kAttended, auditor).status().id(),
             ErrorId::kPermissionDenied);
+  // Another site's booking answers as an unknown reference (issue 14 §2).
   EXPECT_EQ(RecordAttendance(*ctx_, came->reference, Attendance::kAttended, partner_elsewhere)
-                .status().id(),
-            ErrorId::kSiteNotAllowed);
+                .status()
+                .id(),
+            ErrorId::kBookingNotFound);
   EXPECT_EQ(RecordAttendance(*ctx_, "ZZZZ-ZZZZ", Attendance::kAttended, kClerk).status().id(),
             ErrorId::kBookingNotFound);
   // A no-show only once the slot has started (it is 07:00 local, the slot is at 09:00).

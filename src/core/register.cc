@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "base/date.h"
 #include "core/checks.h"
@@ -105,7 +106,102 @@ std::string JoinCategories(const std::vector<std::string>& v) {
   return out;
 }
 
+// What the operator is told when a register text looks like it describes a person.
+constexpr const char* kDescribeByCategory =
+    "; describe the request by category (which records, which site, which period, e.g. "
+    "\"enrollment records at East Library, 2026-01-01 to 2026-03-31\"), not by person";
+
+// Personal-data patterns the digit-group scan below does not see (ECMAScript, ASCII).
+// Phone numbers: "(212) 555-0187", "+1 (212) 555 0187", "555-0187".
+const std::regex& PhoneRe() {
+  static const std::regex re(
+      R"((\+\d{1,3}[ .-]?)?\(\d{2,4}\)[ .-]?\d{3}[ .-]?\d{4}\b|\b\d{3}[.-]\d{4}\b)");
+  return re;
+}
+// Document-number-like tokens: letters and at least 5 digits, 6+ characters ("AB12345").
+const std::regex& DocumentRe() {
+  static const std::regex re(
+      R"(\b(?=[A-Za-z0-9]*[A-Za-z])(?=(?:[A-Za-z]*[0-9]){5})[A-Za-z0-9]{6,}\b)");
+  return re;
+}
+// A calendar day: 1990-04-12, 1990/4/12, 12/04/1990, 4.12.90, 12 April 1990, April 12, 1990.
+const std::regex& DayRe() {
+  static const std::string month =
+      "(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+      "july|august|september|october|november|december)\\.?";
+  static const std::regex re(
+      "\\b(\\d{4}([-/.])\\d{1,2}\\2\\d{1,2}|\\d{1,2}([-/.])\\d{1,2}\\3(\\d{4}|\\d{2})|"
+      "\\d{1,2}(st|nd|rd|th)?\\s+(of\\s+)?" +
+          month + ",?\\s+\\d{4}|" + month + "\\s+\\d{1,2}(st|nd|rd|th)?,?\\s+\\d{4})\\b",
+      std::regex::ECMAScript | std::regex::icase);
+  return re;
+}
+
+std::string LowerForPeriod(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view TrimForPeriod(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == ','))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == ',')) s.remove_suffix(1);
+  return s;
+}
+
+// Text between two days that makes them the ends of one period ("D to D", "D - D", ...).
+bool IsRangeJoin(std::string_view between) {
+  const std::string t = LowerForPeriod(TrimForPeriod(between));
+  for (const char* j : {"to", "until", "till", "through", "thru", "and", "-", "..", "/",
+                        "\xE2\x80\x93" /* en dash */, "\xE2\x80\x94" /* em dash */}) {
+    if (t == j) return true;
+  }
+  return false;
+}
+
+// Whether the text before a lone day opens a period ("since D", "after D", "before D").
+bool OpensPeriod(std::string_view before) {
+  const std::string t = LowerForPeriod(TrimForPeriod(before));
+  for (const char* w : {"since", "after", "before", "until"}) {
+    const size_t n = std::char_traits<char>::length(w);
+    if (t.size() >= n && t.compare(t.size() - n, n, w) == 0 &&
+        (t.size() == n || !IsAlnum(t[t.size() - n - 1]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+Status CheckNoPersonalDates(std::string_view field, std::string_view text) {
+  const std::string s(text);
+  struct Span {
+    size_t begin, end;
+  };
+  std::vector<Span> days;
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), DayRe()); it != std::sregex_iterator();
+       ++it) {
+    days.push_back(
+        {static_cast<size_t>(it->position()), static_cast<size_t>(it->position() + it->length())});
+  }
+  for (size_t k = 0; k < days.size(); ++k) {
+    const bool joined_next =
+        k + 1 < days.size() &&
+        IsRangeJoin(std::string_view(s).substr(days[k].end, days[k + 1].begin - days[k].end));
+    const bool joined_prev = k > 0 && IsRangeJoin(std::string_view(s).substr(
+                                          days[k - 1].end, days[k].begin - days[k - 1].end));
+    if (joined_next || joined_prev || OpensPeriod(std::string_view(s).substr(0, days[k].begin))) {
+      continue;
+    }
+    return Error(ErrorId::kInvalidArgument,
+                 std::string(field) +
+                     ": holds a calendar day that is not a request period (a date of birth?)" +
+                     kDescribeByCategory);
+  }
+  return Status::Ok();
+}
 
 bool IsHoldCategory(std::string_view category) { return OneOf(kHoldCategories, category); }
 
@@ -113,7 +209,16 @@ Status CheckNoApplicantIdentifiers(std::string_view field, std::string_view text
   const std::string f(field);
   if (text.find('@') != std::string_view::npos) {
     return Error(ErrorId::kInvalidArgument,
-                 f + ": looks like it holds an e-mail address; describe the request, not a person");
+                 f + ": looks like it holds an e-mail address" + kDescribeByCategory);
+  }
+  const std::string s(text);
+  if (std::regex_search(s, PhoneRe())) {
+    return Error(ErrorId::kInvalidArgument,
+                 f + ": holds what looks like a phone number" + kDescribeByCategory);
+  }
+  if (std::regex_search(s, DocumentRe())) {
+    return Error(ErrorId::kInvalidArgument,
+                 f + ": holds what looks like a document number" + kDescribeByCategory);
   }
   for (const char* prefix : {"per_", "app_"}) {
     for (size_t at = text.find(prefix); at != std::string_view::npos;
@@ -157,8 +262,10 @@ Status CheckNoApplicantIdentifiers(std::string_view field, std::string_view text
     }
     if (token_digits >= 6 || group_digits >= 9) {
       return Error(ErrorId::kInvalidArgument,
-                   f + ": holds what looks like a card, document, phone or social-security "
-                       "number; describe the request, not a person");
+                   f +
+                       ": holds what looks like a card, document, phone or social-security "
+                       "number" +
+                       std::string(kDescribeByCategory));
     }
     i = j + 1;
   }
@@ -291,6 +398,9 @@ Result<std::string> RecordDataRequest(Context& ctx, const DataRequestInput& in,
   CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("requesting body", in.requesting_body));
   CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("legal basis", in.legal_basis));
   CITYID_RETURN_IF_ERROR(CheckNoApplicantIdentifiers("scope", in.scope));
+  // The scope says which period; a lone calendar day there is most likely a date of birth (the
+  // legal basis may cite the day of an order, so only the scope is checked for days).
+  CITYID_RETURN_IF_ERROR(CheckNoPersonalDates("scope", in.scope));
   store::DataRequestRow row;
   row.id = NewId("req_", ctx.rng);
   row.kind = in.kind;

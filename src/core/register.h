@@ -96,14 +96,24 @@ struct DataRequestAnswer {
 
 // Checks that `text` (named `field` in errors) holds no applicant identifier: no pseudonymous
 // person/application/card id, no card, document, phone or social-security number (an
-// alphanumeric token with 6+ digits, or 9+ digits in groups joined by '-', ' ' or '.'), no
-// e-mail address. Names cannot be detected; docs/transparency.md tells staff not to write them.
-// Returns kInvalidArgument naming the field, never echoing the text.
+// alphanumeric token with 6+ digits, a token of letters and 5+ digits, 9+ digits in groups
+// joined by '-', ' ' or '.', a phone number such as "(212) 555-0187" or "555-0187"), no e-mail
+// address. Names cannot be detected; docs/transparency.md tells staff not to write them.
+// Returns kInvalidArgument naming the field and telling the operator to describe the request by
+// category, never echoing the text.
 Status CheckNoApplicantIdentifiers(std::string_view field, std::string_view text);
 
-// Records a request as `pending`; returns its id ("req_..."). Fails with kPermissionDenied,
-// kInvalidArgument / kMissingField / kFieldTooLong / kInvalidUtf8 / kInvalidDate (bad input).
-// Appends `data_request.recorded` (reason = kind). REQUIRES role admin.
+// Checks that every calendar day in `text` (1990-04-12, 12/04/1990, 4.12.90, 12 April 1990,
+// April 12, 1990) is part of a request period: one end of a range ("2026-01-01 to 2026-03-31",
+// "between D and D", "D - D", "D/D") or opened by "since", "after", "before" or "until". Any
+// other day (a date of birth, typically) is kInvalidArgument, never echoed. Months and years
+// ("2026-03", "March 2026", "2023-2025") are periods and always accepted.
+Status CheckNoPersonalDates(std::string_view field, std::string_view text);
+
+// Records a request as `pending`; returns its id ("req_..."). Text fields pass
+// CheckNoApplicantIdentifiers, and the scope also CheckNoPersonalDates. Fails with
+// kPermissionDenied, kInvalidArgument / kMissingField / kFieldTooLong / kInvalidUtf8 / kInvalidDate
+// (bad input). Appends `data_request.recorded` (reason = kind). REQUIRES role admin.
 Result<std::string> RecordDataRequest(Context& ctx, const DataRequestInput& in,
                                       const Actor& actor);
 

@@ -315,6 +315,43 @@ TEST_F(RegisterTest, ScopeWithApplicantIdentifiersIsRefused) {
   }
 }
 
+// The register describes requests, never applicants: a scope naming a person by date of birth,
+// phone or document number is refused with a message that says to describe it by category.
+TEST_F(RegisterTest, ScopeNamingAPersonAndDateOfBirthIsRefused) {
+  for (const char* scope :
+       {"all records of Ana Lopez, born 1990-04-12", "Ana Lopez DOB 04/12/1990",
+        "records of J. Smith (12.04.1990)", "person born 12 April 1990",
+        "person born April 12, 1990", "person born 3rd of May 1985", "J. Smith 4/12/90",
+        "call back on (212) 555-0187", "applicant reachable at 555-0187", "passport AB12345",
+        "licence D98765X"}) {
+    DataRequestInput in = Subpoena();
+    in.scope = scope;
+    auto r = RecordDataRequest(*ctx_, in, admin_);
+    ASSERT_FALSE(r.ok()) << scope;
+    EXPECT_EQ(r.status().id(), ErrorId::kInvalidArgument) << scope;
+    EXPECT_NE(r.status().message().find("by category"), std::string::npos) << scope;
+    EXPECT_EQ(r.status().message().find(scope), std::string::npos);
+  }
+  EXPECT_TRUE(Log().empty());
+  // Periods and categories are what a scope is for.
+  for (const char* scope :
+       {"all records 2022-2025", "records from 2023-01-01 to 2025-12-31",
+        "enrollments between 2026-01-01 and 2026-03-31", "cards issued 2026-01-01 - 2026-02-28",
+        "cards issued 01/01/2026 through 03/31/2026", "applications 2026-01-01/2026-06-30",
+        "access log entries since 2026-06-01", "enrollment records at East Library, March 2026",
+        "applications received 2026-03", "number of cards issued per site, Q1 2026",
+        "8 U.S.C. 1357 list of applicants born abroad"}) {
+    DataRequestInput in = Subpoena();
+    in.scope = scope;
+    auto r = RecordDataRequest(*ctx_, in, admin_);
+    EXPECT_TRUE(r.ok()) << scope << ": " << r.status().ToString();
+  }
+  // The legal basis may cite the day of an order; only the scope is checked for days.
+  DataRequestInput in = Subpoena();
+  in.legal_basis = "court order of 2026-11-02";
+  EXPECT_TRUE(RecordDataRequest(*ctx_, in, admin_).ok());
+}
+
 TEST_F(RegisterTest, RegisterReadsNeedAdminOrAuditor) {
   EXPECT_EQ(ListDataRequests(*ctx_, clerk_).status().code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(ListDataRequests(*ctx_, auditor_).ok());

@@ -616,10 +616,71 @@ Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, con
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  // The pair is stored (flags_json) for the supervisor who decides; the answer to staff below
+  // supervisor says only "flagged" (result.state).
+  if (!MaySeeDuplicatePairs(actor.role)) result.duplicates.clear();
   return result;
 }
 
 }  // namespace
+
+bool IsCounterReplaceReason(std::string_view reason) {
+  // Empty: Replace's default, "lost or stolen".
+  return reason.empty() || reason == "lost" || reason == "stolen" || reason == "lost or stolen" ||
+         reason == "damaged";
+}
+
+bool MaySeeDuplicatePairs(Role role) {
+  return role == Role::kSupervisor || role == Role::kAdmin || role == Role::kSystem;
+}
+
+std::string FlagsAsSeenBy(Role role, std::string_view flags_json) {
+  if (MaySeeDuplicatePairs(role)) return std::string(flags_json);
+  const json flags = json::parse(flags_json, nullptr, false);
+  const bool flagged = flags.is_array() && !flags.empty();
+  return json{{"flagged_for_review", flagged}}.dump();
+}
+
+bool InSiteScope(const Actor& actor, std::string_view site) {
+  if (actor.role != Role::kPartner) return true;
+  return !actor.site.empty() && actor.site == site;
+}
+
+Result<store::ApplicationRow> ViewApplication(Context& ctx, std::string_view application_id,
+                                              const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(
+      RequireRole(actor, {Role::kClerk, Role::kPartner, Role::kSupervisor, Role::kAdmin}));
+  std::optional<store::ApplicationRow> row;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(row, tx.GetApplication(application_id));
+    return Status::Ok();
+  }));
+  // Missing and out of scope are one answer, reached after the same one lookup.
+  if (!row || !InSiteScope(actor, row->site)) {
+    return Error(ErrorId::kApplicationNotFound, "no application with that id");
+  }
+  row->flags_json = FlagsAsSeenBy(actor.role, row->flags_json);
+  return std::move(*row);
+}
+
+Result<store::CardRow> ViewCard(Context& ctx, std::string_view card_number, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(
+      RequireRole(actor, {Role::kClerk, Role::kPartner, Role::kSupervisor, Role::kAdmin}));
+  std::optional<store::CardRow> card;
+  std::optional<store::ApplicationRow> app;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(card, tx.GetCard(card_number));
+    // Always a second lookup, so an unknown card costs what a card of another site costs (a
+    // placeholder id no application has when the card is missing).
+    CITYID_ASSIGN_OR_RETURN(
+        app, tx.GetApplication(card ? card->application_id : std::string("app_none")));
+    return Status::Ok();
+  }));
+  if (!card || !InSiteScope(actor, app ? app->site : std::string_view())) {
+    return Error(ErrorId::kCardNotFound, "no card with that number");
+  }
+  return std::move(*card);
+}
 
 Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor& actor) {
   CITYID_ASSIGN_OR_RETURN(PreparedEnrollment prep, PrepareEnrollment(ctx, in, actor));
@@ -825,6 +886,14 @@ Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor
 
 Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
                            std::string_view reason) {
+  // Revoking is a supervisor's decision; a clerk replaces only at the holder's report of a lost,
+  // stolen or damaged card, and that category is the logged reason (workflow.h, docs/api.md).
+  if (actor.role == Role::kClerk && !IsCounterReplaceReason(reason)) {
+    return Error(ErrorId::kPermissionDenied,
+                 "a clerk replaces a card only for the holder's report: reason lost, stolen, "
+                 "\"lost or stolen\" or damaged; ending a card for any other reason is a "
+                 "supervisor's revoke");
+  }
   return Supersede(ctx, card_number, actor, CardState::kRevoked, "card.replace",
                    reason.empty() ? "lost or stolen" : reason);
 }

@@ -50,6 +50,8 @@ struct EnrollResult {
   ApplicationState state = ApplicationState::kDocumentsChecked;
   std::string evaluation_json;   // policy::Evaluation::ToJson()
   std::string explanation;       // policy::Evaluation::Explain()
+  // The other applications a blind index matched, for roles MaySeeDuplicatePairs allows; empty
+  // for any other actor, who learns only that the application was flagged (state kFlagged).
   std::vector<DuplicateFlag> duplicates;
   // The Latin name the card will print: its parts and the printed full name (Claim 169's
   // full name, given then family).
@@ -68,6 +70,38 @@ inline constexpr const char* kTransliterationNotice =
     "cityid spelled the name in Latin letters; check this spelling against the applicant's "
     "documents (passport, visa). If it differs, reject this application and enroll again with "
     "latin_name as in the documents.";
+// Whether `role` may see the pair behind a duplicate flag: the other applications' ids and the
+// kind of match (name, phonetic name, document). Supervisors decide flagged applications, so
+// they (and admins and the system) see it; staff below supervisor (clerk, partner) learn only
+// that an application was flagged for review, so enrolling made-up documents cannot probe
+// whether a person applied anywhere.
+bool MaySeeDuplicatePairs(Role role);
+
+// An application row's duplicate flags (store::ApplicationRow::flags_json, a JSON array of
+// {kind, other_applications}) as `role` may see them: unchanged for MaySeeDuplicatePairs roles,
+// otherwise only {"flagged_for_review": true|false}.
+std::string FlagsAsSeenBy(Role role, std::string_view flags_json);
+
+// Whether `actor` acts for `site`: partners only for their own site (a partner with no site for
+// none); every other role for every site.
+bool InSiteScope(const Actor& actor, std::string_view site);
+
+// One application as `actor` may see it (states, totals and flags, no personal data; nothing is
+// decrypted or logged). kApplicationNotFound, with the same message, when there is no such
+// application and when it is outside the actor's site scope: a partner cannot tell another
+// site's application from a missing one, and both paths do the same single lookup. flags_json
+// is FlagsAsSeenBy(actor.role, ...).
+// kPermissionDenied for auditors (never applications). Uses only ctx.store (callers need not
+// serialize). REQUIRES clerk, partner, supervisor, admin.
+Result<store::ApplicationRow> ViewApplication(Context& ctx, std::string_view application_id,
+                                              const Actor& actor);
+
+// One card as `actor` may see it (no personal data, nothing logged). `card_number` must be
+// canonical (ParseCardNumber). kCardNotFound, with the same message, for an unknown card and a
+// card whose application is outside the actor's site scope; both paths look up the card and
+// then an application (a placeholder id when the card is missing) so they cost the same.
+// Uses only ctx.store. REQUIRES clerk, partner, supervisor, admin.
+Result<store::CardRow> ViewCard(Context& ctx, std::string_view card_number, const Actor& actor);
 
 struct IssuedCard {
   std::string card_number;
@@ -136,9 +170,17 @@ Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
 // its status bit is set. REQUIRES clerk, supervisor or admin.
 Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor& actor);
 
-// Lost or stolen card: new number, the old card is revoked. REQUIRES clerk, supervisor or admin.
+// Lost or stolen card: new number, the old card is revoked (its status bit set); logged as
+// card.replace with the reason (empty: "lost or stolen"). Revoking is a supervisor's decision,
+// so a clerk may replace only at the holder's report, with a reason IsCounterReplaceReason
+// accepts (the holder leaves with the successor card); any other reason is kPermissionDenied
+// for a clerk, and a supervisor's revoke or replace. REQUIRES clerk, supervisor or admin.
 Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
                            std::string_view reason);
+
+// The reasons a clerk may give to Replace: "lost", "stolen", "lost or stolen", "damaged" (and
+// empty, the default "lost or stolen").
+bool IsCounterReplaceReason(std::string_view reason);
 
 // Crypto-shreds a person on their request: deletes the wrapped data key and record, their
 // blind indexes; revokes their active cards; withdraws open applications; then compacts the

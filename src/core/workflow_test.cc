@@ -183,7 +183,8 @@ TEST_F(WorkflowTest, SamePersonInFourSpellingsIsFlagged) {
       {"JOSE", "GARCIA"}, {"García", "José"}, {"Хосе", "Гарсия"}};
   int n = 2;
   for (const auto& [given, family] : variants) {
-    auto r = Enroll(*ctx_, Applicant(given, family, "B" + std::to_string(n++)), clerk_);
+    // A supervisor enrolls, so the answer names the pair (clerks see only the state).
+    auto r = Enroll(*ctx_, Applicant(given, family, "B" + std::to_string(n++)), supervisor_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->state, ApplicationState::kFlagged) << given << " " << family;
     EXPECT_FALSE(r->duplicates.empty());
@@ -194,11 +195,92 @@ TEST_F(WorkflowTest, SamePassportPresentedByTwoPeopleIsFlagged) {
   ASSERT_TRUE(Enroll(*ctx_, Applicant("Ana", "Lopez", "X9999"), clerk_).ok());
   ApplicantInput other = Applicant("Juan", "Perez", "X9999");
   other.date_of_birth = {1985, 1, 1};
-  auto r = Enroll(*ctx_, other, clerk_);
+  auto r = Enroll(*ctx_, other, supervisor_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, ApplicationState::kFlagged);
   ASSERT_EQ(r->duplicates.size(), 1u);
   EXPECT_EQ(r->duplicates[0].kind, "document");
+}
+
+// A partner enrolling made-up documents must not learn whether (and where) a person applied:
+// the answer says "flagged", never the other application, its site or the kind of match.
+TEST_F(WorkflowTest, PartnerEnrollmentAnswerHidesOtherApplications) {
+  auto first = Enroll(*ctx_, Applicant("Ana", "Lopez", "X9999"), clerk_);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const Actor partner{"partner-1", Role::kPartner, "east-library"};
+  for (const Actor* who : std::vector<const Actor*>{&partner, &clerk_}) {
+    ApplicantInput probe = Applicant("Ana", "Lopez", "X9999");  // name+dob and passport match
+    probe.site = who->site;
+    auto r = Enroll(*ctx_, probe, *who);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->state, ApplicationState::kFlagged);
+    EXPECT_TRUE(r->duplicates.empty()) << Name(who->role);
+    // Reading the flagged application back says only that it was flagged.
+    auto seen = ViewApplication(*ctx_, r->application_id, *who);
+    ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+    EXPECT_EQ(seen->flags_json, R"({"flagged_for_review":true})");
+    EXPECT_EQ(seen->flags_json.find(first->application_id), std::string::npos);
+  }
+  EXPECT_FALSE(MaySeeDuplicatePairs(Role::kClerk));
+  EXPECT_FALSE(MaySeeDuplicatePairs(Role::kPartner));
+  EXPECT_FALSE(MaySeeDuplicatePairs(Role::kAuditor));
+}
+
+TEST_F(WorkflowTest, SupervisorStillSeesDuplicatePair) {
+  auto first = Enroll(*ctx_, Applicant("Ana", "Lopez", "X9999"), clerk_);
+  ASSERT_TRUE(first.ok());
+  auto by_clerk = Enroll(*ctx_, Applicant("Ana", "Lopez", "Y1"), clerk_);
+  ASSERT_TRUE(by_clerk.ok());
+  ASSERT_EQ(by_clerk->state, ApplicationState::kFlagged);
+  // The supervisor who decides sees the pair of the clerk's flagged application ...
+  auto seen = ViewApplication(*ctx_, by_clerk->application_id, supervisor_);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_NE(seen->flags_json.find(first->application_id), std::string::npos) << seen->flags_json;
+  EXPECT_NE(seen->flags_json.find("name_exact"), std::string::npos) << seen->flags_json;
+  // ... and in the answer to their own enrollment.
+  auto by_sup = Enroll(*ctx_, Applicant("Ana", "Lopez", "X9999"), supervisor_);
+  ASSERT_TRUE(by_sup.ok());
+  ASSERT_FALSE(by_sup->duplicates.empty());
+  bool document = false;
+  for (const auto& d : by_sup->duplicates) {
+    if (d.kind != "document") continue;
+    document = true;
+    EXPECT_EQ(d.other_applications, std::vector<std::string>{first->application_id});
+  }
+  EXPECT_TRUE(document);
+  auto by_admin = ViewApplication(*ctx_, by_clerk->application_id, admin_);
+  ASSERT_TRUE(by_admin.ok());
+  EXPECT_EQ(by_admin->flags_json, seen->flags_json);
+}
+
+// Another site's application (and card) answers exactly as a missing one: same error id, same
+// message; both after one lookup (ViewApplication) or two (ViewCard).
+TEST_F(WorkflowTest, PartnerCannotTellOtherSitesApplicationFromMissing) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));  // at city-hall
+  const Actor partner{"partner-1", Role::kPartner, "east-library"};
+  auto other = ViewApplication(*ctx_, card.application_id, partner);
+  auto missing = ViewApplication(*ctx_, "app_0123456789abcdef", partner);
+  ASSERT_FALSE(other.ok());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(other.status().id(), ErrorId::kApplicationNotFound);
+  EXPECT_EQ(other.status().id(), missing.status().id());
+  EXPECT_EQ(other.status().message(), missing.status().message());
+  auto other_card = ViewCard(*ctx_, card.card_number, partner);
+  auto missing_card = ViewCard(*ctx_, "000000000000", partner);
+  ASSERT_FALSE(other_card.ok());
+  ASSERT_FALSE(missing_card.ok());
+  EXPECT_EQ(other_card.status().id(), ErrorId::kCardNotFound);
+  EXPECT_EQ(other_card.status().id(), missing_card.status().id());
+  EXPECT_EQ(other_card.status().message(), missing_card.status().message());
+  // Within scope the same calls answer.
+  EXPECT_TRUE(ViewApplication(*ctx_, card.application_id, clerk_).ok());
+  EXPECT_TRUE(ViewCard(*ctx_, card.card_number, clerk_).ok());
+  const Actor home_partner{"partner-2", Role::kPartner, "city-hall"};
+  EXPECT_TRUE(ViewApplication(*ctx_, card.application_id, home_partner).ok());
+  EXPECT_TRUE(ViewCard(*ctx_, card.card_number, home_partner).ok());
+  const Actor auditor{"aud", Role::kAuditor, ""};
+  EXPECT_EQ(ViewApplication(*ctx_, card.application_id, auditor).status().id(),
+            ErrorId::kPermissionDenied);
 }
 
 TEST_F(WorkflowTest, DifferentPeopleAreNotFlagged) {
@@ -266,6 +348,28 @@ TEST_F(WorkflowTest, ReplaceRevokesOldAndIssuesNewNumber) {
   EXPECT_EQ(fresh->replaced, card.card_number);
   EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
   EXPECT_EQ(VerifyWithStatus(fresh->qr_text).verdict, credential::Verdict::kValid);
+}
+
+// Revoke is supervisor-only; a clerk's replace revokes too, so a clerk may replace only for the
+// holder's report (lost, stolen, damaged), never for a reason that is a revocation decision.
+TEST_F(WorkflowTest, ClerkCannotRevokeThroughReplace) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  EXPECT_EQ(Revoke(*ctx_, card.card_number, clerk_, "suspected fraud").id(),
+            ErrorId::kPermissionDenied);
+  const int64_t before = AuditSize();
+  auto refused = Replace(*ctx_, card.card_number, clerk_, "suspected fraud");
+  EXPECT_EQ(refused.status().id(), ErrorId::kPermissionDenied);
+  EXPECT_EQ(AuditSize(), before);  // nothing written
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kValid);
+  // The holder's report: allowed, and the category is the logged reason.
+  auto stolen = Replace(*ctx_, card.card_number, clerk_, "stolen");
+  ASSERT_TRUE(stolen.ok()) << stolen.status().ToString();
+  EXPECT_EQ(VerifyWithStatus(card.qr_text).verdict, credential::Verdict::kRevoked);
+  // A supervisor may replace for any stated reason.
+  auto by_sup = Replace(*ctx_, stolen->card_number, supervisor_, "suspected fraud; new card");
+  EXPECT_TRUE(by_sup.ok()) << by_sup.status().ToString();
+  EXPECT_TRUE(IsCounterReplaceReason("damaged"));
+  EXPECT_FALSE(IsCounterReplaceReason("Lost"));
 }
 
 TEST_F(WorkflowTest, RenewExtendsExpiryAndSupersedesOldCard) {

@@ -31,8 +31,10 @@ const std::vector<RouteRule>& RbacTable() {
       // ---- Enrollment API (http/routes_api.cc). Columns: clerk, supervisor, partner, auditor,
       // admin. Each set equals what core allows the role (core/workflow.h, core/register.h), so
       // core's own check never contradicts the table. Partners act for their own site only
-      // (CheckSiteScope in the handlers); auditors read the audit log and reports, never
-      // applications, cards or persons.
+      // (CheckSiteScope in the handlers); an id of another site answers exactly as a missing
+      // one (core::ViewApplication, core::ViewCard, core::RecordAttendance), so the 403s here
+      // depend on the role alone, never on the id. Auditors read the audit log and reports,
+      // never applications, cards or persons.
       // Enroll: counter staff (clerk, partner, supervisor, admin).
       {"POST", "/api/v1/applications", false, {true, true, true, false, true}},
       // The queue and one application (states, totals, flags; no personal data).
@@ -42,6 +44,8 @@ const std::vector<RouteRule>& RbacTable() {
       {"POST", "/api/v1/applications/{id}/approve", false, {false, true, false, false, true}},
       {"POST", "/api/v1/applications/{id}/reject", false, {false, true, false, false, true}},
       // Issuing, renewing and replacing: City Hall staff, not partners (no printer, no stock).
+      // A clerk replaces only for the holder's report (lost, stolen, damaged: core::Replace);
+      // revoking for any other reason is the supervisor's.
       {"POST", "/api/v1/applications/{id}/issue", false, {true, true, false, false, true}},
       {"GET", "/api/v1/cards/{number}", false, {true, true, true, false, true}},
       {"POST", "/api/v1/cards/{number}/revoke", false, {false, true, false, false, true}},

@@ -41,7 +41,9 @@ const RouteRule* FindRouteRule(std::string_view method, std::string_view pattern
 bool Allows(const RouteRule& rule, core::Role role);
 
 // Partner scope: a partner may act only for its own site; other roles are not site-scoped.
-// kSiteNotAllowed otherwise. Every route that takes a site calls this with the site it names.
+// kSiteNotAllowed otherwise. Every route that takes a site calls this with the site it names
+// (the caller's own input, so a 403 tells nothing). A route that takes an id must not: a record
+// of another site answers as a missing one (core::ViewApplication, core::ViewCard).
 Status CheckSiteScope(const auth::Principal& p, std::string_view site);
 
 // The table as Markdown (| method | path | public | clerk | ... |), for docs/api.md.

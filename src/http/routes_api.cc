@@ -158,17 +158,12 @@ ordered_json DataRequestJson(const store::DataRequestRow& r) {
           {"updated_at", r.updated_at}};
 }
 
-// The application row, or kApplicationNotFound; for partners only within their own site.
-Result<store::ApplicationRow> LoadApplication(store::Store& store, const auth::Principal& p,
+// The application row as the caller may see it (core::ViewApplication): kApplicationNotFound
+// both when missing and when outside a partner's site, the same answer byte for byte. Only
+// ctx.store is used, so no need to serialize on the core lock.
+Result<store::ApplicationRow> LoadApplication(core::Context& ctx, const auth::Principal& p,
                                               const std::string& id) {
-  std::optional<store::ApplicationRow> row;
-  CITYID_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(row, tx.GetApplication(id));
-    return Status::Ok();
-  }));
-  if (!row) return Error(ErrorId::kApplicationNotFound, "no application with that id");
-  CITYID_RETURN_IF_ERROR(CheckSiteScope(p, row->site));
-  return *row;
+  return core::ViewApplication(ctx, id, p.actor());
 }
 
 Reply Json(int status, const ordered_json& j) { return {status, j.dump()}; }
@@ -285,9 +280,14 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
   j["site"] = input->site;
   j["evaluation"] = ParsedOrNull(r->evaluation_json);
   j["explanation"] = r->explanation;
-  j["duplicates"] = ordered_json::array();
-  for (const auto& d : r->duplicates) {
-    j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
+  // Staff below supervisor learn only that the application was flagged for review; the pair
+  // (other applications, kind of match) is for supervisors and admins (core::Enroll).
+  j["flagged_for_review"] = r->state == core::ApplicationState::kFlagged;
+  if (core::MaySeeDuplicatePairs(p.role)) {
+    j["duplicates"] = ordered_json::array();
+    for (const auto& d : r->duplicates) {
+      j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
+    }
   }
   if (r->latin_name_transliterated) {
     j["latin_name"] = {{"given", r->latin_name.given},
@@ -304,7 +304,7 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
 Reply EnrollmentApi::GetApplication(const Call& c) {
   auto id = PathId(c.req, "application id");
   if (!id.ok()) return Problem(id.status());
-  auto row = LoadApplication(store_, *c.principal, *id);
+  auto row = LoadApplication(ctx_, *c.principal, *id);
   if (!row.ok()) return Problem(row.status());
   std::vector<store::CardRow> cards;
   Status s = store_.Read([&](store::Tx& tx) -> Status {
@@ -348,7 +348,9 @@ Reply EnrollmentApi::ListApplications(const Call& c) {
   for (const auto& r : rows) {
     // Partners see their own site's queue only.
     if (!CheckSiteScope(*c.principal, r.site).ok()) continue;
-    j["applications"].push_back(ApplicationJson(r));
+    store::ApplicationRow seen = r;
+    seen.flags_json = core::FlagsAsSeenBy(c.principal->role, r.flags_json);
+    j["applications"].push_back(ApplicationJson(seen));
   }
   j["limit"] = kMaxListedApplications;
   return Json(200, j);
@@ -361,12 +363,12 @@ Reply EnrollmentApi::ApproveApplication(const Call& c) {
   if (!body.ok()) return Problem(body.status());
   auto reason = ReasonField(*body, "reason", false);
   if (!reason.ok()) return Problem(reason.status());
-  if (auto row = LoadApplication(store_, *c.principal, *id); !row.ok()) return Problem(row.status());
+  if (auto row = LoadApplication(ctx_, *c.principal, *id); !row.ok()) return Problem(row.status());
   Status s = WithCore([&](core::Context& ctx) {
     return core::Approve(ctx, *id, c.principal->actor(), *reason);
   });
   if (!s.ok()) return Problem(s);
-  auto row = LoadApplication(store_, *c.principal, *id);
+  auto row = LoadApplication(ctx_, *c.principal, *id);
   if (!row.ok()) return Problem(row.status());
   return Json(200, ApplicationJson(*row));
 }
@@ -380,12 +382,12 @@ Reply EnrollmentApi::RejectApplication(const Call& c) {
   if (!reason.ok()) return Problem(reason.status());
   auto category = StringField(*body, "category", 32, false);
   if (!category.ok()) return Problem(category.status());
-  if (auto row = LoadApplication(store_, *c.principal, *id); !row.ok()) return Problem(row.status());
+  if (auto row = LoadApplication(ctx_, *c.principal, *id); !row.ok()) return Problem(row.status());
   Status s = WithCore([&](core::Context& ctx) {
     return core::Reject(ctx, *id, c.principal->actor(), *reason, *category);
   });
   if (!s.ok()) return Problem(s);
-  auto row = LoadApplication(store_, *c.principal, *id);
+  auto row = LoadApplication(ctx_, *c.principal, *id);
   if (!row.ok()) return Problem(row.status());
   return Json(200, ApplicationJson(*row));
 }
@@ -395,7 +397,7 @@ Reply EnrollmentApi::IssueCard(const Call& c) {
   if (!id.ok()) return Problem(id.status());
   auto body = StrictBody(c.req, {});
   if (!body.ok()) return Problem(body.status());
-  if (auto row = LoadApplication(store_, *c.principal, *id); !row.ok()) return Problem(row.status());
+  if (auto row = LoadApplication(ctx_, *c.principal, *id); !row.ok()) return Problem(row.status());
   auto card = WithCore([&](core::Context& ctx) { return core::Issue(ctx, *id, c.principal->actor()); });
   if (!card.ok()) return Problem(card.status());
   return Json(201, IssuedJson(*card));
@@ -406,20 +408,9 @@ Reply EnrollmentApi::IssueCard(const Call& c) {
 Reply EnrollmentApi::GetCard(const Call& c) {
   auto number = PathCardNumber(c.req);
   if (!number.ok()) return Problem(number.status());
-  std::optional<store::CardRow> card;
-  std::optional<store::ApplicationRow> app;
-  Status s = store_.Read([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(card, tx.GetCard(*number));
-    if (card) {
-      CITYID_ASSIGN_OR_RETURN(app, tx.GetApplication(card->application_id));
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) return Problem(s);
-  if (!card) return Problem(Error(ErrorId::kCardNotFound, "no card with that number"));
-  if (Status scope = CheckSiteScope(*c.principal, app ? app->site : ""); !scope.ok()) {
-    return Problem(scope);
-  }
+  // An unknown card and another site's card are one answer (core::ViewCard; store only).
+  auto card = core::ViewCard(ctx_, *number, c.principal->actor());
+  if (!card.ok()) return Problem(card.status());
   return Json(200, CardJson(*card));
 }
 

@@ -12,8 +12,17 @@
 namespace cityid::http {
 namespace {
 
-// The reason logged with the two reads (core::CardPayload, core::ReadPerson).
+// The reason logged with the two reads (core::CardPayload, core::ReadPerson): this prefix and
+// the stated reason category, e.g. "card printing (print station): new_card".
 constexpr const char* kReason = "card printing (print station)";
+
+// Why a card is printed, as a category (the required `reason` parameter). Printing decrypts the
+// record, so, like reading a record, it needs a stated reason; a category rather than free
+// text, because a GET's query ends up in proxy logs and browser history.
+constexpr const char* kPrintReasons[] = {
+    "new_card",  // a card just issued, renewed or replaced, printed for the holder
+    "misprint",  // the printer spoiled the card: print it again
+};
 
 struct PrintState {
   PrintState(store::Store& s, const crypto::Keyring& k, const policy::Policy& p, const Clock& c,
@@ -29,21 +38,32 @@ struct PrintState {
 struct PrintQuery {
   render::Side side = render::Side::kBoth;
   bool bleed = false;
+  std::string reason;  // kReason + ": " + a kPrintReasons category
 };
 
-// side and bleed; any other parameter, or one given twice, is kInvalidArgument. There is no
-// free-text reason: a GET's query ends up in proxy logs and browser history, so the access is
-// logged with the fixed reason kReason.
+// reason (required, one of kPrintReasons), side and bleed; any other parameter, or one given
+// twice, is kInvalidArgument; no reason is kMissingField. Checked before anything is read, so a
+// refused print decrypts and logs nothing.
 Result<PrintQuery> ParseQuery(const httplib::Request& req) {
   PrintQuery q;
   for (const auto& [name, value] : req.params) {
-    if (name != "side" && name != "bleed") {
-      return Error(ErrorId::kInvalidArgument, "unknown query parameter (expected side, bleed)");
+    if (name != "side" && name != "bleed" && name != "reason") {
+      return Error(ErrorId::kInvalidArgument,
+                   "unknown query parameter (expected reason, side, bleed)");
     }
     if (req.get_param_value_count(name) > 1) {
       return Error(ErrorId::kInvalidArgument, name + ": given more than once");
     }
   }
+  if (!req.has_param("reason")) {
+    return Error(ErrorId::kMissingField,
+                 "reason: required (new_card or misprint): printing decrypts the record");
+  }
+  const std::string reason = req.get_param_value("reason");
+  bool known = false;
+  for (const char* r : kPrintReasons) known = known || reason == r;
+  if (!known) return Error(ErrorId::kInvalidArgument, "reason: new_card or misprint");
+  q.reason = std::string(kReason) + ": " + reason;
   if (req.has_param("side")) {
     CITYID_ASSIGN_OR_RETURN(q.side, render::ParseSide(req.get_param_value("side")));
   }
@@ -65,7 +85,7 @@ Reply PrintPdf(PrintState& st, const Call& c) {
   Result<render::CardFace> face = [&] {
     std::lock_guard lock(st.core_mu);
     return render::BuildCardFace(st.ctx, std::string(c.req.matches[1]), c.principal->actor(),
-                                 kReason, &number);
+                                 q->reason, &number);
   }();
   if (!face.ok()) return Problem(face.status());
   Result<Bytes> pdf = render::RenderPdf(*face, q->side, render::PrintOptions{q->bleed});

@@ -589,8 +589,108 @@ TEST_F(ServerTest, PartnerEnrollsAndSeesOnlyItsOwnSite) {
   EXPECT_EQ(mine["applications"][0]["site"], "library-east");
   EXPECT_EQ(json::parse(client_->Get("/api/v1/applications", With(&clerk))->body)["applications"].size(), 2u);
   auto read = client_->Get("/api/v1/applications/" + hall_id, With(&partner));
-  EXPECT_EQ(read->status, 403);
-  EXPECT_EQ(ProblemType(read), "site-not-allowed");
+  EXPECT_EQ(read->status, 404);
+  EXPECT_EQ(ProblemType(read), "application-not-found");
+}
+
+// A partner at one site enrolls made-up documents matching a City Hall applicant: the answer
+// says only "flagged", and neither the answer nor the application read back names the other
+// application, its site or the kind of match.
+TEST_F(ServerTest, PartnerEnrollmentAnswerHidesOtherApplications) {
+  Session partner = Login("pat", AddStaff("pat", "partner", "library-east"));
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  auto hall =
+      client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(hall->status, 201) << hall->body;
+  const std::string hall_id = json::parse(hall->body)["id"];
+  for (const Session* who : {&partner, &clerk}) {
+    auto probe =
+        client_->Post("/api/v1/applications", With(who), kApplicantJson, "application/json");
+    ASSERT_EQ(probe->status, 201) << probe->body;
+    const json answer = json::parse(probe->body);
+    EXPECT_EQ(answer["state"], "flagged");
+    EXPECT_EQ(answer["flagged_for_review"], true);
+    EXPECT_FALSE(answer.contains("duplicates")) << probe->body;
+    EXPECT_EQ(probe->body.find(hall_id), std::string::npos) << probe->body;
+    const std::string id = answer["id"];
+    auto read = client_->Get("/api/v1/applications/" + id, With(who));
+    ASSERT_EQ(read->status, 200) << read->body;
+    EXPECT_EQ(json::parse(read->body)["flags"], json({{"flagged_for_review", true}}));
+    EXPECT_EQ(read->body.find(hall_id), std::string::npos) << read->body;
+    auto list = client_->Get("/api/v1/applications?state=flagged", With(who));
+    ASSERT_EQ(list->status, 200);
+    EXPECT_EQ(list->body.find("other_applications"), std::string::npos) << list->body;
+  }
+  // Nor the other application's site (the partner's own answers name only its own site).
+  auto again =
+      client_->Post("/api/v1/applications", With(&partner), kApplicantJson, "application/json");
+  ASSERT_EQ(again->status, 201) << again->body;
+  EXPECT_EQ(again->body.find("city-hall"), std::string::npos) << again->body;
+}
+
+TEST_F(ServerTest, SupervisorStillSeesDuplicatePair) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Session sup = Login("sam", AddStaff("sam", "supervisor"));
+  auto first =
+      client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(first->status, 201) << first->body;
+  const std::string first_id = json::parse(first->body)["id"];
+  auto flagged =
+      client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(flagged->status, 201) << flagged->body;
+  const std::string flagged_id = json::parse(flagged->body)["id"];
+  // The supervisor's read of the clerk's flagged application names the pair and the match ...
+  auto read = client_->Get("/api/v1/applications/" + flagged_id, With(&sup));
+  ASSERT_EQ(read->status, 200) << read->body;
+  const json flags = json::parse(read->body)["flags"];
+  ASSERT_TRUE(flags.is_array()) << read->body;
+  ASSERT_FALSE(flags.empty());
+  EXPECT_EQ(flags[0]["other_applications"][0], first_id);
+  EXPECT_TRUE(flags[0].contains("kind"));
+  // ... and so does the answer to a supervisor's own enrollment.
+  auto own = client_->Post("/api/v1/applications", With(&sup), kApplicantJson, "application/json");
+  ASSERT_EQ(own->status, 201) << own->body;
+  const json answer = json::parse(own->body);
+  EXPECT_EQ(answer["flagged_for_review"], true);
+  ASSERT_FALSE(answer["duplicates"].empty()) << own->body;
+  EXPECT_NE(own->body.find(first_id), std::string::npos) << own->body;
+}
+
+// Another site's application, card or booking answers exactly as a missing one: status and
+// problem body byte for byte.
+TEST_F(ServerTest, PartnerCannotTellOtherSitesApplicationFromMissing) {
+  Session partner = Login("pat", AddStaff("pat", "partner", "library-east"));
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Session sup = Login("sam", AddStaff("sam", "supervisor"));
+  auto hall =
+      client_->Post("/api/v1/applications", With(&clerk), kApplicantJson, "application/json");
+  ASSERT_EQ(hall->status, 201) << hall->body;
+  const std::string hall_id = json::parse(hall->body)["id"];
+  ASSERT_EQ(client_
+                ->Post("/api/v1/applications/" + hall_id + "/approve", With(&sup), "{}",
+                       "application/json")
+                ->status,
+            200);
+  auto issued = client_->Post("/api/v1/applications/" + hall_id + "/issue", With(&clerk), "{}",
+                              "application/json");
+  ASSERT_EQ(issued->status, 201) << issued->body;
+  const std::string number = json::parse(issued->body)["card_number"];
+
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"/api/v1/applications/" + hall_id, "/api/v1/applications/app_00000000000000000000"},
+      {"/api/v1/cards/" + number, "/api/v1/cards/000000000000"},
+  };
+  for (const auto& [other, missing] : pairs) {
+    auto a = client_->Get(other, With(&partner));
+    auto b = client_->Get(missing, With(&partner));
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->status, 404) << a->body;
+    EXPECT_EQ(a->status, b->status) << other;
+    EXPECT_EQ(a->body, b->body) << other;
+    EXPECT_EQ(a->get_header_value("Content-Type"), b->get_header_value("Content-Type"));
+    // The clerk (no site scope) reads the same ids.
+    EXPECT_EQ(client_->Get(other, With(&clerk))->status, 200) << other;
+  }
 }
 
 // Issue 14 §6: the clerk sees the Latin spelling cityid made up while the applicant is there;

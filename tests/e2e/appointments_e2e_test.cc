@@ -178,9 +178,14 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
   const std::string attended_path = "/api/v1/appointments/" + visit_ref + "/attended";
   // Not without a session, not a partner of another site, not for a no-show before its time.
   EXPECT_EQ(client_->Post(attended_path, "{}", "application/json")->status, 401);
+  // Another site's booking answers exactly as an unknown reference (issue 14 §2).
   auto elsewhere = client_->Post(attended_path, partner, "{}", "application/json");
-  EXPECT_EQ(elsewhere->status, 403);
-  EXPECT_EQ(ProblemType(elsewhere), "site-not-allowed");
+  EXPECT_EQ(elsewhere->status, 404);
+  EXPECT_EQ(ProblemType(elsewhere), "booking-not-found");
+  auto unknown =
+      client_->Post("/api/v1/appointments/ZZZZ-ZZZZ/attended", partner, "{}", "application/json");
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->body, elsewhere->body);
   auto early = client_->Post("/api/v1/appointments/" + visit_ref + "/no-show", clerk, "{}",
                              "application/json");
   EXPECT_EQ(early->status, 409);

@@ -227,8 +227,15 @@ TEST_F(CliE2eTest, DuplicateIsFlaggedForSupervisor) {
   ASSERT_EQ(dup.code, 0) << dup.err;
   const json j = dup.Json();
   EXPECT_EQ(j["status"], "flagged");
-  EXPECT_FALSE(j["duplicates"].empty());
+  EXPECT_EQ(j["flagged_for_review"], true);
+  // The counter (a clerk) learns only that it was flagged, never the other application.
+  EXPECT_FALSE(j.contains("duplicates")) << dup.out;
+  EXPECT_EQ(dup.out.find("app_"), dup.out.find(j["application_id"].get<std::string>()));
   const std::string app = j["application_id"];
+  // The supervisor's `show` names the pair.
+  auto shown = Cityid({"--json", "show", "--data", Data(), "--application", app}, tmp_);
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_FALSE(shown.Json()["duplicates"].empty()) << shown.out;
   EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app}, tmp_).code, 4);
   // Separation of duties: whoever enrolled a flagged application cannot approve it.
   EXPECT_EQ(Cityid({"approve", "--data", Data(), "--application", app, "--reason", "checked"}, tmp_).code, 6);

@@ -253,7 +253,7 @@ TEST_F(PrintEndpointE2eTest, ClerkGetsTheCardAsId1PdfLikeTheCli) {
             0);
   StartServer();
   const httplib::Headers clerk = Staff("carla", "clerk");
-  const std::string path = "/api/v1/cards/" + number + "/print.pdf";
+  const std::string path = "/api/v1/cards/" + number + "/print.pdf?reason=new_card";
 
   auto res = client_->Get(path, clerk);
   ASSERT_TRUE(res);
@@ -271,18 +271,19 @@ TEST_F(PrintEndpointE2eTest, ClerkGetsTheCardAsId1PdfLikeTheCli) {
   EXPECT_TRUE(pdf == Slurp(cli_pdf)) << "server and CLI PDFs differ";
 
   // One side; the print shop's page with bleed and crop marks.
-  auto front = client_->Get(path + "?side=front", clerk);
+  auto front = client_->Get(path + "&side=front", clerk);
   ASSERT_TRUE(front);
   ASSERT_EQ(front->status, 200) << front->body;
   EXPECT_EQ(PdfPages(front->body), 1u);
-  auto bleed = client_->Get(path + "?side=both&bleed=1", clerk);
+  auto bleed = client_->Get(path + "&side=both&bleed=1", clerk);
   ASSERT_TRUE(bleed);
   ASSERT_EQ(bleed->status, 200) << bleed->body;
   EXPECT_NE(bleed->body.find("/MediaBox [ 0 0 288 198.368504 ]"), std::string::npos);
   EXPECT_EQ(PdfPages(bleed->body), 2u);
 
   // Bad query parameters are 400 problems, checked before the record is read.
-  for (const char* q : {"?side=top", "?bleed=yes", "?side=front&side=back", "?reason=x"}) {
+  for (const char* q :
+       {"&side=top", "&bleed=yes", "&side=front&side=back", "&reason=misprint", "&note=x"}) {
     auto bad = client_->Get(path + q, clerk);
     ASSERT_TRUE(bad) << q;
     EXPECT_EQ(bad->status, 400) << q << ": " << bad->body;
@@ -297,7 +298,7 @@ TEST_F(PrintEndpointE2eTest, OnlyCounterStaffMayPrintAndEachPrintIsLogged) {
   const httplib::Headers clerk = Staff("carla", "clerk");
   const httplib::Headers partner = Staff("pat", "partner", "east-library");
   const httplib::Headers auditor = Staff("audrey", "auditor");
-  const std::string path = "/api/v1/cards/" + number + "/print.pdf";
+  const std::string path = "/api/v1/cards/" + number + "/print.pdf?reason=new_card";
 
   auto anonymous = client_->Get(path);
   ASSERT_TRUE(anonymous);
@@ -310,12 +311,12 @@ TEST_F(PrintEndpointE2eTest, OnlyCounterStaffMayPrintAndEachPrintIsLogged) {
     EXPECT_EQ(ProblemType(denied), "role-not-allowed");
   }
   // Unknown and malformed numbers.
-  auto unknown = client_->Get("/api/v1/cards/000000000000/print.pdf", clerk);
+  auto unknown = client_->Get("/api/v1/cards/000000000000/print.pdf?reason=new_card", clerk);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404) << unknown->body;
   EXPECT_EQ(unknown->get_header_value("Content-Type"), "application/problem+json");
   EXPECT_EQ(ProblemType(unknown), "card-not-found");
-  auto malformed = client_->Get("/api/v1/cards/12ab/print.pdf", clerk);
+  auto malformed = client_->Get("/api/v1/cards/12ab/print.pdf?reason=new_card", clerk);
   ASSERT_TRUE(malformed);
   EXPECT_EQ(malformed->status, 400) << malformed->body;
   EXPECT_EQ(ProblemType(malformed), "invalid-card-number");
@@ -334,6 +335,46 @@ TEST_F(PrintEndpointE2eTest, OnlyCounterStaffMayPrintAndEachPrintIsLogged) {
     ++reads;
   }
   EXPECT_EQ(reads, 2u) << log;  // the payload signed and the record read, once each
+  EXPECT_NE(log.find("card printing (print station): new_card"), std::string::npos) << log;
+}
+
+// Printing decrypts the record, so like reading one it needs a stated reason: without one (or
+// with one outside the categories) nothing is read, logged or printed; with one it prints.
+TEST_F(PrintEndpointE2eTest, PrintWithoutReasonIsRefusedAndNothingIsRead) {
+  const std::string number = IssueCard();
+  ASSERT_FALSE(number.empty());
+  StartServer();
+  const httplib::Headers clerk = Staff("carla", "clerk");
+  const std::string base = "/api/v1/cards/" + number + "/print.pdf";
+  // Reads logged with the print station's reason (the audit log exported by the CLI).
+  const auto print_reads = [&] {
+    const fs::path entries = tmp_ / "entries.json";
+    auto audit = Cityid({"audit", "export", "--data", Data(), "--entries", entries.string(),
+                         "--tree-heads", (tmp_ / "heads.json").string()},
+                        tmp_);
+    EXPECT_EQ(audit.code, 0) << audit.err;
+    const std::string log = Slurp(entries);
+    size_t n = 0;
+    for (size_t at = log.find("card printing (print station)"); at != std::string::npos;
+         at = log.find("card printing (print station)", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  auto none = client_->Get(base, clerk);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 400) << none->body;
+  EXPECT_EQ(ProblemType(none), "missing-field");
+  auto other = client_->Get(base + "?reason=curious", clerk);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 400) << other->body;
+  EXPECT_EQ(ProblemType(other), "invalid-argument");
+  EXPECT_EQ(print_reads(), 0u);  // nothing read, nothing logged
+  auto allowed = client_->Get(base + "?reason=misprint&side=front", clerk);
+  ASSERT_TRUE(allowed);
+  ASSERT_EQ(allowed->status, 200) << allowed->body;
+  EXPECT_EQ(allowed->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(print_reads(), 2u);  // the payload and the record, with the reason
 }
 
 TEST_F(PrintEndpointE2eTest, RevokedCardIsNotPrinted) {
@@ -345,7 +386,7 @@ TEST_F(PrintEndpointE2eTest, RevokedCardIsNotPrinted) {
             0);
   StartServer();
   const httplib::Headers clerk = Staff("carla", "clerk");
-  auto res = client_->Get("/api/v1/cards/" + number + "/print.pdf", clerk);
+  auto res = client_->Get("/api/v1/cards/" + number + "/print.pdf?reason=misprint", clerk);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 409) << res->body;
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
