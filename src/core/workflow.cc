@@ -524,6 +524,7 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
     out.documents_json = docs.dump();
   }
   out.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
+  CITYID_RETURN_IF_ERROR(CheckSiteId(out.site));
   out.person = std::move(person);
   out.now = now;
   return out;
