@@ -1,6 +1,8 @@
 // End-to-end: faults that damaged a data folder (issue 14 §5), each against the real binary.
 // Every case names the fault; each asserts the documented exit code and problem slug.
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -276,6 +278,69 @@ cityid::e2e::Run CityidWithFileSizeLimit(const std::vector<std::string>& args, c
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+// The real binary as `uid`/`gid` (when this test runs as root, which permissions do not stop).
+cityid::e2e::Run CityidAs(uid_t uid, gid_t gid, const std::vector<std::string>& args,
+                          const fs::path& tmp) {
+  const fs::path out = tmp / "as.out", err = tmp / "as.err";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    if (::geteuid() != uid &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
+      ::_exit(126);
+    }
+    std::vector<std::string> full = {Binary(), "--now", kNow, "--actor", "e2e"};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : full) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  cityid::e2e::Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+TEST_F(FaultsE2eTest, ReadOnlyDataFolderIsExit8WithWhatToDo) {
+  ASSERT_EQ(Init(data_).code, 0);
+  const fs::path applicant = tmp_ / "applicant.json";
+  std::ofstream(applicant) << Applicant(0).dump();
+  fs::permissions(applicant,
+                  fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  // The folder belongs to the account that runs cityid (root cannot be kept from writing: the
+  // folder is handed to "nobody", who runs the command), then is made read-only.
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  if (uid == 0) {
+    fs::permissions(tmp_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    const struct passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    uid = nobody->pw_uid;
+    gid = nobody->pw_gid;
+    for (const auto& e : fs::recursive_directory_iterator(data_)) {
+      ASSERT_EQ(::chown(e.path().c_str(), uid, gid), 0);
+    }
+    ASSERT_EQ(::chown(data_.c_str(), uid, gid), 0);
+  }
+  fs::permissions(Db(data_), fs::perms::owner_read);
+  fs::permissions(data_, fs::perms::owner_read | fs::perms::owner_exec);
+  auto r = CityidAs(uid, gid,
+                    {"--json", "enroll", "--data", data_, "--applicant", applicant.string()}, tmp_);
+  fs::permissions(data_, fs::perms::owner_all);
+  fs::permissions(Db(data_), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(r.code, kExitUnavailable) << r.out << r.err;  // was 1, "internal"
+  EXPECT_EQ(Slug(r), "store-read-only");
+  EXPECT_NE(r.err.find("write access"), std::string::npos) << r.err;
 }
 
 TEST_F(FaultsE2eTest, FullDiskAtStartUpIsExit8WithWhatToDo) {
