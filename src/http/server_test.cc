@@ -844,5 +844,28 @@ TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
   EXPECT_FALSE(limited->get_header_value("Retry-After").empty());
 }
 
+// Issue 14 §5: a decompression bomb (a few hundred bytes that say 20000x20000 pixels) was
+// enrolled through the API too; it is refused at enrollment, 400 invalid-photo, nothing stored.
+TEST_F(ServerTest, DecompressionBombPhotoIsRefusedAtApiEnrollment) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Bytes bomb = *HexDecode(
+      "89504e470d0a1a0a0000000d49484452"
+      "00004e2000004e200806000000000000"  // IHDR: 20000 x 20000, RGBA
+      "0000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082");
+  json body = json::parse(kApplicantJson);
+  body["photo"] = Base64Encode(bomb);
+  auto res = client_->Post("/api/v1/applications", With(&clerk), body.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_EQ(ProblemType(res), "invalid-photo");
+  ASSERT_TRUE(store_
+                  ->Read([](store::Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(int64_t persons, tx.CountPersons());
+                    EXPECT_EQ(persons, 0);
+                    return Status::Ok();
+                  })
+                  .ok());
+}
+
 }  // namespace
 }  // namespace cityid::http
