@@ -242,7 +242,8 @@ TEST_F(LogKeyTest, LogKeyIsNeverAnIssuerKey) {
 TEST_F(LogKeyTest, OlderDataFoldersGetALogKeyOnFirstLoadAndKeepIt) {
   ASSERT_TRUE(crypto::Keyring::Create(dir_.string(), rng_).ok());
   for (const auto& f : LogKeyFiles()) std::filesystem::remove(f);
-  auto first = crypto::Keyring::Load(dir_.string());
+  auto first =
+      crypto::Keyring::Load(dir_.string(), nullptr, {}, crypto::LogKeyMode::kCreateIfMissing);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_EQ(LogKeyFiles().size(), 1u);
   struct stat st;
@@ -251,6 +252,18 @@ TEST_F(LogKeyTest, OlderDataFoldersGetALogKeyOnFirstLoadAndKeepIt) {
   auto second = crypto::Keyring::Load(dir_.string());
   ASSERT_TRUE(second.ok());
   EXPECT_EQ((*first)->LogPublicKey().public_key, (*second)->LogPublicKey().public_key);
+}
+
+// Issue 14 §5: `audit verify` made a new log key when it was missing, then reported tampering,
+// and with the old key back every command failed on "more than one log key".
+TEST_F(LogKeyTest, MissingLogKeyIsReportedMissingNotCreated) {
+  ASSERT_TRUE(crypto::Keyring::Create(dir_.string(), rng_).ok());
+  for (const auto& f : LogKeyFiles()) std::filesystem::remove(f);
+  EXPECT_EQ(crypto::Keyring::LoadLogSigner(dir_.string()).status().id(), ErrorId::kKeysMissing);
+  EXPECT_EQ(crypto::Keyring::LoadWithoutDataKeys(dir_.string()).status().id(),
+            ErrorId::kKeysMissing);
+  EXPECT_EQ(crypto::Keyring::Load(dir_.string()).status().id(), ErrorId::kKeysMissing);
+  EXPECT_TRUE(LogKeyFiles().empty());
 }
 
 TEST_F(LogKeyTest, LoadRefusesTwoLogKeysOrAnExposedOne) {

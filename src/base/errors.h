@@ -45,6 +45,8 @@
   X(kDecryptFailed, kDataLoss, "decrypt-failed", "Record cannot be decrypted")               \
   X(kKeysSealed, kFailedPrecondition, "keys-sealed",                                         \
     "Data keys sealed: officers' key shares needed")                                          \
+  X(kKeyMismatch, kFailedPrecondition, "key-mismatch",                                       \
+    "Key does not belong to this data folder")                                                \
   /* workflow */                                                                              \
   X(kInvalidTransition, kFailedPrecondition, "invalid-transition", "State transition not allowed") \
   X(kApplicationNotFound, kNotFound, "application-not-found", "Application not found")       \
@@ -56,6 +58,8 @@
     "Data folder not initialized")                                                            \
   X(kStoreCorrupt, kDataLoss, "store-corrupt", "Store corrupt")                              \
   X(kStoreBusy, kUnavailable, "store-busy", "Store busy")                                    \
+  X(kStoreReadOnly, kUnavailable, "store-read-only", "Data folder not writable")             \
+  X(kStoreFull, kUnavailable, "store-full", "Disk full")                                     \
   /* credential (verification results that are failures) */                                   \
   X(kBadPayload, kInvalidArgument, "bad-payload", "Card payload malformed")                  \
   X(kPayloadTooLarge, kInvalidArgument, "payload-too-large", "Card payload too large")       \

@@ -38,14 +38,22 @@ struct OpenedLog {
   }
 };
 
+// Never creates anything: an empty database is refused (not migrated into a fresh, empty log
+// that verifies as "intact: 0 entries"), a missing log key is kKeysMissing (a new one would
+// not verify the old tree heads), and a log key from another folder is kKeyMismatch.
 Result<OpenedLog> OpenLog(const std::string& data) {
-  if (!PathExists(data + "/cityid.db")) {
-    return Error(ErrorId::kStoreNotInitialized, "'" + data + "' is not a cityid data folder");
+  if (PathExists(data + kInitMarkerFile) || !PathExists(data + "/cityid.db")) {
+    CITYID_RETURN_IF_ERROR(CheckDataFolder(data));
   }
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   OpenedLog log;
+  store::SqliteOptions opts;
+  opts.must_exist = true;
+  CITYID_ASSIGN_OR_RETURN(log.store, store::OpenSqliteStore(data + "/cityid.db", opts));
   CITYID_ASSIGN_OR_RETURN(log.log_key, crypto::Keyring::LoadLogSigner(data + "/keys"));
-  CITYID_ASSIGN_OR_RETURN(log.store, store::OpenSqliteStore(data + "/cityid.db"));
+  CITYID_RETURN_IF_ERROR(CheckKeyBinding(*log.store,
+                                         {{"log", Base64UrlEncode(log.log_key->key_id())}},
+                                         data + "/keys", false, nullptr, false, 0));
   return log;
 }
 

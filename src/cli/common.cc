@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "base/file.h"
+#include "crypto/envelope.h"
 #include "crypto/sign.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -127,29 +128,153 @@ Result<std::unique_ptr<crypto::Keyring>> LoadKeyring(const std::string& data,
   return crypto::Keyring::Load(data + "/keys", nullptr, shares);
 }
 
+namespace {
+
+// What each bound key is, for the operator: which file to put back.
+std::string KeyDescription(const std::string& name, const std::string& keys_dir, bool sealed) {
+  if (name == "kek") {
+    return sealed ? "the key-encryption key opened from the officers' shares (" + keys_dir +
+                        "/data-keys.sealed)"
+                  : keys_dir + "/kek.key (the key-encryption key)";
+  }
+  if (name == "blind-index") {
+    return sealed ? "the blind-index key opened from the officers' shares (" + keys_dir +
+                        "/data-keys.sealed)"
+                  : keys_dir + "/blind-index.key";
+  }
+  return "the access-log key (" + keys_dir + "/log-<kid>.key)";
+}
+
+Status KeyMismatch(const std::string& name, const std::string& keys_dir, bool sealed) {
+  return Error(ErrorId::kKeyMismatch,
+               KeyDescription(name, keys_dir, sealed) +
+                   " does not belong to this data folder: it is not the key recorded in "
+                   "cityid.db when the folder was created (another folder's key?). Nothing was "
+                   "written. Put back this folder's own key from the offline key backup "
+                   "(docs/operations.md, \"Keys bound to their store\")");
+}
+
+}  // namespace
+
+Status CheckKeyBinding(store::Store& store,
+                       const std::vector<std::pair<std::string, std::string>>& checks,
+                       const std::string& keys_dir, bool sealed, const crypto::Keyring* keys,
+                       bool record_missing, UnixSeconds now) {
+  std::vector<std::pair<std::string, std::string>> missing;
+  CITYID_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    for (const auto& [name, value] : checks) {
+      CITYID_ASSIGN_OR_RETURN(auto recorded, tx.GetFact(kKeyCheckFact + name));
+      if (!recorded) {
+        missing.emplace_back(name, value);
+      } else if (*recorded != value) {
+        return KeyMismatch(name, keys_dir, sealed);
+      }
+    }
+    return Status::Ok();
+  }));
+  if (missing.empty() || !record_missing) return Status::Ok();
+  // A folder made before keys were bound (schema v14): bind the keys it opens with now, once.
+  // The KEK is vouched for only if it opens a record already there.
+  return store.Write([&](store::Tx& tx) -> Status {
+    for (const auto& [name, value] : missing) {
+      CITYID_ASSIGN_OR_RETURN(auto recorded, tx.GetFact(kKeyCheckFact + name));
+      if (recorded) {  // another process bound it meanwhile
+        if (*recorded != value) return KeyMismatch(name, keys_dir, sealed);
+        continue;
+      }
+      if (name == "kek" && keys != nullptr) {
+        store::ApplicationFilter f;
+        f.person_exists = true;
+        f.limit = 1;
+        CITYID_ASSIGN_OR_RETURN(auto apps, tx.ListApplications(f));
+        if (!apps.empty()) {
+          CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(apps[0].person_id));
+          if (person && !crypto::UnwrapDataKey(keys->kek(), person->wrapped_key, person->id).ok()) {
+            return KeyMismatch(name, keys_dir, sealed);
+          }
+        }
+      }
+      CITYID_RETURN_IF_ERROR(tx.PutFact(kKeyCheckFact + name, value, now));
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const GlobalOptions& g,
                                                DataKeys data_keys,
                                                const store::SqliteOptions& store_options) {
-  if (!PathExists(path + "/cityid.db") || !PathExists(path + "/policy.toml")) {
-    return Error(ErrorId::kStoreNotInitialized,
-                 "'" + path + "' is not a cityid data folder; run: cityid init --data " + path +
-                     " --policy POLICY.toml");
-  }
+  CITYID_RETURN_IF_ERROR(CheckDataFolder(path));
   CITYID_RETURN_IF_ERROR(crypto::InitCrypto());
   std::unique_ptr<DataDir> d(new DataDir());
   CITYID_ASSIGN_OR_RETURN(auto policy, policy::Policy::Load(path + "/policy.toml"));
   d->policy_ = std::make_unique<policy::Policy>(std::move(policy));
+  // The store first: it says whether a missing log key may be made (a folder from before the
+  // log key existed, which never signed a tree head) and which keys belong to it.
+  store::SqliteOptions opts = store_options;
+  opts.must_exist = true;
+  CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db", opts));
+  bool log_known = false;
+  CITYID_RETURN_IF_ERROR(d->store_->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto bound, tx.GetFact(std::string(kKeyCheckFact) + "log"));
+    CITYID_ASSIGN_OR_RETURN(auto head, tx.LatestTreeHead());
+    log_known = bound.has_value() || head.has_value();
+    return Status::Ok();
+  }));
+  const auto log_mode =
+      log_known ? crypto::LogKeyMode::kMustExist : crypto::LogKeyMode::kCreateIfMissing;
+  const bool sealed = crypto::Keyring::IsSealed(path + "/keys");
   if (data_keys == DataKeys::kNeeded) {
-    CITYID_ASSIGN_OR_RETURN(d->keys_, LoadKeyring(path, g));
+    std::vector<crypto::SecretBytes> shares;
+    if (sealed) {
+      CITYID_ASSIGN_OR_RETURN(shares, ReadKekShares(g));
+    }
+    CITYID_ASSIGN_OR_RETURN(d->keys_,
+                            crypto::Keyring::Load(path + "/keys", nullptr, shares, log_mode));
   } else {
-    CITYID_ASSIGN_OR_RETURN(d->keys_, crypto::Keyring::LoadWithoutDataKeys(path + "/keys"));
+    CITYID_ASSIGN_OR_RETURN(
+        d->keys_, crypto::Keyring::LoadWithoutDataKeys(path + "/keys", nullptr, log_mode));
   }
-  CITYID_ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(path + "/cityid.db", store_options));
-  CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->clock_ = MakeClock(g);
+  // Before any command writes: every key given must be this store's own.
+  CITYID_RETURN_IF_ERROR(CheckKeyBinding(*d->store_, d->keys_->KeyChecks(), path + "/keys", sealed,
+                                         d->keys_.get(), true, SystemClock().Now()));
+  CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->ctx_.reset(new core::Context{*d->store_, *d->keys_, *d->policy_, *d->names_, *d->clock_,
                                   d->rng_});
   return d;
+}
+
+Status CheckDataFolder(const std::string& path) {
+  if (PathExists(path + kInitMarkerFile)) {
+    return Error(ErrorId::kStoreNotInitialized,
+                 "'" + path +
+                     "': cityid init was interrupted before it finished (nothing in it "
+                     "is in use); run it again: cityid init --data " +
+                     path + " --policy POLICY.toml (it clears what the interrupted run left)");
+  }
+  const bool db = PathExists(path + "/cityid.db");
+  const bool keys = PathExists(path + "/keys/kek.key") || crypto::Keyring::IsSealed(path + "/keys");
+  if (!db && !keys) {
+    return Error(ErrorId::kStoreNotInitialized,
+                 "'" + path + "' is not a cityid data folder; run: cityid init --data " + path +
+                     " --policy POLICY.toml");
+  }
+  if (!db) {
+    return Error(ErrorId::kStoreCorrupt,
+                 "'" + path +
+                     "/cityid.db' is missing while the folder's keys exist; nothing was "
+                     "changed. Restore cityid.db from your latest backup (docs/operations.md, "
+                     "\"Restoring a backup\"); do not run init");
+  }
+  if (!PathExists(path + "/policy.toml")) {
+    return Error(ErrorId::kStoreNotInitialized,
+                 "'" + path +
+                     "/policy.toml' (the city policy) is missing; the database and keys "
+                     "are there. Put it back from your backup, or restore it with: cityid init "
+                     "--data " +
+                     path + " --policy POLICY.toml (which then only copies the policy)");
+  }
+  return Status::Ok();
 }
 
 CLI::App* KeysCommand(CLI::App& app) {

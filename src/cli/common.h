@@ -141,9 +141,31 @@ void RegisterKeysSplit(CLI::App& app, GlobalOptions& g, Runner& run);   // keys 
 void RegisterHistory(CLI::App& app, GlobalOptions& g, Runner& run);     // an applicant's access history
 
 // Creates a data folder (database, keys, policy copy); what `init` does. kAlreadyExists if DIR
-// is initialized; the policy is validated before anything is created.
+// is initialized; the policy is validated before anything is created. All or nothing: a marker
+// file (kInitMarkerFile) exists while it runs, no command opens a folder that has it, and a
+// second init clears what an interrupted one left and starts over. A folder whose store and
+// keys are there but whose policy.toml is missing gets only the policy copied back.
 Status InitializeDataDir(const std::string& data, const std::string& policy_path,
                          nlohmann::ordered_json& out);
+
+// Present in DATA while `init` runs (and after it was interrupted).
+inline constexpr char kInitMarkerFile[] = "/.init-incomplete";
+// Store facts (store::Tx::GetFact) "key_check.<kek|blind-index|log>": the keys of this store.
+inline constexpr char kKeyCheckFact[] = "key_check.";
+
+// Says what is missing from a data folder and how to restore it: kStoreNotInitialized (never
+// initialized, init interrupted, policy.toml missing), kStoreCorrupt (cityid.db missing beside
+// existing keys).
+Status CheckDataFolder(const std::string& path);
+
+// Compares each (name, check value) of a keyring (Keyring::KeyChecks) with the one the store
+// recorded: kKeyMismatch naming the key when one differs. A value not recorded yet (folders
+// made before schema v14) is recorded when `record_missing`; the KEK only if it opens a record
+// already in the store.
+Status CheckKeyBinding(store::Store& store,
+                       const std::vector<std::pair<std::string, std::string>>& checks,
+                       const std::string& keys_dir, bool sealed, const crypto::Keyring* keys,
+                       bool record_missing, UnixSeconds now);
 
 // Builds the app and runs it. Returns the process exit code. Never throws.
 int RunCli(int argc, char** argv);

@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "base/names.h"
+#include "render/render.h"
 
 namespace cityid::core {
 namespace {
@@ -108,9 +109,14 @@ Result<std::string> CheckPhoto(ByteView p) {
     return Error(ErrorId::kInvalidPhoto, "photo: larger than 5 MiB");
   }
   static constexpr uint8_t kPng[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
-  if (std::equal(std::begin(kPng), std::end(kPng), p.begin())) return std::string("png");
-  if (p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return std::string("jpeg");
-  return Error(ErrorId::kInvalidPhoto, "photo: not a JPEG or PNG image");
+  std::string type;
+  if (std::equal(std::begin(kPng), std::end(kPng), p.begin())) type = "png";
+  if (p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) type = "jpeg";
+  if (type.empty()) return Error(ErrorId::kInvalidPhoto, "photo: not a JPEG or PNG image");
+  // What is enrolled must print: the renderer's pixel limits, checked from the header before
+  // one bounded decode (a 20000x20000 photo of a few KB is refused here, not at printing).
+  CITYID_RETURN_IF_ERROR(render::CheckPhotoPrintable(p).WithContext("photo"));
+  return type;
 }
 
 Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::string& base_dir,

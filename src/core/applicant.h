@@ -10,11 +10,13 @@
 #include "base/date.h"
 #include "base/names.h"
 #include "base/status.h"
+#include "render/render.h"
 
 namespace cityid::core {
 
 inline constexpr size_t kMaxApplicantFileBytes = 64 * 1024;
-inline constexpr size_t kMaxPhotoBytes = 5 * 1024 * 1024;
+// The renderer's limits (render/render.h) are the enrollment limits: what enrolls, prints.
+inline constexpr size_t kMaxPhotoBytes = render::kMaxPhotoBytes;
 // A name field as it arrives, before normalization (base/names.h bounds the result: at most
 // names::kMaxPartCodePoints characters and names::kMaxPartBytes bytes).
 inline constexpr size_t kMaxNameInputBytes = 4 * names::kMaxPartBytes;
@@ -64,7 +66,9 @@ struct ApplicantInput {
 Result<ApplicantInput> ParseApplicantJson(std::string_view json, const std::string& base_dir,
                                           const Date& today);
 
-// Validates a photo: JPEG or PNG by signature, size bounds. Returns "jpeg" or "png".
+// Validates a photo: JPEG or PNG by signature, size bounds, and render::CheckPhotoPrintable
+// (pixel limits from the header, then one bounded decode). Returns "jpeg" or "png";
+// kInvalidPhoto otherwise.
 Result<std::string> CheckPhoto(ByteView photo);
 
 // The decrypted content of a person record. Serialized as JSON inside the ciphertext only.

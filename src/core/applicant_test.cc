@@ -90,14 +90,37 @@ TEST(ApplicantTest, ErrorMessagesNeverEchoValues) {
   EXPECT_EQ(r.status().message().find("1990"), std::string::npos);
 }
 
+// A valid 1x1 RGBA PNG (67 bytes).
+Bytes TinyPng() {
+  return *HexDecode(
+      "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000a49444154789c"
+      "63000100000500010d0a2db40000000049454e44ae426082");
+}
+
 TEST(ApplicantTest, PhotoMustBeJpegOrPng) {
-  Bytes png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
-  png.resize(100);
+  const Bytes png = TinyPng();
   EXPECT_EQ(*CheckPhoto(png), "png");
+  Bytes garbage = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  garbage.resize(100);  // a PNG signature, then nothing that decodes
+  EXPECT_EQ(CheckPhoto(garbage).status().id(), ErrorId::kInvalidPhoto);
   Bytes gif = ToBytes("GIF89a");
   gif.resize(100);
   EXPECT_EQ(CheckPhoto(gif).status().id(), ErrorId::kInvalidPhoto);
   EXPECT_EQ(CheckPhoto(Bytes(10)).status().id(), ErrorId::kInvalidPhoto);
+}
+
+// Issue 14 §5: a 20000x20000 PNG of a few hundred bytes was enrolled, approved and issued, and
+// only printing refused it. Enrollment (CLI and API both call CheckPhoto) now refuses it from
+// its header, before decoding anything.
+TEST(ApplicantTest, DecompressionBombPhotoIsRefusedFromItsHeader) {
+  Bytes bomb = TinyPng();
+  const uint8_t side[4] = {0x00, 0x00, 0x4e, 0x20};  // 20000, big-endian (IHDR width, height)
+  std::copy(side, side + 4, bomb.begin() + 16);
+  std::copy(side, side + 4, bomb.begin() + 20);
+  auto r = CheckPhoto(bomb);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().id(), ErrorId::kInvalidPhoto);
+  EXPECT_NE(r.status().message().find("4000"), std::string::npos) << r.status().message();
 }
 
 TEST(ApplicantTest, VeteranIsAnOptionalBoolean) {

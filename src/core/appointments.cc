@@ -40,16 +40,6 @@ Status AppendPublic(store::Tx& tx, const BookingContext& ctx, const std::string&
   return Append(tx, ctx, "public", "applicant", site, action, booking_id, "");
 }
 
-Status CheckSiteId(std::string_view id) {
-  bool ok = id.size() >= 2 && id.size() <= 32 && id[0] >= 'a' && id[0] <= 'z';
-  for (char c : id) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
-  if (!ok) {
-    return Error(ErrorId::kInvalidArgument,
-                 "site id: 2..32 of a-z, 0-9 and -, starting with a letter");
-  }
-  return Status::Ok();
-}
-
 Status CheckLanguage(std::string_view lang) {
   // [a-z]{2,3} then (-[A-Za-z0-9]{2,8})*
   auto bad = [] { return Error(ErrorId::kInvalidArgument, "language: a tag like es, zh-Hant, ht"); };
@@ -348,6 +338,16 @@ Result<BookingStatus> StatusOf(const BookingContext& ctx, const store::Appointme
 }
 
 }  // namespace
+
+Status CheckSiteId(std::string_view id) {
+  bool ok = id.size() >= 2 && id.size() <= 32 && id[0] >= 'a' && id[0] <= 'z';
+  for (char c : id) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  if (!ok) {
+    return Error(ErrorId::kInvalidArgument,
+                 "site id: 2..32 of a-z, 0-9 and -, starting with a letter");
+  }
+  return Status::Ok();
+}
 
 // ---- opening hours ----
 

@@ -73,6 +73,10 @@ Result<OpeningHours> ParseOpeningHours(std::string_view text);
 std::string OpeningHoursJson(const OpeningHours& h);
 Result<OpeningHours> OpeningHoursFromJson(std::string_view json);
 
+// The one rule for a site id (sites, bookings, staff, enrollment): 2..32 of a-z, 0-9 and -,
+// starting with a letter, so it is safe in a path, a URL and a log line. kInvalidArgument.
+Status CheckSiteId(std::string_view id);
+
 // "+HH:MM" / "-HH:MM" (within ±14:00) to seconds east of UTC; kInvalidArgument otherwise.
 Result<int64_t> ParseUtcOffset(std::string_view text);
 

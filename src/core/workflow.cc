@@ -542,6 +542,7 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
     out.documents_json = docs.dump();
   }
   out.site = !in.site.empty() ? in.site : (!actor.site.empty() ? actor.site : "city-hall");
+  CITYID_RETURN_IF_ERROR(CheckSiteId(out.site));
   out.person = std::move(person);
   out.now = now;
   return out;
@@ -549,7 +550,8 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
 
 // The transaction of an enrollment: duplicate search, rows and audit entries. Uses only
 // ctx.store, ctx.policy and ctx.clock (safe beside a PrepareEnrollment on another thread).
-Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, const Actor& actor) {
+Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, const Actor& actor,
+                                      const std::function<Status(store::Tx&)>& in_tx = nullptr) {
   EnrollResult& result = prep.result;
   const policy::Evaluation& eval = prep.eval;
   const auto& name_keys = prep.name_keys;
@@ -613,6 +615,7 @@ Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, con
       CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "application.flag", app.id,
                                          "possible duplicate"));
     }
+    if (in_tx) CITYID_RETURN_IF_ERROR(in_tx(tx));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -689,7 +692,8 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor&
 
 void EnrollMany(Context& ctx, const std::function<std::optional<Result<ApplicantInput>>()>& next,
                 const Actor& actor,
-                const std::function<void(size_t, Result<EnrollResult>)>& on_result) {
+                const std::function<void(size_t, Result<EnrollResult>)>& on_result,
+                const std::function<Status(store::Tx&, size_t)>& in_commit) {
   // A bounded queue between the preparing thread and this (committing) thread. A short queue
   // is enough to keep both busy and bounds memory whatever the batch size.
   constexpr size_t kDepth = 8;
@@ -733,7 +737,12 @@ void EnrollMany(Context& ctx, const std::function<std::optional<Result<Applicant
       on_result(i, item->status());
       continue;
     }
-    on_result(i, CommitEnrollment(ctx, std::move(**item), actor));
+    if (in_commit) {
+      on_result(i, CommitEnrollment(ctx, std::move(**item), actor,
+                                    [&](store::Tx& tx) { return in_commit(tx, i); }));
+    } else {
+      on_result(i, CommitEnrollment(ctx, std::move(**item), actor));
+    }
   }
   {
     std::lock_guard lock(mu);

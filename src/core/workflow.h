@@ -136,10 +136,13 @@ Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& input, const Act
 // on a second thread. `next` (called on that thread) yields each input, or an input error, and
 // nullopt at the end. `on_result(i, result)` is called for the i-th input, in order, on the
 // calling thread; a failed input does not stop the others. REQUIRES: nobody else uses ctx.names
-// or ctx.rng during the call; the same roles as Enroll.
+// or ctx.rng during the call; the same roles as Enroll. `in_commit(tx, i)`, when set, runs
+// inside the i-th input's own transaction, last (a bulk import records its progress there, so
+// the progress and the enrollments it counts commit together); an error rolls the input back.
 void EnrollMany(Context& ctx, const std::function<std::optional<Result<ApplicantInput>>()>& next,
                 const Actor& actor,
-                const std::function<void(size_t, Result<EnrollResult>)>& on_result);
+                const std::function<void(size_t, Result<EnrollResult>)>& on_result,
+                const std::function<Status(store::Tx&, size_t)>& in_commit = nullptr);
 
 // documents_checked|flagged -> approved. A flagged application needs a non-empty reason.
 // REQUIRES role supervisor or admin.

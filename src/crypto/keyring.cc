@@ -110,13 +110,21 @@ Result<std::unique_ptr<Ed25519Signer>> ReadLogKey(const std::string& dir, const 
   return signer;
 }
 
-// Loads the one log key in `dir`, creating it if there is none (data folders made before the
-// log key existed). An exclusive flock on the folder serializes concurrent first uses.
-Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir, Rng* rng) {
+// Loads the one log key in `dir`. With kCreateIfMissing, creates it if there is none (data
+// folders made before the log key existed); an exclusive flock on the folder serializes
+// concurrent first uses. Otherwise a missing key is kKeysMissing: a new key would not verify
+// the tree heads the old one signed, and would clash with it when it is put back.
+Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir, Rng* rng,
+                                                          LogKeyMode mode) {
   CITYID_ASSIGN_OR_RETURN(auto names, LogKeyFiles(dir));
   if (names.size() == 1) return ReadLogKey(dir, names[0]);
   if (names.size() > 1) {
     return Error(ErrorId::kKeysInvalid, "more than one log key (log-*.key) in " + dir);
+  }
+  if (mode == LogKeyMode::kMustExist) {
+    return Error(ErrorId::kKeysMissing,
+                 "the access-log key (log-<kid>.key) is missing from " + dir +
+                     "; restore it from the offline key backup (docs/operations.md)");
   }
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error(ErrorId::kIo, "cannot open " + dir);
@@ -146,7 +154,6 @@ Result<std::unique_ptr<Ed25519Signer>> LoadOrCreateLogKey(const std::string& dir
   ::close(fd);
   return out;
 }
-
 
 // data-keys.sealed: one key line "cityid-sealed-v1 <base64url>" of
 //   k (1 byte) || n (1 byte) || split id (8 bytes) || XChaCha20-Poly1305(nonce || KEK || index key || tag)
@@ -264,7 +271,8 @@ Result<std::unique_ptr<Keyring>> Keyring::Create(const std::string& dir, Rng& rn
 }
 
 Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
-                                               const std::vector<SecretBytes>& share_texts) {
+                                               const std::vector<SecretBytes>& share_texts,
+                                               LogKeyMode log_key) {
   std::unique_ptr<Keyring> k(new Keyring());
   k->dir_ = dir;
   CITYID_ASSIGN_OR_RETURN(DataKeys data_keys, LoadDataKeys(dir, share_texts, &k->seal_));
@@ -275,7 +283,7 @@ Result<std::unique_ptr<Keyring>> Keyring::Load(const std::string& dir, Rng* rng,
     CITYID_RETURN_IF_ERROR(k->FinishSeal(rng != nullptr ? *rng : system_rng));
   }
   CITYID_RETURN_IF_ERROR(k->LoadIssuerKeys());
-  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
+  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng, log_key));
   return k;
 }
 
@@ -312,11 +320,12 @@ Status Keyring::LoadIssuerKeys() {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Keyring>> Keyring::LoadWithoutDataKeys(const std::string& dir, Rng* rng) {
+Result<std::unique_ptr<Keyring>> Keyring::LoadWithoutDataKeys(const std::string& dir, Rng* rng,
+                                                              LogKeyMode log_key) {
   std::unique_ptr<Keyring> k(new Keyring());
   k->dir_ = dir;
   CITYID_RETURN_IF_ERROR(k->LoadIssuerKeys());
-  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng));
+  CITYID_ASSIGN_OR_RETURN(k->log_signer_, LoadOrCreateLogKey(dir, rng, log_key));
   return k;
 }
 
@@ -327,12 +336,31 @@ Result<std::unique_ptr<Keyring>> Keyring::LoadForDestruction(const std::string& 
   return k;
 }
 
-Result<std::unique_ptr<Ed25519Signer>> Keyring::LoadLogSigner(const std::string& dir, Rng* rng) {
+Result<std::unique_ptr<Ed25519Signer>> Keyring::LoadLogSigner(const std::string& dir, Rng* rng,
+                                                              LogKeyMode log_key) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Error(ErrorId::kKeysMissing, "no key folder at " + dir);
   }
-  return LoadOrCreateLogKey(dir, rng);
+  return LoadOrCreateLogKey(dir, rng, log_key);
+}
+
+std::string KeyCheckValue(const SecretBytes& key, std::string_view kind) {
+  const std::string message = "cityid key check v1 " + std::string(kind);
+  uint8_t out[16];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const uint8_t*>(message.data()),
+                     message.size(), key.data(), key.size());
+  return Base64UrlEncode(ByteView(out, sizeof out));
+}
+
+std::vector<std::pair<std::string, std::string>> Keyring::KeyChecks() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (kek_.size() == kKekBytes && blind_indexer_) {
+    out.emplace_back("kek", KeyCheckValue(kek_, "kek"));
+    out.emplace_back("blind-index", KeyCheckValue(blind_indexer_->key(), "blind-index"));
+  }
+  if (log_signer_) out.emplace_back("log", Base64UrlEncode(log_signer_->key_id()));
+  return out;
 }
 
 PublicKeySet Keyring::PublicKeys(const std::string& issuer) const {

@@ -30,16 +30,26 @@
 
 namespace cityid::crypto {
 
+// Whether loading may create a missing access-log key. Only a folder made before the log key
+// existed lacks one; the caller decides from its store (no tree head signed, no log key bound,
+// cli/common.cc) — a read-only command never creates one: a missing key is reported missing.
+enum class LogKeyMode { kMustExist, kCreateIfMissing };
+
+// A key check value: a keyed BLAKE2b-128 of a constant under `key` (base64url). It names the
+// key without revealing it, so a store can record which keys belong to it (DataDir::Open).
+std::string KeyCheckValue(const SecretBytes& key, std::string_view kind);
+
 class Keyring {
  public:
   // Creates a new keyring in `dir` (created 0700). Fails with kAlreadyExists if a KEK is
   // already there (keys are never silently replaced), kIo on file errors.
   static Result<std::unique_ptr<Keyring>> Create(const std::string& dir, Rng& rng);
-  // Loads the keyring from `dir`. Fails with kKeysMissing when absent, kKeysInvalid when a file
-  // is malformed or readable by others than its owner, or when there is more than one log key.
-  // A data folder made before the log key existed gets one here, on first use (0600, generated
-  // from `rng`, or the system CSPRNG when null; creation is serialized by an flock on `dir`, so
-  // two processes cannot make two keys); kIo if it cannot be written.
+  // Loads the keyring from `dir`. Fails with kKeysMissing when absent (a missing log key too,
+  // under LogKeyMode::kMustExist), kKeysInvalid when a file is malformed or readable by others
+  // than its owner, or when there is more than one log key. With kCreateIfMissing, a data folder
+  // made before the log key existed gets one here (0600, generated from `rng`, or the system
+  // CSPRNG when null; creation is serialized by an flock on `dir`, so two processes cannot make
+  // two keys); kIo if it cannot be written.
   //
   // When the data keys are sealed (SealDataKeys), `share_texts` must hold at least k of the
   // officers' share lines: kKeysSealed when none or too few are given (the message says how
@@ -48,22 +58,23 @@ class Keyring {
   // are not sealed. Once they are, a plain kek.key beside the sealed file is never used: it is
   // what an interrupted split left, and Load shreds it once the shares open the sealed file.
   static Result<std::unique_ptr<Keyring>> Load(const std::string& dir, Rng* rng = nullptr,
-                                               const std::vector<SecretBytes>& share_texts = {});
+                                               const std::vector<SecretBytes>& share_texts = {},
+                                               LogKeyMode log_key = LogKeyMode::kMustExist);
   // Loads the issuer and log keys but not the data keys (no shares needed): for publishing keys
   // and status lists and for verifying. kek() and blind_indexer() must not be used (they abort).
-  static Result<std::unique_ptr<Keyring>> LoadWithoutDataKeys(const std::string& dir,
-                                                              Rng* rng = nullptr);
+  static Result<std::unique_ptr<Keyring>> LoadWithoutDataKeys(
+      const std::string& dir, Rng* rng = nullptr, LogKeyMode log_key = LogKeyMode::kMustExist);
   // Loads what emergency destruction needs and nothing it could decrypt with: the folder and
   // the log key. The data keys stay on disk (plain or sealed) for DestroyDataKeys to shred, so
   // destruction never needs the officers' shares. kek() is empty; no record can be read or
   // written through this keyring.
   static Result<std::unique_ptr<Keyring>> LoadForDestruction(const std::string& dir,
                                                              Rng* rng = nullptr);
-  // Loads only the access-log key (created on first use as Load does): what the audit commands
-  // need, and what emergency destruction leaves (DestroyDataKeys), so the log stays verifiable
-  // and signable without the KEK. kKeysMissing when `dir` does not exist.
-  static Result<std::unique_ptr<Ed25519Signer>> LoadLogSigner(const std::string& dir,
-                                                               Rng* rng = nullptr);
+  // Loads only the access-log key: what the audit commands need, and what emergency
+  // destruction leaves (DestroyDataKeys), so the log stays verifiable and signable without the
+  // KEK. kKeysMissing when `dir` does not exist or (kMustExist) holds no log key.
+  static Result<std::unique_ptr<Ed25519Signer>> LoadLogSigner(
+      const std::string& dir, Rng* rng = nullptr, LogKeyMode log_key = LogKeyMode::kMustExist);
 
   // The data keys; empty / aborting when this keyring was loaded without them (a programming
   // error: Unwrap fails on an empty KEK, Wrap aborts).
@@ -80,6 +91,10 @@ class Keyring {
   const Signer& log_signer() const { return *log_signer_; }
   // Its public key, for auditors (status "active").
   PublicKey LogPublicKey() const;
+
+  // What binds these keys to a store: (name, check value) for "kek" and "blind-index" (when the
+  // data keys are loaded; KeyCheckValue) and "log" (the log key's kid, which is public).
+  std::vector<std::pair<std::string, std::string>> KeyChecks() const;
 
   // Generates a new issuer key, makes it the active one and keeps the old ones for verifying
   // unexpired cards. The retiring key is published with `retire_not_after`: the latest expiry

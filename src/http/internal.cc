@@ -9,7 +9,11 @@ using nlohmann::json;
 
 Reply Problem(const Status& s) {
   const int code = HttpStatusFor(s);
-  return Reply(code, ProblemJson(s, code), kProblem);
+  Reply r(code, ProblemJson(s, code), kProblem);
+  if (const int retry = RetryAfterSeconds(s); retry > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(retry));
+  }
+  return r;
 }
 
 Result<json> ParseJsonBody(const httplib::Request& req) {

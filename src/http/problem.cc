@@ -33,11 +33,38 @@ std::string ProblemJson(std::string_view slug, std::string_view title, int http_
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+int RetryAfterSeconds(const Status& s) {
+  if (s.code() != StatusCode::kUnavailable) return 0;
+  // A lock is released in moments; a disk or permissions need an operator.
+  return s.id() == ErrorId::kStoreBusy ? 2 : 60;
+}
+
 std::string ProblemJson(const Status& s, int http_status) {
   const ErrorInfo& info = GetErrorInfo(s.id());
-  const bool internal = http_status >= 500;
-  return ProblemJson(info.slug, info.summary, http_status,
-                     internal ? "the server could not complete the request" : s.message());
+  std::string detail = s.message();
+  // 5xx messages may name paths and internals: each says what to do, never more.
+  if (http_status == 503) {
+    switch (s.id()) {
+      case ErrorId::kStoreBusy:
+        detail =
+            "the database is busy (another process holds its write lock); retry after "
+            "Retry-After seconds";
+        break;
+      case ErrorId::kStoreReadOnly:
+        detail =
+            "the server cannot write its data folder (permissions or a read-only mount); "
+            "retry later - an operator must fix it";
+        break;
+      case ErrorId::kStoreFull:
+        detail = "the server's disk is full; retry later - an operator must free space";
+        break;
+      default:
+        detail = "the service is temporarily unavailable; retry after Retry-After seconds";
+    }
+  } else if (http_status >= 500) {
+    detail = "the server could not complete the request";
+  }
+  return ProblemJson(info.slug, info.summary, http_status, detail);
 }
 
 }  // namespace cityid::http

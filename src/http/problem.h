@@ -11,8 +11,13 @@ namespace cityid::http {
 // 403, 401, 413/429 resource exhausted, 503 unavailable, 500 internal/data loss).
 int HttpStatusFor(const Status& s);
 
+// Seconds for the Retry-After header of a 503 (kUnavailable: store busy, read-only, disk full,
+// I/O); 0 for every other status.
+int RetryAfterSeconds(const Status& s);
+
 // The problem+json body: {"type": ".../problems/<slug>", "title", "status", "detail"}.
-// Internal errors get a generic detail (their message may describe internals).
+// Internal errors get a generic detail (their message may describe internals); 503s a fixed
+// one per error that says what to do.
 std::string ProblemJson(const Status& s, int http_status);
 
 // A problem for conditions that are not catalogue errors (404 route, 405, 413, 415).

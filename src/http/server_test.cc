@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "auth/staff.h"
@@ -19,6 +19,7 @@
 #include "credential/card.h"
 #include "credential/presentation.h"
 #include "credential/status_list.h"
+#include "http/internal.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
 #include "http/rbac.h"
@@ -40,6 +41,25 @@ TEST(ProblemTest, MapsCatalogueToHttpStatus) {
   const json p = json::parse(ProblemJson(Error(ErrorId::kInternal, "secret detail"), 500));
   EXPECT_EQ(p["type"], "https://cityid.example/problems/internal");
   EXPECT_EQ(p["detail"].get<std::string>().find("secret"), std::string::npos);
+}
+
+// Issue 14 §5: a busy, read-only or full store answered 500 "internal".
+TEST(ProblemTest, BusyReadOnlyOrFullStoreIs503WithRetryAfterAndWhatToDo) {
+  for (ErrorId id : {ErrorId::kStoreBusy, ErrorId::kStoreReadOnly, ErrorId::kStoreFull}) {
+    const Status s = Error(id, "'/srv/cityid/cityid.db': database is locked");
+    EXPECT_EQ(HttpStatusFor(s), 503);
+    EXPECT_GT(RetryAfterSeconds(s), 0);
+    const json p = json::parse(ProblemJson(s, 503));
+    EXPECT_EQ(p["status"], 503);
+    EXPECT_EQ(p["detail"].get<std::string>().find("/srv"), std::string::npos);
+    EXPECT_NE(p["detail"].get<std::string>().find("retry"), std::string::npos);
+  }
+  EXPECT_EQ(RetryAfterSeconds(Error(ErrorId::kInternal, "")), 0);
+  const Reply r = Problem(Error(ErrorId::kStoreBusy, "locked"));
+  EXPECT_EQ(r.status, 503);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  EXPECT_EQ(r.headers[0].second, "2");
 }
 
 TEST(OpenApiTest, EveryRouteIsDocumentedAndNothingElse) {
@@ -945,6 +965,29 @@ TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_FALSE(limited->get_header_value("Retry-After").empty());
+}
+
+// Issue 14 §5: a decompression bomb (a few hundred bytes that say 20000x20000 pixels) was
+// enrolled through the API too; it is refused at enrollment, 400 invalid-photo, nothing stored.
+TEST_F(ServerTest, DecompressionBombPhotoIsRefusedAtApiEnrollment) {
+  Session clerk = Login("carla", AddStaff("carla", "clerk"));
+  Bytes bomb = *HexDecode(
+      "89504e470d0a1a0a0000000d49484452"
+      "00004e2000004e200806000000000000"  // IHDR: 20000 x 20000, RGBA
+      "0000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082");
+  json body = json::parse(kApplicantJson);
+  body["photo"] = Base64Encode(bomb);
+  auto res = client_->Post("/api/v1/applications", With(&clerk), body.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_EQ(ProblemType(res), "invalid-photo");
+  ASSERT_TRUE(store_
+                  ->Read([](store::Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(int64_t persons, tx.CountPersons());
+                    EXPECT_EQ(persons, 0);
+                    return Status::Ok();
+                  })
+                  .ok());
 }
 
 }  // namespace

@@ -160,6 +160,15 @@ Result<QrCodePtr> EncodeQr(std::string_view payload) {
   return qr;
 }
 
+}  // namespace
+
+Status CheckPhotoPrintable(ByteView photo) {
+  internal::ImageLimits limits{kMaxPhotoBytes, kMaxPhotoDimension, kMaxPhotoDimension};
+  return internal::DecodePixbuf(photo, limits, ErrorId::kInvalidPhoto).status();
+}
+
+namespace {
+
 // Decodes the photo and resamples it to at most kPhotoMaxDpi over `box_mm`, keeping the aspect.
 Result<SurfacePtr> PreparePhoto(ByteView bytes, Box box_mm) {
   internal::ImageLimits limits{kMaxPhotoBytes, kMaxPhotoDimension, kMaxPhotoDimension};

@@ -30,6 +30,13 @@ inline constexpr int kMaxQrVersion = 25;  // beyond this the modules get too sma
 inline constexpr int kMinDpi = 72;
 inline constexpr int kMaxDpi = 1200;
 
+// The photo check at enrollment (core::CheckPhoto), so that what is enrolled can be printed:
+// PNG or JPEG, at most kMaxPhotoBytes; the dimensions are read from the header first and over
+// kMaxPhotoDimension on either side (a decompression bomb: a few KB that decode to gigabytes)
+// is refused before any decoding; then decoded once, bounded, so a corrupt image is refused
+// too. kInvalidPhoto naming the problem. Thread-compatible.
+Status CheckPhotoPrintable(ByteView photo);
+
 // What is printed: plain data, already formatted and already filtered by the policy (empty
 // optional fields are not printed). All text UTF-8.
 struct CardFace {

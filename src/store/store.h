@@ -350,6 +350,13 @@ class Tx {
                                                                  size_t limit) = 0;
   // Deletes a booking (its wrapped key with it: crypto-shredding); kNotFound when absent.
   virtual Status DeleteAppointment(std::string_view id) = 0;
+
+  // ---- store facts (schema v14): small named values that are no personal data ----
+  // The key check values that bind DATA/keys to this store ("key_check.kek", ...) and the
+  // progress of bulk imports ("batch.<hash>" -> last committed line).
+  virtual Result<std::optional<std::string>> GetFact(std::string_view name) = 0;
+  // Inserts or replaces `name`.
+  virtual Status PutFact(std::string_view name, std::string_view value, UnixSeconds at) = 0;
 };
 
 // Counters since the store was opened, for operations (/metrics) and benchmarks.

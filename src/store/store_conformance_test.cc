@@ -1,13 +1,13 @@
 // One conformance suite, run against every Store backend.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
-
-#include <sqlite3.h>
 
 namespace cityid::store {
 namespace {
@@ -205,6 +205,92 @@ TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
   auto s = OpenSqliteStore(path.string());
   EXPECT_FALSE(s.ok());
   std::filesystem::remove(path);
+}
+
+TEST_P(StoreConformanceTest, FactsRoundTripAndReplace) {
+  ASSERT_TRUE(store_
+                  ->Write([](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto none, tx.GetFact("key_check.kek"));
+                    EXPECT_FALSE(none.has_value());
+                    CITYID_RETURN_IF_ERROR(tx.PutFact("key_check.kek", "abc", 10));
+                    return tx.PutFact("key_check.kek", "def", 11);
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto v, tx.GetFact("key_check.kek"));
+                    EXPECT_EQ(v, std::optional<std::string>("def"));
+                    EXPECT_EQ(tx.PutFact("x", "y", 1).id(), ErrorId::kPermissionDenied);
+                    return Status::Ok();
+                  })
+                  .ok());
+}
+
+// Issue 14 §5: a zero-length cityid.db was silently migrated into a fresh, empty store under
+// the folder's old keys ("audit verify: intact, 0 entries").
+TEST(SqliteStoreTest, ZeroLengthDatabaseIsRefusedNotRecreated) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cityid-empty-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  { std::ofstream(path, std::ios::trunc); }
+  SqliteOptions o;
+  o.must_exist = true;
+  auto s = OpenSqliteStore(path, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().id(), ErrorId::kStoreCorrupt);
+  EXPECT_NE(s.status().message().find("backup"), std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);  // nothing was written
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 14 §5: a busy, read-only or full database was "internal" (exit 1, HTTP 500).
+TEST(SqliteStoreTest, BusyReadOnlyAndFullDatabasesAreUnavailableAndSayWhatToDo) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cityid-unavail-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  SqliteOptions o;
+  o.busy_timeout_ms = 10;
+  auto store = OpenSqliteStore(path, o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  // Busy: another connection holds the write lock.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Status busy = (*store)->Write([](Tx& tx) { return tx.PutFact("a", "b", 1); });
+  EXPECT_EQ(busy.id(), ErrorId::kStoreBusy);
+  EXPECT_EQ(busy.code(), StatusCode::kUnavailable);
+  EXPECT_NE(busy.message().find("retry"), std::string::npos);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  // Read-only: what SQLite answers on a read-only mount or file (as root, permissions do not
+  // stop a write, so the connection is opened read-only).
+  sqlite3* ro = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &ro, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_extended_result_codes(ro, 1);
+  ASSERT_NE(
+      sqlite3_exec(ro, "INSERT INTO store_facts VALUES ('a', 'b', 1)", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  Status read_only = sqlite_internal::SqlError(ro, "exec");
+  EXPECT_EQ(read_only.id(), ErrorId::kStoreReadOnly);
+  EXPECT_NE(read_only.message().find("write access"), std::string::npos);
+  sqlite3_close(ro);
+  // Full: the database may not grow (as on a full disk).
+  sqlite3* full = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &full), SQLITE_OK);
+  sqlite3_extended_result_codes(full, 1);
+  sqlite3_exec(full, "PRAGMA max_page_count = 1", nullptr, nullptr, nullptr);
+  ASSERT_NE(
+      sqlite3_exec(full, "CREATE TABLE big (x BLOB); INSERT INTO big VALUES (zeroblob(100000))",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  Status disk_full = sqlite_internal::SqlError(full, "exec");
+  EXPECT_EQ(disk_full.id(), ErrorId::kStoreFull);
+  EXPECT_NE(disk_full.message().find("free space"), std::string::npos);
+  sqlite3_close(full);
+  store->reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SqliteStoreTest, AppliesAMigrationMissingBelowTheHighestApplied) {

@@ -342,22 +342,53 @@ TEST_F(AuditE2eTest, LogStaysVerifiableAfterEmergencyDestruction) {
   EXPECT_EQ(Verify().code, 0);
 }
 
-TEST_F(AuditE2eTest, OlderDataFolderGetsALogKeyOnFirstUse) {
+// A folder whose log key is lost: `audit verify` reports it missing (exit 4) and makes none
+// (issue 14 §5: it used to make a new key, report tampering, then clash with the old key).
+TEST_F(AuditE2eTest, LostLogKeyIsReportedMissingAndNeverReplaced) {
   BuildLog();
+  fs::path lost;
+  for (const auto& e : fs::directory_iterator(data_ / "keys")) {
+    if (e.path().filename().string().rfind("log-", 0) == 0) lost = e.path();
+  }
+  ASSERT_FALSE(lost.empty());
+  fs::rename(lost, tmp_ / "log.key");
+  auto v = Verify();
+  EXPECT_EQ(v.code, 4) << v.out << v.err;
+  EXPECT_EQ(v.Json()["error"]["type"], "keys-missing");
+  auto e = Cityid(
+      {"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_);
+  EXPECT_EQ(e.code, 4) << e.err;  // heads were signed: no command makes a new key
+  for (const auto& f : fs::directory_iterator(data_ / "keys")) {
+    EXPECT_NE(f.path().filename().string().rfind("log-", 0), 0u) << f.path();
+  }
+  fs::rename(tmp_ / "log.key", lost);
+  EXPECT_EQ(Verify().code, 0);
+}
+
+// A folder made before the log key existed (no log key, no tree head, none recorded) gets one
+// on first use by a command that opens the folder, 0600, and then keeps it.
+TEST_F(AuditE2eTest, OlderDataFolderGetsALogKeyOnFirstUse) {
+  auto init = Cityid(
+      {"init", "--data", Data(), "--policy", Source() + "/policies/new-york-points.toml"}, tmp_);
+  ASSERT_EQ(init.code, 0) << init.err;
   for (const auto& e : fs::directory_iterator(data_ / "keys")) {
     if (e.path().filename().string().rfind("log-", 0) == 0) fs::remove(e.path());
   }
-  // Heads signed by the lost key no longer verify; a new key is made, 0600, and then used.
-  EXPECT_EQ(Verify().code, 7);
+  { RawDb(Db()).Exec("DELETE FROM store_facts WHERE name = 'key_check.log'"); }
+  EXPECT_EQ(Verify().code, 4);  // read-only: reported missing, not made
+  auto e = Cityid(
+      {"--json", "enroll", "--data", Data(), "--applicant", Example("applicant-jose.json")}, tmp_);
+  ASSERT_EQ(e.code, 0) << e.err;
   int found = 0;
-  for (const auto& e : fs::directory_iterator(data_ / "keys")) {
-    if (e.path().filename().string().rfind("log-", 0) == 0) {
+  for (const auto& f : fs::directory_iterator(data_ / "keys")) {
+    if (f.path().filename().string().rfind("log-", 0) == 0) {
       ++found;
-      EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all,
+      EXPECT_EQ(fs::status(f.path()).permissions() & fs::perms::all,
                 fs::perms::owner_read | fs::perms::owner_write);
     }
   }
   EXPECT_EQ(found, 1);
+  EXPECT_EQ(Verify().code, 0);
 }
 
 }  // namespace

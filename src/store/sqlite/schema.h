@@ -352,6 +352,16 @@ INSERT OR IGNORE INTO dedup_keys_v12
 DROP TABLE dedup_keys;
 ALTER TABLE dedup_keys_v12 RENAME TO dedup_keys;
 )sql"},
+    // v14 (faults area): small named facts that are no personal data: the key check values
+    // binding DATA/keys to this database (cli/common.cc), the progress of each bulk import
+    // (`enroll --batch`), written in the transaction of the enrollments it counts.
+    {14, R"sql(
+CREATE TABLE store_facts (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

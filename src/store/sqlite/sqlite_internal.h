@@ -173,6 +173,8 @@ class SqliteTx final : public Tx {
       std::string_view site_id, UnixSeconds from, UnixSeconds to) override;
   Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now, size_t limit) override;
   Status DeleteAppointment(std::string_view id) override;
+  Result<std::optional<std::string>> GetFact(std::string_view name) override;
+  Status PutFact(std::string_view name, std::string_view value, UnixSeconds at) override;
 
  private:
   Query Q(const char* sql);
@@ -247,6 +249,10 @@ class SqliteStore final : public Store {
     if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown";
       sqlite3_free(err);
+      // A busy, read-only or full database is a condition of the machine (SqlError says what
+      // to do, exit 8 / HTTP 503), not an internal error.
+      Status mapped = SqlError(db_.get(), "sql");
+      if (mapped.code() == StatusCode::kUnavailable) return mapped;
       return Error(ErrorId::kInternal, std::string("sql: ") + msg);
     }
     return Status::Ok();

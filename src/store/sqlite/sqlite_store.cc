@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "store/sqlite/schema.h"
@@ -11,9 +12,28 @@ namespace sqlite_internal {
 
 Status SqlError(sqlite3* db, std::string_view what) {
   const int code = sqlite3_extended_errcode(db);
+  const int sys = sqlite3_system_errno(db);
   std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
+  // Conditions of the machine, not of the data: each says what to do (exit 8, HTTP 503).
   if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
-    return Error(ErrorId::kStoreBusy, msg);
+    return Error(ErrorId::kStoreBusy,
+                 msg +
+                     "; another process holds the database's write lock (a batch import, a "
+                     "backup, a second server): retry when it has finished");
+  }
+  if ((code & 0xff) == SQLITE_FULL ||
+      ((code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT || sys == EFBIG))) {
+    return Error(ErrorId::kStoreFull,
+                 msg +
+                     "; the disk (or quota) holding the data folder is full: free space, then "
+                     "retry (nothing was written)");
+  }
+  if ((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_PERM ||
+      ((code & 0xff) == SQLITE_CANTOPEN && (sys == EACCES || sys == EPERM || sys == EROFS))) {
+    return Error(ErrorId::kStoreReadOnly,
+                 msg +
+                     "; the data folder or its database cannot be written (permissions, a "
+                     "read-only mount): cityid needs write access to the folder and its files");
   }
   if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE) {
     return Error(ErrorId::kAlreadyExists, msg);
@@ -35,16 +55,42 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   store->db_.reset(raw);
   if (rc != SQLITE_OK) {
-    return Error(ErrorId::kIo, "cannot open database '" + path + "': " +
-                                   (raw ? sqlite3_errmsg(raw) : "out of memory"));
+    if (raw == nullptr)
+      return Error(ErrorId::kIo, "cannot open database '" + path + "': out of memory");
+    Status s = SqlError(raw, "cannot open database '" + path + "'");
+    if (s.id() == ErrorId::kInternal) return Error(ErrorId::kIo, s.message());
+    return s;
   }
   sqlite3_busy_timeout(raw, o.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   // Verify it is a database before changing anything.
   if (sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
       SQLITE_OK) {
+    Status s = SqlError(raw, "'" + path + "'");
+    if (s.code() == StatusCode::kUnavailable) return s;
     return Error(ErrorId::kStoreCorrupt, "'" + path + "' is not a cityid database: " +
                                              sqlite3_errmsg(raw));
+  }
+  if (o.must_exist) {
+    // An empty file (truncated, or a failed copy) opens as an empty database: migrating it would
+    // put a fresh, empty store under the folder's old keys and lose every record silently.
+    sqlite3_stmt* st = nullptr;
+    bool has_schema = false;
+    if (sqlite3_prepare_v2(raw,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'schema_migrations'",
+                           -1, &st, nullptr) == SQLITE_OK) {
+      has_schema = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    if (!has_schema) {
+      return Error(
+          ErrorId::kStoreCorrupt,
+          "'" + path +
+              "' holds no cityid database (it is empty or was replaced) while "
+              "the folder's keys exist; nothing was changed. Restore cityid.db from your "
+              "latest backup (docs/operations.md, \"Restoring a backup\"); do not run init");
+    }
   }
   CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
   CITYID_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
@@ -626,6 +672,26 @@ Result<std::optional<audit::SignedTreeHead>> SqliteTx::LatestTreeHead() {
   if (!row) return std::optional<audit::SignedTreeHead>();
   CITYID_ASSIGN_OR_RETURN(auto h, ReadTreeHead(q));
   return std::optional<audit::SignedTreeHead>(std::move(h));
+}
+
+// ---- store facts (schema v14) ----
+
+Result<std::optional<std::string>> SqliteTx::GetFact(std::string_view name) {
+  auto q = Q("SELECT value FROM store_facts WHERE name = ?");
+  q.Bind(name);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
+}
+
+Status SqliteTx::PutFact(std::string_view name, std::string_view value, UnixSeconds at) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  auto q =
+      Q("INSERT INTO store_facts (name, value, updated_at) VALUES (?,?,?) "
+        "ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
+        "updated_at = excluded.updated_at");
+  q.Bind(name).Bind(value).Bind(at);
+  return q.Exec();
 }
 
 }  // namespace sqlite_internal

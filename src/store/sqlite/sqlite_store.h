@@ -28,11 +28,17 @@ struct SqliteOptions {
   // resident memory, and an I/O error on a mapped read ends the process (SIGBUS) where the
   // server should answer with an error.
   bool bulk_import = false;
+  // Refuse (kStoreCorrupt, nothing changed) a file that holds no cityid schema instead of
+  // creating one in it: every opening of an existing data folder, whose keys already exist.
+  // Only `init` creates a database.
+  bool must_exist = false;
 };
 
 // Opens (creating if needed) the database at `path` (":memory:" for tests) and applies pending
 // migrations. Fails with kStoreCorrupt if the file is not a cityid database or is newer than
-// this binary, kIo if it cannot be opened.
+// this binary (or, with must_exist, holds no schema), kStoreBusy when another process holds a
+// lock it needs, kStoreReadOnly when it cannot be written, kStoreFull when the disk is full,
+// kIo if it cannot be opened otherwise.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                               const SqliteOptions& options = {});
 
