@@ -149,6 +149,8 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   j["status"] = core::Name(r->state);
   j["evaluation"] = nlohmann::ordered_json::parse(r->evaluation_json);
   j["duplicates"] = nlohmann::ordered_json::array();
+  // For the applicant's enrollment receipt; shown this once (core/access_code.h).
+  j["access_code"] = r->access_code;
   std::string human = "Application " + r->application_id + " (person " + r->person_id + "): " +
                       core::Name(r->state) + "\n" + r->explanation;
   for (const auto& d : r->duplicates) {
@@ -157,6 +159,8 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
     for (const auto& a : d.other_applications) human += " " + a;
     human += " - a supervisor must review before approval\n";
   }
+  if (!human.empty() && human.back() != '\n') human += "\n";
+  human += "Access code for the applicant's receipt (shown once): " + r->access_code;
   out.Result(j, human);
   return kExitOk;
 }

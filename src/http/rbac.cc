@@ -43,6 +43,9 @@ const std::vector<RouteRule>& RbacTable() {
       {"POST", "/api/v1/applications/{id}/reject", false, {false, true, false, false, true}},
       // Issuing, renewing and replacing: City Hall staff, not partners (no printer, no stock).
       {"POST", "/api/v1/applications/{id}/issue", false, {true, true, false, false, true}},
+      // Re-issuing an applicant's access code at the counter (core::ReissueAccessCode): clerk,
+      // supervisor, admin; not partners, never auditors.
+      {"POST", "/api/v1/applications/{id}/access-code", false, {true, true, false, false, true}},
       {"GET", "/api/v1/cards/{number}", false, {true, true, true, false, true}},
       {"POST", "/api/v1/cards/{number}/revoke", false, {false, true, false, false, true}},
       {"POST", "/api/v1/cards/{number}/renew", false, {true, true, false, false, true}},

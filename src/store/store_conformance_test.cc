@@ -150,6 +150,40 @@ TEST_P(StoreConformanceTest, DeletePersonRemovesKeysAndIndexes) {
   }).ok());
 }
 
+TEST_P(StoreConformanceTest, ReissuedAccessCodeReplacesTheOldOneAndGoesWithThePerson) {
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+                    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
+                    CITYID_RETURN_IF_ERROR(tx.PutAccessCode("p1", Bytes(32, 1), 10));
+                    return tx.PutAccessCode("p2", Bytes(32, 2), 10);
+                  })
+                  .ok());
+  // Another person cannot hold the same hash.
+  EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.PutAccessCode("p2", Bytes(32, 1), 11); }).id(),
+            ErrorId::kAlreadyExists);
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.PutAccessCode("p1", Bytes(32, 3), 12); }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto old_code, tx.FindAccessCode(Bytes(32, 1)));
+                    EXPECT_FALSE(old_code.has_value());
+                    CITYID_ASSIGN_OR_RETURN(auto new_code, tx.FindAccessCode(Bytes(32, 3)));
+                    EXPECT_EQ(new_code.value_or(""), "p1");
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto gone, tx.FindAccessCode(Bytes(32, 3)));
+                    EXPECT_FALSE(gone.has_value());
+                    CITYID_ASSIGN_OR_RETURN(auto other, tx.FindAccessCode(Bytes(32, 2)));
+                    EXPECT_EQ(other.value_or(""), "p2");
+                    return Status::Ok();
+                  })
+                  .ok());
+}
+
 TEST_P(StoreConformanceTest, AuditLogIsAppendOnly) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     for (int i = 0; i < 3; ++i) {
@@ -176,14 +210,18 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
-    CITYID_RETURN_IF_ERROR(
-        tx.InsertCard({"123", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"123", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10, "crd_one"}));
     return tx.PutStatusList({"1", 131072, Bytes(16384, 0), 10});
   }).ok());
   // The same status index cannot be given to two cards.
-  EXPECT_EQ(store_->Write([&](Tx& tx) {
-    return tx.InsertCard({"456", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10});
-  }).id(), ErrorId::kAlreadyExists);
+  EXPECT_EQ(store_
+                ->Write([&](Tx& tx) {
+                  return tx.InsertCard({"456", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1),
+                                        "", 10, "crd_two"});
+                })
+                .id(),
+            ErrorId::kAlreadyExists);
   ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
     EXPECT_TRUE(*tx.StatusIndexInUse("1", 77));
     EXPECT_FALSE(*tx.StatusIndexInUse("1", 78));
@@ -193,6 +231,11 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
     f.expires_before = 500;
     EXPECT_EQ(tx.ListCards(f)->size(), 0u);
     EXPECT_EQ((*tx.GetStatusList("1"))->bits.size(), 16384u);
+    // The card's pseudonymous id finds it (schema v13); nothing else does.
+    EXPECT_EQ((*tx.GetCardBySubject("crd_one")).value_or(CardRow{}).number, "123");
+    EXPECT_FALSE(tx.GetCardBySubject("123")->has_value());
+    EXPECT_FALSE(tx.GetCardBySubject("")->has_value());
+    EXPECT_EQ((*tx.GetCard("123"))->subject, "crd_one");
     return Status::Ok();
   }).ok());
 }
