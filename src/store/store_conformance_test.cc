@@ -334,6 +334,70 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
   std::filesystem::remove_all(dir);
 }
 
+// Schema v13 gives every card a random pseudonymous id for the audit log, cards issued before it
+// included; the ids are distinct and none is the card's number.
+TEST(SqliteStoreTest, CardsIssuedBeforeV13GetDistinctPseudonymousIds) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate13-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write([](Tx& tx) -> Status {
+      PersonRow p;
+      p.id = "per_a";
+      p.wrapped_key = Bytes(72, 1);
+      p.sealed = Bytes(40, 2);
+      p.schema_version = 1;
+      CITYID_RETURN_IF_ERROR(tx.InsertPerson(p));
+      ApplicationRow a;
+      a.id = "app_a";
+      a.person_id = "per_a";
+      a.state = "issued";
+      a.site = "city-hall";
+      a.policy_version = "v";
+      a.evaluation_json = "{}";
+      a.flags_json = "[]";
+      a.documents_json = "[]";
+      a.created_by = "c";
+      CITYID_RETURN_IF_ERROR(tx.InsertApplication(a));
+      CITYID_RETURN_IF_ERROR(tx.InsertCard(
+          {"100000000001", "per_a", "app_a", "active", 1, 9, "1", 1, Bytes(8, 1), "", 1, ""}));
+      return tx.InsertCard(
+          {"100000000002", "per_a", "app_a", "active", 1, 9, "1", 2, Bytes(8, 1), "", 1, ""});
+    }).ok());
+  }
+  // Back to a v12 database: no subject column, no access codes, v13 not applied.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX cards_subject; ALTER TABLE cards DROP COLUMN subject; "
+                         "DROP TABLE access_codes; "
+                         "DELETE FROM schema_migrations WHERE version = 13;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Read([](Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto one, tx.GetCard("100000000001"));
+    CITYID_ASSIGN_OR_RETURN(auto two, tx.GetCard("100000000002"));
+    EXPECT_TRUE(one && two);
+    if (!one || !two) return Status::Ok();
+    EXPECT_TRUE(one->subject.starts_with("crd_")) << one->subject;
+    EXPECT_EQ(one->subject.size(), 24u) << one->subject;  // crd_ + 20 hex digits (80 bits)
+    EXPECT_NE(one->subject, two->subject);
+    EXPECT_EQ(one->subject.find("100000000001"), std::string::npos);
+    CITYID_ASSIGN_OR_RETURN(auto back, tx.GetCardBySubject(two->subject));
+    EXPECT_EQ(back.value_or(CardRow{}).number, "100000000002");
+    return Status::Ok();
+  }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformanceTest,
     ::testing::Values(

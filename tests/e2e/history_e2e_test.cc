@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -152,6 +153,37 @@ TEST_F(HistoryE2eTest, ApplicantSeesTheStaffReadWithRoleSiteAndReasonButNotWho) 
   const cityid::e2e::Run cli_bad = Cli({"history", "--data", data_, "--code-stdin"}, wrong + "\n");
   EXPECT_EQ(cli_bad.code, 6);  // permission: invalid-credentials
   EXPECT_NE(cli_bad.err.find("invalid-credentials"), std::string::npos) << cli_bad.err;
+}
+
+// `cityid enroll` prints the access code for the receipt (human and --json); a bulk import hands
+// out none (nobody at the counter to take a receipt; staff issue one later).
+TEST_F(HistoryE2eTest, CliEnrollPrintsTheAccessCodeAndABatchGivesNone) {
+  json applicant = json::parse(Slurp(Source() + "/examples/applicant-jose.json"));
+  applicant.erase("photo");
+  { std::ofstream(tmp_ / "jose.json") << applicant.dump(); }
+  const cityid::e2e::Run run =
+      Cli({"--json", "enroll", "--data", data_, "--applicant", (tmp_ / "jose.json").string()});
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  const json j = json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("access_code")) << run.out;
+  const std::string code = j["access_code"];
+  ASSERT_EQ(code.size(), 19u) << code;
+  const cityid::e2e::Run h =
+      Cli({"--json", "history", "--data", data_, "--code-stdin"}, code + "\n");
+  EXPECT_EQ(h.code, 0) << h.out << h.err;
+
+  const cityid::e2e::Run human =
+      Cli({"enroll", "--data", data_, "--applicant", (tmp_ / "jose.json").string()});
+  ASSERT_EQ(human.code, 0) << human.out << human.err;
+  EXPECT_NE(human.out.find("Access code for the applicant's receipt"), std::string::npos)
+      << human.out;
+
+  applicant["legal_name"]["given"] = "Josefa";
+  { std::ofstream(tmp_ / "batch.jsonl") << applicant.dump() << "\n"; }
+  const cityid::e2e::Run batch =
+      Cli({"--json", "enroll", "--data", data_, "--batch", (tmp_ / "batch.jsonl").string()});
+  ASSERT_EQ(batch.code, 0) << batch.out << batch.err;
+  EXPECT_EQ(batch.out.find("access_code"), std::string::npos) << batch.out;
 }
 
 // Staff re-issue the code at the counter (API and CLI): the old one stops working, the new one
