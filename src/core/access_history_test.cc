@@ -364,6 +364,33 @@ TEST_F(AccessHistoryTest, TheLogNeverNamesACardNumber) {
   EXPECT_GE(card_entries, 9);  // 5 issued, renew, replace, revoke, present, expiries
 }
 
+// A log written before schema v13 named cards by number; those entries cannot be rewritten (the
+// Merkle log), and the holder still sees them.
+TEST_F(AccessHistoryTest, EntriesWrittenBeforeV13UnderACardNumberStillShow) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  int64_t old_seq = -1;
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(
+                        old_seq, tx.AppendAudit(audit::Entry{kNow, "stf_old", "supervisor",
+                                                             "city-hall", "card.suspend",
+                                                             ana.card.card_number, "legacy"}));
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto h = AccessHistoryByCode(*bctx_, ana.code);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  bool legacy = false;
+  for (const auto& e : h->entries) {
+    if (e.seq == old_seq) {
+      legacy = true;
+      EXPECT_EQ(e.action_en, "card suspended");
+      EXPECT_EQ(e.about, "card");
+    }
+  }
+  EXPECT_TRUE(legacy) << Everything(*h);
+}
+
 TEST_F(AccessHistoryTest, AClerkAtTheCounterIsLoggedAsThemselvesAndAuditorsMayNot) {
   const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
   HistoryViewer counter{&reader_};
