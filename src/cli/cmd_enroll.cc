@@ -244,6 +244,8 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   j["person_id"] = r->person_id;
   j["status"] = core::Name(r->state);
   j["evaluation"] = nlohmann::ordered_json::parse(r->evaluation_json);
+  // For the applicant's enrollment receipt; shown this once (core/access_code.h).
+  j["access_code"] = r->access_code;
   std::string human = "Application " + r->application_id + " (person " + r->person_id + "): " +
                       core::Name(r->state) + "\n" + r->explanation;
   // The counter learns only that the application was flagged; the pair (other applications,
@@ -268,6 +270,8 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
              core::kTransliterationNotice + "\n";
   }
   if (flagged) human += "FLAGGED FOR REVIEW: a supervisor must review before approval\n";
+  if (!human.empty() && human.back() != '\n') human += "\n";
+  human += "Access code for the applicant's receipt (shown once): " + r->access_code;
   out.Result(j, human);
   return kExitOk;
 }

@@ -1,13 +1,9 @@
 #include "core/access_history.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <optional>
 
-#include "core/applicant.h"
-#include "core/ids.h"
-#include "crypto/envelope.h"
+#include "core/access_code.h"
 
 namespace cityid::core {
 namespace {
@@ -45,9 +41,14 @@ constexpr Words kWords[] = {
     {"appointment.cancel", "appointment cancelled", "cita cancelada"},
     {"appointment.purge", "appointment deleted", "cita eliminada"},
     {"history.view", "access history viewed", "historial de accesos consultado"},
+    {"history.denied", "access history refused: wrong PIN",
+     "historial de accesos denegado: PIN incorrecto"},
+    {"history.code_issue", "access code re-issued", "código de acceso emitido de nuevo"},
+    {"card.present", "card presented", "tarjeta presentada"},
 };
 
 constexpr const char* kViewAction = "history.view";
+constexpr const char* kDeniedAction = "history.denied";
 
 Status InvalidCredentials() {
   // One answer for every mismatch: it must not say which part was wrong.
@@ -68,21 +69,21 @@ Status CheckViewer(const HistoryViewer& v) {
   }
 }
 
-audit::Entry ViewEntry(const BookingContext& ctx, const HistoryViewer& v, std::string subject) {
+audit::Entry ViewEntry(const BookingContext& ctx, const HistoryViewer& v, std::string subject,
+                       const char* action = kViewAction) {
   if (v.staff == nullptr) {
-    return audit::Entry{ctx.clock.Now(), "public",           "applicant", "",
-                        kViewAction,     std::move(subject), ""};
+    return audit::Entry{ctx.clock.Now(), "public", "applicant", "", action, std::move(subject), ""};
   }
   return audit::Entry{
       ctx.clock.Now(), v.staff->id,        Name(v.staff->role),         v.staff->site,
-      kViewAction,     std::move(subject), "at the applicant's request"};
+      action,          std::move(subject), "at the applicant's request"};
 }
 
 std::string About(std::string_view subject) {
   if (subject.starts_with("per_")) return "record";
   if (subject.starts_with("app_")) return "application";
   if (subject.starts_with("apt_")) return "appointment";
-  return "card";  // card numbers are 12 digits
+  return "card";  // "crd_..." (or, before schema v13, the 12-digit number)
 }
 
 // Appends the view entry, then reads every entry about `subjects` (the view included): the
@@ -129,34 +130,21 @@ ActionWords DescribeAction(std::string_view action) {
                      "otro acceso (" + std::string(action) + ")"};
 }
 
-Result<AccessHistory> AccessHistoryByCard(BookingContext& ctx, std::string_view card_number,
-                                          std::string_view date_of_birth,
+Result<AccessHistory> AccessHistoryByCode(BookingContext& ctx, std::string_view access_code,
                                           const HistoryViewer& viewer) {
   CITYID_RETURN_IF_ERROR(CheckViewer(viewer));
-  CITYID_ASSIGN_OR_RETURN(const std::string number, ParseCardNumber(card_number));
-  CITYID_ASSIGN_OR_RETURN(const Date dob, Date::Parse(date_of_birth));
-  const std::string given = dob.ToString();
+  CITYID_ASSIGN_OR_RETURN(const std::string canonical, NormalizeAccessCode(access_code));
+  // Looked up by its keyed hash: the comparison is on a MAC of the code, never the code.
+  const Bytes hash = AccessCodeHash(ctx.keys.blind_indexer(), canonical);
 
   // 1. Authenticate in a read transaction: failed attempts never take the write lock.
   std::string person_id;
   std::vector<std::string> subjects;
   CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(auto card, tx.GetCard(number));
-    if (!card) return InvalidCredentials();
-    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetPerson(card->person_id));
-    if (!row) return InvalidCredentials();  // purged: nothing left to compare with
-    auto dk = crypto::UnwrapDataKey(ctx.keys.kek(), row->wrapped_key, row->id);
-    if (!dk.ok()) return dk.status();
-    auto plain = crypto::OpenRecord(*dk, row->id, row->schema_version, row->sealed);
-    if (!plain.ok()) return plain.status();
-    auto record = PersonRecord::FromJson(AsChars(plain->view()));
-    if (!record.ok()) return record.status();
-    const std::string stored = record->date_of_birth.ToString();
-    // Both are canonical YYYY-MM-DD (10 bytes); compare without an early exit.
-    if (stored.size() != given.size() ||
-        sodium_memcmp(stored.data(), given.data(), given.size()) != 0) {
-      return InvalidCredentials();
-    }
+    CITYID_ASSIGN_OR_RETURN(auto owner, tx.FindAccessCode(hash));
+    if (!owner) return InvalidCredentials();
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetPerson(*owner));
+    if (!row) return InvalidCredentials();  // purged
     person_id = row->id;
     subjects.push_back(person_id);
     store::ApplicationFilter af;
@@ -166,15 +154,18 @@ Result<AccessHistory> AccessHistoryByCard(BookingContext& ctx, std::string_view 
     store::CardFilter cf;
     cf.person_id = person_id;
     CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));
-    for (const auto& c : cards) subjects.push_back(c.number);
+    for (const auto& c : cards) {
+      if (!c.subject.empty()) subjects.push_back(c.subject);
+      subjects.push_back(c.number);  // entries written before schema v13
+    }
     return Status::Ok();
   }));
 
   // 2. Log the view and read the entries in one write transaction.
   AccessHistory out;
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(auto still, tx.GetPerson(person_id));
-    if (!still) return InvalidCredentials();  // purged in between
+    CITYID_ASSIGN_OR_RETURN(auto still, tx.FindAccessCode(hash));
+    if (!still || *still != person_id) return InvalidCredentials();  // re-issued or purged
     CITYID_ASSIGN_OR_RETURN(out, ViewAndRead(tx, ctx, viewer, subjects));
     return Status::Ok();
   }));
@@ -184,10 +175,40 @@ Result<AccessHistory> AccessHistoryByCard(BookingContext& ctx, std::string_view 
 Result<AccessHistory> AccessHistoryByBooking(BookingContext& ctx, std::string_view reference,
                                              std::string_view pin, const HistoryViewer& viewer) {
   CITYID_RETURN_IF_ERROR(CheckViewer(viewer));
+  const std::string ref = CanonicalBookingReference(reference);
+  const UnixSeconds now = ctx.clock.Now();
+
+  // 1. A booking with too many recent denials is refused before its PIN is even checked.
+  std::optional<store::AppointmentRow> target;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    if (ref.empty()) return Status::Ok();
+    CITYID_ASSIGN_OR_RETURN(target, tx.GetAppointmentByReference(ref));
+    if (!target) return Status::Ok();
+    // Denials are the booking's most frequent entries when it is being guessed: the latest
+    // few hundred hold every denial of the window once the limit is near.
+    CITYID_ASSIGN_OR_RETURN(auto recent, tx.AuditBySubject(target->id, 200));
+    int denied = 0;
+    for (const auto& r : recent) {
+      if (r.entry.action == kDeniedAction && r.entry.at > now - kDeniedWindowSeconds) ++denied;
+    }
+    if (denied >= kMaxDeniedPerTarget) {
+      return Error(ErrorId::kBookingRateLimited,
+                   "too many wrong PINs for this booking; try again in " +
+                       std::to_string(kDeniedWindowSeconds / 60) + " minutes");
+    }
+    return Status::Ok();
+  }));
+
   auto booking = GetBooking(ctx, reference, pin);  // constant-time PIN check
   if (!booking.ok()) {
-    if (booking.status().id() == ErrorId::kBookingNotFound) return InvalidCredentials();
-    return booking.status();
+    if (booking.status().id() != ErrorId::kBookingNotFound) return booking.status();
+    if (target) {
+      // A wrong PIN for a booking that exists: logged under the booking's pseudonymous id.
+      CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+        return tx.AppendAudit(ViewEntry(ctx, viewer, target->id, kDeniedAction)).status();
+      }));
+    }
+    return InvalidCredentials();
   }
   AccessHistory out;
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {

@@ -4,18 +4,26 @@
 // user names.
 //
 // An applicant has no account. They prove who they are with either
-//   - a card number and their date of birth: the card's person record is decrypted and its date
-//     of birth compared in constant time (sodium_memcmp over the canonical "YYYY-MM-DD"); or
+//   - their access code (core/access_code.h): a random secret printed on their enrollment
+//     receipt, on nothing the card carries and derivable from nothing in the log; the store
+//     keeps only its keyed hash, looked up by that hash. (Until issue 14 the card number and
+//     date of birth opened the history; both are printed on the card and in its QR, so that
+//     path is gone.) A code that matches nobody has no target to count failures against: the
+//     HTTP route limits those per client address and globally; or
 //   - a booking reference and PIN (core/appointments.h, GetBooking's constant-time PIN check).
 //     Applications carry no booking reference (a booking is deleted after its day and is never
 //     linked to the application made at it), so this shows the booking's own entries only.
+//     Each wrong PIN for an existing booking is logged as `history.denied` about the booking
+//     (actor "public", or the clerk); after kMaxDeniedPerTarget of them within
+//     kDeniedWindowSeconds the booking's history is refused (kBookingRateLimited), even with
+//     the right PIN, until the window has passed.
 // Wrong credentials of either kind give the same kInvalidCredentials, whichever part was wrong
-// (an unknown card, a purged record, a wrong date of birth, an unknown reference, a wrong PIN).
-// Rate limiting is the caller's (the HTTP route counts failures per client address).
+// (an unknown or re-issued code, a purged record, an unknown reference, a wrong PIN).
 //
 // What is shown: every log entry whose subject is one of the person's pseudonymous ids — the
-// person id, their application ids and their card numbers (card path), or the booking id
-// (booking path) — with its time, action (also in plain English and Spanish), the actor's
+// person id, their application ids and their cards' pseudonymous ids (and, for entries written
+// before schema v13, the card numbers) on the code path, or the booking id on the booking path
+// — with its time, action (also in plain English and Spanish), the actor's
 // role, the site, the logged reason and what it was about (record, application, card,
 // appointment). The actor field is never copied out. Viewing is itself logged, in the same
 // transaction that reads the entries: action `history.view`, subject the person id (or booking
@@ -37,6 +45,10 @@ namespace cityid::core {
 // At most this many entries (the most recent) are returned; `truncated` says when there were
 // more.
 inline constexpr size_t kMaxHistoryEntries = 500;
+
+// Wrong PINs for one booking before its history is refused for the rest of the window.
+inline constexpr int kMaxDeniedPerTarget = 5;
+inline constexpr int64_t kDeniedWindowSeconds = 15 * 60;
 
 struct HistoryEntry {
   int64_t seq = 0;  // position in the log (for an inclusion proof)
@@ -70,17 +82,17 @@ struct HistoryViewer {
   const Actor* staff = nullptr;
 };
 
-// The access history of the person holding card `card_number` (any state, as long as the
-// person's record still exists) born on `date_of_birth` ("YYYY-MM-DD").
-// Errors: kInvalidCardNumber / kInvalidDate for malformed input (nothing looked up);
-// kInvalidCredentials when no such card, the record is gone or the date differs;
-// kPermissionDenied when `viewer.staff` has the auditor or system role.
-Result<AccessHistory> AccessHistoryByCard(BookingContext& ctx, std::string_view card_number,
-                                          std::string_view date_of_birth,
+// The access history of the person whose access code is `access_code` (as typed: case, spaces
+// and dashes do not matter). Errors: kInvalidArgument when it cannot be a code (nothing looked
+// up); kInvalidCredentials when no live code matches or the record is gone; kPermissionDenied
+// when `viewer.staff` has the auditor or system role.
+Result<AccessHistory> AccessHistoryByCode(BookingContext& ctx, std::string_view access_code,
                                           const HistoryViewer& viewer = {});
 
 // The access history of the booking reached by `reference` and `pin` (GetBooking).
-// kInvalidCredentials when either is wrong; kPermissionDenied as above.
+// kInvalidCredentials when either is wrong (a wrong PIN for an existing booking is logged as
+// `history.denied`); kBookingRateLimited when the booking has kMaxDeniedPerTarget denials in the
+// last kDeniedWindowSeconds; kPermissionDenied as above.
 Result<AccessHistory> AccessHistoryByBooking(BookingContext& ctx, std::string_view reference,
                                              std::string_view pin,
                                              const HistoryViewer& viewer = {});

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <set>
 
+#include "core/access_code.h"
 #include "core/ids.h"
 #include "core/workflow.h"
+#include "credential/presentation.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::core {
@@ -45,8 +47,20 @@ class AccessHistoryTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // The card issued and the access code given at enrollment.
+  struct Holder {
+    IssuedCard card;
+    std::string code;
+  };
+  Holder Enrolled(std::string given, std::string family, Date dob, std::string passport) {
+    std::string code;
+    IssuedCard card =
+        EnrollApproveIssue(std::move(given), std::move(family), dob, std::move(passport), &code);
+    return Holder{std::move(card), std::move(code)};
+  }
+
   IssuedCard EnrollApproveIssue(std::string given, std::string family, Date dob,
-                                std::string passport) {
+                                std::string passport, std::string* code = nullptr) {
     ApplicantInput in;
     in.legal_name = {std::move(given), std::move(family)};
     in.date_of_birth = dob;
@@ -56,6 +70,7 @@ class AccessHistoryTest : public ::testing::Test {
     in.documents.push_back({"utility_bill", "", Date{2026, 11, 1}, std::nullopt});
     auto e = Enroll(*ctx_, in, clerk_);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
+    if (code != nullptr) *code = e->access_code;
     EXPECT_TRUE(Approve(*ctx_, e->application_id, supervisor_, "documents in order").ok());
     auto c = Issue(*ctx_, e->application_id, clerk_);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -104,18 +119,19 @@ class AccessHistoryTest : public ::testing::Test {
 };
 
 TEST_F(AccessHistoryTest, ReturnsOnlyThisPersonsEntriesAndNoActor) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
-  const IssuedCard bo = EnrollApproveIssue("Bo", "Chen", {1985, 1, 2}, "P7654321");
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const Holder bo = Enrolled("Bo", "Chen", {1985, 1, 2}, "P7654321");
   clock_.Advance(3600);
-  ASSERT_TRUE(ReadPerson(*ctx_, ana.person_id, reader_, "benefits office inquiry").ok());
-  ASSERT_TRUE(ReadPerson(*ctx_, bo.person_id, reader_, "about someone else").ok());
+  ASSERT_TRUE(ReadPerson(*ctx_, ana.card.person_id, reader_, "benefits office inquiry").ok());
+  ASSERT_TRUE(ReadPerson(*ctx_, bo.card.person_id, reader_, "about someone else").ok());
 
-  auto h = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12");
+  auto h = AccessHistoryByCode(*bctx_, ana.code);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_FALSE(h->truncated);
 
   // Exactly the log entries about Ana's ids, in log order.
-  const std::set<std::string> mine = {ana.person_id, ana.application_id, ana.card_number};
+  const std::set<std::string> mine = {ana.card.person_id, ana.card.application_id,
+                                      ana.card.card_subject};
   std::vector<int64_t> expected;
   for (const auto& r : Log()) {
     if (mine.count(r.entry.subject)) expected.push_back(r.seq);
@@ -148,15 +164,15 @@ TEST_F(AccessHistoryTest, ReturnsOnlyThisPersonsEntriesAndNoActor) {
 }
 
 TEST_F(AccessHistoryTest, TheViewIsLoggedAndShownNextTime) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
   const size_t before = Log().size();
-  auto first = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12");
+  auto first = AccessHistoryByCode(*bctx_, ana.code);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   const auto log = Log();
   ASSERT_EQ(log.size(), before + 1);
   const audit::Entry& view = log.back().entry;
   EXPECT_EQ(view.action, "history.view");
-  EXPECT_EQ(view.subject, ana.person_id);
+  EXPECT_EQ(view.subject, ana.card.person_id);
   EXPECT_EQ(view.actor, "public");
   EXPECT_EQ(view.role, "applicant");
   // This view is the last entry shown.
@@ -166,61 +182,219 @@ TEST_F(AccessHistoryTest, TheViewIsLoggedAndShownNextTime) {
   EXPECT_EQ(first->entries.back().role, "applicant");
 
   clock_.Advance(60);
-  auto second = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12");
+  auto second = AccessHistoryByCode(*bctx_, ana.code);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->entries.size(), first->entries.size() + 1);
 }
 
-TEST_F(AccessHistoryTest, WrongDateOfBirthOrUnknownCardGetOneGenericErrorAndNoLog) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+TEST_F(AccessHistoryTest, TheAccessCodeIsRandomTypeableAndStoredOnlyAsAKeyedHash) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  // XXXX-XXXX-XXXX-XXXX of Crockford base32: 80 bits.
+  ASSERT_EQ(ana.code.size(), 19u) << ana.code;
+  for (size_t i = 0; i < ana.code.size(); ++i) {
+    const char c = ana.code[i];
+    if (i % 5 == 4) {
+      EXPECT_EQ(c, '-') << ana.code;
+    } else {
+      EXPECT_NE(std::string("0123456789ABCDEFGHJKMNPQRSTVWXYZ").find(c), std::string::npos)
+          << ana.code;
+    }
+  }
+  // Typed loosely: lower case, no dashes, spaces.
+  std::string typed;
+  for (char c : ana.code) {
+    if (c != '-') typed += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  typed.insert(8, " ");
+  EXPECT_TRUE(AccessHistoryByCode(*bctx_, typed).ok());
+  auto loose = NormalizeAccessCode("OIL0-0000-0000-0000");
+  ASSERT_TRUE(loose.ok());
+  EXPECT_EQ(*loose, "0110000000000000");
+
+  // The store finds the person by the keyed hash; the code itself is in no log entry.
+  const std::string canonical = NormalizeAccessCode(ana.code).value();
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto owner, tx.FindAccessCode(AccessCodeHash(
+                                                            keys_->blind_indexer(), canonical)));
+                    EXPECT_EQ(owner.value_or(""), ana.card.person_id);
+                    CITYID_ASSIGN_OR_RETURN(auto plain, tx.FindAccessCode(AsBytes(canonical)));
+                    EXPECT_FALSE(plain.has_value());
+                    return Status::Ok();
+                  })
+                  .ok());
+  for (const auto& r : Log()) {
+    EXPECT_EQ(r.entry.reason.find(canonical), std::string::npos);
+    EXPECT_EQ(r.entry.reason.find(ana.code), std::string::npos);
+  }
+  const Holder bo = Enrolled("Bo", "Chen", {1985, 1, 2}, "P7654321");
+  EXPECT_NE(bo.code, ana.code);
+}
+
+// The attack of issue 14 §1: whoever scans or photographs a card knows its number and the
+// holder's date of birth. Neither, alone or together, in any spelling, opens the history.
+TEST_F(AccessHistoryTest, WhatTheCardCarriesDoesNotOpenTheHistory) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
   const size_t before = Log().size();
-  auto wrong_dob = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-13");
-  ASSERT_FALSE(wrong_dob.ok());
-  EXPECT_EQ(wrong_dob.status().id(), ErrorId::kInvalidCredentials);
+  for (const std::string& guess :
+       {ana.card.card_number, FormatCardNumber(ana.card.card_number), std::string("1990-04-12"),
+        ana.card.card_number + "1990-04-12", ana.card.card_number + "19900412",
+        std::string("1990041212345678"), ana.card.card_number.substr(0, 12) + "1990",
+        ana.card.person_id, ana.card.application_id}) {
+    auto h = AccessHistoryByCode(*bctx_, guess);
+    ASSERT_FALSE(h.ok()) << guess;
+    EXPECT_TRUE(h.status().id() == ErrorId::kInvalidCredentials ||
+                h.status().id() == ErrorId::kInvalidArgument)
+        << guess << ": " << h.status().ToString();
+  }
+  EXPECT_EQ(Log().size(), before);  // nothing viewed
+}
 
-  const std::string other = UnknownCard();
-  ASSERT_NE(other, ana.card_number);
-  auto unknown = AccessHistoryByCard(*bctx_, other, "1990-04-12");
-  ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.status().id(), ErrorId::kInvalidCredentials);
-  EXPECT_EQ(unknown.status().message(), wrong_dob.status().message());
-
+TEST_F(AccessHistoryTest, AWrongOrMalformedCodeGetsOneGenericErrorAndNoLog) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const size_t before = Log().size();
+  std::string wrong = ana.code;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  auto bad = AccessHistoryByCode(*bctx_, wrong);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().id(), ErrorId::kInvalidCredentials);
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, "AAAA-AAAA-AAAA-AAAA").status().message(),
+            bad.status().message());
   // Malformed input is refused before any look-up.
-  EXPECT_EQ(AccessHistoryByCard(*bctx_, "12345", "1990-04-12").status().id(),
-            ErrorId::kInvalidCardNumber);
-  EXPECT_EQ(AccessHistoryByCard(*bctx_, ana.card_number, "12/04/1990").status().id(),
-            ErrorId::kInvalidDate);
-  // Spaces in the card number are fine, as printed.
-  EXPECT_TRUE(AccessHistoryByCard(*bctx_, FormatCardNumber(ana.card_number), "1990-04-12").ok());
-  EXPECT_EQ(Log().size(), before + 1);  // only the successful view
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, "ABCD").status().id(), ErrorId::kInvalidArgument);
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, "UUUU-UUUU-UUUU-UUUU").status().id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, ana.code + "0").status().id(), ErrorId::kInvalidArgument);
+  EXPECT_EQ(Log().size(), before);
+}
+
+TEST_F(AccessHistoryTest, AReissuedCodeReplacesTheOldOneAndIsLogged) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  clock_.Advance(86400);
+  auto fresh = ReissueAccessCode(*ctx_, ana.card.application_id, reader_);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_NE(*fresh, ana.code);
+  const audit::Entry logged = Log().back().entry;
+  EXPECT_EQ(logged.action, "history.code_issue");
+  EXPECT_EQ(logged.subject, ana.card.person_id);
+  EXPECT_EQ(logged.actor, reader_.id);
+  EXPECT_EQ(logged.site, "library-east");
+  EXPECT_EQ(logged.reason.find(*fresh), std::string::npos);
+
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, ana.code).status().id(), ErrorId::kInvalidCredentials);
+  auto h = AccessHistoryByCode(*bctx_, *fresh);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_NE(Everything(*h).find("access code re-issued"), std::string::npos) << Everything(*h);
+
+  const Actor partner{"stf_partner", Role::kPartner, "city-hall"};
+  const Actor auditor{"stf_aud", Role::kAuditor, ""};
+  EXPECT_EQ(ReissueAccessCode(*ctx_, ana.card.application_id, partner).status().id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(ReissueAccessCode(*ctx_, ana.card.application_id, auditor).status().id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(ReissueAccessCode(*ctx_, "app_nosuchapplication", clerk_).status().id(),
+            ErrorId::kApplicationNotFound);
+  EXPECT_TRUE(AccessHistoryByCode(*bctx_, *fresh).ok());  // refused attempts changed nothing
 }
 
 TEST_F(AccessHistoryTest, APurgedRecordCannotBeViewed) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
   const Actor admin{"stf_admin", Role::kAdmin, ""};
-  ASSERT_TRUE(PurgePerson(*ctx_, ana.person_id, admin, "applicant request").ok());
-  EXPECT_EQ(AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12").status().id(),
-            ErrorId::kInvalidCredentials);
+  ASSERT_TRUE(PurgePerson(*ctx_, ana.card.person_id, admin, "applicant request").ok());
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, ana.code).status().id(), ErrorId::kInvalidCredentials);
 }
 
-TEST_F(AccessHistoryTest, EveryCardOfThePersonWorksAndCountsAsTheirs) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
-  auto renewed = Renew(*ctx_, ana.card_number, clerk_);
+TEST_F(AccessHistoryTest, EveryCardOfThePersonCountsAsTheirs) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  auto before = AccessHistoryByCode(*bctx_, ana.code);
+  ASSERT_TRUE(before.ok());
+  auto renewed = Renew(*ctx_, ana.card.card_number, clerk_);
   ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
-  auto by_old = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12");
-  ASSERT_TRUE(by_old.ok()) << by_old.status().ToString();
-  auto by_new = AccessHistoryByCard(*bctx_, renewed->card_number, "1990-04-12");
-  ASSERT_TRUE(by_new.ok());
-  EXPECT_EQ(by_new->entries.size(), by_old->entries.size() + 1);
+  auto after = AccessHistoryByCode(*bctx_, ana.code);
+  ASSERT_TRUE(after.ok());
   bool renewal = false;
-  for (const auto& e : by_new->entries) renewal = renewal || e.action_en == "card renewed";
-  EXPECT_TRUE(renewal) << Everything(*by_new);
+  bool new_card_issued = false;
+  for (const auto& e : after->entries) {
+    renewal = renewal || e.action_en == "card renewed";
+    new_card_issued =
+        new_card_issued || (e.action == "card.issue" && e.seq > before->entries.back().seq);
+  }
+  EXPECT_TRUE(renewal) << Everything(*after);
+  EXPECT_TRUE(new_card_issued) << Everything(*after);
+}
+
+// Auditors read every subject and reason: none may be a card number, or the log would list
+// every card (and, before issue 14, open its holder's history with a date of birth).
+TEST_F(AccessHistoryTest, TheLogNeverNamesACardNumber) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const Holder bo = Enrolled("Bo", "Chen", {1985, 1, 2}, "P7654321");
+  const Holder cy = Enrolled("Cy", "Diaz", {1970, 3, 3}, "P5550001");
+  std::vector<std::string> numbers = {ana.card.card_number, bo.card.card_number,
+                                      cy.card.card_number};
+  auto renewed = Renew(*ctx_, ana.card.card_number, clerk_);
+  ASSERT_TRUE(renewed.ok());
+  numbers.push_back(renewed->card_number);
+  auto replaced = Replace(*ctx_, bo.card.card_number, clerk_, "lost");
+  ASSERT_TRUE(replaced.ok());
+  numbers.push_back(replaced->card_number);
+  ASSERT_TRUE(Revoke(*ctx_, cy.card.card_number, supervisor_, "fraud").ok());
+  auto disclose = credential::ParseDisclosureNames("age_over_21");
+  ASSERT_TRUE(disclose.ok());
+  auto shown = Present(*ctx_, renewed->card_number, *disclose, clerk_);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  ASSERT_TRUE(CardPayload(*ctx_, replaced->card_number, clerk_, "reprint").ok());
+  const Actor admin{"stf_admin", Role::kAdmin, ""};
+  clock_.Advance(int64_t{20} * 365 * 86400);
+  ASSERT_TRUE(PurgeExpired(*ctx_, admin).ok());
+
+  int card_entries = 0;
+  for (const auto& r : Log()) {
+    const audit::Entry& e = r.entry;
+    for (const auto& n : numbers) {
+      for (const std::string& field : {e.subject, e.reason, e.actor, e.site, e.action}) {
+        EXPECT_EQ(field.find(n), std::string::npos) << e.action << ": " << field;
+        EXPECT_EQ(field.find(FormatCardNumber(n)), std::string::npos) << e.action << ": " << field;
+      }
+    }
+    if (e.action.starts_with("card.")) {
+      ++card_entries;
+      EXPECT_TRUE(e.subject.starts_with("crd_")) << e.action << " " << e.subject;
+    }
+  }
+  EXPECT_GE(card_entries, 9);  // 5 issued, renew, replace, revoke, present, expiries
+}
+
+// A log written before schema v13 named cards by number; those entries cannot be rewritten (the
+// Merkle log), and the holder still sees them.
+TEST_F(AccessHistoryTest, EntriesWrittenBeforeV13UnderACardNumberStillShow) {
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  int64_t old_seq = -1;
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(
+                        old_seq, tx.AppendAudit(audit::Entry{kNow, "stf_old", "supervisor",
+                                                             "city-hall", "card.suspend",
+                                                             ana.card.card_number, "legacy"}));
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto h = AccessHistoryByCode(*bctx_, ana.code);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  bool legacy = false;
+  for (const auto& e : h->entries) {
+    if (e.seq == old_seq) {
+      legacy = true;
+      EXPECT_EQ(e.action_en, "card suspended");
+      EXPECT_EQ(e.about, "card");
+    }
+  }
+  EXPECT_TRUE(legacy) << Everything(*h);
 }
 
 TEST_F(AccessHistoryTest, AClerkAtTheCounterIsLoggedAsThemselvesAndAuditorsMayNot) {
-  const IssuedCard ana = EnrollApproveIssue("Ana", "Lopez", {1990, 4, 12}, "P1234567");
+  const Holder ana = Enrolled("Ana", "Lopez", {1990, 4, 12}, "P1234567");
   HistoryViewer counter{&reader_};
-  auto h = AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12", counter);
+  auto h = AccessHistoryByCode(*bctx_, ana.code, counter);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   const audit::Entry view = Log().back().entry;
   EXPECT_EQ(view.action, "history.view");
@@ -231,28 +405,38 @@ TEST_F(AccessHistoryTest, AClerkAtTheCounterIsLoggedAsThemselvesAndAuditorsMayNo
   EXPECT_EQ(Everything(*h).find(reader_.id), std::string::npos);
 
   const Actor auditor{"stf_aud", Role::kAuditor, ""};
-  EXPECT_EQ(AccessHistoryByCard(*bctx_, ana.card_number, "1990-04-12", HistoryViewer{&auditor})
-                .status()
-                .id(),
+  EXPECT_EQ(AccessHistoryByCode(*bctx_, ana.code, HistoryViewer{&auditor}).status().id(),
             ErrorId::kPermissionDenied);
 }
 
-TEST_F(AccessHistoryTest, ABookingsReferenceAndPinShowItsOwnEntries) {
-  const Actor admin{"stf_admin", Role::kAdmin, ""};
-  SiteInput site;
-  site.id = "main-library";
-  site.name = "Main Library";
-  site.kind = "library";
-  site.address = "1 Library Plaza";
-  site.timezone = "-05:00";
-  site.hours = "mon-fri 09:00-12:00";
-  ASSERT_TRUE(AddSite(*bctx_, site, admin).ok());
-  auto receipt = Book(*bctx_, BookingInput{"main-library", kWed0900, "Rosa M.", "", "es"});
-  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+class BookingHistoryTest : public AccessHistoryTest {
+ protected:
+  BookingReceipt BookOne() {
+    const Actor admin{"stf_admin", Role::kAdmin, ""};
+    SiteInput site;
+    site.id = "main-library";
+    site.name = "Main Library";
+    site.kind = "library";
+    site.address = "1 Library Plaza";
+    site.timezone = "-05:00";
+    site.hours = "mon-fri 09:00-12:00";
+    EXPECT_TRUE(AddSite(*bctx_, site, admin).ok());
+    auto receipt = Book(*bctx_, BookingInput{"main-library", kWed0900, "Rosa M.", "", "es"});
+    EXPECT_TRUE(receipt.ok()) << receipt.status().ToString();
+    return *receipt;
+  }
+  static std::string WrongPin(std::string pin) {
+    pin[0] = pin[0] == 'A' ? 'B' : 'A';
+    return pin;
+  }
+};
+
+TEST_F(BookingHistoryTest, ABookingsReferenceAndPinShowItsOwnEntries) {
+  const BookingReceipt receipt = BookOne();
   auto other = Book(*bctx_, BookingInput{"main-library", kWed0900 + 1800, "Sam", "", "en"});
   ASSERT_TRUE(other.ok());
 
-  auto h = AccessHistoryByBooking(*bctx_, receipt->reference, receipt->pin);
+  auto h = AccessHistoryByBooking(*bctx_, receipt.reference, receipt.pin);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   ASSERT_EQ(h->entries.size(), 2u) << Everything(*h);
   EXPECT_EQ(h->entries[0].action_en, "appointment booked");
@@ -261,14 +445,47 @@ TEST_F(AccessHistoryTest, ABookingsReferenceAndPinShowItsOwnEntries) {
   EXPECT_EQ(h->entries[0].about, "appointment");
   EXPECT_EQ(h->entries[1].action, "history.view");
 
-  std::string wrong_pin = receipt->pin;
-  wrong_pin[0] = wrong_pin[0] == 'A' ? 'B' : 'A';
-  auto bad = AccessHistoryByBooking(*bctx_, receipt->reference, wrong_pin);
+  auto bad = AccessHistoryByBooking(*bctx_, receipt.reference, WrongPin(receipt.pin));
   EXPECT_EQ(bad.status().id(), ErrorId::kInvalidCredentials);
-  EXPECT_EQ(AccessHistoryByBooking(*bctx_, "ZZZZ-ZZZZ", receipt->pin).status().id(),
+  EXPECT_EQ(AccessHistoryByBooking(*bctx_, "ZZZZ-ZZZZ", receipt.pin).status().id(),
             ErrorId::kInvalidCredentials);
   EXPECT_EQ(bad.status().message(),
-            AccessHistoryByCard(*bctx_, UnknownCard(), "1990-01-01").status().message());
+            AccessHistoryByCode(*bctx_, "AAAA-AAAA-AAAA-AAAA").status().message());
+}
+
+// Guessing one booking's PIN from many addresses: each wrong PIN is logged under the booking's
+// pseudonymous id, and after kMaxDeniedPerTarget of them the booking's history is refused, even
+// with the right PIN, until the window has passed (the fake clock, no sleeps).
+TEST_F(BookingHistoryTest, WrongPinsForOneBookingLockItsHistoryAndAreLogged) {
+  const BookingReceipt receipt = BookOne();
+  std::string booking_id;
+  for (int i = 0; i < kMaxDeniedPerTarget; ++i) {
+    clock_.Advance(10);
+    auto bad = AccessHistoryByBooking(*bctx_, receipt.reference, WrongPin(receipt.pin));
+    ASSERT_EQ(bad.status().id(), ErrorId::kInvalidCredentials) << i;
+    const audit::Entry e = Log().back().entry;
+    EXPECT_EQ(e.action, "history.denied");
+    EXPECT_EQ(e.actor, "public");
+    EXPECT_TRUE(e.subject.starts_with("apt_")) << e.subject;
+    EXPECT_EQ(e.subject.find(receipt.reference), std::string::npos);
+    if (booking_id.empty()) booking_id = e.subject;
+    EXPECT_EQ(e.subject, booking_id);
+  }
+  const size_t logged = Log().size();
+  auto locked = AccessHistoryByBooking(*bctx_, receipt.reference, receipt.pin);
+  EXPECT_EQ(locked.status().id(), ErrorId::kBookingRateLimited);
+  EXPECT_EQ(Log().size(), logged);  // a refused attempt checks and logs nothing
+  // An unknown reference has no target: the plain generic answer, nothing logged.
+  EXPECT_EQ(AccessHistoryByBooking(*bctx_, "ZZZZ-ZZZZ", receipt.pin).status().id(),
+            ErrorId::kInvalidCredentials);
+  EXPECT_EQ(Log().size(), logged);
+
+  clock_.Advance(kDeniedWindowSeconds);
+  auto h = AccessHistoryByBooking(*bctx_, receipt.reference, receipt.pin);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  int denials = 0;
+  for (const auto& e : h->entries) denials += e.action == "history.denied" ? 1 : 0;
+  EXPECT_EQ(denials, kMaxDeniedPerTarget);  // the holder sees the attempts
 }
 
 TEST(DescribeActionTest, KnownActionsInPlainWordsOthersNamed) {

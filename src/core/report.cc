@@ -148,8 +148,14 @@ class Builder {
     apps_.emplace(id, s);
     return s;
   }
-  Result<std::string> CardSite(const std::string& number) {
-    CITYID_ASSIGN_OR_RETURN(auto card, tx_.GetCard(number));
+  // `subject`: the card's pseudonymous id, or its number in entries written before schema v13.
+  Result<std::string> CardSite(const std::string& subject) {
+    std::optional<store::CardRow> card;
+    if (subject.starts_with("crd_")) {
+      CITYID_ASSIGN_OR_RETURN(card, tx_.GetCardBySubject(subject));
+    } else {
+      CITYID_ASSIGN_OR_RETURN(card, tx_.GetCard(subject));
+    }
     if (!card) return std::string("unknown");
     CITYID_ASSIGN_OR_RETURN(SiteOf s, Application(card->application_id));
     return s.site;

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/names.h"
+#include "core/access_code.h"
 #include "core/appointments.h"
 #include "core/checks.h"
 #include "core/ids.h"
@@ -35,6 +36,11 @@ Status AppendAudit(store::Tx& tx, const Context& ctx, const Actor& actor, std::s
   audit::Entry e{ctx.clock.Now(), actor.id, Name(actor.role), actor.site, std::move(action),
                  std::move(subject), std::string(reason)};
   return tx.AppendAudit(e).status();
+}
+
+// The audit-log subject of a card: its pseudonymous id, never its number (issue 14 §1).
+std::string CardSubjectOf(const store::CardRow& card) {
+  return card.subject.empty() ? std::string("crd_") : card.subject;
 }
 
 Result<store::ApplicationRow> LoadApplication(store::Tx& tx, std::string_view id) {
@@ -267,6 +273,7 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
   card.status_index = slot.second;
   card.key_id = ctx.keys.issuer_signer().key_id();
   card.updated_at = now;
+  card.subject = NewId("crd_", ctx.rng);
 
   Bytes seed(32);
   ctx.rng.Fill(seed);
@@ -287,13 +294,14 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
   }
   CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, !dropped.empty()));
   CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
-  CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", number, ""));
+  CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", CardSubjectOf(card), ""));
   if (!dropped.empty()) {
     CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.update", person_id,
                                        "retention after print: " + dropped + " removed"));
   }
   IssuedCard out;
   out.card_number = number;
+  out.card_subject = card.subject;
   out.person_id = person_id;
   out.application_id = application_id;
   out.qr_text = std::move(qr);
@@ -355,7 +363,8 @@ Status CloseOutPerson(store::Tx& tx, const Context& ctx, const Actor& actor,
     card.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateCard(card));
     CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, card));
-    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.revoke", card.number, "record purged"));
+    CITYID_RETURN_IF_ERROR(
+        AppendAudit(tx, ctx, actor, "card.revoke", CardSubjectOf(card), "record purged"));
     if (summary) ++summary->cards_revoked;
   }
   return Status::Ok();
@@ -387,6 +396,7 @@ struct PreparedEnrollment {
   std::string site;
   store::PersonRow person;
   UnixSeconds now = 0;
+  Bytes access_code_hash;  // empty: no access code (EnrollMany)
 };
 
 // `n` in canonical form (base/names.h), each part checked; at least one part set.
@@ -606,6 +616,9 @@ Result<EnrollResult> CommitEnrollment(Context& ctx, PreparedEnrollment prep, con
     for (const auto& k : name_keys) {
       CITYID_RETURN_IF_ERROR(tx.InsertDedupKey({k.mac, k.kind, person.id}));
     }
+    if (!prep.access_code_hash.empty()) {
+      CITYID_RETURN_IF_ERROR(tx.PutAccessCode(person.id, prep.access_code_hash, now));
+    }
     // One entry for the enrollment, about the application (whose row names the person): each
     // entry's subject is a random key in the log's subject index, so a second entry about the
     // new person cost another written page per enrollment and told an auditor nothing more.
@@ -687,6 +700,11 @@ Result<store::CardRow> ViewCard(Context& ctx, std::string_view card_number, cons
 
 Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& in, const Actor& actor) {
   CITYID_ASSIGN_OR_RETURN(PreparedEnrollment prep, PrepareEnrollment(ctx, in, actor));
+  // The applicant's access code for their receipt (core/access_code.h): only its hash is kept.
+  std::string code = NewAccessCode(ctx.rng);
+  CITYID_ASSIGN_OR_RETURN(std::string canonical, NormalizeAccessCode(code));
+  prep.access_code_hash = AccessCodeHash(ctx.keys.blind_indexer(), canonical);
+  prep.result.access_code = std::move(code);
   return CommitEnrollment(ctx, std::move(prep), actor);
 }
 
@@ -852,7 +870,7 @@ Status Revoke(Context& ctx, std::string_view card_number, const Actor& actor,
     card.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateCard(card));
     CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, card));
-    return AppendAudit(tx, ctx, actor, "card.revoke", card.number, reason);
+    return AppendAudit(tx, ctx, actor, "card.revoke", CardSubjectOf(card), reason);
   });
 }
 
@@ -879,9 +897,9 @@ Result<IssuedCard> Supersede(Context& ctx, std::string_view card_number, const A
     // A superseded card must stop verifying as valid: set its status bit either way.
     CITYID_RETURN_IF_ERROR(SetStatusBit(tx, ctx, old_card));
     out.replaced = old_card.number;
-    return AppendAudit(tx, ctx, actor, action, old_card.number,
+    return AppendAudit(tx, ctx, actor, action, CardSubjectOf(old_card),
                        std::string(reason) + (reason.empty() ? "" : "; ") + "new card " +
-                           out.card_number);
+                           out.card_subject);
   });
   if (!s.ok()) return s;
   return out;
@@ -963,7 +981,8 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
       CITYID_RETURN_IF_ERROR(TransitionCard(c, CardState::kExpired));
       c.updated_at = now;
       CITYID_RETURN_IF_ERROR(tx.UpdateCard(c));
-      CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.expire", c.number, "retention"));
+      CITYID_RETURN_IF_ERROR(
+          AppendAudit(tx, ctx, actor, "card.expire", CardSubjectOf(c), "retention"));
       ++summary.cards_expired;
     }
     // 2. Abandoned applications.
@@ -1060,7 +1079,7 @@ Result<Presentation> Present(Context& ctx, std::string_view card_number,
     }
     CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, card.person_id));
     CITYID_RETURN_IF_ERROR(
-        AppendAudit(tx, ctx, actor, "card.present", card.number, "disclosed: " + names));
+        AppendAudit(tx, ctx, actor, "card.present", CardSubjectOf(card), "disclosed: " + names));
     const Bytes* seed = nullptr;
     for (const auto& [number, sd] : record.card_seeds) {
       if (number == card.number) seed = &sd;

@@ -63,6 +63,10 @@ struct EnrollResult {
   // differs, rejects the application and enrolls again with latin_name. The CLI and the API
   // answer it only then (kTransliterationNotice).
   bool latin_name_transliterated = false;
+  // The applicant's access code (core/access_code.h), for their enrollment receipt: shown this
+  // once, stored only as a keyed hash. Empty from EnrollMany: a bulk import has no applicant at
+  // the counter to hand it to; staff issue one later (ReissueAccessCode).
+  std::string access_code;
 };
 
 // What enrollment answers with a transliterated name.
@@ -105,6 +109,7 @@ Result<store::CardRow> ViewCard(Context& ctx, std::string_view card_number, cons
 
 struct IssuedCard {
   std::string card_number;
+  std::string card_subject;      // its pseudonymous id in the audit log ("crd_...")
   std::string person_id;
   std::string application_id;
   std::string qr_text;           // Base45 Claim 169 payload
@@ -126,7 +131,8 @@ struct PurgeSummary {
 //   the policy needs), kDocumentsInsufficient (message: what is missing and what would help),
 //   kInvalidUtf8/kFieldTooLong (names), kPermissionDenied (role).
 // On success the application is `documents_checked`, or `flagged` when a blind index matches
-// another person (never merged, never rejected automatically).
+// another person (never merged, never rejected automatically), and the result carries the
+// applicant's new access code.
 // REQUIRES role clerk, partner, supervisor or admin.
 Result<EnrollResult> Enroll(Context& ctx, const ApplicantInput& input, const Actor& actor);
 
@@ -215,7 +221,7 @@ struct Presentation {
 // only `disclose` (credential::ParseDisclosureNames keys). Reads the person's record and the
 // card's digest seed, rebuilds the card payload with the issuance code and reads its signed
 // digests back, then signs the presentation with the issuer key; logs "card.present" (subject
-// the card number, reason the disclosed names) in the same transaction. Fails, logging nothing,
+// the card's crd_ id, reason the disclosed names) in the same transaction. Fails, logging nothing,
 // with kCardNotFound, kCardRevoked (revoked), kCardExpired (expired state or past its expiry),
 // kInvalidTransition (suspended or replaced), kFailedPrecondition (an attribute the card does
 // not carry), kPersonNotFound (purged), kPermissionDenied. REQUIRES role clerk, supervisor,

@@ -47,6 +47,9 @@ const std::vector<RouteRule>& RbacTable() {
       // A clerk replaces only for the holder's report (lost, stolen, damaged: core::Replace);
       // revoking for any other reason is the supervisor's.
       {"POST", "/api/v1/applications/{id}/issue", false, {true, true, false, false, true}},
+      // Re-issuing an applicant's access code at the counter (core::ReissueAccessCode): clerk,
+      // supervisor, admin; not partners, never auditors.
+      {"POST", "/api/v1/applications/{id}/access-code", false, {true, true, false, false, true}},
       {"GET", "/api/v1/cards/{number}", false, {true, true, true, false, true}},
       {"POST", "/api/v1/cards/{number}/revoke", false, {false, true, false, false, true}},
       {"POST", "/api/v1/cards/{number}/renew", false, {true, true, false, false, true}},

@@ -3,8 +3,9 @@
 #include <cctype>
 
 #include "audit/verify.h"
-#include "core/audit_log.h"
+#include "core/access_code.h"
 #include "core/applicant.h"
+#include "core/audit_log.h"
 #include "core/ids.h"
 #include "core/register.h"
 #include "core/report.h"
@@ -206,6 +207,8 @@ std::vector<RouteSpec> EnrollmentApi::Routes() {
        h(&EnrollmentApi::RejectApplication)},
       {"POST", "/api/v1/applications/{id}/issue", "/api/v1/applications/" + id + "/issue",
        h(&EnrollmentApi::IssueCard)},
+      {"POST", "/api/v1/applications/{id}/access-code",
+       "/api/v1/applications/" + id + "/access-code", h(&EnrollmentApi::ReissueAccessCode)},
       {"GET", "/api/v1/cards/{number}", "/api/v1/cards/" + id, h(&EnrollmentApi::GetCard)},
       {"POST", "/api/v1/cards/{number}/revoke", "/api/v1/cards/" + id + "/revoke",
        h(&EnrollmentApi::RevokeCard)},
@@ -296,6 +299,8 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
                        {"transliterated", true},
                        {"confirm", core::kTransliterationNotice}};
   }
+  // For the applicant's enrollment receipt; shown this once (core/access_code.h).
+  j["access_code"] = r->access_code;
   Reply reply = Json(201, j);
   reply.headers.emplace_back("Location", "/api/v1/applications/" + r->application_id);
   return reply;
@@ -401,6 +406,24 @@ Reply EnrollmentApi::IssueCard(const Call& c) {
   auto card = WithCore([&](core::Context& ctx) { return core::Issue(ctx, *id, c.principal->actor()); });
   if (!card.ok()) return Problem(card.status());
   return Json(201, IssuedJson(*card));
+}
+
+// Counter staff give the applicant a new access code (the old one stops working). The answer
+// is the only place the code appears.
+Reply EnrollmentApi::ReissueAccessCode(const Call& c) {
+  auto id = PathId(c.req, "application id");
+  if (!id.ok()) return Problem(id.status());
+  auto body = StrictBody(c.req, {});
+  if (!body.ok()) return Problem(body.status());
+  if (auto row = LoadApplication(store_, *c.principal, *id); !row.ok())
+    return Problem(row.status());
+  auto code = WithCore(
+      [&](core::Context& ctx) { return core::ReissueAccessCode(ctx, *id, c.principal->actor()); });
+  if (!code.ok()) return Problem(code.status());
+  ordered_json j;
+  j["application_id"] = *id;
+  j["access_code"] = *code;
+  return Json(201, j);
 }
 
 // ---- cards ----

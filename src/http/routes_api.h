@@ -59,6 +59,7 @@ class EnrollmentApi {
   Reply ApproveApplication(const Call& c);
   Reply RejectApplication(const Call& c);
   Reply IssueCard(const Call& c);
+  Reply ReissueAccessCode(const Call& c);
   Reply GetCard(const Call& c);
   Reply RevokeCard(const Call& c);
   Reply RenewCard(const Call& c);

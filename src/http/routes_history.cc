@@ -18,14 +18,27 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 struct HistoryState {
-  HistoryState(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r, const SiteRouteLimits& l)
+  HistoryState(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r,
+               const SiteRouteLimits& l)
       : ctx{s, k, c, r},
         requests(l.requests_per_minute, 60),
-        wrong(l.wrong_pins_per_10_minutes, 600) {}
+        wrong(l.wrong_pins_per_10_minutes, 600),
+        wrong_codes(l.wrong_pins_per_10_minutes * kGlobalCodeFailureFactor, 600) {}
+  // A wrong access code has no target to count against (a random code matches nobody), so
+  // beside the per-client limit, all clients together get this many times the per-client
+  // allowance (under the key "*"). Per booking, core counts wrong PINs (kMaxDeniedPerTarget).
+  static constexpr int kGlobalCodeFailureFactor = 100;
   core::BookingContext ctx;
-  auth::FailureLimiter requests;  // every request counts
-  auth::FailureLimiter wrong;     // invalid-credentials answers count
+  auth::FailureLimiter requests;     // every request counts
+  auth::FailureLimiter wrong;        // invalid-credentials answers count, per client
+  auth::FailureLimiter wrong_codes;  // wrong access codes from any client ("*")
 };
+
+Reply TooMany(std::string_view what, int64_t wait) {
+  Reply r = Problem(Error(ErrorId::kBookingRateLimited, std::string(what)));
+  r.headers.emplace_back("Retry-After", std::to_string(wait));
+  return r;
+}
 
 ordered_json HistoryJson(const core::AccessHistory& h) {
   ordered_json j;
@@ -51,36 +64,37 @@ Reply HistoryReply(HistoryState& st, const httplib::Request& req) {
   const std::string& who = req.remote_addr;
   if (int64_t wait = std::max(st.requests.RetryAfter(who, now), st.wrong.RetryAfter(who, now));
       wait > 0) {
-    Reply r = Problem(
-        Error(ErrorId::kBookingRateLimited, "too many requests from this address; retry later"));
-    r.headers.emplace_back("Retry-After", std::to_string(wait));
-    return r;
+    return TooMany("too many requests from this address; retry later", wait);
   }
   st.requests.RecordFailure(who, now);
 
   auto body = ParseJsonBody(req);
   if (!body.ok()) return Problem(body.status());
-  if (Status s = OnlyKeys(*body, {"card_number", "date_of_birth", "reference", "pin"}, "");
-      !s.ok()) {
+  // The card number and date of birth no longer open anything (issue 14 §1): both are on the
+  // card. Sent anyway, they are unknown fields like any other.
+  if (Status s = OnlyKeys(*body, {"access_code", "reference", "pin"}, ""); !s.ok()) {
     return Problem(s);
   }
-  const bool by_card = body->contains("card_number") || body->contains("date_of_birth");
+  const bool by_code = body->contains("access_code");
   const bool by_booking = body->contains("reference") || body->contains("pin");
-  if (!by_card && !by_booking) {
-    return Problem(
-        Error(ErrorId::kMissingField, "give card_number and date_of_birth, or reference and pin"));
+  if (!by_code && !by_booking) {
+    return Problem(Error(ErrorId::kMissingField, "give access_code, or reference and pin"));
   }
-  if (by_card && by_booking) {
-    return Problem(Error(ErrorId::kInvalidArgument,
-                         "give either card_number and date_of_birth, or reference and pin"));
+  if (by_code && by_booking) {
+    return Problem(
+        Error(ErrorId::kInvalidArgument, "give either access_code, or reference and pin"));
   }
   Result<core::AccessHistory> h = Error(ErrorId::kInternal, "unset");
-  if (by_card) {
-    auto number = StringField(*body, "card_number", 32, true);
-    if (!number.ok()) return Problem(number.status());
-    auto dob = StringField(*body, "date_of_birth", 10, true);
-    if (!dob.ok()) return Problem(dob.status());
-    h = core::AccessHistoryByCard(st.ctx, *number, *dob);
+  if (by_code) {
+    if (int64_t wait = st.wrong_codes.RetryAfter("*", now); wait > 0) {
+      return TooMany("too many wrong access codes; retry later", wait);
+    }
+    auto code = StringField(*body, "access_code", 40, true);
+    if (!code.ok()) return Problem(code.status());
+    h = core::AccessHistoryByCode(st.ctx, *code);
+    if (!h.ok() && h.status().id() == ErrorId::kInvalidCredentials) {
+      st.wrong_codes.RecordFailure("*", now);
+    }
   } else {
     auto reference = StringField(*body, "reference", 32, true);
     if (!reference.ok()) return Problem(reference.status());
@@ -90,6 +104,9 @@ Reply HistoryReply(HistoryState& st, const httplib::Request& req) {
   }
   if (!h.ok()) {
     if (h.status().id() == ErrorId::kInvalidCredentials) st.wrong.RecordFailure(who, now);
+    if (h.status().id() == ErrorId::kBookingRateLimited) {
+      return TooMany(h.status().message(), core::kDeniedWindowSeconds);
+    }
     return Problem(h.status());
   }
   return Reply(200, HistoryJson(*h).dump());

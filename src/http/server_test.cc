@@ -14,7 +14,10 @@
 
 #include "auth/staff.h"
 #include "auth/totp.h"
+#include "core/access_history.h"
+#include "core/appointments.h"
 #include "core/audit_log.h"
+#include "core/ids.h"
 #include "core/workflow.h"
 #include "credential/card.h"
 #include "credential/presentation.h"
@@ -105,7 +108,7 @@ class ServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::string IssueCard(std::string* number = nullptr) {
+  std::string IssueCard(std::string* number = nullptr, std::string* access_code = nullptr) {
     core::ApplicantInput in;
     in.legal_name = {"Ana", "Lopez"};
     in.date_of_birth = {1990, 4, 12};
@@ -113,6 +116,7 @@ class ServerTest : public ::testing::Test {
     in.documents.push_back({"utility_bill", "", Date{2026, 11, 1}, std::nullopt});
     core::Actor clerk{"c", core::Role::kClerk, ""}, sup{"s", core::Role::kSupervisor, ""};
     auto e = core::Enroll(*ctx_, in, clerk);
+    if (access_code) *access_code = e->access_code;
     EXPECT_TRUE(core::Approve(*ctx_, e->application_id, sup, "ok").ok());
     auto c = core::Issue(*ctx_, e->application_id, clerk);
     if (number) *number = c->card_number;
@@ -943,10 +947,10 @@ TEST_F(ServerTest, AuditProofsFromScheduledTreeHeads) {
 // The applicant's view (POST /api/v1/access-history): roles and sites, never the actor; one
 // generic answer for wrong credentials, counted per client address like the booking routes.
 TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
-  std::string number;
-  IssueCard(&number);
+  std::string number, code;
+  IssueCard(&number, &code);
   const std::string route = "/api/v1/access-history";
-  json h = PostJson(route, json{{"card_number", number}, {"date_of_birth", "1990-04-12"}}.dump(), 200);
+  json h = PostJson(route, json{{"access_code", code}}.dump(), 200);
   ASSERT_TRUE(h.contains("entries")) << h.dump();
   ASSERT_FALSE(h["entries"].empty());
   for (const auto& e : h["entries"]) {
@@ -956,12 +960,13 @@ TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
   EXPECT_EQ(h["entries"].back()["action"], "history.view");
   EXPECT_EQ(h["entries"].back()["description"]["es"], "historial de accesos consultado");
 
-  const std::string wrong = json{{"card_number", number}, {"date_of_birth", "1990-04-13"}}.dump();
+  std::string wrong_code = code;
+  wrong_code[0] = wrong_code[0] == 'A' ? 'B' : 'A';
+  const std::string wrong = json{{"access_code", wrong_code}}.dump();
   json p = PostJson(route, wrong, 401);
   EXPECT_EQ(p["type"], std::string(kProblemTypeBase) + "invalid-credentials");
   for (int i = 1; i < 20; ++i) PostJson(route, wrong, 401);
-  auto limited = client_->Post(route, json{{"card_number", number}, {"date_of_birth", "1990-04-12"}}.dump(),
-                               "application/json");
+  auto limited = client_->Post(route, json{{"access_code", code}}.dump(), "application/json");
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_FALSE(limited->get_header_value("Retry-After").empty());
@@ -988,6 +993,69 @@ TEST_F(ServerTest, DecompressionBombPhotoIsRefusedAtApiEnrollment) {
                     return Status::Ok();
                   })
                   .ok());
+}
+
+// Issue 14 §1: the card number and date of birth are on the card and in its QR; they no longer
+// open the history. Sent anyway, they are unknown fields: the same 400 for the holder's card
+// as for a card never issued, and no access is logged.
+TEST_F(ServerTest, CardNumberAndDateOfBirthNoLongerOpenTheHistory) {
+  std::string number;
+  IssueCard(&number);
+  const std::string route = "/api/v1/access-history";
+  auto size = [&] {
+    int64_t n = 0;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> Status {
+                      CITYID_ASSIGN_OR_RETURN(n, tx.AuditSize());
+                      return Status::Ok();
+                    })
+                    .ok());
+    return n;
+  };
+  const int64_t before = size();
+  std::string other = number.substr(0, 11);
+  other[10] = other[10] == '9' ? '0' : static_cast<char>(other[10] + 1);
+  other += static_cast<char>('0' + core::DammCheckDigit(other));
+  auto mine =
+      client_->Post(route, json{{"card_number", number}, {"date_of_birth", "1990-04-12"}}.dump(),
+                    "application/json");
+  auto theirs =
+      client_->Post(route, json{{"card_number", other}, {"date_of_birth", "1990-04-12"}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(mine && theirs);
+  EXPECT_EQ(mine->status, 400) << mine->body;
+  EXPECT_EQ(mine->body, theirs->body);
+  EXPECT_EQ(size(), before);
+}
+
+// Guessing one booking's PIN from many addresses: after core::kMaxDeniedPerTarget wrong PINs the
+// booking's history answers 429 with Retry-After, even with the right PIN, whatever the client.
+TEST_F(ServerTest, WrongPinsForOneBookingLockItsHistoryWithA429) {
+  core::BookingContext bctx = core::BookingContextOf(*ctx_);
+  core::SiteInput site;
+  site.id = "main-library";
+  site.name = "Main Library";
+  site.kind = "library";
+  site.address = "1 Library Plaza";
+  site.timezone = "-05:00";
+  site.hours = "mon-fri 09:00-12:00";
+  ASSERT_TRUE(core::AddSite(bctx, site, core::Actor{"a", core::Role::kAdmin, ""}).ok());
+  // 2026-11-25 09:00 at -05:00 (kNow is 12:00 UTC that day).
+  auto receipt = core::Book(bctx, core::BookingInput{"main-library", 1795615200, "Rosa", "", "es"});
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  std::string wrong_pin = receipt->pin;
+  wrong_pin[0] = wrong_pin[0] == 'A' ? 'B' : 'A';
+  const std::string route = "/api/v1/access-history";
+  for (int i = 0; i < core::kMaxDeniedPerTarget; ++i) {
+    PostJson(route, json{{"reference", receipt->reference}, {"pin", wrong_pin}}.dump(), 401);
+  }
+  auto locked =
+      client_->Post(route, json{{"reference", receipt->reference}, {"pin", receipt->pin}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429) << locked->body;
+  EXPECT_EQ(locked->get_header_value("Retry-After"), std::to_string(core::kDeniedWindowSeconds));
+  EXPECT_NE(locked->body.find("booking-rate-limited"), std::string::npos) << locked->body;
 }
 
 }  // namespace

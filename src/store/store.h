@@ -87,6 +87,9 @@ struct CardRow {
   Bytes key_id;                // issuer key that signed it
   std::string replaced_by;     // number of the card that superseded it
   UnixSeconds updated_at = 0;
+  // The card's pseudonymous id ("crd_" + random), its subject in the audit log, which never
+  // holds a card number (schema v13).
+  std::string subject;
 };
 
 struct StatusListRow {
@@ -239,6 +242,8 @@ class Tx {
 
   virtual Status InsertCard(const CardRow& row) = 0;
   virtual Result<std::optional<CardRow>> GetCard(std::string_view number) = 0;
+  // The card whose CardRow::subject is `subject` (non-empty).
+  virtual Result<std::optional<CardRow>> GetCardBySubject(std::string_view subject) = 0;
   virtual Status UpdateCard(const CardRow& row) = 0;
   virtual Result<std::vector<CardRow>> ListCards(const CardFilter& f) = 0;
   virtual Result<bool> StatusIndexInUse(std::string_view list_id, uint32_t index) = 0;
@@ -357,6 +362,14 @@ class Tx {
   virtual Result<std::optional<std::string>> GetFact(std::string_view name) = 0;
   // Inserts or replaces `name`.
   virtual Status PutFact(std::string_view name, std::string_view value, UnixSeconds at) = 0;
+  // ---- applicants' access codes (schema v13, core/access_code.h) ----
+  // Only a keyed hash of each code is stored. PutAccessCode replaces the person's code, if any
+  // (the old one stops working); kAlreadyExists if another person holds the same hash.
+  // DeletePerson deletes the person's code.
+  virtual Status PutAccessCode(std::string_view person_id, ByteView code_hash,
+                               UnixSeconds issued_at) = 0;
+  // The person whose code has this hash, if any.
+  virtual Result<std::optional<std::string>> FindAccessCode(ByteView code_hash) = 0;
 };
 
 // Counters since the store was opened, for operations (/metrics) and benchmarks.

@@ -150,6 +150,40 @@ TEST_P(StoreConformanceTest, DeletePersonRemovesKeysAndIndexes) {
   }).ok());
 }
 
+TEST_P(StoreConformanceTest, ReissuedAccessCodeReplacesTheOldOneAndGoesWithThePerson) {
+  ASSERT_TRUE(store_
+                  ->Write([&](Tx& tx) -> Status {
+                    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+                    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
+                    CITYID_RETURN_IF_ERROR(tx.PutAccessCode("p1", Bytes(32, 1), 10));
+                    return tx.PutAccessCode("p2", Bytes(32, 2), 10);
+                  })
+                  .ok());
+  // Another person cannot hold the same hash.
+  EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.PutAccessCode("p2", Bytes(32, 1), 11); }).id(),
+            ErrorId::kAlreadyExists);
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.PutAccessCode("p1", Bytes(32, 3), 12); }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto old_code, tx.FindAccessCode(Bytes(32, 1)));
+                    EXPECT_FALSE(old_code.has_value());
+                    CITYID_ASSIGN_OR_RETURN(auto new_code, tx.FindAccessCode(Bytes(32, 3)));
+                    EXPECT_EQ(new_code.value_or(""), "p1");
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.DeletePerson("p1"); }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Tx& tx) -> Status {
+                    CITYID_ASSIGN_OR_RETURN(auto gone, tx.FindAccessCode(Bytes(32, 3)));
+                    EXPECT_FALSE(gone.has_value());
+                    CITYID_ASSIGN_OR_RETURN(auto other, tx.FindAccessCode(Bytes(32, 2)));
+                    EXPECT_EQ(other.value_or(""), "p2");
+                    return Status::Ok();
+                  })
+                  .ok());
+}
+
 TEST_P(StoreConformanceTest, AuditLogIsAppendOnly) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     for (int i = 0; i < 3; ++i) {
@@ -176,14 +210,18 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
     CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
-    CITYID_RETURN_IF_ERROR(
-        tx.InsertCard({"123", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"123", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10, "crd_one"}));
     return tx.PutStatusList({"1", 131072, Bytes(16384, 0), 10});
   }).ok());
   // The same status index cannot be given to two cards.
-  EXPECT_EQ(store_->Write([&](Tx& tx) {
-    return tx.InsertCard({"456", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1), "", 10});
-  }).id(), ErrorId::kAlreadyExists);
+  EXPECT_EQ(store_
+                ->Write([&](Tx& tx) {
+                  return tx.InsertCard({"456", "p1", "a1", "active", 10, 1000, "1", 77, Bytes(8, 1),
+                                        "", 10, "crd_two"});
+                })
+                .id(),
+            ErrorId::kAlreadyExists);
   ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
     EXPECT_TRUE(*tx.StatusIndexInUse("1", 77));
     EXPECT_FALSE(*tx.StatusIndexInUse("1", 78));
@@ -193,6 +231,11 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
     f.expires_before = 500;
     EXPECT_EQ(tx.ListCards(f)->size(), 0u);
     EXPECT_EQ((*tx.GetStatusList("1"))->bits.size(), 16384u);
+    // The card's pseudonymous id finds it (schema v13); nothing else does.
+    EXPECT_EQ((*tx.GetCardBySubject("crd_one")).value_or(CardRow{}).number, "123");
+    EXPECT_FALSE(tx.GetCardBySubject("123")->has_value());
+    EXPECT_FALSE(tx.GetCardBySubject("")->has_value());
+    EXPECT_EQ((*tx.GetCard("123"))->subject, "crd_one");
     return Status::Ok();
   }).ok());
 }
@@ -371,6 +414,70 @@ TEST(SqliteStoreTest, DedupKeysMoveIntoOneBTreeKeepingEveryDistinctKey) {
     EXPECT_TRUE(tx.DeletePerson("per_b").ok());
     EXPECT_TRUE(tx.FindDedupKeys({Bytes{1, 1}})->empty());
     EXPECT_TRUE(tx.FindDedupKeys({Bytes(32, 0xcc)})->empty());
+    return Status::Ok();
+  }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Schema v13 gives every card a random pseudonymous id for the audit log, cards issued before it
+// included; the ids are distinct and none is the card's number.
+TEST(SqliteStoreTest, CardsIssuedBeforeV13GetDistinctPseudonymousIds) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate13-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write([](Tx& tx) -> Status {
+      PersonRow p;
+      p.id = "per_a";
+      p.wrapped_key = Bytes(72, 1);
+      p.sealed = Bytes(40, 2);
+      p.schema_version = 1;
+      CITYID_RETURN_IF_ERROR(tx.InsertPerson(p));
+      ApplicationRow a;
+      a.id = "app_a";
+      a.person_id = "per_a";
+      a.state = "issued";
+      a.site = "city-hall";
+      a.policy_version = "v";
+      a.evaluation_json = "{}";
+      a.flags_json = "[]";
+      a.documents_json = "[]";
+      a.created_by = "c";
+      CITYID_RETURN_IF_ERROR(tx.InsertApplication(a));
+      CITYID_RETURN_IF_ERROR(tx.InsertCard(
+          {"100000000001", "per_a", "app_a", "active", 1, 9, "1", 1, Bytes(8, 1), "", 1, ""}));
+      return tx.InsertCard(
+          {"100000000002", "per_a", "app_a", "active", 1, 9, "1", 2, Bytes(8, 1), "", 1, ""});
+    }).ok());
+  }
+  // Back to a v12 database: no subject column, no access codes, v13 not applied.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX cards_subject; ALTER TABLE cards DROP COLUMN subject; "
+                         "DROP TABLE access_codes; "
+                         "DELETE FROM schema_migrations WHERE version = 13;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Read([](Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto one, tx.GetCard("100000000001"));
+    CITYID_ASSIGN_OR_RETURN(auto two, tx.GetCard("100000000002"));
+    EXPECT_TRUE(one && two);
+    if (!one || !two) return Status::Ok();
+    EXPECT_TRUE(one->subject.starts_with("crd_")) << one->subject;
+    EXPECT_EQ(one->subject.size(), 24u) << one->subject;  // crd_ + 20 hex digits (80 bits)
+    EXPECT_NE(one->subject, two->subject);
+    EXPECT_EQ(one->subject.find("100000000001"), std::string::npos);
+    CITYID_ASSIGN_OR_RETURN(auto back, tx.GetCardBySubject(two->subject));
+    EXPECT_EQ(back.value_or(CardRow{}).number, "100000000002");
     return Status::Ok();
   }).ok());
   reopened->reset();

@@ -120,7 +120,9 @@ TEST_F(PresentE2eTest, AgeOver21PresentationVerifiesAndRevealsOnlyThat) {
   // Presenting read personal data: logged, with the names disclosed and never a value.
   const auto entries = AuditEntries(tmp_ / "data" / "cityid.db", "card.present");
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0][1], card_);
+  // Under the card's pseudonymous id, never its number (issue 14 §1).
+  EXPECT_TRUE(entries[0][1].starts_with("crd_")) << entries[0][1];
+  EXPECT_EQ(entries[0][1].find(card_), std::string::npos);
   EXPECT_EQ(entries[0][2], "disclosed: age_over_21");
   EXPECT_EQ(Cityid({"audit", "verify", "--data", data_}, tmp_).code, 0);
 }

@@ -352,6 +352,20 @@ INSERT OR IGNORE INTO dedup_keys_v12
 DROP TABLE dedup_keys;
 ALTER TABLE dedup_keys_v12 RENAME TO dedup_keys;
 )sql"},
+    // v13 (access history, issue 14 §1): the applicant's access code, as a keyed hash only
+    // (core/access_code.h); at most one live code per person, replaced when staff re-issue it.
+    // Each card gets a random pseudonymous id, the subject of its audit entries in place of its
+    // number (entries written before keep the number: the log cannot be rewritten).
+    {13, R"sql(
+ALTER TABLE cards ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+UPDATE cards SET subject = 'crd_' || lower(hex(randomblob(10)));
+CREATE INDEX cards_subject ON cards(subject);
+CREATE TABLE access_codes (
+  code_hash BLOB PRIMARY KEY,
+  person_id TEXT NOT NULL UNIQUE,
+  issued_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql"},
     // v14 (faults area): small named facts that are no personal data: the key check values
     // binding DATA/keys to this database (cli/common.cc), the progress of each bulk import
     // (`enroll --batch`), written in the transaction of the enrollments it counts.

@@ -115,6 +115,7 @@ class SqliteTx final : public Tx {
   Result<std::vector<std::string>> FindDocumentIndex(ByteView number_index) override;
   Status InsertCard(const CardRow& r) override;
   Result<std::optional<CardRow>> GetCard(std::string_view number) override;
+  Result<std::optional<CardRow>> GetCardBySubject(std::string_view subject) override;
   Status UpdateCard(const CardRow& r) override;
   Result<std::vector<CardRow>> ListCards(const CardFilter& f) override;
   Result<bool> StatusIndexInUse(std::string_view list_id, uint32_t index) override;
@@ -175,6 +176,9 @@ class SqliteTx final : public Tx {
   Status DeleteAppointment(std::string_view id) override;
   Result<std::optional<std::string>> GetFact(std::string_view name) override;
   Status PutFact(std::string_view name, std::string_view value, UnixSeconds at) override;
+  Status PutAccessCode(std::string_view person_id, ByteView code_hash,
+                       UnixSeconds issued_at) override;
+  Result<std::optional<std::string>> FindAccessCode(ByteView code_hash) override;
 
  private:
   Query Q(const char* sql);

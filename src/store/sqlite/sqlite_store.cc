@@ -279,9 +279,35 @@ Status SqliteTx::DeletePerson(std::string_view id) {
     q.Bind(StoredDedupKey(key)).Bind(StoredDedupKind(kind)).Bind(id);
     CITYID_RETURN_IF_ERROR(q.Exec());
   }
+  {
+    auto code = Q("DELETE FROM access_codes WHERE person_id = ?");
+    code.Bind(id);
+    CITYID_RETURN_IF_ERROR(code.Exec());
+  }
   auto q = Q("DELETE FROM persons WHERE id = ?");
   q.Bind(id);
   return ExecChanged(q, "person");
+}
+
+Status SqliteTx::PutAccessCode(std::string_view person_id, ByteView code_hash,
+                               UnixSeconds issued_at) {
+  CITYID_RETURN_IF_ERROR(RequireWritable());
+  {
+    auto q = Q("DELETE FROM access_codes WHERE person_id = ?");
+    q.Bind(person_id);
+    CITYID_RETURN_IF_ERROR(q.Exec());
+  }
+  auto q = Q("INSERT INTO access_codes (code_hash, person_id, issued_at) VALUES (?,?,?)");
+  q.Bind(code_hash).Bind(person_id).Bind(issued_at);
+  return q.Exec();
+}
+
+Result<std::optional<std::string>> SqliteTx::FindAccessCode(ByteView code_hash) {
+  auto q = Q("SELECT person_id FROM access_codes WHERE code_hash = ?");
+  q.Bind(code_hash);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
 }
 
 Result<int64_t> SqliteTx::CountPersons() {
@@ -328,7 +354,7 @@ ApplicationRow ReadApplication(const Query& q) {
 
 constexpr const char* kCardColumns =
     "number, person_id, application_id, state, issued_at, expires_at, status_list_id, "
-    "status_index, key_id, replaced_by, updated_at";
+    "status_index, key_id, replaced_by, updated_at, subject";
 
 CardRow ReadCard(const Query& q) {
   CardRow r;
@@ -343,6 +369,7 @@ CardRow ReadCard(const Query& q) {
   r.key_id = q.Blob(8);
   r.replaced_by = q.Text(9);
   r.updated_at = q.Int(10);
+  r.subject = q.Text(11);
   return r;
 }
 
@@ -484,11 +511,23 @@ Result<std::vector<std::string>> SqliteTx::FindDocumentIndex(ByteView number_ind
 
 Status SqliteTx::InsertCard(const CardRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  static const std::string sql = std::string("INSERT INTO cards (") + kCardColumns +
+                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+  auto q = Q(sql.c_str());
   q.Bind(r.number).Bind(r.person_id).Bind(r.application_id).Bind(r.state).Bind(r.issued_at)
       .Bind(r.expires_at).Bind(r.status_list_id).Bind(r.status_index).Bind(r.key_id)
-      .Bind(r.replaced_by).Bind(r.updated_at);
+      .Bind(r.replaced_by).Bind(r.updated_at).Bind(r.subject);
   return q.Exec();
+}
+
+Result<std::optional<CardRow>> SqliteTx::GetCardBySubject(std::string_view subject) {
+  static const std::string sql = std::string("SELECT ") + kCardColumns +
+                                 " FROM cards WHERE subject = ? AND subject != ''";
+  auto q = Q(sql.c_str());
+  q.Bind(subject);
+  CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<CardRow>();
+  return std::optional<CardRow>(ReadCard(q));
 }
 
 Result<std::optional<CardRow>> SqliteTx::GetCard(std::string_view number) {
