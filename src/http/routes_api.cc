@@ -415,7 +415,7 @@ Reply EnrollmentApi::ReissueAccessCode(const Call& c) {
   if (!id.ok()) return Problem(id.status());
   auto body = StrictBody(c.req, {});
   if (!body.ok()) return Problem(body.status());
-  if (auto row = LoadApplication(store_, *c.principal, *id); !row.ok())
+  if (auto row = LoadApplication(ctx_, *c.principal, *id); !row.ok())
     return Problem(row.status());
   auto code = WithCore(
       [&](core::Context& ctx) { return core::ReissueAccessCode(ctx, *id, c.principal->actor()); });
