@@ -15,6 +15,21 @@
 #include "render/image.h"
 #include "render/scan.h"
 
+// Under ASan: full allocation stacks (the slow unwinder). Debian's cairo has no frame pointers,
+// so the fast unwinder stops at its first frame and a surface we leaked would look like any
+// cairo allocation; with the full stack LeakSanitizer tells them apart (render.cc's
+// suppressions).
+#if defined(__SANITIZE_ADDRESS__)
+#define CITYID_RENDER_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CITYID_RENDER_TEST_ASAN 1
+#endif
+#endif
+#ifdef CITYID_RENDER_TEST_ASAN
+extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
+#endif
+
 namespace cityid::render {
 namespace {
 
