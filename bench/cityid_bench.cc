@@ -20,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "credential/card.h"
 #include "credential/status_list.h"
 #include "fixtures.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::bench {
@@ -98,7 +100,9 @@ std::string Ratio(double a, double b, double target) {
 }
 
 // Raw SQLite: one row of `row_bytes` per transaction, the same pragmas as the store opened for
-// a bulk import (durability, secure_delete, the default page cache, memory-mapped reads).
+// a bulk import (durability, secure_delete, the default page cache, memory-mapped reads) and
+// the same checkpointing: the store's background checkpointer (store/sqlite/checkpointer.h,
+// its thresholds and its hook in place of SQLite's inline checkpoint every 1,000 frames).
 class RawInserter {
  public:
   RawInserter(std::string path, size_t row_bytes, bool full) : path_(std::move(path)), blob_(row_bytes) {
@@ -109,12 +113,16 @@ class RawInserter {
                  nullptr, nullptr, nullptr);
     sqlite3_exec(db_, "PRAGMA cache_size=-2000; PRAGMA mmap_size=2147418112;", nullptr, nullptr,
                  nullptr);
+    sqlite3_exec(db_, "PRAGMA wal_autocheckpoint=10000;", nullptr, nullptr, nullptr);
     sqlite3_exec(db_, "CREATE TABLE t (id TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT;", nullptr,
                  nullptr, nullptr);
+    checkpointer_ = store::sqlite_internal::Checkpointer::Start(path_, full);
+    if (checkpointer_) checkpointer_->Attach(db_);
     sqlite3_prepare_v2(db_, "INSERT INTO t VALUES (?, ?)", -1, &st_, nullptr);
     randombytes_buf(blob_.data(), blob_.size());
   }
   ~RawInserter() {
+    checkpointer_.reset();
     sqlite3_finalize(st_);
     sqlite3_close(db_);
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
@@ -143,6 +151,7 @@ class RawInserter {
   std::vector<uint8_t> blob_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* st_ = nullptr;
+  std::unique_ptr<store::sqlite_internal::Checkpointer> checkpointer_;
   size_t next_ = 0;
 };
 

@@ -22,6 +22,7 @@ struct ServeOptions {
   bool trust_proxy = false;
   int tree_head_minutes = 60;
   int public_requests_per_minute = http::PublicRouteLimits{}.requests_per_minute;
+  int status_refresh_seconds = http::ServerConfig{}.status_refresh_seconds;
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
@@ -75,6 +76,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.trust_proxy = o.trust_proxy;
   config.tree_head_interval_seconds = o.tree_head_minutes * 60;
   config.public_limits.requests_per_minute = o.public_requests_per_minute;
+  config.status_refresh_seconds = o.status_refresh_seconds;
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
@@ -126,6 +128,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
                   "Per client address, on the public appointment and access-history routes "
                   "(raise it for a kiosk or a proxy that many applicants share)")
       ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--status-refresh-seconds", o->status_refresh_seconds,
+                  "Reread the revocation lists from the store at most this often (0: on every "
+                  "verification); a revocation made by the CLI is seen within that time")
+      ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
 }

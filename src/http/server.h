@@ -32,7 +32,7 @@ struct ServerConfig {
   size_t max_body_bytes = 64 * 1024;
   int read_timeout_seconds = 5;
   int write_timeout_seconds = 5;
-  int status_refresh_seconds = 5;  // how stale the in-memory revocation list may get
+  int status_refresh_seconds = 5;  // how stale the in-memory revocation list may get (0: never)
   // Mark the session cookie Secure. Set it whenever clients reach the server over TLS (the
   // usual deployment terminates TLS at a reverse proxy in front of this process).
   bool secure_cookies = false;

@@ -5,7 +5,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
@@ -45,6 +47,29 @@ class CheckpointerTest : public ::testing::Test {
       CITYID_ASSIGN_OR_RETURN(n, tx.CountPersons());
       return Status::Ok();
     }).ok());
+    return n;
+  }
+
+  // The WAL index (DB-shm, native byte order, SQLite's wal.c): mxFrame, the last valid frame
+  // of the log, in the first copy of the header; nBackfill, the frames already copied back into
+  // the database file, in the checkpoint info after the header's two copies.
+  struct WalIndex {
+    uint32_t max_frame = 0;
+    uint32_t backfilled = 0;
+  };
+  WalIndex ReadWalIndex() const {
+    std::ifstream f(path_ + "-shm", std::ios::binary);
+    char header[100] = {};
+    f.read(header, sizeof header);
+    EXPECT_EQ(f.gcount(), static_cast<std::streamsize>(sizeof header));
+    WalIndex w;
+    std::memcpy(&w.max_frame, header + 16, 4);
+    std::memcpy(&w.backfilled, header + 96, 4);
+    return w;
+  }
+  static int ThreadCount() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& t : fs::directory_iterator("/proc/self/task")) ++n;
     return n;
   }
 
@@ -91,14 +116,36 @@ TEST_F(CheckpointerTest, CompactStillTruncatesTheLog) {
   EXPECT_EQ(Count(**opened), 50);
 }
 
+// Off means SQLite's own checkpointing in the committing thread (sqlite_store.h): no second
+// thread, nothing copied back while the log grows past the background checkpointer's first
+// nudge, and the commit that takes the log past wal_autocheckpoint (10000 frames) copies every
+// frame back before it returns.
 TEST_F(CheckpointerTest, CanBeTurnedOff) {
+  using sqlite_internal::Checkpointer;
+  constexpr uint32_t kAutoCheckpointFrames = 10000;  // PRAGMA wal_autocheckpoint in sqlite_store.cc
+  const int threads_before = ThreadCount();
   SqliteOptions o;
   o.background_checkpoint = false;
+  o.synchronous_full = false;  // the test is about checkpoints, not fsync
   auto opened = OpenSqliteStore(path_, o);
   ASSERT_TRUE(opened.ok());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Insert(**opened, i).ok());
-  EXPECT_EQ(static_cast<sqlite_internal::SqliteStore&>(**opened).CheckpointPasses(), 0);
-  EXPECT_EQ(Count(**opened), 10);
+  Store& store = **opened;
+  EXPECT_EQ(ThreadCount(), threads_before) << "a checkpointer thread was started";
+
+  int n = 0;
+  WalIndex wal;
+  while ((wal = ReadWalIndex()).max_frame < Checkpointer::kNudgePages + 1000) {
+    ASSERT_TRUE(Insert(store, n++).ok()) << n;
+  }
+  EXPECT_EQ(wal.backfilled, 0u) << "frames were checkpointed below SQLite's own threshold";
+
+  while ((wal = ReadWalIndex()).backfilled == 0 && wal.max_frame < kAutoCheckpointFrames + 100) {
+    ASSERT_TRUE(Insert(store, n++).ok()) << n;
+  }
+  EXPECT_GE(wal.max_frame, kAutoCheckpointFrames);
+  EXPECT_EQ(wal.backfilled, wal.max_frame) << "the committing thread copied every frame back";
+  EXPECT_EQ(static_cast<sqlite_internal::SqliteStore&>(store).CheckpointPasses(), 0);
+  EXPECT_EQ(Count(store), n);
 }
 
 }  // namespace

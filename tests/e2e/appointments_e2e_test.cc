@@ -50,11 +50,11 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
                "mon-sun 00:00-24:00", "--slot-minutes", "60", "--capacity", "1"});
   ASSERT_EQ(code, 0) << last_err_;
   EXPECT_EQ(json::parse(out)["id"], "city-hall");
-  // Bad input to the CLI: a message and a non-zero exit.
+  // Bad input to the CLI: a message and exit 3 (invalid input).
   auto [bad_code, bad_out] =
       CliCode({"site", "add", "--data", data_, "--id", "x y", "--name", "X", "--kind", "embassy",
                "--address", "A", "--timezone", "+00:00", "--hours", "mon 09:00-10:00"});
-  EXPECT_NE(bad_code, 0);
+  EXPECT_EQ(bad_code, 3);
   EXPECT_FALSE(last_err_.empty());
 
   auto sites = client_->Get("/api/v1/sites");

@@ -253,7 +253,7 @@ TEST_F(CliE2eTest, BatchEnrollsEachLineAndReportsBadLinesWithoutStopping) {
                                                   "{not json\n" +
                                                   line("applicant-khose-duplicate.json"));
   auto r = Cityid({"--json", "enroll", "--data", Data(), "--batch", batch.string()}, tmp_);
-  EXPECT_NE(r.code, 0) << "two lines failed";
+  EXPECT_EQ(r.code, 4) << "two lines failed: the first failure's exit status (refused documents)";
   const json j = r.Json()["error"];  // a failed command puts its details under "error"
   EXPECT_EQ(j["type"], "documents-insufficient");
   EXPECT_EQ(j["enrolled"], 2);
@@ -271,8 +271,10 @@ TEST_F(CliE2eTest, BatchEnrollsEachLineAndReportsBadLinesWithoutStopping) {
   auto ok = Cityid({"--json", "enroll", "--data", Data(), "--batch", good.string()}, tmp_);
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(ok.Json()["flagged"], 1);
-  EXPECT_NE(Cityid({"enroll", "--data", Data(), "--batch", (tmp_ / "missing.jsonl").string()}, tmp_).code, 0);
-  EXPECT_NE(Cityid({"enroll", "--data", Data()}, tmp_).code, 0);
+  EXPECT_EQ(
+      Cityid({"enroll", "--data", Data(), "--batch", (tmp_ / "missing.jsonl").string()}, tmp_).code,
+      3);
+  EXPECT_EQ(Cityid({"enroll", "--data", Data()}, tmp_).code, 3);  // neither --applicant nor --batch
 }
 
 TEST_F(CliE2eTest, InsufficientDocumentsExplainAndWriteNothing) {
@@ -359,7 +361,10 @@ TEST_F(CliE2eTest, VerifyFailsClosedWhenGivenStatusListsDoNotCoverTheCard) {
   EnrollApproveIssue(other);
   const fs::path foreign_list = tmp_ / "foreign-status.json";
   ASSERT_EQ(Cityid({"status-list", "export", "--data", other.string(), "--out", foreign_list.string()}, tmp_).code, 0);
-  EXPECT_NE(Cityid({"verify", qr, "--keys", keys.string(), "--status", foreign_list.string()}, tmp_).code, 0);
+  // Exit 3 (invalid input: signed by an unknown key), not a verdict on the card.
+  EXPECT_EQ(
+      Cityid({"verify", qr, "--keys", keys.string(), "--status", foreign_list.string()}, tmp_).code,
+      3);
 }
 
 TEST_F(CliE2eTest, ClockOverrideIsRefusedForCommandsThatWrite) {

@@ -145,12 +145,13 @@ TEST_F(KeySplitE2eTest, ResplitRetiresOldSharesAndDestructionNeedsNone) {
   auto refused = Split(3, 4, (tmp_ / "new").string());
   EXPECT_EQ(refused.code, 4) << refused.out;
   EXPECT_FALSE(fs::exists(tmp_ / "new" / "share-1-of-4.txt"));
-  // Not an admin: refused before anything changes.
+  // Not an admin (no staff account at all): refused, exit 5, before anything changes.
   auto clerk = Cityid({"--json", "keys", "split", "--data", data_, "--actor", "nobody",
                        "--threshold", "2", "--shares", "2", "--out", (tmp_ / "x").string(),
                        "--kek-share", Share(1), "--kek-share", Share(2)},
                       tmp_);
-  EXPECT_NE(clerk.code, 0);
+  EXPECT_EQ(clerk.code, 5) << clerk.out;
+  EXPECT_NE(clerk.out.find("staff-not-found"), std::string::npos) << clerk.out;
   auto again = Split(3, 4, (tmp_ / "new").string(), {"--kek-share", Share(1), "--kek-share", Share(2)});
   ASSERT_EQ(again.code, 0) << again.out << again.err;
   auto old = Enroll({"--kek-share", Share(1), "--kek-share", Share(2), "--kek-share", Share(3)});

@@ -157,7 +157,7 @@ TEST_F(RenderE2eTest, PrintOptionsFailClearly) {
   auto unknown = Cityid({"render", "--data", Data(), "--card", number + ",000000000000", "--sheet",
                          "a4", "--out", pdf},
                         tmp_);
-  EXPECT_NE(unknown.code, 0);
+  EXPECT_EQ(unknown.code, 5);
   EXPECT_NE(unknown.err.find("000000000000"), std::string::npos) << unknown.err;
   EXPECT_FALSE(fs::exists(pdf));
 }
@@ -168,7 +168,7 @@ TEST_F(RenderE2eTest, FailuresAreClear) {
   auto missing = Cityid(
       {"render", "--data", Data(), "--card", "0000 0000 0000", "--out", (tmp_ / "x.png").string()},
       tmp_);
-  EXPECT_NE(missing.code, 0);
+  EXPECT_EQ(missing.code, 5) << missing.err;
   // Wrong extension and side are usage-level input errors (exit 3).
   EXPECT_EQ(
       Cityid({"render", "--data", Data(), "--card", number, "--out", (tmp_ / "x.gif").string()},
@@ -188,7 +188,7 @@ TEST_F(RenderE2eTest, FailuresAreClear) {
                 .code,
             0);
   auto no_qr = Cityid({"verify", "--image", front.string(), "--data", Data()}, tmp_);
-  EXPECT_NE(no_qr.code, 0);
+  EXPECT_EQ(no_qr.code, 5) << no_qr.err;  // not found: no QR code in the picture
   EXPECT_NE(no_qr.err.find("QR"), std::string::npos) << no_qr.err;
   { std::ofstream(tmp_ / "junk.png") << "not a picture"; }
   auto junk = Cityid({"verify", "--image", (tmp_ / "junk.png").string(), "--data", Data()}, tmp_);
