@@ -187,8 +187,12 @@ class Server::Impl {
   int MetricsPort() const { return metrics_port_; }
   Status Run() {
     std::thread metrics_listener;
+    std::atomic<bool> metrics_done{false};
     if (metrics_port_ >= 0) {
-      metrics_listener = std::thread([this] { (void)metrics_svr_.listen_after_bind(); });
+      metrics_listener = std::thread([this, &metrics_done] {
+        (void)metrics_svr_.listen_after_bind();
+        metrics_done = true;
+      });
     }
     // Housekeeping: checkpoint and truncate the WAL every minute, so the previous versions of
     // records re-keyed at issuance (address, photo dropped) do not linger in it.
@@ -228,6 +232,10 @@ class Server::Impl {
     stop_cv_.notify_all();
     maintenance.join();
     if (metrics_listener.joinable()) {
+      // httplib's stop() is a no-op until the listener runs: wait for it to start (or fail).
+      while (!metrics_svr_.is_running() && !metrics_done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       metrics_svr_.stop();
       metrics_listener.join();
     }
