@@ -664,6 +664,24 @@ void BookingQuota::Release(std::string_view reference) {
   client_of_.erase(std::string(reference));
 }
 
+Status BookingQuota::CheckMove(std::string_view reference, std::string_view site_id, int64_t day) {
+  std::lock_guard lock(mu_);
+  std::string client;
+  const Entry* moving = Find(reference, &client);
+  if (moving == nullptr || moving->day == day) return Status::Ok();
+  const auto& entries = by_client_[client];
+  const auto same_day = std::count_if(entries.begin(), entries.end(), [&](const Entry& e) {
+    return e.site == site_id && e.day == day && e.reference != reference;
+  });
+  if (same_day >= caps_.per_client_site_day) {
+    return Error(ErrorId::kBookingLimitReached,
+                 "the client that booked this appointment already holds " +
+                     std::to_string(caps_.per_client_site_day) +
+                     " bookings at this site on that day; choose another day");
+  }
+  return Status::Ok();
+}
+
 void BookingQuota::Moved(std::string_view reference, int64_t day, UnixSeconds slot_start) {
   std::lock_guard lock(mu_);
   std::string client;
@@ -755,7 +773,7 @@ Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference
 }
 
 Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view reference,
-                                  std::string_view pin, UnixSeconds new_slot) {
+                                  std::string_view pin, UnixSeconds new_slot, BookingQuota* quota) {
   const UnixSeconds now = ctx.clock.Now();
   store::AppointmentRow row;
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
@@ -776,9 +794,13 @@ Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view referenc
     row.state = "moved";
     row.updated_at = now;
     row.expires_at = ExpiryFor(site, new_slot);
+    if (quota != nullptr) {
+      CITYID_RETURN_IF_ERROR(quota->CheckMove(row.reference, row.site_id, row.expires_at));
+    }
     CITYID_RETURN_IF_ERROR(tx.UpdateAppointment(row));
     return AppendPublic(tx, ctx, row.site_id, "appointment.move", row.id);
   }));
+  if (quota != nullptr) quota->Moved(row.reference, row.expires_at, row.slot_start);
   return StatusOf(ctx, row);
 }
 

@@ -167,6 +167,9 @@ class BookingQuota {
   void Abort(uint64_t ticket);
   // The booking was cancelled: it no longer counts. Unknown references are ignored.
   void Release(std::string_view reference);
+  // kBookingLimitReached when moving the booking `reference` to `day` at `site_id` would give
+  // the client that booked it more than per_client_site_day there (unknown references: Ok).
+  Status CheckMove(std::string_view reference, std::string_view site_id, int64_t day);
   // The booking moved to another slot (same site): its day and start follow it.
   void Moved(std::string_view reference, int64_t day, UnixSeconds slot_start);
   // Live bookings `client` holds now (tests, metrics).
@@ -222,10 +225,12 @@ Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference
                                  std::string_view pin);
 
 // Moves a live booking to another slot of the same site (same checks as Book). kBookingNotFound,
-// kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull.
-// Appends `appointment.move`.
+// kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull;
+// with a `quota`, kBookingLimitReached when the new day is full for the client that booked it
+// (BookingQuota::CheckMove), and the quota follows the move. Appends `appointment.move`.
 Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view reference,
-                                  std::string_view pin, UnixSeconds new_slot);
+                                  std::string_view pin, UnixSeconds new_slot,
+                                  BookingQuota* quota = nullptr);
 
 // Cancels a live booking; its seat is free at once. kBookingNotFound, kFailedPrecondition (not
 // live). Appends `appointment.cancel`.

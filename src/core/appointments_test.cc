@@ -510,6 +510,25 @@ TEST_F(AppointmentsTest, OneClientCannotBookEverySeat) {
   EXPECT_TRUE(Book(*ctx_, Booking(kWed0900 + 5 * kDay), &quota, kStranger).ok());
 }
 
+TEST_F(AppointmentsTest, MovingBookingsOntoOneDayKeepsThePerDayCap) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(20), kAdmin).ok());
+  BookingQuota quota(clock_, BookingCaps{3, 2});
+  const std::string kClient = "203.0.113.66";
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900), &quota, kClient).ok());
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900 + 1800), &quota, kClient).ok());
+  auto thursday = Book(*ctx_, Booking(kWed0900 + kDay), &quota, kClient);
+  ASSERT_TRUE(thursday.ok());
+  // Booked on another day, then moved onto the full one: refused, nothing changes.
+  auto moved = MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + 3600, &quota);
+  EXPECT_EQ(moved.status().id(), ErrorId::kBookingLimitReached);
+  EXPECT_EQ(GetBooking(*ctx_, thursday->reference, thursday->pin)->slot_start, kWed0900 + kDay);
+  // Within its own day, or to a day with room: fine.
+  EXPECT_TRUE(
+      MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + kDay + 1800, &quota).ok());
+  EXPECT_TRUE(
+      MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + 2 * kDay, &quota).ok());
+}
+
 TEST_F(AppointmentsTest, ParallelBookingsFromOneClientStopAtTheCap) {
   ASSERT_TRUE(AddSite(*ctx_, Site(50), kAdmin).ok());
   BookingQuota quota(clock_, BookingCaps{3, 3});

@@ -223,9 +223,8 @@ Reply MoveReply(State& st, const Call& c) {
   if (!slot.ok()) return Problem(slot.status());
   auto start = core::ParseUtcTime(*slot);
   if (!start.ok()) return Problem(start.status());
-  auto b = core::MoveBooking(st.ctx, ref, Pin(req), *start);
+  auto b = core::MoveBooking(st.ctx, ref, Pin(req), *start, &st.quota);
   if (!b.ok()) return st.BookingProblem(c, ref, b.status());
-  st.quota.Moved(b->reference, b->expires_at, b->slot_start);
   return Ok(200, BookingJson(*b));
 }
 
