@@ -369,6 +369,9 @@ int Main(int argc, char** argv) {
   config.threads = static_cast<size_t>(std::max(connections, 8));
   // Every client is 127.0.0.1 here: lift the per-address limit of the public booking route.
   config.public_limits.requests_per_minute = 100000000;
+  // And the live-booking caps per client (issue 14 §3): the bench books every seat itself.
+  config.public_limits.max_bookings_per_client = 100000000;
+  config.public_limits.max_bookings_per_client_site_day = 100000000;
   auto server = std::move(http::Server::Create(config, *store, *keys, policy, clock)).value();
   const int port = *server->Bind();
   std::thread serving([&] { (void)server->Run(); });

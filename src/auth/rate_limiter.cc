@@ -15,18 +15,47 @@ void FailureLimiter::Prune(std::deque<UnixSeconds>& times, UnixSeconds now) cons
 
 int64_t FailureLimiter::RetryAfter(std::string_view key, UnixSeconds now) {
   std::lock_guard lock(mu_);
-  auto it = failures_.find(std::string(key));
-  if (it == failures_.end()) return 0;
-  Prune(it->second, now);
-  const auto& times = it->second;
-  if (times.size() < static_cast<size_t>(max_failures_)) return 0;
-  const UnixSeconds oldest_counted = times[times.size() - static_cast<size_t>(max_failures_)];
+  return RetryAfterLocked(std::string(key), now);
+}
+
+int64_t FailureLimiter::RetryAfterLocked(const std::string& key, UnixSeconds now) {
+  const auto p = pending_.find(key);
+  const size_t pending = p == pending_.end() ? 0 : static_cast<size_t>(p->second);
+  const size_t max = static_cast<size_t>(max_failures_);
+  auto it = failures_.find(key);
+  size_t recorded = 0;
+  if (it != failures_.end()) {
+    Prune(it->second, now);
+    recorded = it->second.size();
+  }
+  if (recorded + pending < max) return 0;
+  // Full with attempts still running: they settle within a hash's time.
+  if (recorded < max) return 1;
+  const UnixSeconds oldest_counted = it->second[recorded - max];
   return std::max<int64_t>(1, oldest_counted + window_seconds_ - now);
+}
+
+int64_t FailureLimiter::Reserve(std::string_view key, UnixSeconds now) {
+  std::lock_guard lock(mu_);
+  const std::string k(key);
+  if (int64_t wait = RetryAfterLocked(k, now); wait > 0) return wait;
+  ++pending_[k];
+  return 0;
+}
+
+void FailureLimiter::Settle(std::string_view key, UnixSeconds now, bool failed) {
+  std::lock_guard lock(mu_);
+  const std::string k(key);
+  if (auto p = pending_.find(k); p != pending_.end() && --p->second <= 0) pending_.erase(p);
+  if (failed) RecordFailureLocked(k, now);
 }
 
 void FailureLimiter::RecordFailure(std::string_view key, UnixSeconds now) {
   std::lock_guard lock(mu_);
-  std::string k(key);
+  RecordFailureLocked(std::string(key), now);
+}
+
+void FailureLimiter::RecordFailureLocked(const std::string& k, UnixSeconds now) {
   if (failures_.find(k) == failures_.end() && failures_.size() >= max_keys_) MakeRoom(now);
   auto& times = failures_[k];
   Prune(times, now);

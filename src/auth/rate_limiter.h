@@ -21,20 +21,30 @@ class FailureLimiter {
  public:
   FailureLimiter(int max_failures, int64_t window_seconds, size_t max_keys = 10000);
 
-  // Seconds until `key` may try again (>= 1), or 0 when it may try now.
+  // Seconds until `key` may try again (>= 1), or 0 when it may try now. Reserved attempts
+  // (below) count as failures until settled.
   int64_t RetryAfter(std::string_view key, UnixSeconds now);
   void RecordFailure(std::string_view key, UnixSeconds now);
+  // Check and count in one step, for an attempt whose outcome is known only later (a password
+  // hash): 0 and the attempt is reserved, or the RetryAfter seconds and nothing is reserved.
+  // N concurrent attempts on a key with room for k get exactly k reservations. Every
+  // reservation must be Settled: `failed` records it as a failure, else it is dropped.
+  int64_t Reserve(std::string_view key, UnixSeconds now);
+  void Settle(std::string_view key, UnixSeconds now, bool failed);
   void Reset(std::string_view key);
 
  private:
   void Prune(std::deque<UnixSeconds>& times, UnixSeconds now) const;
   void MakeRoom(UnixSeconds now);
+  int64_t RetryAfterLocked(const std::string& key, UnixSeconds now);
+  void RecordFailureLocked(const std::string& key, UnixSeconds now);
 
   const int max_failures_;
   const int64_t window_seconds_;
   const size_t max_keys_;
   std::mutex mu_;
   std::unordered_map<std::string, std::deque<UnixSeconds>> failures_;
+  std::unordered_map<std::string, int> pending_;  // reserved, not yet settled
 };
 
 }  // namespace cityid::auth

@@ -36,5 +36,22 @@ TEST(FailureLimiterTest, KeepsAtMostMaxKeysDroppingTheStalest) {
   EXPECT_GT(l.RetryAfter("c", 30), 0);
 }
 
+TEST(FailureLimiterTest, ReservedAttemptsCountUntilSettled) {
+  FailureLimiter l(3, 60);
+  EXPECT_EQ(l.Reserve("k", 1000), 0);
+  EXPECT_EQ(l.Reserve("k", 1000), 0);
+  EXPECT_EQ(l.Reserve("k", 1000), 0);
+  // Full of attempts under way: refused without a failure being recorded yet.
+  EXPECT_GT(l.Reserve("k", 1000), 0);
+  EXPECT_GT(l.RetryAfter("k", 1000), 0);
+  l.Settle("k", 1000, false);  // a success frees its place
+  EXPECT_EQ(l.Reserve("k", 1000), 0);
+  l.Settle("k", 1000, true);
+  l.Settle("k", 1000, true);
+  l.Settle("k", 1000, true);
+  EXPECT_EQ(l.RetryAfter("k", 1000), 60);  // three failures recorded: the window applies
+  EXPECT_EQ(l.RetryAfter("other", 1000), 0);
+}
+
 }  // namespace
 }  // namespace cityid::auth

@@ -27,14 +27,16 @@ Status InvalidCredentials() { return Error(ErrorId::kInvalidCredentials, "invali
 }  // namespace
 
 Authenticator::Authenticator(store::Store& store, const crypto::SecretBytes& kek,
-                             const Clock& clock, Rng& rng, AuthConfig config)
+                             const Clock& clock, Rng& rng, AuthConfig config,
+                             PasswordVerifier verify)
     : store_(store),
       kek_(kek),
       clock_(clock),
       rng_(rng),
       config_(config),
       by_address_(config.address_max_failures, config.address_window_seconds),
-      unknown_users_(config.account_max_failures, config.account_lockout_seconds) {
+      unknown_users_(config.account_max_failures, config.account_lockout_seconds),
+      verify_(verify ? std::move(verify) : PasswordVerifier(VerifyPassword)) {
   // A real Argon2id string with the same parameters as every account's, for a password nobody
   // knows: logging in as a user name that does not exist costs the same time.
   uint8_t random[24];
@@ -66,7 +68,7 @@ bool Authenticator::CheckPassword(std::string_view hash, std::string_view passwo
     hash_cv_.wait(lock, [this] { return hashing_ < std::max(1, config_.max_concurrent_hashes); });
     ++hashing_;
   }
-  const bool ok = VerifyPassword(hash, password);
+  const bool ok = verify_(hash, password);
   {
     std::lock_guard lock(hash_mu_);
     --hashing_;
@@ -75,14 +77,56 @@ bool Authenticator::CheckPassword(std::string_view hash, std::string_view passwo
   return ok;
 }
 
-Status Authenticator::RecordFailure(const std::optional<store::StaffRow>& staff,
-                                    const LoginRequest& req, UnixSeconds now) {
-  by_address_.RecordFailure(req.client_address, now);
-  if (!staff) {
-    unknown_users_.RecordFailure(UnknownUserKey(req.user), now);
+Status Authenticator::ReserveAccount(const LoginRequest& req, UnixSeconds now,
+                                     std::optional<store::StaffRow>* staff, int64_t* wait) {
+  *wait = 0;
+  std::lock_guard lock(attempt_mu_);
+  std::vector<UnixSeconds> failures;
+  if (req.user.size() <= 64) {
+    CITYID_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(*staff, tx.GetStaffByUserName(req.user));
+      if (*staff) {
+        CITYID_ASSIGN_OR_RETURN(
+            failures,
+            tx.FailedLoginsSince((*staff)->id, now - config_.account_lockout_seconds + 1));
+      }
+      return Status::Ok();
+    }));
+  }
+  // A disabled account behaves exactly like an unknown one.
+  if (*staff && (*staff)->disabled) staff->reset();
+  if (!*staff) {
+    *wait = unknown_users_.Reserve(UnknownUserKey(req.user), now);
     return Status::Ok();
   }
-  return store_.Write([&](store::Tx& tx) { return tx.InsertFailedLogin(staff->id, now); });
+  const size_t max = static_cast<size_t>(std::max(1, config_.account_max_failures));
+  int& running = in_flight_[(*staff)->id];
+  if (failures.size() + static_cast<size_t>(running) >= max) {
+    *wait = failures.size() >= max ? std::max<int64_t>(1, failures[failures.size() - max] +
+                                                              config_.account_lockout_seconds - now)
+                                   : 1;  // attempts under way settle within a hash's time
+    if (running == 0) in_flight_.erase((*staff)->id);
+    return Status::Ok();
+  }
+  ++running;
+  return Status::Ok();
+}
+
+Status Authenticator::SettleAccount(const std::optional<store::StaffRow>& staff,
+                                    const LoginRequest& req, UnixSeconds now, bool failed) {
+  if (!staff) {
+    unknown_users_.Settle(UnknownUserKey(req.user), now, failed);
+    return Status::Ok();
+  }
+  std::lock_guard lock(attempt_mu_);
+  Status recorded = Status::Ok();
+  if (failed) {
+    recorded = store_.Write([&](store::Tx& tx) { return tx.InsertFailedLogin(staff->id, now); });
+  }
+  if (auto it = in_flight_.find(staff->id); it != in_flight_.end() && --it->second <= 0) {
+    in_flight_.erase(it);
+  }
+  return recorded;
 }
 
 Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry_after_seconds) {
@@ -93,37 +137,29 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
     return Error(ErrorId::kLoginRateLimited,
                  "too many failed logins; retry after " + std::to_string(seconds) + " s");
   };
-  if (int64_t wait = by_address_.RetryAfter(req.client_address, now); wait > 0) {
+  if (int64_t wait = by_address_.Reserve(req.client_address, now); wait > 0) {
     return limited(wait);
   }
-
   std::optional<store::StaffRow> staff;
-  std::vector<UnixSeconds> failures;
-  if (req.user.size() <= 64) {
-    CITYID_RETURN_IF_ERROR(store_.Read([&](store::Tx& tx) -> Status {
-      CITYID_ASSIGN_OR_RETURN(staff, tx.GetStaffByUserName(req.user));
-      if (staff) {
-        CITYID_ASSIGN_OR_RETURN(
-            failures, tx.FailedLoginsSince(staff->id, now - config_.account_lockout_seconds + 1));
-      }
-      return Status::Ok();
-    }));
-  }
-  // A disabled account behaves exactly like an unknown one.
-  if (staff && staff->disabled) staff.reset();
-  if (staff) {
-    const size_t max = static_cast<size_t>(std::max(1, config_.account_max_failures));
-    if (failures.size() >= max) {
-      return limited(std::max<int64_t>(
-          1, failures[failures.size() - max] + config_.account_lockout_seconds - now));
-    }
-  } else if (int64_t wait = unknown_users_.RetryAfter(UnknownUserKey(req.user), now); wait > 0) {
+  int64_t wait = 0;
+  if (Status s = ReserveAccount(req, now, &staff, &wait); !s.ok() || wait > 0) {
+    by_address_.Settle(req.client_address, now, false);
+    if (!s.ok()) return s;
     return limited(wait);
   }
+  bool failed = false;
+  Result<LoginResult> result = Attempt(req, staff, now, &failed);
+  by_address_.Settle(req.client_address, now, failed);
+  CITYID_RETURN_IF_ERROR(SettleAccount(staff, req, now, failed));
+  return result;
+}
 
+Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
+                                           const std::optional<store::StaffRow>& staff,
+                                           UnixSeconds now, bool* failed) {
   const bool password_ok = CheckPassword(staff ? staff->password_hash : dummy_hash_, req.password);
   if (!password_ok || !staff) {
-    CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+    *failed = true;
     return InvalidCredentials();
   }
 
@@ -136,7 +172,7 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
     if (!secret.ok()) return secret.status();
     step = MatchTotp(secret->view(), req.totp, now);
     if (!step) {
-      CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+      *failed = true;
       return InvalidCredentials();
     }
   }
@@ -176,7 +212,7 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
     return tx.InsertSession(store::SessionRow{p.token_hash, p.staff_id, p.csrf_hash, now, now});
   });
   if (replayed) {  // the code of a step already used: someone may have watched it being typed
-    CITYID_RETURN_IF_ERROR(RecordFailure(staff, req, now));
+    *failed = true;
     return InvalidCredentials();
   }
   CITYID_RETURN_IF_ERROR(written);

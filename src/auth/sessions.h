@@ -2,20 +2,26 @@
 // Staff login and sessions (DESIGN §5, §9): password (Argon2id) plus TOTP for supervisors and
 // administrators, bearer session tokens of which only a hash is stored, a CSRF token bound to
 // the session, idle and absolute timeouts, and login rate limits:
-//   - per client address: `address_max_failures` failed logins in `address_window_seconds`;
+//   - per client address: `address_max_failures` failed logins in `address_window_seconds`
+//     (the address the HTTP server resolved, behind a trusted proxy the forwarded one: a client
+//     trying many names locks out itself, not everyone behind the same proxy);
 //   - per account: `account_max_failures` failures in `account_lockout_seconds` lock it until
 //     the oldest of them is that old (kept in the store, so restarts do not reset it; user names
 //     that do not exist lock out the same way, in memory, so a lockout reveals nothing).
+// An attempt is counted before its password is hashed (reserved atomically, settled after):
+// N concurrent guesses for one account get at most `account_max_failures` verifications.
 // Every failure says only "invalid credentials" (no user enumeration), and an unknown user name
 // costs the same Argon2id verification as a known one.
 
-#include <cstdint>
-#include <memory>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "auth/rate_limiter.h"
 #include "base/bytes.h"
@@ -70,11 +76,16 @@ struct LoginResult {
   Principal principal;
 };
 
+// True when `password` matches the Argon2id `hash` (auth/password.h VerifyPassword; tests
+// inject one that waits, to line up concurrent logins).
+using PasswordVerifier = std::function<bool(std::string_view hash, std::string_view password)>;
+
 class Authenticator {
  public:
   // Borrowed: all must outlive the authenticator. REQUIRES: kek.size() == 32. Thread-safe.
+  // `verify` empty: VerifyPassword.
   Authenticator(store::Store& store, const crypto::SecretBytes& kek, const Clock& clock, Rng& rng,
-                AuthConfig config = {});
+                AuthConfig config = {}, PasswordVerifier verify = {});
 
   // Logs in. Errors: kLoginRateLimited (with *retry_after_seconds set) when the address or the
   // account is locked out; kInvalidCredentials for a wrong user, password or TOTP code (or a
@@ -100,8 +111,17 @@ class Authenticator {
 
  private:
   bool CheckPassword(std::string_view hash, std::string_view password);
-  Status RecordFailure(const std::optional<store::StaffRow>& staff, const LoginRequest& req,
-                       UnixSeconds now);
+  // Reserves an attempt on the account `req.user` names (or on the unknown name): *wait > 0
+  // when it is locked out (nothing reserved); else *staff is the account (nullopt: unknown or
+  // disabled) and the attempt must be settled with SettleAccount.
+  Status ReserveAccount(const LoginRequest& req, UnixSeconds now,
+                        std::optional<store::StaffRow>* staff, int64_t* wait);
+  // Ends the reserved attempt, recording it as a failure when `failed`.
+  Status SettleAccount(const std::optional<store::StaffRow>& staff, const LoginRequest& req,
+                       UnixSeconds now, bool failed);
+  // The login once reserved; *failed when the attempt counts as a failure.
+  Result<LoginResult> Attempt(const LoginRequest& req, const std::optional<store::StaffRow>& staff,
+                              UnixSeconds now, bool* failed);
   std::string UnknownUserKey(std::string_view user) const;
 
   store::Store& store_;
@@ -113,6 +133,11 @@ class Authenticator {
   std::string dummy_hash_;  // verified against for unknown users: equal timing
   FailureLimiter by_address_;
   FailureLimiter unknown_users_;
+  PasswordVerifier verify_;
+  // Known accounts' attempts under way: their count plus the store's recorded failures is
+  // what the lockout checks; both change only under attempt_mu_.
+  std::mutex attempt_mu_;
+  std::unordered_map<std::string, int> in_flight_;  // staff id -> attempts being verified
   std::mutex hash_mu_;
   std::condition_variable hash_cv_;
   int hashing_ = 0;

@@ -92,6 +92,8 @@
   X(kSlotFull, kAlreadyExists, "slot-full", "Slot fully booked")                             \
   X(kBookingNotFound, kNotFound, "booking-not-found", "No booking with that reference and PIN") \
   X(kBookingRateLimited, kResourceExhausted, "booking-rate-limited", "Too many requests") \
+  X(kBookingLimitReached, kResourceExhausted, "booking-limit-reached",                       \
+    "Too many live bookings from this client")                                                \
   /* emergency key destruction (core/destruction.h) */                                       \
   X(kDestructionRequestNotFound, kNotFound, "destruction-request-not-found",                 \
     "Destruction request not found")                                                          \

@@ -1,9 +1,12 @@
 // cityid serve --data DIR [--listen HOST:PORT] [--policy FILE] [--secure-cookies] [--trust-proxy]
+//              [--trusted-proxy ADDR...] [--metrics-listen HOST:PORT] [--metrics-token-file FILE]
+//              [--max-bookings-per-client N] [--max-bookings-per-client-site-day N]
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "base/file.h"
@@ -23,19 +26,26 @@ struct ServeOptions {
   int tree_head_minutes = 60;
   int public_requests_per_minute = http::PublicRouteLimits{}.requests_per_minute;
   int status_refresh_seconds = http::ServerConfig{}.status_refresh_seconds;
+  std::vector<std::string> trusted_proxies;
+  std::string proxy_header = "x-forwarded-for";
+  std::string metrics_listen = "off";
+  std::string metrics_token_file;
+  int max_bookings_per_client = http::PublicRouteLimits{}.max_bookings_per_client;
+  int max_bookings_per_client_site_day = http::PublicRouteLimits{}.max_bookings_per_client_site_day;
 };
 
-Result<std::pair<std::string, int>> ParseListen(const std::string& s) {
+Result<std::pair<std::string, int>> ParseListen(const std::string& s,
+                                                const std::string& flag = "--listen") {
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return Error(ErrorId::kInvalidArgument, "--listen: expected HOST:PORT, e.g. 127.0.0.1:8080");
+    return Error(ErrorId::kInvalidArgument, flag + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
   }
   const std::string port_text = s.substr(colon + 1);
   int port = -1;
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string::npos ||
       (port = std::stoi(port_text)) > 65535) {
-    return Error(ErrorId::kInvalidArgument, "--listen: port must be 0..65535");
+    return Error(ErrorId::kInvalidArgument, flag + ": port must be 0..65535");
   }
   return std::make_pair(s.substr(0, colon), port);
 }
@@ -52,6 +62,39 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   Output out(g);
   auto addr = ParseListen(o.listen);
   if (!addr.ok()) return out.Fail(addr.status());
+  std::optional<std::pair<std::string, int>> metrics_addr;
+  if (o.metrics_listen != "off") {
+    auto m = ParseListen(o.metrics_listen, "--metrics-listen");
+    if (!m.ok()) return out.Fail(m.status());
+    metrics_addr = *m;
+  }
+  if (o.proxy_header != "x-forwarded-for" && o.proxy_header != "forwarded") {
+    return out.Fail(
+        Error(ErrorId::kInvalidArgument, "--proxy-header: x-forwarded-for or forwarded"));
+  }
+  auto proxies = http::TrustedProxies::Parse(
+      o.trusted_proxies, o.proxy_header == "forwarded" ? http::ForwardedHeader::kForwarded
+                                                       : http::ForwardedHeader::kXForwardedFor);
+  if (!proxies.ok()) return out.Fail(proxies.status());
+  std::string metrics_token;
+  if (!o.metrics_token_file.empty()) {
+    if (!metrics_addr) {
+      return out.Fail(Error(ErrorId::kInvalidArgument,
+                            "--metrics-token-file needs --metrics-listen HOST:PORT"));
+    }
+    auto token = ReadFileBounded(o.metrics_token_file, 4096);
+    if (!token.ok()) return out.Fail(token.status().WithContext("--metrics-token-file"));
+    metrics_token = std::move(*token);
+    while (!metrics_token.empty() &&
+           (metrics_token.back() == '\n' || metrics_token.back() == '\r' ||
+            metrics_token.back() == ' ')) {
+      metrics_token.pop_back();
+    }
+    if (metrics_token.size() < 16) {
+      return out.Fail(Error(ErrorId::kInvalidArgument,
+                            "--metrics-token-file: the token must be at least 16 characters"));
+    }
+  }
   // First start: create the data folder and its keys from the given policy.
   if (!PathExists(o.data + "/cityid.db")) {
     if (o.policy.empty()) {
@@ -77,6 +120,14 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.tree_head_interval_seconds = o.tree_head_minutes * 60;
   config.public_limits.requests_per_minute = o.public_requests_per_minute;
   config.status_refresh_seconds = o.status_refresh_seconds;
+  config.public_limits.max_bookings_per_client = o.max_bookings_per_client;
+  config.public_limits.max_bookings_per_client_site_day = o.max_bookings_per_client_site_day;
+  config.trusted_proxies = *proxies;
+  if (metrics_addr) {
+    config.metrics_host = metrics_addr->first;
+    config.metrics_port = metrics_addr->second;
+    config.metrics_token = std::move(metrics_token);
+  }
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
@@ -95,6 +146,10 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
 
   std::cout << "cityid: serving " << (*dir)->policy().city_name() << " on http://"
             << config.host << ":" << *port << " (data " << o.data << ")" << std::endl;
+  if ((*server)->MetricsPort() >= 0) {
+    std::cout << "cityid: metrics on http://" << config.metrics_host << ":"
+              << (*server)->MetricsPort() << "/metrics" << std::endl;
+  }
   Status s = (*server)->Run();
   pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher if Run ended by itself
   watcher.join();
@@ -119,6 +174,31 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
   cmd->add_flag("--trust-proxy", o->trust_proxy,
                 "Trust X-Forwarded-Proto from the reverse proxy: 'https' requests get a Secure "
                 "cookie (only when the proxy is the sole way in)");
+  cmd->add_option("--trusted-proxy", o->trusted_proxies,
+                  "A reverse proxy (IP address or CIDR range; repeat or comma-separate) whose "
+                  "forwarding header names the client: rate limits and booking caps count that "
+                  "address for requests from it, the peer address otherwise");
+  cmd->add_option("--proxy-header", o->proxy_header,
+                  "The header the trusted proxies append the client to: x-forwarded-for or "
+                  "forwarded (RFC 7239); the other is ignored")
+      ->capture_default_str();
+  cmd->add_option("--metrics-listen", o->metrics_listen,
+                  "Serve Prometheus /metrics on this HOST:PORT only (keep it on loopback or a "
+                  "private network; port 0: any free port), or off. The public port never "
+                  "serves /metrics")
+      ->capture_default_str();
+  cmd->add_option("--metrics-token-file", o->metrics_token_file,
+                  "Require 'Authorization: Bearer <token>' on the metrics listener; the file "
+                  "holds the token (at least 16 characters)");
+  cmd->add_option("--max-bookings-per-client", o->max_bookings_per_client,
+                  "Live bookings one client address may hold (raise it for a kiosk or a "
+                  "community organization booking for many)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--max-bookings-per-client-site-day", o->max_bookings_per_client_site_day,
+                  "Live bookings one client address may hold at one site on one day")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   cmd->add_option("--tree-head-minutes", o->tree_head_minutes,
                   "Sign a tree head of the access log this often when it has grown (0: only "
                   "`cityid audit head`)")

@@ -579,7 +579,129 @@ Result<std::vector<Slot>> FreeSlots(BookingContext& ctx, std::string_view site_i
 
 // ---- bookings ----
 
-Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in) {
+std::string CanonicalBookingReference(std::string_view text) { return CanonicalReference(text); }
+
+BookingQuota::BookingQuota(const Clock& clock, BookingCaps caps)
+    : clock_(clock), caps_{std::max(1, caps.per_client), std::max(1, caps.per_client_site_day)} {}
+
+void BookingQuota::Prune(std::vector<Entry>& entries, UnixSeconds now) {
+  // A reserved place (no reference yet) stays until committed or aborted.
+  std::erase_if(entries, [&](const Entry& e) {
+    if (e.reference.empty() || e.slot_start > now) return false;
+    client_of_.erase(e.reference);
+    return true;
+  });
+}
+
+Result<uint64_t> BookingQuota::Reserve(std::string_view client, std::string_view site_id,
+                                       int64_t day, UnixSeconds slot_start) {
+  const UnixSeconds now = clock_.Now();
+  std::lock_guard lock(mu_);
+  auto& entries = by_client_[std::string(client)];
+  Prune(entries, now);
+  if (entries.size() >= static_cast<size_t>(caps_.per_client)) {
+    return Error(ErrorId::kBookingLimitReached,
+                 "this network address already holds " + std::to_string(caps_.per_client) +
+                     " bookings that have not taken place; cancel one you no longer need "
+                     "(POST /api/v1/appointments/{ref}/cancel) or book at the counter");
+  }
+  const auto same_day = std::count_if(entries.begin(), entries.end(), [&](const Entry& e) {
+    return e.site == site_id && e.day == day;
+  });
+  if (same_day >= caps_.per_client_site_day) {
+    return Error(ErrorId::kBookingLimitReached,
+                 "this network address already holds " + std::to_string(caps_.per_client_site_day) +
+                     " bookings at this site on that day; choose another day, cancel one you "
+                     "no longer need, or book at the counter");
+  }
+  const uint64_t ticket = next_ticket_++;
+  entries.push_back(Entry{ticket, std::string(site_id), day, slot_start, ""});
+  return ticket;
+}
+
+void BookingQuota::Commit(uint64_t ticket, std::string_view reference) {
+  std::lock_guard lock(mu_);
+  for (auto& [client, entries] : by_client_) {
+    for (Entry& e : entries) {
+      if (e.ticket != ticket) continue;
+      e.reference = std::string(reference);
+      client_of_[e.reference] = client;
+      return;
+    }
+  }
+}
+
+void BookingQuota::Abort(uint64_t ticket) {
+  std::lock_guard lock(mu_);
+  for (auto it = by_client_.begin(); it != by_client_.end(); ++it) {
+    auto& entries = it->second;
+    const auto n = std::erase_if(entries, [&](const Entry& e) { return e.ticket == ticket; });
+    if (n == 0) continue;
+    if (entries.empty()) by_client_.erase(it);
+    return;
+  }
+}
+
+BookingQuota::Entry* BookingQuota::Find(std::string_view reference, std::string* client) {
+  auto c = client_of_.find(std::string(reference));
+  if (c == client_of_.end()) return nullptr;
+  *client = c->second;
+  auto it = by_client_.find(c->second);
+  if (it == by_client_.end()) return nullptr;
+  for (Entry& e : it->second) {
+    if (e.reference == reference) return &e;
+  }
+  return nullptr;
+}
+
+void BookingQuota::Release(std::string_view reference) {
+  std::lock_guard lock(mu_);
+  std::string client;
+  if (Find(reference, &client) == nullptr) return;
+  auto it = by_client_.find(client);
+  std::erase_if(it->second, [&](const Entry& e) { return e.reference == reference; });
+  if (it->second.empty()) by_client_.erase(it);
+  client_of_.erase(std::string(reference));
+}
+
+Status BookingQuota::CheckMove(std::string_view reference, std::string_view site_id, int64_t day) {
+  std::lock_guard lock(mu_);
+  std::string client;
+  const Entry* moving = Find(reference, &client);
+  if (moving == nullptr || moving->day == day) return Status::Ok();
+  const auto& entries = by_client_[client];
+  const auto same_day = std::count_if(entries.begin(), entries.end(), [&](const Entry& e) {
+    return e.site == site_id && e.day == day && e.reference != reference;
+  });
+  if (same_day >= caps_.per_client_site_day) {
+    return Error(ErrorId::kBookingLimitReached,
+                 "the client that booked this appointment already holds " +
+                     std::to_string(caps_.per_client_site_day) +
+                     " bookings at this site on that day; choose another day");
+  }
+  return Status::Ok();
+}
+
+void BookingQuota::Moved(std::string_view reference, int64_t day, UnixSeconds slot_start) {
+  std::lock_guard lock(mu_);
+  std::string client;
+  if (Entry* e = Find(reference, &client)) {
+    e->day = day;
+    e->slot_start = slot_start;
+  }
+}
+
+int BookingQuota::Held(std::string_view client) {
+  const UnixSeconds now = clock_.Now();
+  std::lock_guard lock(mu_);
+  auto it = by_client_.find(std::string(client));
+  if (it == by_client_.end()) return 0;
+  Prune(it->second, now);
+  return static_cast<int>(it->second.size());
+}
+
+Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in, BookingQuota* quota,
+                            std::string_view client) {
   CITYID_RETURN_IF_ERROR(CheckText("name", in.name, 120, true));
   CITYID_RETURN_IF_ERROR(CheckText("contact", in.contact, 200, false));
   CITYID_RETURN_IF_ERROR(CheckLanguage(in.language));
@@ -604,25 +726,39 @@ Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in) {
   row.language = in.language;
   row.state = "booked";
   row.created_at = row.updated_at = now;
+  // The quota's place, held from inside the transaction (where the booking's local day is
+  // known) until the outcome is known; a retried transaction body gives back its earlier one.
+  std::optional<uint64_t> ticket;
+  auto give_back = [&] {
+    if (ticket) quota->Abort(*ticket);
+    ticket.reset();
+  };
   // A reference collision (1 in ~850 billion per pair) is retried with a fresh code.
   for (int attempt = 0;; ++attempt) {
     const std::string code = RandomCode(ctx.rng, 8);
     row.reference = code.substr(0, 4) + "-" + code.substr(4);
     row.pin_hash = PinHash(ctx.keys, row.reference, pin);
     Status s = ctx.store.Write([&](store::Tx& tx) -> Status {
+      give_back();
       CITYID_ASSIGN_OR_RETURN(LoadedSite site, GetLoadedSite(tx, in.site_id));
       CITYID_RETURN_IF_ERROR(CheckSlot(site, in.slot_start, now));
-      CITYID_ASSIGN_OR_RETURN(row.seat, FreeSeat(tx, site, in.slot_start));
       row.expires_at = ExpiryFor(site, in.slot_start);
+      if (quota != nullptr) {
+        CITYID_ASSIGN_OR_RETURN(ticket,
+                                quota->Reserve(client, in.site_id, row.expires_at, in.slot_start));
+      }
+      CITYID_ASSIGN_OR_RETURN(row.seat, FreeSeat(tx, site, in.slot_start));
       CITYID_ASSIGN_OR_RETURN(auto existing, tx.GetAppointmentByReference(row.reference));
       if (existing) return Error(ErrorId::kAlreadyExists, "reference collision");
       CITYID_RETURN_IF_ERROR(tx.InsertAppointment(row));
       return AppendPublic(tx, ctx, row.site_id, "appointment.book", row.id);
     });
     if (s.ok()) break;
+    give_back();
     if (s.id() == ErrorId::kAlreadyExists && attempt < 3) continue;
     return s;
   }
+  if (ticket) quota->Commit(*ticket, row.reference);
   return BookingReceipt{row.reference, pin, row.site_id, row.slot_start, row.expires_at};
 }
 
@@ -637,7 +773,7 @@ Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference
 }
 
 Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view reference,
-                                  std::string_view pin, UnixSeconds new_slot) {
+                                  std::string_view pin, UnixSeconds new_slot, BookingQuota* quota) {
   const UnixSeconds now = ctx.clock.Now();
   store::AppointmentRow row;
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
@@ -658,9 +794,13 @@ Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view referenc
     row.state = "moved";
     row.updated_at = now;
     row.expires_at = ExpiryFor(site, new_slot);
+    if (quota != nullptr) {
+      CITYID_RETURN_IF_ERROR(quota->CheckMove(row.reference, row.site_id, row.expires_at));
+    }
     CITYID_RETURN_IF_ERROR(tx.UpdateAppointment(row));
     return AppendPublic(tx, ctx, row.site_id, "appointment.move", row.id);
   }));
+  if (quota != nullptr) quota->Moved(row.reference, row.expires_at, row.slot_start);
   return StatusOf(ctx, row);
 }
 

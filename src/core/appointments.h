@@ -28,9 +28,12 @@
 // (or the site id) and which holds no personal data.
 
 #include <array>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -141,9 +144,72 @@ struct BookingReceipt {
   UnixSeconds expires_at = 0;
 };
 
+// Caps on the live bookings one client holds (issue 14 §3: one anonymous client booked all
+// 240 seats of a site in 0.4 s). A client is an opaque key the caller chooses (the HTTP server:
+// the client's address, http/client_address.h); a booking counts against it from the moment
+// its seat is taken until it is cancelled (Release) or its slot starts. In memory, per
+// process: a restart forgets who booked what (the bookings themselves are untouched), and
+// nothing here is written anywhere. Thread-safe; a place is reserved before the seat is taken,
+// so concurrent bookings from one client cannot overshoot a cap.
+struct BookingCaps {
+  int per_client = 3;           // live bookings in all
+  int per_client_site_day = 2;  // live bookings at one site on one local day
+};
+
+class BookingQuota {
+ public:
+  // Borrowed: `clock` must outlive the quota. Caps below 1 count as 1.
+  BookingQuota(const Clock& clock, BookingCaps caps);
+
+  // Holds a place for one more booking of `client` at `site_id` on the local day `day` (any
+  // value equal exactly for bookings of the same local day: Book passes the booking's
+  // expires_at) whose slot starts at `slot_start`. kBookingLimitReached, naming the cap, when
+  // `client` already holds as many. The ticket is then Committed or Aborted.
+  Result<uint64_t> Reserve(std::string_view client, std::string_view site_id, int64_t day,
+                           UnixSeconds slot_start);
+  void Commit(uint64_t ticket, std::string_view reference);
+  void Abort(uint64_t ticket);
+  // The booking was cancelled: it no longer counts. Unknown references are ignored.
+  void Release(std::string_view reference);
+  // kBookingLimitReached when moving the booking `reference` to `day` at `site_id` would give
+  // the client that booked it more than per_client_site_day there (unknown references: Ok).
+  Status CheckMove(std::string_view reference, std::string_view site_id, int64_t day);
+  // The booking moved to another slot (same site): its day and start follow it.
+  void Moved(std::string_view reference, int64_t day, UnixSeconds slot_start);
+  // Live bookings `client` holds now (tests, metrics).
+  int Held(std::string_view client);
+
+  const BookingCaps& caps() const { return caps_; }
+
+ private:
+  struct Entry {
+    uint64_t ticket = 0;
+    std::string site;
+    int64_t day = 0;
+    UnixSeconds slot_start = 0;
+    std::string reference;  // empty while reserved
+  };
+  void Prune(std::vector<Entry>& entries, UnixSeconds now);
+  Entry* Find(std::string_view reference, std::string* client);
+
+  const Clock& clock_;
+  const BookingCaps caps_;
+  std::mutex mu_;
+  uint64_t next_ticket_ = 1;
+  std::unordered_map<std::string, std::vector<Entry>> by_client_;
+  std::unordered_map<std::string, std::string> client_of_;  // reference -> client
+};
+
 // Books a seat. kInvalidArgument (fields), kSiteNotFound, kSlotUnavailable (not a slot of
-// the site's hours, closed, past, too far ahead), kSlotFull. Appends `appointment.book`.
-Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in);
+// the site's hours, closed, past, too far ahead), kSlotFull; with a `quota`,
+// kBookingLimitReached when `client` holds as many live bookings as a cap allows (nothing is
+// written). Appends `appointment.book`.
+Result<BookingReceipt> Book(BookingContext& ctx, const BookingInput& in,
+                            BookingQuota* quota = nullptr, std::string_view client = {});
+
+// A booking reference as given by a person ("abcd efgh", "ABCD-EFGH") in its canonical form
+// "ABCD-EFGH", or "" when it cannot be one. For keys such as per-booking rate limits.
+std::string CanonicalBookingReference(std::string_view text);
 
 struct BookingStatus {
   std::string reference;
@@ -166,10 +232,12 @@ Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference
 std::string CanonicalBookingReference(std::string_view text);
 
 // Moves a live booking to another slot of the same site (same checks as Book). kBookingNotFound,
-// kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull.
-// Appends `appointment.move`.
+// kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull;
+// with a `quota`, kBookingLimitReached when the new day is full for the client that booked it
+// (BookingQuota::CheckMove), and the quota follows the move. Appends `appointment.move`.
 Result<BookingStatus> MoveBooking(BookingContext& ctx, std::string_view reference,
-                                  std::string_view pin, UnixSeconds new_slot);
+                                  std::string_view pin, UnixSeconds new_slot,
+                                  BookingQuota* quota = nullptr);
 
 // Cancels a live booking; its seat is free at once. kBookingNotFound, kFailedPrecondition (not
 // live). Appends `appointment.cancel`.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite/sqlite_store.h"
 
@@ -475,6 +476,78 @@ TEST_F(AppointmentsTest, TimeZonesAreIanaIdsOrFixedOffsets) {
   in.id = "fixed-offset";
   in.timezone = "+05:30";  // the original form keeps working
   EXPECT_TRUE(AddSite(*ctx_, in, kAdmin).ok());
+}
+
+TEST_F(AppointmentsTest, OneClientCannotBookEverySeat) {
+  // At a14d931 one anonymous client booked all 240 seats of a site in 0.4 s.
+  ASSERT_TRUE(AddSite(*ctx_, Site(20), kAdmin).ok());
+  BookingQuota quota(clock_, BookingCaps{3, 2});
+  const std::string kStranger = "203.0.113.66";
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900), &quota, kStranger).ok());
+  auto second = Book(*ctx_, Booking(kWed0900 + 1800), &quota, kStranger);
+  ASSERT_TRUE(second.ok());
+  // A third on the same site and day: the per-site-and-day cap; nothing is written.
+  const size_t audit_before = Audit().size();
+  auto same_day = Book(*ctx_, Booking(kWed0900 + 3600), &quota, kStranger);
+  EXPECT_EQ(same_day.status().id(), ErrorId::kBookingLimitReached);
+  EXPECT_NE(same_day.status().message().find("another day"), std::string::npos);
+  EXPECT_EQ(Audit().size(), audit_before);
+  // Another day: the third live booking, then the per-client cap.
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900 + kDay), &quota, kStranger).ok());
+  auto fourth = Book(*ctx_, Booking(kWed0900 + 2 * kDay), &quota, kStranger);
+  EXPECT_EQ(fourth.status().id(), ErrorId::kBookingLimitReached);
+  EXPECT_NE(fourth.status().message().find("cancel"), std::string::npos);
+  EXPECT_EQ(quota.Held(kStranger), 3);
+  // Another client is not affected.
+  EXPECT_TRUE(Book(*ctx_, Booking(kWed0900 + 3600), &quota, "203.0.113.7").ok());
+  // A cancelled booking gives its place back.
+  ASSERT_TRUE(CancelBooking(*ctx_, second->reference, second->pin).ok());
+  quota.Release(second->reference);
+  EXPECT_TRUE(Book(*ctx_, Booking(kWed0900 + 2 * kDay), &quota, kStranger).ok());
+  EXPECT_EQ(Book(*ctx_, Booking(kWed0900 + 5 * kDay), &quota, kStranger).status().id(),
+            ErrorId::kBookingLimitReached);
+  // Once the first appointment has started it no longer counts.
+  clock_.Set(kWed0900 + 60);
+  EXPECT_EQ(quota.Held(kStranger), 2);
+  EXPECT_TRUE(Book(*ctx_, Booking(kWed0900 + 5 * kDay), &quota, kStranger).ok());
+}
+
+TEST_F(AppointmentsTest, MovingBookingsOntoOneDayKeepsThePerDayCap) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(20), kAdmin).ok());
+  BookingQuota quota(clock_, BookingCaps{3, 2});
+  const std::string kClient = "203.0.113.66";
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900), &quota, kClient).ok());
+  ASSERT_TRUE(Book(*ctx_, Booking(kWed0900 + 1800), &quota, kClient).ok());
+  auto thursday = Book(*ctx_, Booking(kWed0900 + kDay), &quota, kClient);
+  ASSERT_TRUE(thursday.ok());
+  // Booked on another day, then moved onto the full one: refused, nothing changes.
+  auto moved = MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + 3600, &quota);
+  EXPECT_EQ(moved.status().id(), ErrorId::kBookingLimitReached);
+  EXPECT_EQ(GetBooking(*ctx_, thursday->reference, thursday->pin)->slot_start, kWed0900 + kDay);
+  // Within its own day, or to a day with room: fine.
+  EXPECT_TRUE(
+      MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + kDay + 1800, &quota).ok());
+  EXPECT_TRUE(
+      MoveBooking(*ctx_, thursday->reference, thursday->pin, kWed0900 + 2 * kDay, &quota).ok());
+}
+
+TEST_F(AppointmentsTest, ParallelBookingsFromOneClientStopAtTheCap) {
+  ASSERT_TRUE(AddSite(*ctx_, Site(50), kAdmin).ok());
+  BookingQuota quota(clock_, BookingCaps{3, 3});
+  SystemRng shared_rng;  // thread-safe
+  BookingContext ctx{*store_, *keys_, clock_, shared_rng};
+  std::atomic<int> ok{0}, capped{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Book(ctx, Booking(kWed0900 + (i % 6) * 1800), &quota, "203.0.113.66");
+      if (r.ok()) ++ok;
+      if (r.status().id() == ErrorId::kBookingLimitReached) ++capped;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(capped.load(), 9);
 }
 
 }  // namespace

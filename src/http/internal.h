@@ -39,6 +39,10 @@ Reply Problem(const Status& s);
 struct Call {
   const httplib::Request& req;
   const auth::Principal* principal;  // non-null exactly on non-public routes
+  // Who the client is, as every per-client limit counts it: ClientLimitKey of
+  // ResolveClientAddress (http/client_address.h; behind a trusted proxy, the forwarded
+  // address). Never logged.
+  std::string client;
 };
 
 using Handler = std::function<Reply(const Call&)>;

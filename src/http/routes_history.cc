@@ -59,9 +59,8 @@ ordered_json HistoryJson(const core::AccessHistory& h) {
   return j;
 }
 
-Reply HistoryReply(HistoryState& st, const httplib::Request& req) {
+Reply HistoryReply(HistoryState& st, const httplib::Request& req, const std::string& who) {
   const UnixSeconds now = st.ctx.clock.Now();
-  const std::string& who = req.remote_addr;
   if (int64_t wait = std::max(st.requests.RetryAfter(who, now), st.wrong.RetryAfter(who, now));
       wait > 0) {
     return TooMany("too many requests from this address; retry later", wait);
@@ -119,7 +118,7 @@ std::vector<RouteSpec> HistoryRoutes(store::Store& store, const crypto::Keyring&
   auto st = std::make_shared<HistoryState>(store, keys, clock, rng, limits);
   std::vector<RouteSpec> out;
   out.push_back({"POST", "/api/v1/access-history", "/api/v1/access-history",
-                 [st](const Call& c) { return HistoryReply(*st, c.req); }});
+                 [st](const Call& c) { return HistoryReply(*st, c.req, c.client); }});
   return out;
 }
 

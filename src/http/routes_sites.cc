@@ -66,41 +66,77 @@ struct State {
   State(store::Store& s, const crypto::Keyring& k, const Clock& c, Rng& r, const SiteRouteLimits& l)
       : ctx{s, k, c, r},
         requests(l.requests_per_minute, 60),
-        wrong_pins(l.wrong_pins_per_10_minutes, 600) {}
+        wrong_pins(l.wrong_pins_per_10_minutes, 600),
+        wrong_pins_by_booking(l.wrong_pins_per_booking_per_10_minutes, 600),
+        quota(c, core::BookingCaps{l.max_bookings_per_client, l.max_bookings_per_client_site_day}) {
+  }
   core::BookingContext ctx;
-  auth::FailureLimiter requests;    // every public request counts
-  auth::FailureLimiter wrong_pins;  // booking-not-found answers count
+  // Per client (Call::client): every public request counts, on its own bucket; wrong
+  // reference/PIN answers on another, which only the routes that take a PIN check (so a
+  // client's wrong PINs never block anyone's sites list or slots, not even its own).
+  auth::FailureLimiter requests;
+  auth::FailureLimiter wrong_pins;
+  // Per booking reference, from any client: wrong PINs for one booking (distributed guessing).
+  auth::FailureLimiter wrong_pins_by_booking;
+  core::BookingQuota quota;  // live bookings per client (core/appointments.h)
 
+  static Reply TooMany(int64_t wait, const char* detail) {
+    Reply r = Problem(Error(ErrorId::kBookingRateLimited, detail));
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return r;
+  }
   // nullopt when the client may go on; else the 429 reply.
-  std::optional<Reply> Limit(const httplib::Request& req) {
+  std::optional<Reply> Limit(const Call& c) {
     const UnixSeconds now = ctx.clock.Now();
-    const std::string& who = req.remote_addr;
-    int64_t wait = std::max(requests.RetryAfter(who, now), wrong_pins.RetryAfter(who, now));
-    if (wait > 0) {
-      Reply r = Problem(Error(ErrorId::kBookingRateLimited,
-                                       "too many requests from this address; retry later"));
-      r.headers.emplace_back("Retry-After", std::to_string(wait));
-      return r;
+    if (int64_t wait = requests.RetryAfter(c.client, now); wait > 0) {
+      return TooMany(wait, "too many requests from this address; retry later");
     }
-    requests.RecordFailure(who, now);
+    requests.RecordFailure(c.client, now);
     return std::nullopt;
   }
-  Reply BookingProblem(const httplib::Request& req, const Status& s) {
-    if (s.id() == ErrorId::kBookingNotFound) wrong_pins.RecordFailure(req.remote_addr, ctx.clock.Now());
+  // The same for a route that takes a reference and PIN: also the wrong-PIN buckets.
+  std::optional<Reply> LimitPin(const Call& c, const std::string& reference) {
+    const UnixSeconds now = ctx.clock.Now();
+    if (int64_t wait = wrong_pins.RetryAfter(c.client, now); wait > 0) {
+      return TooMany(wait, "too many wrong references or PINs from this address; retry later");
+    }
+    if (int64_t wait = wrong_pins_by_booking.RetryAfter(BookingKey(reference), now); wait > 0) {
+      return TooMany(wait, "too many wrong PINs for this booking; retry later");
+    }
+    return Limit(c);
+  }
+  Reply BookingProblem(const Call& c, const std::string& reference, const Status& s) {
+    if (s.id() == ErrorId::kBookingNotFound) {
+      const UnixSeconds now = ctx.clock.Now();
+      wrong_pins.RecordFailure(c.client, now);
+      wrong_pins_by_booking.RecordFailure(BookingKey(reference), now);
+    }
     return Problem(s);
+  }
+  static std::string BookingKey(const std::string& reference) {
+    const std::string canonical = core::CanonicalBookingReference(reference);
+    return canonical.empty() ? "-" : canonical;  // not a reference: one shared bucket
   }
 };
 
-// Wraps a public handler with the per-address limit.
-Handler Public(const std::shared_ptr<State>& st,
-               std::function<Reply(State&, const httplib::Request&)> h) {
+// Wraps a public handler with the per-client limit.
+Handler Public(const std::shared_ptr<State>& st, std::function<Reply(State&, const Call&)> h) {
   return [st, h = std::move(h)](const Call& c) {
-    if (auto limited = st->Limit(c.req)) return *limited;
-    return h(*st, c.req);
+    if (auto limited = st->Limit(c)) return *limited;
+    return h(*st, c);
   };
 }
 
-Reply ListSitesReply(State& st, const httplib::Request&) {
+// Wraps a public handler on /appointments/{ref}...: also the wrong-PIN limits.
+Handler PublicWithPin(const std::shared_ptr<State>& st,
+                      std::function<Reply(State&, const Call&)> h) {
+  return [st, h = std::move(h)](const Call& c) {
+    if (auto limited = st->LimitPin(c, c.req.matches[1])) return *limited;
+    return h(*st, c);
+  };
+}
+
+Reply ListSitesReply(State& st, const Call&) {
   auto rows = core::ListSites(st.ctx);
   if (!rows.ok()) return Problem(rows.status());
   ordered_json j;
@@ -110,7 +146,8 @@ Reply ListSitesReply(State& st, const httplib::Request&) {
   return reply;
 }
 
-Reply SlotsReply(State& st, const httplib::Request& req) {
+Reply SlotsReply(State& st, const Call& c) {
+  const httplib::Request& req = c.req;
   const std::string site = req.matches[1];
   for (const char* p : {"from", "to"}) {
     if (!req.has_param(p)) {
@@ -132,7 +169,8 @@ Reply SlotsReply(State& st, const httplib::Request& req) {
   return Ok(200, j);
 }
 
-Reply BookReply(State& st, const httplib::Request& req) {
+Reply BookReply(State& st, const Call& c) {
+  const httplib::Request& req = c.req;
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"site", "slot", "name", "contact", "language"}, ""); !s.ok()) {
@@ -153,7 +191,7 @@ Reply BookReply(State& st, const httplib::Request& req) {
   auto start = core::ParseUtcTime(slot);
   if (!start.ok()) return Problem(start.status());
   in.slot_start = *start;
-  auto receipt = core::Book(st.ctx, in);
+  auto receipt = core::Book(st.ctx, in, &st.quota, c.client);
   if (!receipt.ok()) return Problem(receipt.status());
   ordered_json j;
   j["reference"] = receipt->reference;
@@ -167,14 +205,16 @@ Reply BookReply(State& st, const httplib::Request& req) {
 
 std::string Pin(const httplib::Request& req) { return req.get_header_value(kBookingPinHeader); }
 
-Reply StatusReply(State& st, const httplib::Request& req) {
+Reply StatusReply(State& st, const Call& c) {
+  const httplib::Request& req = c.req;
   const std::string ref = req.matches[1];
   auto b = core::GetBooking(st.ctx, ref, Pin(req));
-  if (!b.ok()) return st.BookingProblem(req, b.status());
+  if (!b.ok()) return st.BookingProblem(c, ref, b.status());
   return Ok(200, BookingJson(*b));
 }
 
-Reply MoveReply(State& st, const httplib::Request& req) {
+Reply MoveReply(State& st, const Call& c) {
+  const httplib::Request& req = c.req;
   const std::string ref = req.matches[1];
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
@@ -183,15 +223,17 @@ Reply MoveReply(State& st, const httplib::Request& req) {
   if (!slot.ok()) return Problem(slot.status());
   auto start = core::ParseUtcTime(*slot);
   if (!start.ok()) return Problem(start.status());
-  auto b = core::MoveBooking(st.ctx, ref, Pin(req), *start);
-  if (!b.ok()) return st.BookingProblem(req, b.status());
+  auto b = core::MoveBooking(st.ctx, ref, Pin(req), *start, &st.quota);
+  if (!b.ok()) return st.BookingProblem(c, ref, b.status());
   return Ok(200, BookingJson(*b));
 }
 
-Reply CancelReply(State& st, const httplib::Request& req) {
+Reply CancelReply(State& st, const Call& c) {
+  const httplib::Request& req = c.req;
   const std::string ref = req.matches[1];
   Status s = core::CancelBooking(st.ctx, ref, Pin(req));
-  if (!s.ok()) return st.BookingProblem(req, s);
+  if (!s.ok()) return st.BookingProblem(c, ref, s);
+  st.quota.Release(core::CanonicalBookingReference(ref));
   ordered_json j;
   j["reference"] = ref;
   j["state"] = "cancelled";
@@ -260,11 +302,11 @@ std::vector<RouteSpec> SiteRoutes(store::Store& store, const crypto::Keyring& ke
                  [st](const Call& c) { return AddSiteReply(*st, c.req, *c.principal); }});
   out.push_back({"POST", "/api/v1/appointments", "/api/v1/appointments", Public(st, BookReply)});
   out.push_back({"GET", "/api/v1/appointments/{ref}", "/api/v1/appointments/([^/]{1,32})",
-                 Public(st, StatusReply)});
+                 PublicWithPin(st, StatusReply)});
   out.push_back({"POST", "/api/v1/appointments/{ref}/move",
-                 "/api/v1/appointments/([^/]{1,32})/move", Public(st, MoveReply)});
+                 "/api/v1/appointments/([^/]{1,32})/move", PublicWithPin(st, MoveReply)});
   out.push_back({"POST", "/api/v1/appointments/{ref}/cancel",
-                 "/api/v1/appointments/([^/]{1,32})/cancel", Public(st, CancelReply)});
+                 "/api/v1/appointments/([^/]{1,32})/cancel", PublicWithPin(st, CancelReply)});
   out.push_back({"POST", "/api/v1/appointments/{ref}/attended",
                  "/api/v1/appointments/([^/]{1,32})/attended", [st](const Call& c) {
                    return AttendanceReply(*st, c, core::Attendance::kAttended);

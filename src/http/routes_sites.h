@@ -3,10 +3,14 @@
 // appointments"), kept out of server.cc: the server registers the specs SiteRoutes returns
 // through its own RBAC-gated dispatcher (http/rbac.h), like the enrollment API's.
 //
-// Public routes (no session) are rate-limited per client address: every request counts
-// against a sliding window, and wrong reference/PIN answers against a tighter one; over the
-// limit the answer is 429 booking-rate-limited with Retry-After. The PIN travels in the
-// X-Booking-PIN header, never in the URL (URLs end up in logs and browser history).
+// Public routes (no session) are rate-limited per client (Call::client: the address, behind a
+// trusted proxy the forwarded one): every request counts against a sliding window; wrong
+// reference/PIN answers against a tighter one per client and another per booking reference,
+// which only the routes that take a PIN check (wrong PINs never block the sites list or
+// slots). Over a limit the answer is 429 booking-rate-limited with Retry-After. A client holds
+// at most a capped number of live bookings (core::BookingQuota; 429 booking-limit-reached).
+// The PIN travels in the X-Booking-PIN header, never in the URL (URLs end up in logs and
+// browser history).
 
 #include <vector>
 

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <httplib.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +17,7 @@
 #include "credential/card.h"
 #include "credential/presentation.h"
 #include "credential/status_list.h"
+#include "http/client_address.h"
 #include "http/internal.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
@@ -161,6 +163,17 @@ class Server::Impl {
 
   Status Install();
   Result<int> Bind() {
+    if (config_.metrics_port >= 0) {
+      metrics_port_ = config_.metrics_port == 0
+                          ? metrics_svr_.bind_to_any_port(config_.metrics_host)
+                          : (metrics_svr_.bind_to_port(config_.metrics_host, config_.metrics_port)
+                                 ? config_.metrics_port
+                                 : -1);
+      if (metrics_port_ < 0) {
+        return Error(ErrorId::kIo, "cannot listen for metrics on " + config_.metrics_host + ":" +
+                                       std::to_string(config_.metrics_port) + " (in use?)");
+      }
+    }
     const int port = config_.port == 0 ? svr_.bind_to_any_port(config_.host)
                                        : (svr_.bind_to_port(config_.host, config_.port)
                                               ? config_.port
@@ -171,7 +184,16 @@ class Server::Impl {
     }
     return port;
   }
+  int MetricsPort() const { return metrics_port_; }
   Status Run() {
+    std::thread metrics_listener;
+    std::atomic<bool> metrics_done{false};
+    if (metrics_port_ >= 0) {
+      metrics_listener = std::thread([this, &metrics_done] {
+        (void)metrics_svr_.listen_after_bind();
+        metrics_done = true;
+      });
+    }
     // Housekeeping: checkpoint and truncate the WAL every minute, so the previous versions of
     // records re-keyed at issuance (address, photo dropped) do not linger in it.
     // And sign a tree head of the access log on its schedule when the log has grown, so that
@@ -209,26 +231,40 @@ class Server::Impl {
     }
     stop_cv_.notify_all();
     maintenance.join();
+    if (metrics_listener.joinable()) {
+      // httplib's stop() is a no-op until the listener runs: wait for it to start (or fail).
+      while (!metrics_svr_.is_running() && !metrics_done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      metrics_svr_.stop();
+      metrics_listener.join();
+    }
     if (!ok) return Error(ErrorId::kIo, "server stopped with an error");
     return Status::Ok();
   }
-  void Stop() { svr_.stop(); }
+  void Stop() {
+    svr_.stop();
+    metrics_svr_.stop();
+  }
 
  private:
   // Registers a route. kInternal when the RBAC table has no entry for it (nothing is reachable
   // without a deliberate entry in http/rbac.cc). Bodies over `max_body_bytes` (0: the
   // configured default) get 413.
+  // `target`: the server to register on (the metrics listener for /metrics); null: the public one.
   Status Route(const char* method, const char* pattern, const std::string& regex, Handler h,
-               size_t max_body_bytes = 0);
+               size_t max_body_bytes = 0, httplib::Server* target = nullptr);
+  // The client as per-client limits count it (Call::client).
+  std::string ClientOf(const httplib::Request& req) const;
   // `h`, counting the business event of its route (an enrollment, an issuance) in the metrics
   // when it answers 2xx, i.e. after core committed the change. Other routes: `h` itself.
   Handler CountingBusinessEvents(const char* method, const char* pattern, Handler h);
   // Runs the session and role checks of `rule` and then `h`.
-  Reply Dispatch(const RouteRule& rule, const httplib::Request& req, const Handler& h,
-                 std::string* staff_id);
+  Reply Dispatch(const RouteRule& rule, const httplib::Request& req, std::string client,
+                 const Handler& h, std::string* staff_id);
 
   // Sessions and staff administration.
-  Reply Login(const httplib::Request& req);
+  Reply Login(const Call& c);
   Reply CurrentSession(const auth::Principal& p);
   Reply Logout(const httplib::Request& req, const auth::Principal& p);
   Reply ListStaffReply();
@@ -256,7 +292,15 @@ class Server::Impl {
   }
   Reply Evaluate(const httplib::Request& req);
   Reply OpenApi(const httplib::Request&);
-  Reply MetricsText(const httplib::Request&) {
+  Reply MetricsText(const httplib::Request& req) {
+    if (!MetricsTokenMatches(req)) {
+      Reply r(401,
+              ProblemJson("unauthenticated", "Authentication required", 401,
+                          "metrics need Authorization: Bearer <token>"),
+              kProblem);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
     const store::StoreStats st = store_.Stats();
     std::string text = metrics_.Render();
     text += "# HELP cityid_store_commits_total Write transactions committed by this process.\n";
@@ -284,7 +328,12 @@ class Server::Impl {
   auth::Authenticator auth_;
   std::unique_ptr<EnrollmentApi> api_;  // the staff enrollment API (http/routes_api.h)
   std::vector<std::string> registered_;  // "METHOD pattern", to check against the RBAC table
+  // True when no metrics token is configured, or the request's bearer token is it.
+  bool MetricsTokenMatches(const httplib::Request& req) const;
+
   httplib::Server svr_;
+  httplib::Server metrics_svr_;  // only /metrics (ServerConfig::metrics_port)
+  int metrics_port_ = -1;
   Metrics metrics_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -300,7 +349,7 @@ class Server::Impl {
 };
 
 Status Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
-                           Handler h, size_t max_body_bytes) {
+                           Handler h, size_t max_body_bytes, httplib::Server* target) {
   const RouteRule* rule = FindRouteRule(method, pattern);
   if (rule == nullptr) {
     return Error(ErrorId::kInternal, std::string("route ") + method + " " + pattern +
@@ -318,7 +367,7 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
         r = Reply(413, ProblemJson("http-413", "Payload Too Large", 413, "request body too large"),
                   kProblem);
       } else {
-        r = Dispatch(*rule, req, h, &staff_id);
+        r = Dispatch(*rule, req, ClientOf(req), h, &staff_id);
       }
     } catch (const std::exception&) {
       r = Problem(Error(ErrorId::kInternal, "unexpected exception"));
@@ -337,12 +386,13 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
                  staff_id.c_str(), seconds * 1000);
   };
   const std::string m = method;
+  httplib::Server& on = target != nullptr ? *target : svr_;
   if (m == "GET") {
-    svr_.Get(regex, wrapped);
+    on.Get(regex, wrapped);
   } else if (m == "POST") {
-    svr_.Post(regex, wrapped);
+    on.Post(regex, wrapped);
   } else if (m == "DELETE") {
-    svr_.Delete(regex, wrapped);
+    on.Delete(regex, wrapped);
   } else {
     return Error(ErrorId::kInternal, "route method " + m + " is not supported");
   }
@@ -371,9 +421,39 @@ Handler Server::Impl::CountingBusinessEvents(const char* method, const char* pat
   };
 }
 
-Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req,
+std::string Server::Impl::ClientOf(const httplib::Request& req) const {
+  std::vector<std::string> forwarded;
+  if (!config_.trusted_proxies.empty()) {
+    const char* header = config_.trusted_proxies.header() == ForwardedHeader::kForwarded
+                             ? "Forwarded"
+                             : "X-Forwarded-For";
+    const size_t n = std::min<size_t>(req.get_header_value_count(header), 32);
+    for (size_t i = 0; i < n; ++i) forwarded.push_back(req.get_header_value(header, i));
+  }
+  return ClientLimitKey(ResolveClientAddress(config_.trusted_proxies, req.remote_addr, forwarded));
+}
+
+bool Server::Impl::MetricsTokenMatches(const httplib::Request& req) const {
+  if (config_.metrics_token.empty()) return true;
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+    return false;
+  }
+  // Hashed first so that the comparison takes the same time whatever the lengths.
+  auto digest = [](std::string_view text) {
+    Bytes out(crypto_generichash_BYTES);
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const uint8_t*>(text.data()),
+                       text.size(), nullptr, 0);
+    return out;
+  };
+  return ConstantTimeEquals(digest(std::string_view(header).substr(kBearer.size())),
+                            digest(config_.metrics_token));
+}
+
+Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req, std::string client,
                              const Handler& h, std::string* staff_id) {
-  if (rule.is_public) return h(Call{req, nullptr});
+  if (rule.is_public) return h(Call{req, nullptr, std::move(client)});
   const std::string token = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
   if (token.empty()) {
     return Problem(Error(ErrorId::kUnauthenticated, "log in first (POST /api/v1/sessions)"));
@@ -394,7 +474,7 @@ Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req,
                          std::string("header ") + kCsrfHeader +
                              " must carry the session's CSRF token"));
   }
-  return h(Call{req, &*principal});
+  return h(Call{req, &*principal, std::move(client)});
 }
 
 Status Server::Impl::Install() {
@@ -406,6 +486,10 @@ Status Server::Impl::Install() {
   svr_.set_write_timeout(config_.write_timeout_seconds, 0);
   // The largest per-route limit; each route enforces its own (Route()).
   svr_.set_payload_max_length(std::max(config_.max_body_bytes, kMaxApplicationBodyBytes));
+  metrics_svr_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  metrics_svr_.set_read_timeout(config_.read_timeout_seconds, 0);
+  metrics_svr_.set_write_timeout(config_.write_timeout_seconds, 0);
+  metrics_svr_.set_payload_max_length(config_.max_body_bytes);
   svr_.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;  // a route's own problem reply (counted by Route())
     metrics_.UnroutedError(res.status);
@@ -438,10 +522,11 @@ Status Server::Impl::Install() {
       {"GET", "/api/v1/status-lists/{id}", "/api/v1/status-lists/([^/]{1,64})",
        [this](const Call& c) { return StatusListJson(c.req); }},
       {"POST", "/api/v1/verify", "/api/v1/verify", [this](const Call& c) { return Verify(c.req); }},
-      {"GET", "/api/v1/policy", "/api/v1/policy", [this](const Call& c) { return PolicyJson(c.req); }},
+      {"GET", "/api/v1/policy", "/api/v1/policy",
+       [this](const Call& c) { return PolicyJson(c.req); }},
       {"POST", "/api/v1/policy/evaluate", "/api/v1/policy/evaluate",
        [this](const Call& c) { return Evaluate(c.req); }},
-      {"POST", "/api/v1/sessions", "/api/v1/sessions", [this](const Call& c) { return Login(c.req); }},
+      {"POST", "/api/v1/sessions", "/api/v1/sessions", [this](const Call& c) { return Login(c); }},
       {"GET", "/api/v1/sessions/current", "/api/v1/sessions/current",
        [this](const Call& c) { return CurrentSession(*c.principal); }},
       {"DELETE", "/api/v1/sessions/current", "/api/v1/sessions/current",
@@ -452,7 +537,10 @@ Status Server::Impl::Install() {
        [this](const Call& c) { return DisableStaffReply(c); }},
   };
   for (const auto& spec : specs) {
-    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+    // /metrics only on its own listener: the public port answers 404 for it.
+    httplib::Server* target =
+        std::string_view(spec.pattern) == "/metrics" ? &metrics_svr_ : nullptr;
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler, 0, target));
   }
   // The staff enrollment API. A card's status change reloads the cached revocation list at once.
   CITYID_ASSIGN_OR_RETURN(api_, EnrollmentApi::Create(store_, keys_, policy_, clock_, rng_, [this] {
@@ -682,7 +770,7 @@ ordered_json SessionJson(const auth::Principal& p, const auth::AuthConfig& confi
 
 bool Server::Impl::ClientUsesTls(const httplib::Request& req) const {
   if (config_.secure_cookies) return true;
-  if (!config_.trust_proxy) return false;
+  if (!config_.trust_proxy && !config_.trusted_proxies.Contains(req.remote_addr)) return false;
   // A proxy chain may append: "https, http" -- the first hop is the client's.
   std::string proto = req.get_header_value("X-Forwarded-Proto");
   proto = proto.substr(0, proto.find(','));
@@ -700,7 +788,8 @@ std::string Server::Impl::SessionCookie(const httplib::Request& req, const std::
   return c;
 }
 
-Reply Server::Impl::Login(const httplib::Request& req) {
+Reply Server::Impl::Login(const Call& c) {
+  const httplib::Request& req = c.req;
   auto body = ParseJsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"user", "password", "totp"}, ""); !s.ok()) return Problem(s);
@@ -713,7 +802,7 @@ Reply Server::Impl::Login(const httplib::Request& req) {
     if (!v.ok()) return Problem(v.status());
     *out = std::move(*v);
   }
-  login.client_address = req.remote_addr;
+  login.client_address = c.client;
   int64_t retry_after = 0;
   auto result = auth_.Login(login, &retry_after);
   if (!result.ok()) {
@@ -830,6 +919,7 @@ Result<std::unique_ptr<Server>> Server::CreateWith(const ServerConfig& config,
 }
 
 Result<int> Server::Bind() { return impl_->Bind(); }
+int Server::MetricsPort() const { return impl_->MetricsPort(); }
 Status Server::Run() { return impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
 

@@ -13,6 +13,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "crypto/keyring.h"
+#include "http/client_address.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
@@ -23,6 +24,12 @@ namespace cityid::http {
 struct PublicRouteLimits {
   int requests_per_minute = 300;       // every public site/appointment/history request
   int wrong_pins_per_10_minutes = 20;  // wrong reference/PIN or card/date-of-birth answers
+  // Wrong PINs for one booking reference, from any client (distributed guessing).
+  int wrong_pins_per_booking_per_10_minutes = 10;
+  // Live bookings (not cancelled, slot not yet started) one client may hold, in all and at
+  // one site on one local day (core::BookingQuota).
+  int max_bookings_per_client = 3;
+  int max_bookings_per_client_site_day = 2;
 };
 
 struct ServerConfig {
@@ -40,6 +47,19 @@ struct ServerConfig {
   // request it marks "https" gets a Secure cookie even when secure_cookies is off. Only for a
   // server reachable solely through that proxy (anyone else could send the header).
   bool trust_proxy = false;
+  // The reverse proxies whose forwarding header names the client (http/client_address.h):
+  // every per-client limit and booking cap counts the forwarded address for requests from
+  // these peers, and the peer address otherwise. From these peers X-Forwarded-Proto is
+  // trusted too (as trust_proxy does for every peer).
+  TrustedProxies trusted_proxies;
+  // Prometheus /metrics is served only on its own listener, never on the public port (it counts
+  // rare events exactly, which the transparency report suppresses under 10). metrics_port < 0:
+  // no listener (the default); 0: any free port (tests, Server::MetricsPort()).
+  std::string metrics_host = "127.0.0.1";
+  int metrics_port = -1;
+  // When not empty, the metrics listener also requires "Authorization: Bearer <token>"
+  // (compared in constant time).
+  std::string metrics_token;
   // Sign a tree head of the access log this often when it has grown (core::SignScheduledTreeHead);
   // 0: never (only `cityid audit head`).
   int tree_head_interval_seconds = 3600;
@@ -72,6 +92,8 @@ class Server {
   // Binds the listening socket. Returns the bound port (useful with port 0). kUnavailable if the
   // address is taken.
   Result<int> Bind();
+  // The metrics listener's port once bound (Bind binds it too), or -1 when there is none.
+  int MetricsPort() const;
   // Serves until Stop(); in-flight requests complete before it returns.
   Status Run();
   // Stops accepting connections; safe from any thread (and from a signal-watching thread).

@@ -23,6 +23,7 @@
 #include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "http/internal.h"
+#include "http/client_address.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
 #include "http/rbac.h"
@@ -97,12 +98,18 @@ class ServerTest : public ::testing::Test {
     ServerConfig config;
     config.port = 0;
     config.status_refresh_seconds = 0;  // see revocations at once in tests
+    config.metrics_port = 0;
     server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
     port_ = *server_->Bind();
     thread_ = std::thread([this] { (void)server_->Run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    metrics_client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->MetricsPort());
   }
   void TearDown() override {
+    if (extra_) {
+      extra_->Stop();
+      extra_thread_.join();
+    }
     server_->Stop();
     thread_.join();
     std::filesystem::remove_all(dir_);
@@ -192,6 +199,43 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<httplib::Client> metrics_client_;  // the metrics listener
+  std::unique_ptr<Server> extra_;
+  std::thread extra_thread_;
+
+  // A second server on the same store with `config` (any free port), stopped at TearDown; a
+  // client of it.
+  std::unique_ptr<httplib::Client> StartExtra(ServerConfig config) {
+    config.port = 0;
+    extra_ =
+        std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
+    const int port = *extra_->Bind();
+    extra_thread_ = std::thread([this] { (void)extra_->Run(); });
+    return std::make_unique<httplib::Client>("127.0.0.1", port);
+  }
+  // A server whose only trusted proxy is 127.0.0.1 (the tests' own connections) and a client.
+  std::unique_ptr<httplib::Client> StartBehindProxy(PublicRouteLimits limits = {}) {
+    ServerConfig config;
+    config.trusted_proxies = *TrustedProxies::Parse({"127.0.0.1"});
+    config.public_limits = limits;
+    return StartExtra(config);
+  }
+  static httplib::Headers From(const std::string& client, httplib::Headers h = {}) {
+    h.emplace("X-Forwarded-For", client);
+    return h;
+  }
+  // A site open all day every day with `capacity` seats per hour slot; and a bookable slot.
+  std::string AddSite(int capacity = 5) {
+    core::BookingContext b{*store_, *keys_, clock_, rng_};
+    core::SiteInput in{"city-hall", "City Hall",           "city_hall", "1 Centre St",
+                       "+00:00",    "mon-sun 00:00-24:00", 60,          capacity};
+    EXPECT_TRUE(core::AddSite(b, in, core::Actor{"cli:root", core::Role::kAdmin, ""}).ok());
+    return core::FormatUtcTime(kNow + 2 * 3600);
+  }
+  httplib::Result BookFrom(httplib::Client& c, const std::string& client, const std::string& slot) {
+    json body{{"site", "city-hall"}, {"slot", slot}, {"name", "Rosa M."}, {"language", "es"}};
+    return c.Post("/api/v1/appointments", From(client), body.dump(), "application/json");
+  }
 };
 
 TEST_F(ServerTest, HealthReadyMetricsAndKeys) {
@@ -203,7 +247,7 @@ TEST_F(ServerTest, HealthReadyMetricsAndKeys) {
   ASSERT_EQ(k->status, 200);
   EXPECT_EQ(k->get_header_value("Cache-Control"), "public, max-age=3600");
   EXPECT_TRUE(crypto::PublicKeySet::FromJson(k->body).ok());
-  auto m = client_->Get("/metrics");
+  auto m = metrics_client_->Get("/metrics");
   EXPECT_NE(m->body.find("cityid_http_requests_total{route=\"/healthz\",code=\"200\"} 1"),
             std::string::npos) << m->body;
   EXPECT_EQ(json::parse(client_->Get("/api/v1/openapi.json")->body)["openapi"], "3.1.0");
@@ -803,7 +847,7 @@ TEST_F(ServerTest, MetricsCountEnrollmentsIssuancesVerificationsAndErrors) {
       "cityid_http_errors_total{class=\"5xx\"}",
   };
   auto scrape = [&] {
-    auto m = client_->Get("/metrics");
+    auto m = metrics_client_->Get("/metrics");
     EXPECT_EQ(m->status, 200);
     EXPECT_EQ(m->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
     std::map<std::string, int64_t> v;
@@ -847,7 +891,7 @@ TEST_F(ServerTest, MetricsCountEnrollmentsIssuancesVerificationsAndErrors) {
   EXPECT_EQ(after.at(series[9]), 0);
   // The store's write counters: the enrollment, approval, issue, renewal and replacement each
   // committed (login sessions commit too); this store is in memory, so it wrote no pages.
-  auto m = client_->Get("/metrics");
+  auto m = metrics_client_->Get("/metrics");
   EXPECT_GE(Scraped(m->body, "cityid_store_commits_total"), 5);
   EXPECT_EQ(Scraped(m->body, "cityid_store_pages_written_total"), 0);
 }
@@ -880,6 +924,173 @@ TEST_F(ServerTest, SecureCookieOnlyFromATrustedProxySayingHttps) {
   EXPECT_EQ(cookie_for(c, nullptr).find("Secure"), std::string::npos);
   proxied->Stop();
   t.join();
+}
+
+// /metrics counted rare events (legal holds, data requests) exactly on the public port; the
+// transparency report suppresses them under 10. Now only the metrics listener serves it.
+TEST_F(ServerTest, MetricsAreNotServedOnThePublicPort) {
+  auto pub = client_->Get("/metrics");
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->status, 404);
+  EXPECT_EQ(pub->body.find("cityid_"), std::string::npos);
+  auto m = metrics_client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200);
+  EXPECT_NE(m->body.find("cityid_http_requests_total"), std::string::npos);
+  // The metrics listener serves nothing else.
+  EXPECT_EQ(metrics_client_->Get("/api/v1/policy")->status, 404);
+  // Without --metrics-listen there is no listener at all.
+  auto none = StartExtra(ServerConfig{});
+  EXPECT_EQ(extra_->MetricsPort(), -1);
+  EXPECT_EQ(none->Get("/metrics")->status, 404);
+}
+
+TEST_F(ServerTest, MetricsListenerRequiresItsTokenWhenOneIsSet) {
+  ServerConfig config;
+  config.metrics_port = 0;
+  config.metrics_token = "a-metrics-token-of-some-length";
+  auto pub = StartExtra(config);
+  httplib::Client m("127.0.0.1", extra_->MetricsPort());
+  auto none = m.Get("/metrics");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->body.find("cityid_http"), std::string::npos);
+  EXPECT_EQ(m.Get("/metrics", {{"Authorization", "Bearer wrong"}})->status, 401);
+  EXPECT_EQ(
+      m.Get("/metrics", {{"Authorization", "Bearer a-metrics-token-of-some-length!"}})->status,
+      401);
+  auto ok = m.Get("/metrics", {{"Authorization", "Bearer a-metrics-token-of-some-length"}});
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("cityid_http_requests_total"), std::string::npos);
+  EXPECT_EQ(
+      pub->Get("/metrics", {{"Authorization", "Bearer a-metrics-token-of-some-length"}})->status,
+      404);
+}
+
+// Behind the TLS proxy every client had the proxy's address: twenty bad logins with made-up
+// names locked out every clerk in the city.
+TEST_F(ServerTest, MadeUpLoginsBehindTheProxyLockOutOnlyThatClient) {
+  AddStaff("carla", "clerk");
+  auto c = StartBehindProxy();
+  for (int i = 0; i < 20; ++i) {
+    auto r = c->Post(
+        "/api/v1/sessions", From("203.0.113.66"),
+        json{{"user", "made-up-" + std::to_string(i)}, {"password", "wrong password"}}.dump(),
+        "application/json");
+    ASSERT_EQ(r->status, 401) << r->body;
+  }
+  const std::string login = json{{"user", "carla"}, {"password", kPassword}}.dump();
+  auto stranger = c->Post("/api/v1/sessions", From("203.0.113.66"), login, "application/json");
+  EXPECT_EQ(stranger->status, 429);
+  EXPECT_EQ(ProblemType(stranger), "login-rate-limited");
+  auto clerk = c->Post("/api/v1/sessions", From("203.0.113.7"), login, "application/json");
+  EXPECT_EQ(clerk->status, 201) << clerk->body;
+}
+
+TEST_F(ServerTest, SpoofedForwardedForFromAnUntrustedPeerIsIgnored) {
+  AddStaff("carla", "clerk");
+  // The default server trusts no proxy: a client that invents a new X-Forwarded-For for every
+  // guess is still one client (127.0.0.1), limited after 20 failures.
+  for (int i = 0; i < 20; ++i) {
+    auto r = client_->Post(
+        "/api/v1/sessions", From("198.51.100." + std::to_string(i)),
+        json{{"user", "made-up-" + std::to_string(i)}, {"password", "wrong password"}}.dump(),
+        "application/json");
+    ASSERT_EQ(r->status, 401) << r->body;
+  }
+  auto r =
+      client_->Post("/api/v1/sessions", From("198.51.100.200"),
+                    json{{"user", "carla"}, {"password", kPassword}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(ProblemType(r), "login-rate-limited");
+}
+
+// Twenty wrong PINs from one client blocked the sites list for everyone behind the proxy.
+TEST_F(ServerTest, WrongPinsBlockOnlyThatClientAndNeverTheSitesList) {
+  const std::string slot = AddSite();
+  auto c = StartBehindProxy();
+  for (int i = 0; i < 20; ++i) {
+    auto r =
+        c->Get("/api/v1/appointments/ABCD-EFG" + std::string(1, static_cast<char>('A' + i % 20)),
+               From("203.0.113.66", {{"X-Booking-PIN", "WRONGPIN"}}));
+    ASSERT_EQ(r->status, 404) << r->body;
+  }
+  auto blocked =
+      c->Get("/api/v1/appointments/ABCD-EFGH", From("203.0.113.66", {{"X-Booking-PIN", "X"}}));
+  EXPECT_EQ(blocked->status, 429);
+  EXPECT_EQ(ProblemType(blocked), "booking-rate-limited");
+  EXPECT_FALSE(blocked->get_header_value("Retry-After").empty());
+  // The same client may still read the sites and slots (another bucket), and book.
+  EXPECT_EQ(c->Get("/api/v1/sites", From("203.0.113.66"))->status, 200);
+  EXPECT_EQ(
+      c->Get("/api/v1/sites/city-hall/slots?from=2026-11-26&to=2026-11-26", From("203.0.113.66"))
+          ->status,
+      200);
+  // Everyone else: sites, and their own (wrong) PIN answered as usual.
+  EXPECT_EQ(c->Get("/api/v1/sites", From("203.0.113.7"))->status, 200);
+  EXPECT_EQ(c->Get("/api/v1/appointments/ABCD-EFGH", From("203.0.113.7", {{"X-Booking-PIN", "X"}}))
+                ->status,
+            404);
+  EXPECT_EQ(BookFrom(*c, "203.0.113.7", slot)->status, 201);
+}
+
+TEST_F(ServerTest, WrongPinsForOneBookingAreLimitedAcrossClients) {
+  const std::string slot = AddSite();
+  PublicRouteLimits limits;
+  limits.wrong_pins_per_booking_per_10_minutes = 10;
+  auto c = StartBehindProxy(limits);
+  auto booked = BookFrom(*c, "203.0.113.7", slot);
+  ASSERT_EQ(booked->status, 201) << booked->body;
+  const std::string ref = json::parse(booked->body)["reference"];
+  const std::string pin = json::parse(booked->body)["pin"];
+  // Ten guessers, one wrong PIN each (a botnet spreads its guesses).
+  for (int i = 0; i < 10; ++i) {
+    auto r = c->Get("/api/v1/appointments/" + ref,
+                    From("198.51.100." + std::to_string(i), {{"X-Booking-PIN", "WRONGPIN"}}));
+    ASSERT_EQ(r->status, 404);
+  }
+  // The eleventh try at this booking waits, whoever sends it, even in another spelling.
+  std::string lower = ref;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto r = c->Get("/api/v1/appointments/" + lower,
+                  From("198.51.100.99", {{"X-Booking-PIN", "WRONGPIN"}}));
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(ProblemType(r), "booking-rate-limited");
+  // Other bookings are not affected.
+  auto other = BookFrom(*c, "203.0.113.8", slot);
+  ASSERT_EQ(other->status, 201);
+  EXPECT_EQ(
+      c->Get("/api/v1/appointments/" + json::parse(other->body)["reference"].get<std::string>(),
+             From("203.0.113.8",
+                  {{"X-Booking-PIN", json::parse(other->body)["pin"].get<std::string>()}}))
+          ->status,
+      200);
+  (void)pin;
+}
+
+TEST_F(ServerTest, OneClientIsRefusedAfterItsBookingCap) {
+  AddSite(50);
+  PublicRouteLimits limits;
+  limits.max_bookings_per_client = 3;
+  limits.max_bookings_per_client_site_day = 3;
+  auto c = StartBehindProxy(limits);
+  int booked = 0;
+  int status = 0;
+  std::string body;
+  for (int i = 0; i < 10; ++i) {
+    auto r = BookFrom(*c, "203.0.113.66", core::FormatUtcTime(kNow + (2 + i) * 3600));
+    ASSERT_TRUE(r);
+    status = r->status;
+    body = r->body;
+    if (status != 201) break;
+    ++booked;
+  }
+  EXPECT_EQ(booked, 3);
+  EXPECT_EQ(status, 429);
+  const json problem = json::parse(body);
+  EXPECT_EQ(problem["type"], std::string(kProblemTypeBase) + "booking-limit-reached");
+  EXPECT_NE(problem["detail"].get<std::string>().find("cancel"), std::string::npos);
+  EXPECT_EQ(BookFrom(*c, "203.0.113.7", core::FormatUtcTime(kNow + 2 * 3600))->status, 201);
 }
 
 // Proofs over the API (auditor, admin), from heads the server signs on its schedule.

@@ -19,24 +19,30 @@ using nlohmann::json;
 
 const std::string kName = "Zoe Quintero-Appointmentsmarker";
 
-// Tomorrow's UTC date, "YYYY-MM-DD" (the site runs on +00:00, all day).
-std::string Tomorrow() {
-  const std::time_t t = std::time(nullptr) + 86400;
+// The UTC date `days` from today, "YYYY-MM-DD" (the site runs on +00:00, all day).
+std::string DaysAhead(int days) {
+  const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }
+std::string Tomorrow() { return DaysAhead(1); }
 
 // The real clock: bookings are for tomorrow.
 class AppointmentsE2eTest : public ServerTest {
  protected:
   AppointmentsE2eTest() : ServerTest("apt", /*fixed_clock=*/false) {}
-  httplib::Result Book(httplib::Client& c, const std::string& slot, const std::string& name) {
+  // `client`: the applicant's address as the trusted proxy forwards it (servers started with
+  // --trusted-proxy 127.0.0.1); empty: none, the peer address counts.
+  httplib::Result Book(httplib::Client& c, const std::string& slot, const std::string& name,
+                       const std::string& client = "") {
     json body{{"site", "city-hall"}, {"slot", slot}, {"name", name}, {"language", "es"},
               {"contact", "+1 555 0100"}};
-    return c.Post("/api/v1/appointments", body.dump(), "application/json");
+    httplib::Headers h;
+    if (!client.empty()) h.emplace("X-Forwarded-For", client);
+    return c.Post("/api/v1/appointments", h, body.dump(), "application/json");
   }
   httplib::Headers Pin(const std::string& pin) { return {{"X-Booking-PIN", pin}}; }
 
@@ -50,6 +56,10 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
                "mon-sun 00:00-24:00", "--slot-minutes", "60", "--capacity", "1"});
   ASSERT_EQ(code, 0) << last_err_;
   EXPECT_EQ(json::parse(out)["id"], "city-hall");
+  // Behind a proxy (the test), so that the racers below are eight applicants, not one client
+  // over its cap of live bookings.
+  ASSERT_EQ(StopServer(), 0);
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--trusted-proxy", "127.0.0.1"}));
   // Bad input to the CLI: a message and exit 3 (invalid input).
   auto [bad_code, bad_out] =
       CliCode({"site", "add", "--data", data_, "--id", "x y", "--name", "X", "--kind", "embassy",
@@ -134,13 +144,15 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
     racers.emplace_back([&, i] {
       httplib::Client c("127.0.0.1", port_);
       c.set_tcp_nodelay(true);
-      auto r = Book(c, slot5, "Racer " + std::to_string(i));
+      auto r = Book(c, slot5, "Racer " + std::to_string(i), "198.51.100." + std::to_string(i));
       if (r && r->status == 201) {
         ++won;
       } else if (r && r->status == 409 && ProblemType(r) == "slot-full") {
         ++full;
       } else {
         ++other;
+        ADD_FAILURE() << (r ? std::to_string(r->status) + " " + r->body
+                            : "no answer: " + httplib::to_string(r.error()));
       }
     });
   }
@@ -212,6 +224,72 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
     EXPECT_EQ(bytes.find("Appointmentsmarker"), std::string::npos) << entry.path();
     EXPECT_EQ(bytes.find("555 0100"), std::string::npos) << entry.path();
   }
+}
+
+// One anonymous client booked all 240 seats of a site in 0.4 s at a14d931. Now a client
+// (behind the trusted proxy, the forwarded address) is refused once it holds its cap of live
+// bookings, with a 429 that says what to do; other clients are not affected.
+TEST_F(AppointmentsE2eTest, OneClientIsRefusedOnceItHoldsItsCapOfBookings) {
+  auto [code, out] =
+      CliCode({"--json", "site", "add", "--data", data_, "--id", "city-hall", "--name", "City Hall",
+               "--kind", "city_hall", "--address", "1 Centre St", "--timezone", "+00:00", "--hours",
+               "mon-sun 00:00-24:00", "--slot-minutes", "60", "--capacity", "100"});
+  ASSERT_EQ(code, 0) << last_err_;
+  ASSERT_EQ(StopServer(), 0);
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--trusted-proxy", "127.0.0.1"}));  // default caps 3, 2
+  auto slots_of = [&](int days) {
+    const std::string day = DaysAhead(days);
+    auto r = client_->Get("/api/v1/sites/city-hall/slots?from=" + day + "&to=" + day);
+    EXPECT_TRUE(r && r->status == 200);
+    return json::parse(r->body)["slots"];
+  };
+  const json day2 = slots_of(2), day3 = slots_of(3), day4 = slots_of(4);
+  auto book_from = [&](const std::string& client, const json& slot) {
+    json body{{"site", "city-hall"}, {"slot", slot["start"]}, {"name", "Seat Taker"},
+              {"language", "en"}};
+    return client_->Post("/api/v1/appointments", {{"X-Forwarded-For", client}}, body.dump(),
+                         "application/json");
+  };
+  // Book from one client until refused.
+  const std::vector<json> attempts = {day2[0], day2[1], day2[2], day3[0], day4[0]};
+  std::vector<int> statuses;
+  std::vector<std::string> types;
+  std::string first_ref, first_pin;
+  for (const json& slot : attempts) {
+    auto r = book_from("203.0.113.66", slot);
+    ASSERT_TRUE(r);
+    statuses.push_back(r->status);
+    types.push_back(r->status == 201 ? "" : ProblemType(r));
+    if (first_ref.empty() && r->status == 201) {
+      first_ref = json::parse(r->body)["reference"];
+      first_pin = json::parse(r->body)["pin"];
+    }
+    if (r->status == 429) {
+      EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+      EXPECT_NE(json::parse(r->body)["detail"].get<std::string>().find("cancel"), std::string::npos);
+    }
+  }
+  // Two on one day (the per-site-and-day cap), the third another day, then the per-client cap.
+  EXPECT_EQ(statuses, (std::vector<int>{201, 201, 429, 201, 429}));
+  EXPECT_EQ(types[2], "booking-limit-reached");
+  EXPECT_EQ(types[4], "booking-limit-reached");
+  // Another client books as usual.
+  auto other = book_from("203.0.113.7", day2[2]);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 201) << other->body;
+  // Cancelling a booking gives the client its place back.
+  auto cancelled = client_->Post("/api/v1/appointments/" + first_ref + "/cancel",
+                                 {{"X-Booking-PIN", first_pin}, {"X-Forwarded-For", "203.0.113.66"}},
+                                 "", "application/json");
+  ASSERT_EQ(cancelled->status, 200) << cancelled->body;
+  auto again = book_from("203.0.113.66", day4[0]);
+  EXPECT_EQ(again->status, 201) << again->body;
+
+  // An operator may raise the caps (a kiosk, an organization booking for many).
+  ASSERT_EQ(StopServer(), 0);
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--trusted-proxy", "127.0.0.1", "--max-bookings-per-client",
+                                       "10", "--max-bookings-per-client-site-day", "10"}));
+  for (int i = 3; i < 6; ++i) EXPECT_EQ(book_from("203.0.113.66", day3[i])->status, 201);
 }
 
 }  // namespace
