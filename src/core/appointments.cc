@@ -879,6 +879,4 @@ Result<int64_t> PurgeExpiredBookings(BookingContext& ctx, const Actor& actor) {
   return purged;
 }
 
-std::string CanonicalBookingReference(std::string_view text) { return CanonicalReference(text); }
-
 }  // namespace cityid::core

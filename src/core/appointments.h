@@ -228,9 +228,6 @@ struct BookingStatus {
 Result<BookingStatus> GetBooking(BookingContext& ctx, std::string_view reference,
                                  std::string_view pin);
 
-// A typed booking reference as stored ("XXXX-XXXX"), or empty when it cannot be one.
-std::string CanonicalBookingReference(std::string_view text);
-
 // Moves a live booking to another slot of the same site (same checks as Book). kBookingNotFound,
 // kFailedPrecondition (cancelled, attended or already started), kSlotUnavailable, kSlotFull;
 // with a `quota`, kBookingLimitReached when the new day is full for the client that booked it
