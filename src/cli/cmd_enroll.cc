@@ -12,6 +12,7 @@
 
 #include "base/file.h"
 #include "cli/common.h"
+#include "core/enroll_answer.h"
 
 namespace cityid::cli {
 namespace {
@@ -244,28 +245,13 @@ int Enroll(const GlobalOptions& g, const EnrollOptions& o) {
   j["person_id"] = r->person_id;
   j["status"] = core::Name(r->state);
   j["evaluation"] = nlohmann::ordered_json::parse(r->evaluation_json);
-  // For the applicant's enrollment receipt; shown this once (core/access_code.h).
-  j["access_code"] = r->access_code;
   std::string human = "Application " + r->application_id + " (person " + r->person_id + "): " +
                       core::Name(r->state) + "\n" + r->explanation;
-  // The counter learns only that the application was flagged; the pair (other applications,
-  // kind of match) is for the supervisor who decides (core::MaySeeDuplicatePairs; `cityid show
-  // --application`).
+  // Flag, duplicate pair (supervisors only), transliterated name and access code: as the API
+  // answers them (core/enroll_answer.h).
+  j.update(core::EnrollAnswerFields(*r, actor.role));
   const bool flagged = r->state == core::ApplicationState::kFlagged;
-  j["flagged_for_review"] = flagged;
-  if (core::MaySeeDuplicatePairs(actor.role)) {
-    j["duplicates"] = nlohmann::ordered_json::array();
-    for (const auto& d : r->duplicates) {
-      j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
-    }
-  }
   if (r->latin_name_transliterated) {
-    // The clerk sees the spelling the card will print while the applicant is still there.
-    j["latin_name"] = {{"given", r->latin_name.given},
-                       {"family", r->latin_name.family},
-                       {"printed", r->printed_name},
-                       {"transliterated", true},
-                       {"confirm", core::kTransliterationNotice}};
     human += "Name on the card in Latin letters: " + r->printed_name + "\n" +
              core::kTransliterationNotice + "\n";
   }

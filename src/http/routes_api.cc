@@ -6,6 +6,7 @@
 #include "core/access_code.h"
 #include "core/applicant.h"
 #include "core/audit_log.h"
+#include "core/enroll_answer.h"
 #include "core/ids.h"
 #include "core/register.h"
 #include "core/report.h"
@@ -283,24 +284,9 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
   j["site"] = input->site;
   j["evaluation"] = ParsedOrNull(r->evaluation_json);
   j["explanation"] = r->explanation;
-  // Staff below supervisor learn only that the application was flagged for review; the pair
-  // (other applications, kind of match) is for supervisors and admins (core::Enroll).
-  j["flagged_for_review"] = r->state == core::ApplicationState::kFlagged;
-  if (core::MaySeeDuplicatePairs(p.role)) {
-    j["duplicates"] = ordered_json::array();
-    for (const auto& d : r->duplicates) {
-      j["duplicates"].push_back({{"kind", d.kind}, {"other_applications", d.other_applications}});
-    }
-  }
-  if (r->latin_name_transliterated) {
-    j["latin_name"] = {{"given", r->latin_name.given},
-                       {"family", r->latin_name.family},
-                       {"printed", r->printed_name},
-                       {"transliterated", true},
-                       {"confirm", core::kTransliterationNotice}};
-  }
-  // For the applicant's enrollment receipt; shown this once (core/access_code.h).
-  j["access_code"] = r->access_code;
+  // Flag, duplicate pair (supervisors only), transliterated name and access code: as the CLI
+  // answers them (core/enroll_answer.h).
+  j.update(core::EnrollAnswerFields(*r, p.role));
   Reply reply = Json(201, j);
   reply.headers.emplace_back("Location", "/api/v1/applications/" + r->application_id);
   return reply;
