@@ -96,7 +96,9 @@ int EnrollBatch(const GlobalOptions& g, const EnrollOptions& o) {
   }
   if (resume_after > 0) {
     std::cerr << "resuming: lines 1-" << resume_after
-              << " of this file were committed by an earlier run and are skipped\n";
+              << " of this file were processed by an earlier run and are skipped (each was "
+                 "enrolled, or failed and was listed by that run: import corrected lines as a "
+                 "new file)\n";
   }
   const std::string parent = std::filesystem::path(o.batch).parent_path().string();
   const std::string base = parent.empty() ? "." : parent;
@@ -184,7 +186,7 @@ int EnrollBatch(const GlobalOptions& g, const EnrollOptions& o) {
   human += std::to_string(enrolled) + " enrolled (" + std::to_string(flagged) +
            " flagged as possible duplicates), " + std::to_string(failed) + " failed";
   if (resume_after > 0) {
-    human += "; lines 1-" + std::to_string(resume_after) + " were committed by an earlier run";
+    human += "; lines 1-" + std::to_string(resume_after) + " were processed by an earlier run (enrolled, or failed and listed then)";
   }
   if (!first_failure) {
     out.Result(j, human);

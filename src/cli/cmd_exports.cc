@@ -47,9 +47,11 @@ int KeysRotate(const GlobalOptions& g, const ExportOptions& o) {
   const UnixSeconds now = (*dir)->clock().Now();
   const UnixSeconds not_after =
       Date::FromUnix(now).AddYears((*dir)->policy().validity_years()).ToUnix() + 86399;
-  Status s = (*keys)->RotateIssuerKey((*dir)->rng(), not_after);
-  if (!s.ok()) return out.Fail(s);
-  s = (*dir)->store().Write([&](store::Tx& tx) {
+  // The rotation happens inside the transaction that logs it: with the database's write lock
+  // already held, a busy or read-only store refuses before any key file changes (a rotation
+  // that the log never saw would sign cards with a key no entry accounts for).
+  Status s = (*dir)->store().Write([&](store::Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR((*keys)->RotateIssuerKey((*dir)->rng(), not_after));
     audit::Entry e{(*dir)->clock().Now(), MakeActor(g, core::Role::kAdmin).id, "admin", "",
                    "keys.rotate", Base64UrlEncode((*keys)->issuer_signer().key_id()), ""};
     return tx.AppendAudit(e).status();

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
 #include "base/file.h"
 #include "cli/common.h"
@@ -79,6 +80,18 @@ Status RestorePolicy(const std::string& data, const std::string& text, const pol
   opts.must_exist = true;
   opts.background_checkpoint = false;
   CITYID_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(data + "/cityid.db", opts));
+  std::optional<std::string> issuer;
+  CITYID_RETURN_IF_ERROR(store->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(issuer, tx.GetFact(kPolicyIssuerFact));
+    return Status::Ok();
+  }));
+  if (issuer && *issuer != policy.issuer()) {
+    return Error(ErrorId::kInvalidPolicy,
+                 "'" + data + "' was created for the issuer " + *issuer + ", and this policy is " +
+                     policy.issuer() +
+                     "'s: cards would be signed as another city. Restore the folder's own "
+                     "policy.toml from the backup (docs/operations.md)");
+  }
   CITYID_RETURN_IF_ERROR(WriteFileAtomic(data + "/policy.toml", text, 0644));
   out["data"] = data;
   out["restored"] = "policy";
@@ -142,7 +155,7 @@ Status InitializeDataDir(const std::string& data, const std::string& policy_path
     for (const auto& [name, value] : keys->KeyChecks()) {
       CITYID_RETURN_IF_ERROR(tx.PutFact(kKeyCheckFact + name, value, now));
     }
-    return Status::Ok();
+    return tx.PutFact(kPolicyIssuerFact, policy.issuer(), now);
   }));
   CITYID_RETURN_IF_ERROR(InjectedFault(5));
   // Done: the folder is in use from the moment the marker is gone.

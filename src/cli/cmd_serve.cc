@@ -66,6 +66,12 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   if (o.metrics_listen != "off") {
     auto m = ParseListen(o.metrics_listen, "--metrics-listen");
     if (!m.ok()) return out.Fail(m.status());
+    // Whatever the hosts: the two sockets could share the port (SO_REUSEPORT) and split the
+    // public's connections between them, serving /metrics to the public.
+    if (m->second != 0 && m->second == addr->second) {
+      return out.Fail(Error(ErrorId::kInvalidArgument,
+                            "--metrics-listen must use another port than --listen"));
+    }
     metrics_addr = *m;
   }
   if (o.proxy_header != "x-forwarded-for" && o.proxy_header != "forwarded") {

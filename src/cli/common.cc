@@ -238,6 +238,21 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& path, const Gl
   // Before any command writes: every key given must be this store's own.
   CITYID_RETURN_IF_ERROR(CheckKeyBinding(*d->store_, d->keys_->KeyChecks(), path + "/keys", sealed,
                                          d->keys_.get(), true, SystemClock().Now()));
+  // A folder from before the policy's issuer was recorded: record it now, once (read first, so
+  // that a command that only reads never waits for the write lock).
+  bool issuer_known = false;
+  CITYID_RETURN_IF_ERROR(d->store_->Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto issuer, tx.GetFact(kPolicyIssuerFact));
+    issuer_known = issuer.has_value();
+    return Status::Ok();
+  }));
+  if (!issuer_known) {
+    CITYID_RETURN_IF_ERROR(d->store_->Write([&](store::Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto issuer, tx.GetFact(kPolicyIssuerFact));
+      if (issuer) return Status::Ok();
+      return tx.PutFact(kPolicyIssuerFact, d->policy_->issuer(), SystemClock().Now());
+    }));
+  }
   CITYID_ASSIGN_OR_RETURN(d->names_, dedup::NameNormalizer::Create());
   d->ctx_.reset(new core::Context{*d->store_, *d->keys_, *d->policy_, *d->names_, *d->clock_,
                                   d->rng_});

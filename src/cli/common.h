@@ -152,6 +152,10 @@ Status InitializeDataDir(const std::string& data, const std::string& policy_path
 inline constexpr char kInitMarkerFile[] = "/.init-incomplete";
 // Store facts (store::Tx::GetFact) "key_check.<kek|blind-index|log>": the keys of this store.
 inline constexpr char kKeyCheckFact[] = "key_check.";
+// Store fact: the issuer (policy::Policy::issuer) of the policy the folder was created with,
+// recorded at init (and on first open of an older folder). A missing policy.toml is restored
+// only with a policy of the same issuer: another city's file would sign cards as that city.
+inline constexpr char kPolicyIssuerFact[] = "policy.issuer";
 
 // Says what is missing from a data folder and how to restore it: kStoreNotInitialized (never
 // initialized, init interrupted, policy.toml missing), kStoreCorrupt (cityid.db missing beside

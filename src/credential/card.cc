@@ -21,17 +21,31 @@ constexpr std::string_view kSaltLabel = "cityid-salt";
 
 // ---- Validation (shared by encode and verify) -------------------------------------------------
 
-Status CheckClaims(const CardClaims& c) {
+// How the names are held: at issuance to the one name rule (base/names.h, what enrollment
+// accepts); at verification to the free-text rule only (valid UTF-8, no control characters, no
+// bidirectional overrides). A signed card is the issuer's word: a card issued before the name
+// rule existed (names stored as typed, not in NFC, with a digit or a comma) must stay valid in
+// the holder's hands, while a name that could display differently from what is signed is still
+// refused either way.
+enum class NameRule { kEnrollable, kText };
+
+Status CheckNameClaim(std::string_view field, std::string_view value, bool required,
+                      NameRule rule) {
+  if (rule == NameRule::kEnrollable) return CheckName(field, value, required);
+  return CheckText(field, value, kMaxNameBytes, required);
+}
+
+Status CheckClaims(const CardClaims& c, NameRule rule = NameRule::kEnrollable) {
   if (c.card_number.empty()) return Error(ErrorId::kMissingField, "card_number is required");
   if (c.card_number.size() > kMaxCardNumberBytes || !IsAsciiToken(c.card_number)) {
     return Error(ErrorId::kInvalidCardNumber, "card_number must be 1.." +
                                                   std::to_string(kMaxCardNumberBytes) +
                                                   " printable ASCII characters without spaces");
   }
-  CITYID_RETURN_IF_ERROR(CheckName("full_name", c.full_name, true));
-  CITYID_RETURN_IF_ERROR(CheckName("given_name", c.given_name, false));
-  CITYID_RETURN_IF_ERROR(CheckName("family_name", c.family_name, false));
-  CITYID_RETURN_IF_ERROR(CheckName("full_name_native", c.full_name_native, false));
+  CITYID_RETURN_IF_ERROR(CheckNameClaim("full_name", c.full_name, true, rule));
+  CITYID_RETURN_IF_ERROR(CheckNameClaim("given_name", c.given_name, false, rule));
+  CITYID_RETURN_IF_ERROR(CheckNameClaim("family_name", c.family_name, false, rule));
+  CITYID_RETURN_IF_ERROR(CheckNameClaim("full_name_native", c.full_name_native, false, rule));
   if (c.full_name_native.empty() != c.native_language.empty()) {
     return Error(ErrorId::kInvalidArgument,
                  "full_name_native and native_language must be both set or both empty");
@@ -266,7 +280,7 @@ Status ParseClaim169(cbor::Reader& r, ParsedCwt* out) {
       return cbor::BadClaims("attribute " + std::to_string(key) + " has no digest");
     }
   }
-  Status st = CheckClaims(c);
+  Status st = CheckClaims(c, NameRule::kText);
   if (!st.ok()) return cbor::BadClaims("claim 169: " + st.message());
   return Status::Ok();
 }

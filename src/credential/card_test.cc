@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -688,6 +689,34 @@ TEST_F(SignedClaimsTest, RejectsNonMapPayloadAndTextKeys) {
 }
 
 // ---- Encode-time validation ---------------------------------------------------------------------
+
+// Issue 14 review: cards issued before the one name rule carry names as they were typed then
+// (a digit, a comma, decomposed accents). The issuer signed them, so they stay valid in the
+// holder's hands; only what could display differently from what is signed (a control character,
+// a bidirectional override) is refused at verification.
+TEST_F(CardTest, CardIssuedBeforeTheNameRuleStillVerifies) {
+  auto resigned_with_full_name = [&](const std::string& name) {
+    const std::string typical = "Jose Garcia";
+    EXPECT_EQ(name.size(), typical.size());
+    Bytes payload = TypicalPayload();
+    auto at = std::search(payload.begin(), payload.end(), typical.begin(), typical.end());
+    EXPECT_NE(at, payload.end());
+    std::copy(name.begin(), name.end(), at);
+    return SignedPayloadQr(payload);
+  };
+  const VerifyOutcome legacy = VerifyCard(resigned_with_full_name("Jose Garci4"), keys_, kNow, nullptr);
+  EXPECT_EQ(legacy.verdict, Verdict::kValid) << legacy.failure.ToString();
+  ASSERT_TRUE(legacy.claims.has_value());
+  EXPECT_EQ(legacy.claims->full_name, "Jose Garci4");
+  const VerifyOutcome bidi =
+      VerifyCard(resigned_with_full_name("Jose\xE2\x80\xAEGarc"), keys_, kNow, nullptr);
+  EXPECT_EQ(bidi.verdict, Verdict::kInvalid);
+  EXPECT_EQ(bidi.failure.id(), ErrorId::kBadClaims);
+  // Encoding still holds a new card to the name rule.
+  CardClaims c = TypicalClaims();
+  c.full_name = "Jose Garci4";
+  EXPECT_FALSE(EncodeCard(c, TypicalMeta(), *signer_, Seed()).ok());
+}
 
 TEST_F(CardTest, RejectsNonUtf8NameAtEncode) {
   CardClaims c = TypicalClaims();

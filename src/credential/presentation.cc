@@ -200,8 +200,9 @@ Status Interpret(int key, ByteView value, DisclosedAttributes* d) {
     case kC169Address: {
       const auto t = r.Text();
       if (!t) return cbor::BadClaims(what + " is not a text string");
-      CITYID_RETURN_IF_ERROR(key == kC169FullName ? CheckName(what, *t, true)
-                                                  : CheckText(what, *t, kMaxNameBytes, true));
+      // The free-text rule, as a card's names at verification (card.cc, NameRule::kText): a
+      // card issued before the name rule existed still presents.
+      CITYID_RETURN_IF_ERROR(CheckText(what, *t, kMaxNameBytes, true));
       (key == kC169FullName ? d->full_name : d->address) = std::string(*t);
       return Status::Ok();
     }

@@ -192,8 +192,8 @@ std::string ResolveClientAddress(const TrustedProxies& proxies, std::string_view
 std::string ClientLimitKey(std::string_view client_address) {
   auto a = ParseIp(client_address);
   if (!a || !a->v6) return std::string(client_address);
-  std::fill(a->bytes.begin() + 8, a->bytes.end(), 0);
-  return Format(*a) + "/64";
+  std::fill(a->bytes.begin() + 7, a->bytes.end(), 0);
+  return Format(*a) + "/56";
 }
 
 }  // namespace cityid::http

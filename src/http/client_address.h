@@ -60,8 +60,10 @@ class TrustedProxies {
 std::string ResolveClientAddress(const TrustedProxies& proxies, std::string_view peer,
                                  const std::vector<std::string>& forwarded_values);
 
-// The key a per-client limit counts under: the address itself for IPv4, its /64 network for
-// IPv6 (one subscriber usually holds a whole /64, so single addresses cost nothing to change).
+// The key a per-client limit counts under: the address itself for IPv4, its /56 network for
+// IPv6. One subscriber usually holds a whole /64 and often a /56 (RIPE-690's advice for home
+// customers), so counting per /64 would give one household 256 fresh buckets for the booking
+// caps; per /56 it gets one.
 std::string ClientLimitKey(std::string_view client_address);
 
 }  // namespace cityid::http

@@ -78,9 +78,11 @@ TEST(ClientAddressTest, BadTrustedProxyEntriesAreRefused) {
   }
 }
 
-TEST(ClientAddressTest, Ipv6ClientsAreLimitedPerSlash64) {
+// A household's /56 holds 256 /64s: each must not be a fresh bucket for the booking caps.
+TEST(ClientAddressTest, Ipv6ClientsAreLimitedPerSlash56) {
   EXPECT_EQ(ClientLimitKey("2001:db8:1:2:aaaa::1"), ClientLimitKey("2001:db8:1:2:bbbb::9"));
-  EXPECT_NE(ClientLimitKey("2001:db8:1:2::1"), ClientLimitKey("2001:db8:1:3::1"));
+  EXPECT_EQ(ClientLimitKey("2001:db8:1:2::1"), ClientLimitKey("2001:db8:1:ff::1"));
+  EXPECT_NE(ClientLimitKey("2001:db8:1:2::1"), ClientLimitKey("2001:db8:1:102::1"));
   EXPECT_EQ(ClientLimitKey("203.0.113.7"), "203.0.113.7");
 }
 

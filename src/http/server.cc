@@ -427,8 +427,14 @@ std::string Server::Impl::ClientOf(const httplib::Request& req) const {
     const char* header = config_.trusted_proxies.header() == ForwardedHeader::kForwarded
                              ? "Forwarded"
                              : "X-Forwarded-For";
-    const size_t n = std::min<size_t>(req.get_header_value_count(header), 32);
-    for (size_t i = 0; i < n; ++i) forwarded.push_back(req.get_header_value(header, i));
+    // The last lines: a proxy appends its own line after whatever the client sent, and the
+    // address is resolved from the right, so a client that sends many lines of its own must
+    // not push the proxy's line out of the window.
+    const size_t total = req.get_header_value_count(header);
+    constexpr size_t kMaxLines = 32;
+    for (size_t i = total > kMaxLines ? total - kMaxLines : 0; i < total; ++i) {
+      forwarded.push_back(req.get_header_value(header, i));
+    }
   }
   return ClientLimitKey(ResolveClientAddress(config_.trusted_proxies, req.remote_addr, forwarded));
 }

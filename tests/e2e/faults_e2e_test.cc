@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "e2e_util.h"
 
@@ -239,11 +242,27 @@ TEST_F(FaultsE2eTest, BusyDatabaseIsExit8WithWhatToDo) {
   ASSERT_EQ(sqlite3_open(Db(data_).c_str(), &h), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   auto r = Enroll(data_);  // waits out the busy timeout (5 s), then gives up
+  // A key rotation under the same lock changes no key file: a rotation the log never saw would
+  // sign cards with a key no entry accounts for.
+  auto key_files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(fs::path(data_) / "keys")) {
+      names.push_back(e.path().filename().string() + ":" + std::to_string(fs::file_size(e)));
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto keys_before = key_files();
+  const std::string issuer_before = Slurp(fs::path(data_) / "keys" / "issuer.json");
+  auto rotate = Cityid({"--json", "keys", "rotate", "--data", data_}, tmp_);
   sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(h);
   EXPECT_EQ(r.code, kExitUnavailable) << r.out << r.err;  // was 1, "internal"
   EXPECT_EQ(Slug(r), "store-busy");
   EXPECT_NE(r.err.find("retry"), std::string::npos) << r.err;
+  EXPECT_EQ(rotate.code, kExitUnavailable) << rotate.out << rotate.err;
+  EXPECT_EQ(key_files(), keys_before);
+  EXPECT_EQ(Slurp(fs::path(data_) / "keys" / "issuer.json"), issuer_before);
   EXPECT_EQ(Enroll(data_).code, 0);
 }
 
@@ -405,6 +424,13 @@ TEST_F(FaultsE2eTest, DeletedPolicyIsNamedAndRestoredByInit) {
   ASSERT_EQ(Init(data_).code, 0);
   ASSERT_EQ(Enroll(data_).code, 0);
   fs::remove(fs::path(data_) / "policy.toml");
+  // Another city's policy is not this folder's: its cards would be signed as that city.
+  auto other = Cityid({"--json", "init", "--data", data_, "--policy",
+                       Source() + "/policies/san-francisco-list.toml"},
+                      tmp_);
+  EXPECT_EQ(other.code, kExitInvalidInput) << other.out << other.err;
+  EXPECT_EQ(Slug(other), "invalid-policy");
+  EXPECT_FALSE(fs::exists(fs::path(data_) / "policy.toml"));
   auto r = Enroll(data_, Applicant(1));
   EXPECT_EQ(r.code, kExitPrecondition) << r.err;
   EXPECT_EQ(Slug(r), "store-not-initialized");

@@ -152,6 +152,12 @@ TEST_F(LimitsE2eTest, MetricsOnlyOnTheirOwnListenerBehindTheToken) {
       {"serve", "--data", data_, "--listen", "127.0.0.1:0", "--trusted-proxy", "proxy.example"});
   EXPECT_EQ(bad_proxy.code, 3) << bad_proxy.err;
   EXPECT_NE(bad_proxy.err.find("--trusted-proxy"), std::string::npos) << bad_proxy.err;
+  // The metrics listener on the public port would serve /metrics to the public (both sockets
+  // bind with SO_REUSEPORT, and connections split between them): refused at start.
+  auto same_port = Cli({"serve", "--data", data_, "--listen", "127.0.0.1:18477",
+                        "--metrics-listen", "0.0.0.0:18477"});
+  EXPECT_EQ(same_port.code, 3) << same_port.err;
+  EXPECT_NE(same_port.err.find("--metrics-listen"), std::string::npos) << same_port.err;
 }
 
 }  // namespace

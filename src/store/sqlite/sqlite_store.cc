@@ -1,7 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <vector>
 
 #include "store/sqlite/schema.h"
@@ -68,6 +72,19 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, const 
       SQLITE_OK) {
     Status s = SqlError(raw, "'" + path + "'");
     if (s.code() == StatusCode::kUnavailable) return s;
+    // On a read-only mount SQLite opens the file read-only and then fails on the WAL's shared
+    // memory file with a bare "unable to open database file" (no errno): that is the folder,
+    // not the data, and restoring a backup over a healthy database would be the wrong advice.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    struct statvfs fs {};
+    const std::string folder = dir.empty() ? "." : dir;
+    if ((::statvfs(folder.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) ||
+        ::access(folder.c_str(), W_OK) != 0) {
+      return Error(ErrorId::kStoreReadOnly,
+                   "'" + path + "': " + sqlite3_errmsg(raw) +
+                       "; the data folder or its database cannot be written (permissions, a "
+                       "read-only mount): cityid needs write access to the folder and its files");
+    }
     return Error(ErrorId::kStoreCorrupt, "'" + path + "' is not a cityid database: " +
                                              sqlite3_errmsg(raw));
   }
