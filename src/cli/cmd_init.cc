@@ -1,6 +1,7 @@
 // cityid init --data DIR --policy FILE
 #include <dirent.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,9 +45,49 @@ Status RemoveIfPresent(const std::string& path) {
   return Status::Ok();
 }
 
-// Removes what an interrupted init wrote (only ever run while its marker is there, so none of
-// it was ever in use: no record was written under these keys).
+// Refuses when the database beside an init marker holds a person or an audit entry: init never
+// writes either, so the folder was in use after all (a marker restored from a backup, or made by
+// hand) and clearing it would destroy records. A database init had not finished creating (no
+// such tables, or an empty file) holds nothing.
+Status RefuseIfInUse(const std::string& data) {
+  const std::string path = data + "/cityid.db";
+  if (!PathExists(path)) return Status::Ok();
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  int64_t rows = -1;
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                           "('persons', 'audit_log')",
+                           -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(st, 0) == 2 ? -2 : 0;
+    }
+    sqlite3_finalize(st);
+    if (rows == -2 &&
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM audit_log)",
+                           -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  if (rows == 0) return Status::Ok();
+  return Error(ErrorId::kFailedPrecondition,
+               "'" + data + "' has an init marker (" + std::string(kInitMarkerFile).substr(1) +
+                   ") but its database " +
+                   (rows > 0 ? std::string("holds records") : std::string("cannot be read")) +
+                   ": it was in use, so init clears nothing. If the folder is in use, remove the "
+                   "marker file; otherwise move the folder aside and run init again");
+}
+
+// Removes what an interrupted init wrote (only ever run while its marker is there and
+// RefuseIfInUse found no record: nothing was written under these keys).
 Status ClearInterruptedInit(const std::string& data) {
+  CITYID_RETURN_IF_ERROR(RefuseIfInUse(data));
   for (const char* name :
        {"/cityid.db", "/cityid.db-wal", "/cityid.db-shm", "/cityid.db-journal", "/policy.toml"}) {
     CITYID_RETURN_IF_ERROR(RemoveIfPresent(data + name));

@@ -42,7 +42,8 @@ struct PrintQuery {
 };
 
 // reason (required, one of kPrintReasons), side and bleed; any other parameter, or one given
-// twice, is kInvalidArgument; no reason is kMissingField. Checked before anything is read, so a
+// twice with different values, is kInvalidArgument (cpp-httplib reads the same name=value pair
+// given twice as one); no reason is kMissingField. Checked before anything is read, so a
 // refused print decrypts and logs nothing.
 Result<PrintQuery> ParseQuery(const httplib::Request& req) {
   PrintQuery q;

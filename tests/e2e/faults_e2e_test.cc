@@ -236,6 +236,22 @@ TEST_F(FaultsE2eTest, InitInterruptedAtAnyStepIsClearedAndFinishedByASecondInit)
   }
 }
 
+// An init marker beside a database that holds records (restored from a backup with the folder,
+// or made by hand) must not make a second init wipe the folder: init never writes a person or
+// an audit entry, so such a database was in use.
+TEST_F(FaultsE2eTest, InitMarkerBesideAFolderInUseClearsNothing) {
+  ASSERT_EQ(Init(data_).code, 0);
+  ASSERT_EQ(Enroll(data_).code, 0);
+  std::ofstream(fs::path(data_) / ".init-incomplete") << "stray\n";
+  auto again = Init(data_);
+  EXPECT_EQ(again.code, kExitPrecondition) << again.out << again.err;
+  EXPECT_EQ(Slug(again), "failed-precondition");
+  EXPECT_EQ(Count(Db(data_), "SELECT count(*) FROM persons"), 1);
+  EXPECT_TRUE(fs::exists(fs::path(data_) / "keys" / "kek.key"));
+  fs::remove(fs::path(data_) / ".init-incomplete");
+  EXPECT_EQ(Verify(data_).code, 0);
+}
+
 TEST_F(FaultsE2eTest, BusyDatabaseIsExit8WithWhatToDo) {
   ASSERT_EQ(Init(data_).code, 0);
   sqlite3* h = nullptr;
