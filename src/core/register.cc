@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
 #include "base/date.h"
 #include "core/checks.h"
 #include "core/ids.h"
@@ -124,17 +127,41 @@ const std::regex& DocumentRe() {
       R"(\b(?=[A-Za-z0-9]*[A-Za-z])(?=(?:[A-Za-z]*[0-9]){5})[A-Za-z0-9]{6,}\b)");
   return re;
 }
-// A calendar day: 1990-04-12, 1990/4/12, 12/04/1990, 4.12.90, 12 April 1990, April 12, 1990.
+// A calendar day: 1990-04-12, 1990/4/12, 1990 04 12, 12/04/1990, 4.12.90, 12 April 1990,
+// 12-Apr-1990, April 12, 1990. (Text is folded first: FoldForDays.)
 const std::regex& DayRe() {
   static const std::string month =
       "(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
       "july|august|september|october|november|december)\\.?";
   static const std::regex re(
-      "\\b(\\d{4}([-/.])\\d{1,2}\\2\\d{1,2}|\\d{1,2}([-/.])\\d{1,2}\\3(\\d{4}|\\d{2})|"
-      "\\d{1,2}(st|nd|rd|th)?\\s+(of\\s+)?" +
-          month + ",?\\s+\\d{4}|" + month + "\\s+\\d{1,2}(st|nd|rd|th)?,?\\s+\\d{4})\\b",
+      "\\b(\\d{4}([-/. ])\\d{1,2}\\2\\d{1,2}|\\d{1,2}([-/.])\\d{1,2}\\3(\\d{4}|\\d{2})|"
+      "\\d{1,2}(st|nd|rd|th)?([-/ ]|\\s+of\\s+)" +
+          month + "([-/]|,?\\s+)\\d{4}|" + month + "\\s+\\d{1,2}(st|nd|rd|th)?,?\\s+\\d{4})\\b",
       std::regex::ECMAScript | std::regex::icase);
   return re;
+}
+
+// The text as the day patterns read it: NFKC (full-width digits become ASCII ones), and the
+// Unicode hyphens and dashes as '-', so "１９９０‐０４‐１２" is seen as the day it is.
+std::string FoldForDays(std::string_view text) {
+  std::string out(text);
+  UErrorCode err = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(err);
+  if (U_SUCCESS(err)) {
+    icu::UnicodeString folded = nfkc->normalize(
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))),
+        err);
+    if (U_SUCCESS(err)) {
+      out.clear();
+      folded.toUTF8String(out);
+    }
+  }
+  for (const char* dash : {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92"}) {
+    for (size_t at = out.find(dash); at != std::string::npos; at = out.find(dash, at + 1)) {
+      out.replace(at, 3, "-");
+    }
+  }
+  return out;
 }
 
 std::string LowerForPeriod(std::string_view s) {
@@ -176,7 +203,7 @@ bool OpensPeriod(std::string_view before) {
 }  // namespace
 
 Status CheckNoPersonalDates(std::string_view field, std::string_view text) {
-  const std::string s(text);
+  const std::string s = FoldForDays(text);
   struct Span {
     size_t begin, end;
   };
@@ -186,12 +213,17 @@ Status CheckNoPersonalDates(std::string_view field, std::string_view text) {
     days.push_back(
         {static_cast<size_t>(it->position()), static_cast<size_t>(it->position() + it->length())});
   }
+  auto day_text = [&](size_t k) {
+    return std::string_view(s).substr(days[k].begin, days[k].end - days[k].begin);
+  };
   for (size_t k = 0; k < days.size(); ++k) {
+    // A "period" from a day to the same day is that day (a date of birth dressed as a range).
     const bool joined_next =
-        k + 1 < days.size() &&
+        k + 1 < days.size() && day_text(k) != day_text(k + 1) &&
         IsRangeJoin(std::string_view(s).substr(days[k].end, days[k + 1].begin - days[k].end));
-    const bool joined_prev = k > 0 && IsRangeJoin(std::string_view(s).substr(
-                                          days[k - 1].end, days[k].begin - days[k - 1].end));
+    const bool joined_prev = k > 0 && day_text(k - 1) != day_text(k) &&
+                             IsRangeJoin(std::string_view(s).substr(
+                                 days[k - 1].end, days[k].begin - days[k - 1].end));
     if (joined_next || joined_prev || OpensPeriod(std::string_view(s).substr(0, days[k].begin))) {
       continue;
     }

@@ -323,7 +323,10 @@ TEST_F(RegisterTest, ScopeNamingAPersonAndDateOfBirthIsRefused) {
         "records of J. Smith (12.04.1990)", "person born 12 April 1990",
         "person born April 12, 1990", "person born 3rd of May 1985", "J. Smith 4/12/90",
         "call back on (212) 555-0187", "applicant reachable at 555-0187", "passport AB12345",
-        "licence D98765X"}) {
+        "licence D98765X", "Ana Lopez 1990 04 12", "Ana Lopez 12-Apr-1990",
+        "Ana Lopez \xEF\xBC\x91\xEF\xBC\x99\xEF\xBC\x99\xEF\xBC\x90-04-12" /* full-width */,
+        "Ana Lopez 1990\xE2\x80\x90" "04\xE2\x80\x90" "12" /* U+2010 hyphens */,
+        "Ana Lopez born 1990-04-12 to 1990-04-12"}) {
     DataRequestInput in = Subpoena();
     in.scope = scope;
     auto r = RecordDataRequest(*ctx_, in, admin_);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -378,9 +379,17 @@ TEST_F(HistoryE2eTest, EverythingACardsQrCarriesOpensNoPublicEndpoint) {
     std::vector<std::pair<std::string, std::string>> by_length(v.begin(), v.end());
     std::sort(by_length.begin(), by_length.end(),
               [](const auto& x, const auto& y) { return x.second.size() > y.second.size(); });
+    // Whole tokens only: a short value (the status index, say 255) must not be masked inside
+    // unrelated text ("Ed25519"), or two equal answers would compare different.
+    auto alnum = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0; };
     for (const auto& [name, value] : by_length) {
       if (value.size() < 3) continue;
       for (size_t at = a.body.find(value); at != std::string::npos; at = a.body.find(value, at)) {
+        const size_t end = at + value.size();
+        if ((at > 0 && alnum(a.body[at - 1])) || (end < a.body.size() && alnum(a.body[end]))) {
+          at = end;
+          continue;
+        }
         a.body.replace(at, value.size(), "<" + name + ">");
         at += name.size() + 2;
       }
