@@ -12,13 +12,14 @@ function(cityid_library)
   endif()
 endfunction()
 
-# cityid_test(NAME <name> SRCS <files...> DEPS <targets...>)
-#   Defines a GoogleTest binary <name> registered with CTest.
+# cityid_test(NAME <name> SRCS <files...> DEPS <targets...> [PROPERTIES <ctest properties...>])
+#   Defines a GoogleTest binary <name> registered with CTest; PROPERTIES are set on each of its
+#   tests (e.g. RUN_SERIAL TRUE for a test that measures what another test's load would skew).
 function(cityid_test)
   if(NOT CITYID_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PROPERTIES" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
@@ -28,7 +29,11 @@ function(cityid_test)
   target_compile_definitions(${ARG_NAME} PRIVATE
     CITYID_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CITYID_TEST_BINARY="${CMAKE_BINARY_DIR}/bin/cityid")
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60)
+  if(ARG_PROPERTIES)
+    gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES ${ARG_PROPERTIES})
+  else()
+    gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()
 
 # cityid_fuzzer(NAME <name> SRCS <files...> DEPS <targets...>)
