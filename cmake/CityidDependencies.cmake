@@ -15,4 +15,8 @@ pkg_check_modules(pangocairo REQUIRED IMPORTED_TARGET pangocairo)
 pkg_check_modules(gdkpixbuf REQUIRED IMPORTED_TARGET gdk-pixbuf-2.0)
 pkg_check_modules(qrencode REQUIRED IMPORTED_TARGET libqrencode)
 pkg_check_modules(zxing REQUIRED IMPORTED_TARGET zxing)
+# The HTTP server: Boost.Beast over Asio (header-only; docs/architecture.md says why), with
+# OpenSSL for the optional native TLS. cpp-httplib is only the tests' and benchmarks' client.
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
+find_package(OpenSSL 3 REQUIRED)
 pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib)
