@@ -141,6 +141,7 @@ long ParseAnswer(const std::string& in, Answer& a) {
   a.status = std::atoi(in.c_str() + 9);
   a.close = in.compare(0, 8, "HTTP/1.0") == 0;
   long length = 0;
+  bool chunked = false;
   size_t at = in.find("\r\n") + 2;
   while (at < end) {
     const size_t eol = in.find("\r\n", at);
@@ -154,7 +155,7 @@ long ParseAnswer(const std::string& in, Answer& a) {
       std::string v(value);
       for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (name == "content-length") length = std::atol(v.c_str());
-      if (name == "transfer-encoding") return -1;  // not sent by the servers measured here
+      if (name == "transfer-encoding") chunked = v.find("chunked") != std::string::npos;
       if (name == "connection") {
         if (v.find("close") != std::string::npos) a.close = true;
         if (v.find("keep-alive") != std::string::npos) a.close = false;
@@ -162,8 +163,20 @@ long ParseAnswer(const std::string& in, Answer& a) {
     }
     at = eol + 2;
   }
-  const size_t total = end + 4 + static_cast<size_t>(length);
-  return in.size() < total ? 0 : static_cast<long>(total);
+  if (!chunked) {
+    const size_t total = end + 4 + static_cast<size_t>(length);
+    return in.size() < total ? 0 : static_cast<long>(total);
+  }
+  // Chunks: a hexadecimal size line, the data and CRLF each; a zero size, no trailers, CRLF.
+  at = end + 4;
+  while (true) {
+    const size_t eol = in.find("\r\n", at);
+    if (eol == std::string::npos) return 0;
+    const unsigned long size = std::strtoul(in.c_str() + at, nullptr, 16);
+    if (size == 0) return in.size() < eol + 4 ? 0 : static_cast<long>(eol + 4);
+    at = eol + 2 + size + 2;
+    if (in.size() < at) return 0;
+  }
 }
 
 struct Conn {
