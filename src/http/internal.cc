@@ -16,7 +16,7 @@ Reply Problem(const Status& s) {
   return r;
 }
 
-Result<json> ParseJsonBody(const httplib::Request& req) {
+Result<json> ParseJsonBody(const Request& req) {
   const std::string type = req.get_header_value("Content-Type");
   if (type.rfind("application/json", 0) != 0) {
     return Error(ErrorId::kInvalidArgument, "Content-Type must be application/json");
