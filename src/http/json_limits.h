@@ -15,8 +15,9 @@ namespace cityid::http {
 
 // `text` parsed with nlohmann (no exceptions): kMalformedJson when it is longer than
 // `max_bytes` ("JSON text larger than N bytes"), nests deeper than kMaxJsonDepth ("JSON nested
-// deeper than 32 levels") or is not JSON. Size and depth are checked before the parser sees a
-// byte. Any JSON value is returned (the caller checks for an object).
+// deeper than 32 levels"), holds a NUL byte (which nlohmann would take for the end of the
+// text) or is not JSON. Size and depth are checked before the parser sees a byte. Any JSON
+// value is returned (the caller checks for an object).
 Result<nlohmann::json> ParseJsonLimited(std::string_view text, size_t max_bytes);
 
 }  // namespace cityid::http

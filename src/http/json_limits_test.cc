@@ -150,6 +150,10 @@ TEST(ParseJsonLimitedTest, SizeThenDepthThenSyntax) {
     EXPECT_EQ(s.id(), ErrorId::kMalformedJson) << bad;
   }
   EXPECT_EQ(ParseJsonLimited("[1,]", 100).status().message(), "not valid JSON");
+  // nlohmann alone stops at a NUL and accepts what came before it.
+  const std::string nul("{\"a\":1}\0[[[", 11);
+  ASSERT_FALSE(nlohmann::json::parse(nul, nullptr, false).is_discarded());
+  EXPECT_EQ(ParseJsonLimited(nul, 100).status().message(), "JSON text holds a NUL byte");
 
   // 32 levels parse, and what handlers then do with the value (dump, compare, copy) works.
   auto deep = ParseJsonLimited(Mixed(32), 1000);
