@@ -8,6 +8,11 @@
 // handler thread's stack in dump(). With every client-supplied text held to kMaxJsonDepth
 // levels first, each of those recursions is at most kMaxJsonDepth frames deep.
 //
+// The other recursions a request can drive are bounded on their own (audited for issue 15):
+// CBOR decoding of a card or presentation by credential/cbor_util.h Limits::max_depth, Merkle
+// proofs by log2 of the tree size, and std::regex (core/register.cc, which recurses once per
+// character in libstdc++) by the length limits of the fields it reads (at most 1000 bytes).
+//
 // The limit lives here, in base, because core parses client JSON too (core::ParseApplicantJson)
 // and core may not depend on http; http/json_limits.h builds the bounded parse on it.
 
