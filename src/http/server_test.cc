@@ -1274,9 +1274,7 @@ TEST_F(ServerTest, WrongPinsForOneBookingLockItsHistoryWithA429) {
 // anonymously when public, else with a session of the first role the table allows: each route
 // whose OpenAPI operation takes a JSON body answers 400 malformed-json (body depth checked
 // before anything recursive); the two that take none never read it and answer as they would
-// without one. The server on the default body limit (64 KiB) refuses the 2 MB document with
-// 413 before reading it, except on the enrollment route (photos: its own larger limit), where
-// the depth check answers. Each server still answers /healthz afterwards.
+// without one. Each server still answers /healthz afterwards.
 TEST_F(ServerTest, MillionDeepJsonToEveryPostRouteIs400AndTheServerStaysUp) {
   const size_t levels = 1000000;
   std::string deep = "{\"a\":";
@@ -1355,18 +1353,15 @@ TEST_F(ServerTest, MillionDeepJsonToEveryPostRouteIs400AndTheServerStaysUp) {
   EXPECT_EQ(json_routes, 23);
   EXPECT_EQ(other_routes, 2);
 
-  // The default limits: 413 before the body is read; the enrollment route's own limit lets the
-  // document through to the depth check.
+  // The issue's own case on the default limits: a clerk's enrollment (the route's own limit,
+  // 7 MiB + 64 KiB for photos, lets the document through to the depth check). On the other
+  // routes the default 64 KiB limit answers 413 before reading the body (the front door's
+  // tests; a client still writing when the server closes may see a reset instead).
   Session clerk = Login("carla", AddStaff("carla", "clerk"));
-  for (const RouteRule& rule : RbacTable()) {
-    if (std::string_view(rule.method) != "POST") continue;
-    const bool enroll = std::string_view(rule.pattern) == "/api/v1/applications";
-    auto res = client_->Post(concrete(rule.pattern), With(enroll ? &clerk : nullptr), deep,
-                             "application/json");
-    ASSERT_TRUE(res) << rule.pattern;
-    EXPECT_EQ(res->status, enroll ? 400 : 413) << rule.pattern << ": " << res->body;
-    EXPECT_EQ(ProblemType(res), enroll ? "malformed-json" : "http-413") << rule.pattern;
-  }
+  auto enroll = client_->Post("/api/v1/applications", With(&clerk), deep, "application/json");
+  ASSERT_TRUE(enroll);
+  EXPECT_EQ(enroll->status, 400) << enroll->body;
+  EXPECT_EQ(ProblemType(enroll), "malformed-json");
   auto health = client_->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
