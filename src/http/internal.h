@@ -42,7 +42,8 @@ struct RouteSpec {
 };
 
 // The body as a JSON object: kInvalidArgument unless Content-Type is application/json,
-// kInvalidUtf8, kMalformedJson (not JSON or not an object).
+// kInvalidUtf8, kMalformedJson (not JSON, not an object, nested deeper than kMaxJsonDepth or
+// with a NUL byte: http/json_limits.h, checked before any parser runs).
 Result<nlohmann::json> ParseJsonBody(const Request& req);
 
 // kUnknownField when `j` has a member not in `allowed` (`where` prefixes the message).

@@ -53,6 +53,9 @@ Status ParseTarget(Request* req);
 // '%' not followed by two hex digits.
 Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
+// The value of cookie `name` in a Cookie header, or "" (the first one when repeated).
+std::string CookieValue(std::string_view header, std::string_view name);
+
 struct Reply {
   Reply() = default;
   Reply(int s, std::string b, std::string type = kJson, std::string cache = "no-store")

@@ -259,6 +259,7 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
     photo = std::move(decoded).value();
     body->erase("photo");
   }
+  // Recursive, but over at most kMaxJsonDepth levels: ParseJsonBody refused anything deeper.
   const std::string rest = body->dump();
   if (rest.size() > core::kMaxApplicantFileBytes) {
     return Problem(Error(ErrorId::kFieldTooLong, "applicant fields: at most 64 KiB besides the photo"));

@@ -42,23 +42,6 @@ constexpr size_t kMaxEvaluateDocuments = 20;
 constexpr const char* kSessionCookie = "cityid_session";
 constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
-// The value of cookie `name` in a Cookie header, or "" (the first one when repeated).
-std::string CookieValue(const std::string& header, std::string_view name) {
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t end = header.find(';', pos);
-    if (end == std::string::npos) end = header.size();
-    std::string_view part(header.data() + pos, end - pos);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    const size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
-      return std::string(part.substr(eq + 1));
-    }
-    pos = end + 1;
-  }
-  return "";
-}
-
 bool ChangesState(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
