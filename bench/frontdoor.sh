@@ -79,8 +79,8 @@ FLAGS+=("${EXTRA[@]}")
 
 # Waits for a line of file $1 that sed expression $2 turns into the port; prints the port.
 port_of() {
-  local file=$1 expr=$2 i
-  for i in $(seq 1 200); do
+  local file=$1 expr=$2 _
+  for _ in $(seq 1 200); do
     local p
     p=$(sed -n "$expr" "$file" | head -1)
     [[ -n $p ]] && { echo "$p"; return 0; }
@@ -110,7 +110,7 @@ declare -A HZ_OK HZ_SECS HZ_P50 HZ_P99 HZ_STARVED HZ_CONNECT
 for name in minimal cityid; do
   HZ_OK[$name]=0; HZ_SECS[$name]=0; HZ_P50[$name]=""; HZ_P99[$name]=""; HZ_STARVED[$name]=""; HZ_CONNECT[$name]=""
 done
-for r in $(seq 1 "$ROUNDS"); do
+for _ in $(seq 1 "$ROUNDS"); do
   for name in minimal cityid; do
     port=$MINIMAL_PORT
     [[ $name == cityid ]] && port=$CITYID_PORT
