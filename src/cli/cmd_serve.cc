@@ -1,9 +1,11 @@
 // cityid serve --data DIR [--listen HOST:PORT] [--policy FILE] [--secure-cookies] [--trust-proxy]
 //              [--trusted-proxy ADDR...] [--metrics-listen HOST:PORT] [--metrics-token-file FILE]
 //              [--max-bookings-per-client N] [--max-bookings-per-client-site-day N]
+//              [--tls-cert FILE --tls-key FILE] [front-door limits: docs/operations.md]
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -32,6 +34,22 @@ struct ServeOptions {
   std::string metrics_token_file;
   int max_bookings_per_client = http::PublicRouteLimits{}.max_bookings_per_client;
   int max_bookings_per_client_site_day = http::PublicRouteLimits{}.max_bookings_per_client_site_day;
+  // The front door (http/front_door.h): seconds here, milliseconds there.
+  size_t io_threads = http::FrontDoorLimits{}.io_threads;
+  size_t max_connections = http::FrontDoorLimits{}.max_connections;
+  size_t max_connections_per_client = http::FrontDoorLimits{}.max_connections_per_client;
+  int header_timeout = http::FrontDoorLimits{}.header_timeout_ms / 1000;
+  int body_timeout = http::FrontDoorLimits{}.body_timeout_ms / 1000;
+  int keep_alive_timeout = http::FrontDoorLimits{}.keep_alive_timeout_ms / 1000;
+  int handler_timeout = http::FrontDoorLimits{}.handler_timeout_ms / 1000;
+  int drain_timeout = http::FrontDoorLimits{}.drain_timeout_ms / 1000;
+  size_t max_requests_per_connection = http::FrontDoorLimits{}.max_requests_per_connection;
+  size_t max_url_bytes = http::FrontDoorLimits{}.max_url_bytes;
+  size_t max_header_bytes = http::FrontDoorLimits{}.max_header_bytes;
+  size_t max_header_count = http::FrontDoorLimits{}.max_header_count;
+  size_t max_body_bytes = http::ServerConfig{}.max_body_bytes;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s,
@@ -58,6 +76,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   Output out(g);
   auto addr = ParseListen(o.listen);
@@ -129,6 +148,25 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.public_limits.max_bookings_per_client = o.max_bookings_per_client;
   config.public_limits.max_bookings_per_client_site_day = o.max_bookings_per_client_site_day;
   config.trusted_proxies = *proxies;
+  config.max_body_bytes = o.max_body_bytes;
+  config.limits.io_threads = o.io_threads;
+  config.limits.max_connections = o.max_connections;
+  config.limits.max_connections_per_client = o.max_connections_per_client;
+  config.limits.header_timeout_ms = o.header_timeout * 1000;
+  config.limits.body_timeout_ms = o.body_timeout * 1000;
+  config.limits.keep_alive_timeout_ms = o.keep_alive_timeout * 1000;
+  config.limits.handler_timeout_ms = o.handler_timeout * 1000;
+  config.limits.drain_timeout_ms = o.drain_timeout * 1000;
+  config.limits.max_requests_per_connection = o.max_requests_per_connection;
+  config.limits.max_url_bytes = o.max_url_bytes;
+  config.limits.max_header_bytes = o.max_header_bytes;
+  config.limits.max_header_count = o.max_header_count;
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return out.Fail(Error(ErrorId::kInvalidArgument, "--tls-cert and --tls-key go together"));
+  }
+  config.tls = {o.tls_cert, o.tls_key};
+  // A server that speaks TLS itself marks its session cookie Secure.
+  if (config.tls.enabled()) config.secure_cookies = true;
   if (metrics_addr) {
     config.metrics_host = metrics_addr->first;
     config.metrics_port = metrics_addr->second;
@@ -141,22 +179,46 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   if (!port.ok()) return out.Fail(port.status());
 
   // Graceful shutdown (the signals were blocked above): SIGTERM/SIGINT stop accepting;
-  // in-flight requests finish; the store closes cleanly (checkpoint) before exit. Signals are
-  // handled by one thread via sigwait.
+  // in-flight requests finish (within --drain-timeout); the store closes cleanly (checkpoint)
+  // before exit. SIGHUP re-reads the TLS certificate and key. Signals are handled by one
+  // thread via sigwait.
+  std::atomic<bool> finished{false};
   std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::fprintf(stderr, "{\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
-    (*server)->Stop();
+    for (;;) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (finished) return;
+      if (sig == SIGHUP) {
+        if (!config.tls.enabled()) {
+          std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"SIGHUP ignored: no TLS\"}\n",
+                       http::LogTimestamp().c_str());
+          continue;
+        }
+        Status reloaded = (*server)->ReloadTls();
+        std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"%s\"%s%s%s}\n",
+                     http::LogTimestamp().c_str(),
+                     reloaded.ok() ? "TLS certificate reloaded" : "TLS reload failed; the old "
+                                                                  "certificate stays in use",
+                     reloaded.ok() ? "" : ",\"error\":\"",
+                     reloaded.ok() ? "" : reloaded.message().c_str(), reloaded.ok() ? "" : "\"");
+        continue;
+      }
+      std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"shutting down\",\"signal\":%d}\n",
+                   http::LogTimestamp().c_str(), sig);
+      (*server)->Stop();
+      return;
+    }
   });
 
-  std::cout << "cityid: serving " << (*dir)->policy().city_name() << " on http://"
+  std::cout << "cityid: serving " << (*dir)->policy().city_name() << " on "
+            << (config.tls.enabled() ? "https://" : "http://")
             << config.host << ":" << *port << " (data " << o.data << ")" << std::endl;
   if ((*server)->MetricsPort() >= 0) {
     std::cout << "cityid: metrics on http://" << config.metrics_host << ":"
               << (*server)->MetricsPort() << "/metrics" << std::endl;
   }
   Status s = (*server)->Run();
+  finished = true;
   pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher if Run ended by itself
   watcher.join();
   if (!s.ok()) return out.Fail(s);
@@ -220,6 +282,61 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
                   "verification); a revocation made by the CLI is seen within that time")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  // The front door's limits (docs/operations.md, "HTTP limits").
+  cmd->add_option("--io-threads", o->io_threads, "Event-loop threads (connections, parsing)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections in all; more are answered 503 and closed")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-client", o->max_connections_per_client,
+                  "Open connections per client address (trusted proxies exempt); more are "
+                  "answered 429 and closed")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", o->header_timeout,
+                  "Seconds for a request's line and headers in all (408 after)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--body-timeout", o->body_timeout, "Seconds for a request's body in all (408 after)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-timeout", o->keep_alive_timeout,
+                  "Seconds an idle connection stays open between requests")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--max-requests-per-connection", o->max_requests_per_connection,
+                  "Requests on one connection before it is closed")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  cmd->add_option("--handler-timeout", o->handler_timeout,
+                  "Seconds a request may take to handle (503 after)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", o->drain_timeout,
+                  "Seconds in-flight requests get to finish on SIGTERM/SIGINT")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  cmd->add_option("--max-url-bytes", o->max_url_bytes, "Longest request target (414 over)")
+      ->check(CLI::Range(64, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-header-bytes", o->max_header_bytes,
+                  "Header fields in all, in bytes (431 over)")
+      ->check(CLI::Range(256, 1 << 24))
+      ->capture_default_str();
+  cmd->add_option("--max-header-count", o->max_header_count, "Header fields (431 over)")
+      ->check(CLI::Range(8, 10000))
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", o->max_body_bytes,
+                  "Body limit of the routes without their own (413 over; POST "
+                  "/api/v1/applications takes photos and has its own)")
+      ->check(CLI::Range(1024, 1 << 26))
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", o->tls_cert,
+                  "Serve HTTPS with this PEM certificate chain (with --tls-key; re-read on "
+                  "SIGHUP)");
+  cmd->add_option("--tls-key", o->tls_key, "The PEM private key of --tls-cert");
   cmd->callback([&g, &run, o] { run = [&g, o] { return Serve(g, *o); }; });
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/file.h"
+#include "base/json_depth.h"
 #include "base/names.h"
 #include "render/render.h"
 
@@ -125,6 +126,9 @@ Result<ApplicantInput> ParseApplicantJson(std::string_view text, const std::stri
     return Error(ErrorId::kResourceExhausted, "applicant file larger than 64 KiB");
   }
   if (!IsValidUtf8(text)) return Error(ErrorId::kInvalidUtf8, "applicant file is not valid UTF-8");
+  // Depth before parsing (base/json_depth.h): the parser below is iterative, but the value it
+  // builds is later copied and serialized, which recurse once per level.
+  CITYID_RETURN_IF_ERROR(CheckJsonDepth(text).WithContext("applicant file"));
   // nlohmann keeps the last of duplicate keys silently; a file with two legal names must be
   // refused, not half-read. Track keys per open object while parsing.
   std::vector<std::set<std::string>> open_objects;

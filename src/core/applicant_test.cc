@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/json_depth.h"
+
 namespace cityid::core {
 namespace {
 
@@ -32,6 +34,25 @@ TEST(ApplicantTest, ParsesTheDocumentedShape) {
   EXPECT_EQ(a->documents[0].number, "X1234567");
   EXPECT_EQ(a->documents[1].issued->ToString(), "2026-11-01");
   EXPECT_TRUE(a->address.has_value());
+}
+
+// Issue 15: the applicant parser holds the text to kMaxJsonDepth levels before parsing (the
+// CLI's file and the API's body both come here); a deep file within the 64 KiB is refused.
+TEST(ApplicantTest, NestingDeeperThanTheJsonLimitIsRefusedBeforeParsing) {
+  auto nested = [](size_t levels) {
+    std::string v = "1";
+    for (size_t i = 1; i < levels; ++i) v = "[" + v + "]";
+    return std::string(R"({"legal_name": {"given": "Ana", "family": "Lopez"},)") +
+           R"("date_of_birth": "1990-04-12", "documents": [], "gender": )" + v + "}";
+  };
+  // At the limit the text parses, and the field is refused for what it is.
+  auto at_limit = Parse(nested(kMaxJsonDepth));
+  EXPECT_EQ(at_limit.status().id(), ErrorId::kInvalidArgument) << at_limit.status().ToString();
+  auto deeper = Parse(nested(kMaxJsonDepth + 1));
+  EXPECT_EQ(deeper.status().id(), ErrorId::kMalformedJson);
+  EXPECT_EQ(deeper.status().message(), "applicant file: JSON nested deeper than 32 levels");
+  const std::string bomb = std::string(30000, '[') + std::string(30000, ']');
+  EXPECT_EQ(Parse(bomb).status().message(), "applicant file: JSON nested deeper than 32 levels");
 }
 
 struct BadCase {

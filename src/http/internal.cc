@@ -1,7 +1,9 @@
 #include "http/internal.h"
 
 #include "base/bytes.h"
+#include "http/json_limits.h"
 #include "http/problem.h"
+#include "http/routes_api.h"
 
 namespace cityid::http {
 
@@ -16,17 +18,19 @@ Reply Problem(const Status& s) {
   return r;
 }
 
-Result<json> ParseJsonBody(const httplib::Request& req) {
+Result<json> ParseJsonBody(const Request& req) {
   const std::string type = req.get_header_value("Content-Type");
   if (type.rfind("application/json", 0) != 0) {
     return Error(ErrorId::kInvalidArgument, "Content-Type must be application/json");
   }
   if (!IsValidUtf8(req.body)) return Error(ErrorId::kInvalidUtf8, "body is not valid UTF-8");
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Error(ErrorId::kMalformedJson, "body must be a JSON object");
-  }
-  return j;
+  // Size and depth first (http/json_limits.h): every handler may then dump, compare or copy
+  // the value, each recursion at most kMaxJsonDepth deep. The size ceiling is the largest
+  // route's; the front door holds each route to its own limit before the body is read.
+  auto parsed = ParseJsonLimited(req.body, kMaxApplicationBodyBytes);
+  if (!parsed.ok()) return parsed.status().WithContext("body");
+  if (!parsed->is_object()) return Error(ErrorId::kMalformedJson, "body must be a JSON object");
+  return std::move(parsed).value();
 }
 
 Status OnlyKeys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {

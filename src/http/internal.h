@@ -2,8 +2,6 @@
 // Internal to src/http: what route handlers share (replies, the call they receive, strict JSON
 // body helpers, route specs). Not part of the module's public API (server.h, rbac.h, problem.h).
 
-#include <httplib.h>
-
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
@@ -14,30 +12,16 @@
 
 #include "auth/sessions.h"
 #include "base/status.h"
+#include "http/request.h"
 
 namespace cityid::http {
-
-inline constexpr const char* kJson = "application/json";
-inline constexpr const char* kProblem = "application/problem+json";
-
-struct Reply {
-  Reply() = default;
-  Reply(int s, std::string b, std::string type = kJson, std::string cache = "no-store")
-      : status(s), body(std::move(b)), content_type(std::move(type)),
-        cache_control(std::move(cache)) {}
-  int status = 200;
-  std::string body;
-  std::string content_type = kJson;
-  std::string cache_control = "no-store";
-  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
-};
 
 // The RFC 9457 reply for a non-OK status (http/problem.h maps it).
 Reply Problem(const Status& s);
 
 // A request as handlers see it: the HTTP request and, on session routes, the staff member.
 struct Call {
-  const httplib::Request& req;
+  const Request& req;
   const auth::Principal* principal;  // non-null exactly on non-public routes
   // Who the client is, as every per-client limit counts it: ClientLimitKey of
   // ResolveClientAddress (http/client_address.h; behind a trusted proxy, the forwarded
@@ -47,8 +31,8 @@ struct Call {
 
 using Handler = std::function<Reply(const Call&)>;
 
-// One route: the RBAC/OpenAPI pattern, the regex httplib matches (capture groups are the path
-// parameters) and the handler. `max_body_bytes` 0 means the server's default limit.
+// One route: the RBAC/OpenAPI pattern, the regex the router matches (http/router.h; capture groups
+// are the path parameters) and the handler. `max_body_bytes` 0 means the server's default limit.
 struct RouteSpec {
   const char* method;
   const char* pattern;
@@ -58,8 +42,9 @@ struct RouteSpec {
 };
 
 // The body as a JSON object: kInvalidArgument unless Content-Type is application/json,
-// kInvalidUtf8, kMalformedJson (not JSON or not an object).
-Result<nlohmann::json> ParseJsonBody(const httplib::Request& req);
+// kInvalidUtf8, kMalformedJson (not JSON, not an object, nested deeper than kMaxJsonDepth or
+// with a NUL byte: http/json_limits.h, checked before any parser runs).
+Result<nlohmann::json> ParseJsonBody(const Request& req);
 
 // kUnknownField when `j` has a member not in `allowed` (`where` prefixes the message).
 Status OnlyKeys(const nlohmann::json& j, std::initializer_list<const char*> allowed,

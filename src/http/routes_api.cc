@@ -27,7 +27,7 @@ constexpr const char* kDefaultSite = "city-hall";
 
 // A pseudonymous id from the path ("app_...", "per_...", "req_..."): 1..64 of [A-Za-z0-9_-].
 // Anything else (dots, slashes, quotes, NUL, spaces) is refused before it reaches the store.
-Result<std::string> PathId(const httplib::Request& req, const char* what) {
+Result<std::string> PathId(const Request& req, const char* what) {
   if (req.matches.size() < 2) return Error(ErrorId::kInvalidArgument, std::string(what) + ": missing");
   std::string id = req.matches[1];
   if (id.empty() || id.size() > kMaxIdBytes) {
@@ -42,13 +42,13 @@ Result<std::string> PathId(const httplib::Request& req, const char* what) {
   return id;
 }
 
-Result<std::string> PathCardNumber(const httplib::Request& req) {
+Result<std::string> PathCardNumber(const Request& req) {
   if (req.matches.size() < 2) return Error(ErrorId::kInvalidCardNumber, "card number: missing");
   return core::ParseCardNumber(std::string(req.matches[1]));
 }
 
 // A JSON body with only `allowed` members.
-Result<json> StrictBody(const httplib::Request& req, std::initializer_list<const char*> allowed) {
+Result<json> StrictBody(const Request& req, std::initializer_list<const char*> allowed) {
   CITYID_ASSIGN_OR_RETURN(json body, ParseJsonBody(req));
   CITYID_RETURN_IF_ERROR(OnlyKeys(body, allowed, ""));
   return body;
@@ -71,7 +71,7 @@ Result<std::string> ReasonField(const json& body, const char* name, bool require
 }
 
 // A non-negative decimal query parameter (at most 18 digits), or `fallback` when absent.
-Result<int64_t> QueryInt(const httplib::Request& req, const char* name, int64_t fallback) {
+Result<int64_t> QueryInt(const Request& req, const char* name, int64_t fallback) {
   if (!req.has_param(name)) return fallback;
   const std::string v = req.get_param_value(name);
   if (v.empty() || v.size() > 18) {
@@ -259,6 +259,7 @@ Reply EnrollmentApi::CreateApplication(const Call& c) {
     photo = std::move(decoded).value();
     body->erase("photo");
   }
+  // Recursive, but over at most kMaxJsonDepth levels: ParseJsonBody refused anything deeper.
   const std::string rest = body->dump();
   if (rest.size() > core::kMaxApplicantFileBytes) {
     return Problem(Error(ErrorId::kFieldTooLong, "applicant fields: at most 64 KiB besides the photo"));

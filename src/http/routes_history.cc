@@ -58,7 +58,7 @@ ordered_json HistoryJson(const core::AccessHistory& h) {
   return j;
 }
 
-Reply HistoryReply(HistoryState& st, const httplib::Request& req, const std::string& who) {
+Reply HistoryReply(HistoryState& st, const Request& req, const std::string& who) {
   const UnixSeconds now = st.ctx.clock.Now();
   if (int64_t wait = std::max(st.requests.RetryAfter(who, now), st.wrong.RetryAfter(who, now));
       wait > 0) {

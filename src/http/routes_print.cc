@@ -42,10 +42,10 @@ struct PrintQuery {
 };
 
 // reason (required, one of kPrintReasons), side and bleed; any other parameter, or one given
-// twice with different values, is kInvalidArgument (cpp-httplib reads the same name=value pair
+// twice with different values, is kInvalidArgument (the request parser reads the same name=value pair
 // given twice as one); no reason is kMissingField. Checked before anything is read, so a
 // refused print decrypts and logs nothing.
-Result<PrintQuery> ParseQuery(const httplib::Request& req) {
+Result<PrintQuery> ParseQuery(const Request& req) {
   PrintQuery q;
   for (const auto& [name, value] : req.params) {
     if (name != "side" && name != "bleed" && name != "reason") {

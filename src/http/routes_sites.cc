@@ -17,7 +17,7 @@ using nlohmann::ordered_json;
 
 Reply Ok(int status, const ordered_json& j) { return Reply(status, j.dump()); }
 
-Result<json> JsonBody(const httplib::Request& req) { return ParseJsonBody(req); }
+Result<json> JsonBody(const Request& req) { return ParseJsonBody(req); }
 
 Result<std::string> Str(const json& body, const char* name, size_t max, bool required) {
   return StringField(body, name, max, required);
@@ -147,7 +147,7 @@ Reply ListSitesReply(State& st, const Call&) {
 }
 
 Reply SlotsReply(State& st, const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   const std::string site = req.matches[1];
   for (const char* p : {"from", "to"}) {
     if (!req.has_param(p)) {
@@ -170,7 +170,7 @@ Reply SlotsReply(State& st, const Call& c) {
 }
 
 Reply BookReply(State& st, const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"site", "slot", "name", "contact", "language"}, ""); !s.ok()) {
@@ -203,10 +203,10 @@ Reply BookReply(State& st, const Call& c) {
   return Ok(201, j);
 }
 
-std::string Pin(const httplib::Request& req) { return req.get_header_value(kBookingPinHeader); }
+std::string Pin(const Request& req) { return req.get_header_value(kBookingPinHeader); }
 
 Reply StatusReply(State& st, const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   const std::string ref = req.matches[1];
   auto b = core::GetBooking(st.ctx, ref, Pin(req));
   if (!b.ok()) return st.BookingProblem(c, ref, b.status());
@@ -214,7 +214,7 @@ Reply StatusReply(State& st, const Call& c) {
 }
 
 Reply MoveReply(State& st, const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   const std::string ref = req.matches[1];
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
@@ -229,7 +229,7 @@ Reply MoveReply(State& st, const Call& c) {
 }
 
 Reply CancelReply(State& st, const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   const std::string ref = req.matches[1];
   Status s = core::CancelBooking(st.ctx, ref, Pin(req));
   if (!s.ok()) return st.BookingProblem(c, ref, s);
@@ -240,7 +240,7 @@ Reply CancelReply(State& st, const Call& c) {
   return Ok(200, j);
 }
 
-Reply AddSiteReply(State& st, const httplib::Request& req, const auth::Principal& p) {
+Reply AddSiteReply(State& st, const Request& req, const auth::Principal& p) {
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"id", "name", "kind", "address", "timezone", "hours",

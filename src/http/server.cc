@@ -1,6 +1,5 @@
 #include "http/server.h"
 
-#include <httplib.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -18,6 +17,8 @@
 #include "credential/presentation.h"
 #include "credential/status_list.h"
 #include "http/client_address.h"
+#include "http/front_door.h"
+#include "http/router.h"
 #include "http/internal.h"
 #include "http/openapi_json.h"
 #include "http/problem.h"
@@ -40,23 +41,6 @@ constexpr size_t kMaxEvaluateDocuments = 20;
 
 constexpr const char* kSessionCookie = "cityid_session";
 constexpr const char* kCsrfHeader = "X-CSRF-Token";
-
-// The value of cookie `name` in a Cookie header, or "" (the first one when repeated).
-std::string CookieValue(const std::string& header, std::string_view name) {
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t end = header.find(';', pos);
-    if (end == std::string::npos) end = header.size();
-    std::string_view part(header.data() + pos, end - pos);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    const size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
-      return std::string(part.substr(eq + 1));
-    }
-    pos = end + 1;
-  }
-  return "";
-}
 
 bool ChangesState(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -163,37 +147,32 @@ class Server::Impl {
 
   Status Install();
   Result<int> Bind() {
+    FrontDoorApp app;
+    app.route = [this](Request& req) { return RouteRequest(req, routes_, router_); };
+    app.handle = [this](Request& req) { return Handle(req, routes_); };
+    app.refused = [this](int status) { metrics_.UnroutedError(status); };
+    app.exempt_from_client_cap = [this](const std::string& peer) {
+      return config_.trusted_proxies.Contains(peer);
+    };
+    app.client_key = [](const std::string& peer) { return ClientLimitKey(peer); };
+    door_->AddListener({config_.host, config_.port}, std::move(app), /*tls=*/true);
     if (config_.metrics_port >= 0) {
-      metrics_port_ = config_.metrics_port == 0
-                          ? metrics_svr_.bind_to_any_port(config_.metrics_host)
-                          : (metrics_svr_.bind_to_port(config_.metrics_host, config_.metrics_port)
-                                 ? config_.metrics_port
-                                 : -1);
-      if (metrics_port_ < 0) {
-        return Error(ErrorId::kIo, "cannot listen for metrics on " + config_.metrics_host + ":" +
-                                       std::to_string(config_.metrics_port) + " (in use?)");
-      }
+      FrontDoorApp metrics;
+      metrics.route = [this](Request& req) {
+        return RouteRequest(req, metrics_routes_, metrics_router_);
+      };
+      metrics.handle = [this](Request& req) { return Handle(req, metrics_routes_); };
+      metrics.refused = app.refused;
+      metrics.client_key = app.client_key;
+      door_->AddListener({config_.metrics_host, config_.metrics_port}, std::move(metrics),
+                         /*tls=*/false);
     }
-    const int port = config_.port == 0 ? svr_.bind_to_any_port(config_.host)
-                                       : (svr_.bind_to_port(config_.host, config_.port)
-                                              ? config_.port
-                                              : -1);
-    if (port < 0) {
-      return Error(ErrorId::kIo, "cannot listen on " + config_.host + ":" +
-                                     std::to_string(config_.port) + " (in use?)");
-    }
-    return port;
+    CITYID_ASSIGN_OR_RETURN(std::vector<int> ports, door_->Bind());
+    if (ports.size() > 1) metrics_port_ = ports[1];
+    return ports[0];
   }
   int MetricsPort() const { return metrics_port_; }
   Status Run() {
-    std::thread metrics_listener;
-    std::atomic<bool> metrics_done{false};
-    if (metrics_port_ >= 0) {
-      metrics_listener = std::thread([this, &metrics_done] {
-        (void)metrics_svr_.listen_after_bind();
-        metrics_done = true;
-      });
-    }
     // Housekeeping: checkpoint and truncate the WAL every minute, so the previous versions of
     // records re-keyed at issuance (address, photo dropped) do not linger in it.
     // And sign a tree head of the access log on its schedule when the log has grown, so that
@@ -224,27 +203,22 @@ class Server::Impl {
         lock.lock();
       }
     });
-    const bool ok = svr_.listen_after_bind();
+    Status served = door_->Run();
     {
       std::lock_guard lock(stop_mu_);
       stopping_ = true;
     }
     stop_cv_.notify_all();
     maintenance.join();
-    if (metrics_listener.joinable()) {
-      // httplib's stop() is a no-op until the listener runs: wait for it to start (or fail).
-      while (!metrics_svr_.is_running() && !metrics_done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-      metrics_svr_.stop();
-      metrics_listener.join();
-    }
-    if (!ok) return Error(ErrorId::kIo, "server stopped with an error");
-    return Status::Ok();
+    return served;
   }
-  void Stop() {
-    svr_.stop();
-    metrics_svr_.stop();
+  void Stop() { door_->Stop(); }
+  Status ReloadTls() { return door_->ReloadTls(); }
+  Status CreateFrontDoor() {
+    FrontDoorLimits limits = config_.limits;
+    limits.worker_threads = config_.threads;
+    CITYID_ASSIGN_OR_RETURN(door_, FrontDoor::Create(limits, config_.tls));
+    return Status::Ok();
   }
 
  private:
@@ -253,46 +227,60 @@ class Server::Impl {
   // configured default) get 413.
   // `target`: the server to register on (the metrics listener for /metrics); null: the public one.
   Status Route(const char* method, const char* pattern, const std::string& regex, Handler h,
-               size_t max_body_bytes = 0, httplib::Server* target = nullptr);
+               size_t max_body_bytes = 0, bool metrics_listener = false);
+  // One registered route: what the event loop needs to route a request and pick its body
+  // limit, and what a worker needs to answer it.
+  struct RouteEntry {
+    const char* method;
+    const char* pattern;
+    size_t body_limit;
+    std::function<Reply(Request&)> run;
+  };
+  // On the event loop: finds the route (fills req.matches, req.route) and returns its body
+  // limit (the default limit when there is none: a 404 still reads a small body).
+  size_t RouteRequest(Request& req, const std::vector<RouteEntry>& routes,
+                      const Router& router) const;
+  // On a worker: the route's answer, or 404 / 405.
+  Reply Handle(Request& req, const std::vector<RouteEntry>& routes);
   // The client as per-client limits count it (Call::client).
-  std::string ClientOf(const httplib::Request& req) const;
+  std::string ClientOf(const Request& req) const;
   // `h`, counting the business event of its route (an enrollment, an issuance) in the metrics
   // when it answers 2xx, i.e. after core committed the change. Other routes: `h` itself.
   Handler CountingBusinessEvents(const char* method, const char* pattern, Handler h);
   // Runs the session and role checks of `rule` and then `h`.
-  Reply Dispatch(const RouteRule& rule, const httplib::Request& req, std::string client,
-                 const Handler& h, std::string* staff_id);
+  Reply Dispatch(const RouteRule& rule, const Request& req, std::string client,
+                 const Handler& h, std::string* staff_id, const char* pattern);
 
   // Sessions and staff administration.
   Reply Login(const Call& c);
   Reply CurrentSession(const auth::Principal& p);
-  Reply Logout(const httplib::Request& req, const auth::Principal& p);
+  Reply Logout(const Request& req, const auth::Principal& p);
   Reply ListStaffReply();
   Reply CreateStaff(const Call& c);
   Reply DisableStaffReply(const Call& c);
   // The session cookie; Secure when the client reached us over TLS (ClientUsesTls).
-  std::string SessionCookie(const httplib::Request& req, const std::string& value,
+  std::string SessionCookie(const Request& req, const std::string& value,
                             int64_t max_age) const;
   // secure_cookies, or (with trust_proxy) the proxy's X-Forwarded-Proto says https.
-  bool ClientUsesTls(const httplib::Request& req) const;
+  bool ClientUsesTls(const Request& req) const;
 
-  Reply Healthz(const httplib::Request&) { return {200, R"({"status":"ok"})"}; }
-  Reply Readyz(const httplib::Request&);
-  Reply Keys(const httplib::Request&) {
+  Reply Healthz(const Request&) { return {200, R"({"status":"ok"})"}; }
+  Reply Readyz(const Request&);
+  Reply Keys(const Request&) {
     Reply r{200, public_keys_.ToJson()};
     r.cache_control = "public, max-age=3600";
     return r;
   }
-  Reply StatusListJson(const httplib::Request& req);
-  Reply Verify(const httplib::Request& req);
-  Reply PolicyJson(const httplib::Request&) {
+  Reply StatusListJson(const Request& req);
+  Reply Verify(const Request& req);
+  Reply PolicyJson(const Request&) {
     Reply r{200, policy_.ToJson()};
     r.cache_control = "public, max-age=300";
     return r;
   }
-  Reply Evaluate(const httplib::Request& req);
-  Reply OpenApi(const httplib::Request&);
-  Reply MetricsText(const httplib::Request& req) {
+  Reply Evaluate(const Request& req);
+  Reply OpenApi(const Request&);
+  Reply MetricsText(const Request& req) {
     if (!MetricsTokenMatches(req)) {
       Reply r(401,
               ProblemJson("unauthenticated", "Authentication required", 401,
@@ -329,10 +317,13 @@ class Server::Impl {
   std::unique_ptr<EnrollmentApi> api_;  // the staff enrollment API (http/routes_api.h)
   std::vector<std::string> registered_;  // "METHOD pattern", to check against the RBAC table
   // True when no metrics token is configured, or the request's bearer token is it.
-  bool MetricsTokenMatches(const httplib::Request& req) const;
+  bool MetricsTokenMatches(const Request& req) const;
 
-  httplib::Server svr_;
-  httplib::Server metrics_svr_;  // only /metrics (ServerConfig::metrics_port)
+  std::unique_ptr<FrontDoor> door_;
+  std::vector<RouteEntry> routes_;
+  Router router_;
+  std::vector<RouteEntry> metrics_routes_;  // only /metrics (ServerConfig::metrics_port)
+  Router metrics_router_;
   int metrics_port_ = -1;
   Metrics metrics_;
   std::mutex stop_mu_;
@@ -349,54 +340,69 @@ class Server::Impl {
 };
 
 Status Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
-                           Handler h, size_t max_body_bytes, httplib::Server* target) {
+                           Handler h, size_t max_body_bytes, bool metrics_listener) {
   const RouteRule* rule = FindRouteRule(method, pattern);
   if (rule == nullptr) {
     return Error(ErrorId::kInternal, std::string("route ") + method + " " + pattern +
                                          " has no entry in the RBAC table (http/rbac.cc)");
   }
-  registered_.push_back(std::string(method) + " " + pattern);
+  const std::string m = method;
+  if (m != "GET" && m != "POST" && m != "DELETE") {
+    return Error(ErrorId::kInternal, "route method " + m + " is not supported");
+  }
+  registered_.push_back(m + " " + pattern);
   const size_t body_limit = max_body_bytes == 0 ? config_.max_body_bytes : max_body_bytes;
-  auto wrapped = [this, rule, pattern, body_limit, h = std::move(h)](const httplib::Request& req,
-                                                                     httplib::Response& res) {
+  auto run = [this, rule, pattern, h = std::move(h)](Request& req) {
     const auto start = SteadyClock::now();
     Reply r;
     std::string staff_id;
     try {
-      if (req.body.size() > body_limit) {
-        r = Reply(413, ProblemJson("http-413", "Payload Too Large", 413, "request body too large"),
-                  kProblem);
-      } else {
-        r = Dispatch(*rule, req, ClientOf(req), h, &staff_id);
-      }
+      r = Dispatch(*rule, req, ClientOf(req), h, &staff_id, pattern);
     } catch (const std::exception&) {
       r = Problem(Error(ErrorId::kInternal, "unexpected exception"));
     }
-    res.status = r.status;
-    res.set_header("Cache-Control", r.cache_control);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : r.headers) res.set_header(name, value);
-    if (r.status != 204) res.set_content(r.body, r.content_type);
     const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
     metrics_.Observe(pattern, r.status, seconds);
-    // Structured access log: route pattern and pseudonymous staff id, never the raw path, body,
-    // cookie or client address (no personal data).
-    std::fprintf(stderr, "{\"msg\":\"request\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,"
-                 "\"staff\":\"%s\",\"ms\":%.3f}\n", req.method.c_str(), pattern, r.status,
-                 staff_id.c_str(), seconds * 1000);
+    // Structured access log, the end of the request (its start: Dispatch): route pattern and
+    // pseudonymous staff id, never the raw path, body, cookie or client address.
+    std::fprintf(stderr,
+                 "{\"ts\":\"%s\",\"msg\":\"request\",\"id\":\"%s\",\"method\":\"%s\","
+                 "\"route\":\"%s\",\"status\":%d,\"staff\":\"%s\",\"ms\":%.3f}\n",
+                 LogTimestamp().c_str(), req.request_id.c_str(), req.method.c_str(), pattern,
+                 r.status, staff_id.c_str(), seconds * 1000);
+    return r;
   };
-  const std::string m = method;
-  httplib::Server& on = target != nullptr ? *target : svr_;
-  if (m == "GET") {
-    on.Get(regex, wrapped);
-  } else if (m == "POST") {
-    on.Post(regex, wrapped);
-  } else if (m == "DELETE") {
-    on.Delete(regex, wrapped);
-  } else {
-    return Error(ErrorId::kInternal, "route method " + m + " is not supported");
-  }
+  auto& routes = metrics_listener ? metrics_routes_ : routes_;
+  CITYID_RETURN_IF_ERROR((metrics_listener ? metrics_router_ : router_).Add(m, regex, routes.size()));
+  routes.push_back({method, pattern, body_limit, std::move(run)});
   return Status::Ok();
+}
+
+size_t Server::Impl::RouteRequest(Request& req, const std::vector<RouteEntry>& routes,
+                                  const Router& router) const {
+  Router::Match m = router.Find(req.method, req.path);
+  if (m.outcome != Router::Outcome::kFound) {
+    req.route = -1;
+    req.allowed_methods = std::move(m.allow);
+    return config_.max_body_bytes;
+  }
+  req.route = static_cast<int>(m.id);
+  req.matches = std::move(m.matches);
+  return routes[m.id].body_limit;
+}
+
+Reply Server::Impl::Handle(Request& req, const std::vector<RouteEntry>& routes) {
+  if (req.route >= 0) return routes[static_cast<size_t>(req.route)].run(req);
+  const bool wrong_method = !req.allowed_methods.empty();
+  const int status = wrong_method ? 405 : 404;
+  metrics_.UnroutedError(status);
+  Reply r(status,
+          wrong_method ? ProblemJson("http-405", "Method Not Allowed", 405,
+                                     "this resource does not take " + req.method)
+                       : ProblemJson("http-404", "Not Found", 404, "no such resource"),
+          kProblem);
+  if (wrong_method) r.headers.emplace_back("Allow", req.allowed_methods);
+  return r;
 }
 
 Handler Server::Impl::CountingBusinessEvents(const char* method, const char* pattern,
@@ -421,7 +427,7 @@ Handler Server::Impl::CountingBusinessEvents(const char* method, const char* pat
   };
 }
 
-std::string Server::Impl::ClientOf(const httplib::Request& req) const {
+std::string Server::Impl::ClientOf(const Request& req) const {
   std::vector<std::string> forwarded;
   if (!config_.trusted_proxies.empty()) {
     const char* header = config_.trusted_proxies.header() == ForwardedHeader::kForwarded
@@ -439,7 +445,7 @@ std::string Server::Impl::ClientOf(const httplib::Request& req) const {
   return ClientLimitKey(ResolveClientAddress(config_.trusted_proxies, req.remote_addr, forwarded));
 }
 
-bool Server::Impl::MetricsTokenMatches(const httplib::Request& req) const {
+bool Server::Impl::MetricsTokenMatches(const Request& req) const {
   if (config_.metrics_token.empty()) return true;
   const std::string header = req.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
@@ -457,9 +463,21 @@ bool Server::Impl::MetricsTokenMatches(const httplib::Request& req) const {
                             digest(config_.metrics_token));
 }
 
-Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req, std::string client,
-                             const Handler& h, std::string* staff_id) {
-  if (rule.is_public) return h(Call{req, nullptr, std::move(client)});
+Reply Server::Impl::Dispatch(const RouteRule& rule, const Request& req, std::string client,
+                             const Handler& h, std::string* staff_id, const char* pattern) {
+  // The start of the request, once the actor is known: should the handler crash the process,
+  // the log still says who called what.
+  auto log_start = [&] {
+    std::fprintf(stderr,
+                 "{\"ts\":\"%s\",\"msg\":\"request.start\",\"id\":\"%s\",\"method\":\"%s\","
+                 "\"route\":\"%s\",\"staff\":\"%s\"}\n",
+                 LogTimestamp().c_str(), req.request_id.c_str(), req.method.c_str(), pattern,
+                 staff_id->c_str());
+  };
+  if (rule.is_public) {
+    log_start();
+    return h(Call{req, nullptr, std::move(client)});
+  }
   const std::string token = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
   if (token.empty()) {
     return Problem(Error(ErrorId::kUnauthenticated, "log in first (POST /api/v1/sessions)"));
@@ -480,37 +498,11 @@ Reply Server::Impl::Dispatch(const RouteRule& rule, const httplib::Request& req,
                          std::string("header ") + kCsrfHeader +
                              " must carry the session's CSRF token"));
   }
+  log_start();
   return h(Call{req, &*principal, std::move(client)});
 }
 
 Status Server::Impl::Install() {
-  svr_.new_task_queue = [n = config_.threads] { return new httplib::ThreadPool(n); };
-  svr_.set_tcp_nodelay(true);  // small JSON replies: don't wait for Nagle
-  svr_.set_keep_alive_max_count(10000);
-  svr_.set_keep_alive_timeout(5);
-  svr_.set_read_timeout(config_.read_timeout_seconds, 0);
-  svr_.set_write_timeout(config_.write_timeout_seconds, 0);
-  // The largest per-route limit; each route enforces its own (Route()).
-  svr_.set_payload_max_length(std::max(config_.max_body_bytes, kMaxApplicationBodyBytes));
-  metrics_svr_.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  metrics_svr_.set_read_timeout(config_.read_timeout_seconds, 0);
-  metrics_svr_.set_write_timeout(config_.write_timeout_seconds, 0);
-  metrics_svr_.set_payload_max_length(config_.max_body_bytes);
-  svr_.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a route's own problem reply (counted by Route())
-    metrics_.UnroutedError(res.status);
-    std::string slug = "http-" + std::to_string(res.status);
-    std::string title = res.status == 404   ? "Not Found"
-                        : res.status == 405 ? "Method Not Allowed"
-                        : res.status == 413 ? "Payload Too Large"
-                        : res.status == 400 ? "Bad Request"
-                                            : "HTTP error";
-    std::string detail;
-    if (res.status == 404) detail = "no such resource";
-    if (res.status == 413) detail = "request body too large";
-    res.set_content(ProblemJson(slug, title, res.status, detail), kProblem);
-  });
-
   struct Spec {
     const char* method;
     const char* pattern;
@@ -544,9 +536,9 @@ Status Server::Impl::Install() {
   };
   for (const auto& spec : specs) {
     // /metrics only on its own listener: the public port answers 404 for it.
-    httplib::Server* target =
-        std::string_view(spec.pattern) == "/metrics" ? &metrics_svr_ : nullptr;
-    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler, 0, target));
+    const bool metrics_only = std::string_view(spec.pattern) == "/metrics";
+    CITYID_RETURN_IF_ERROR(
+        Route(spec.method, spec.pattern, spec.regex, spec.handler, 0, metrics_only));
   }
   // The staff enrollment API. A card's status change reloads the cached revocation list at once.
   CITYID_ASSIGN_OR_RETURN(api_, EnrollmentApi::Create(store_, keys_, policy_, clock_, rng_, [this] {
@@ -580,13 +572,13 @@ Status Server::Impl::Install() {
 }
 
 
-Reply Server::Impl::OpenApi(const httplib::Request&) {
+Reply Server::Impl::OpenApi(const Request&) {
   Reply r{200, kOpenApiJson};
   r.cache_control = "public, max-age=3600";
   return r;
 }
 
-Reply Server::Impl::Readyz(const httplib::Request&) {
+Reply Server::Impl::Readyz(const Request&) {
   Status s = store_.Read([](store::Tx& tx) { return tx.StatusListIds().status(); });
   if (!s.ok()) return Problem(Error(ErrorId::kStoreBusy, "store not ready"));
   return {200, R"({"status":"ready"})"};
@@ -615,7 +607,7 @@ Result<std::shared_ptr<const credential::StatusList>> Server::Impl::CurrentList(
   return std::shared_ptr<const credential::StatusList>(shared);
 }
 
-Reply Server::Impl::StatusListJson(const httplib::Request& req) {
+Reply Server::Impl::StatusListJson(const Request& req) {
   const std::string id = req.matches[1];
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
@@ -646,7 +638,7 @@ Reply Server::Impl::StatusListJson(const httplib::Request& req) {
 }
 
 
-Reply Server::Impl::Verify(const httplib::Request& req) {
+Reply Server::Impl::Verify(const Request& req) {
   auto body = ParseJsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"payload"}, ""); !s.ok()) return Problem(s);
@@ -710,7 +702,7 @@ Reply Server::Impl::Verify(const httplib::Request& req) {
   return {200, j.dump()};
 }
 
-Reply Server::Impl::Evaluate(const httplib::Request& req) {
+Reply Server::Impl::Evaluate(const Request& req) {
   auto body = ParseJsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"documents", "date"}, ""); !s.ok()) return Problem(s);
@@ -774,7 +766,7 @@ ordered_json SessionJson(const auth::Principal& p, const auth::AuthConfig& confi
 
 }  // namespace
 
-bool Server::Impl::ClientUsesTls(const httplib::Request& req) const {
+bool Server::Impl::ClientUsesTls(const Request& req) const {
   if (config_.secure_cookies) return true;
   if (!config_.trust_proxy && !config_.trusted_proxies.Contains(req.remote_addr)) return false;
   // A proxy chain may append: "https, http" -- the first hop is the client's.
@@ -786,7 +778,7 @@ bool Server::Impl::ClientUsesTls(const httplib::Request& req) const {
   return proto == "https";
 }
 
-std::string Server::Impl::SessionCookie(const httplib::Request& req, const std::string& value,
+std::string Server::Impl::SessionCookie(const Request& req, const std::string& value,
                                         int64_t max_age) const {
   std::string c = std::string(kSessionCookie) + "=" + value +
                   "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict";
@@ -795,7 +787,7 @@ std::string Server::Impl::SessionCookie(const httplib::Request& req, const std::
 }
 
 Reply Server::Impl::Login(const Call& c) {
-  const httplib::Request& req = c.req;
+  const Request& req = c.req;
   auto body = ParseJsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"user", "password", "totp"}, ""); !s.ok()) return Problem(s);
@@ -826,7 +818,7 @@ Reply Server::Impl::CurrentSession(const auth::Principal& p) {
   return {200, SessionJson(p, config_.auth).dump()};
 }
 
-Reply Server::Impl::Logout(const httplib::Request& req, const auth::Principal& p) {
+Reply Server::Impl::Logout(const Request& req, const auth::Principal& p) {
   Status s = auth_.Logout(p);
   if (!s.ok()) return Problem(s);
   Reply r{204, ""};
@@ -920,6 +912,7 @@ Result<std::unique_ptr<Server>> Server::CreateWith(const ServerConfig& config,
     return Error(ErrorId::kInvalidArgument, "public rate limits must be at least 1");
   }
   auto impl = std::make_unique<Impl>(config, store, keys, policy, clock, rng, std::move(owned_rng));
+  CITYID_RETURN_IF_ERROR(impl->CreateFrontDoor());
   CITYID_RETURN_IF_ERROR(impl->Install());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -928,6 +921,7 @@ Result<int> Server::Bind() { return impl_->Bind(); }
 int Server::MetricsPort() const { return impl_->MetricsPort(); }
 Status Server::Run() { return impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
+Status Server::ReloadTls() { return impl_->ReloadTls(); }
 
 const std::vector<RouteInfo>& Server::Routes() {
   static const std::vector<RouteInfo> kRoutes = [] {

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "crypto/keyring.h"
 #include "http/client_address.h"
+#include "http/front_door.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
@@ -35,10 +36,15 @@ struct PublicRouteLimits {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0: pick a free port (tests)
-  size_t threads = 8;
+  size_t threads = 8;              // handler (worker) threads
+  // Body limit of every route that does not set its own (POST /api/v1/applications does).
   size_t max_body_bytes = 64 * 1024;
-  int read_timeout_seconds = 5;
-  int write_timeout_seconds = 5;
+  // The front door's limits: connections, deadlines, header and URL sizes (http/front_door.h;
+  // worker_threads is `threads`).
+  FrontDoorLimits limits;
+  // Native TLS on the public port when set (PEM files, re-read by ReloadTls / SIGHUP). The
+  // metrics listener stays plain HTTP (loopback or a private network).
+  TlsFiles tls;
   int status_refresh_seconds = 5;  // how stale the in-memory revocation list may get (0: never)
   // Mark the session cookie Secure. Set it whenever clients reach the server over TLS (the
   // usual deployment terminates TLS at a reverse proxy in front of this process).
@@ -96,8 +102,11 @@ class Server {
   int MetricsPort() const;
   // Serves until Stop(); in-flight requests complete before it returns.
   Status Run();
-  // Stops accepting connections; safe from any thread (and from a signal-watching thread).
+  // Stops accepting connections, closes idle ones and lets in-flight requests finish within
+  // the drain timeout; safe from any thread (and from a signal-watching thread).
   void Stop();
+  // Re-reads the TLS certificate and key (SIGHUP); the old ones stay in use on error.
+  Status ReloadTls();
 
   // Every route the server registers (the RBAC table's routes, http/rbac.h).
   static const std::vector<RouteInfo>& Routes();
