@@ -552,6 +552,8 @@ TEST_F(FrontDoorE2eTest, HeaderDeadlineCutsATrickler) {
   }
   const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
   ASSERT_TRUE(cut) << "the trickler was still connected after 6 s";
+  std::cout << "[ figures  ] header trickler (--header-timeout 2): " << r.status << " after "
+            << elapsed << " s\n";
   EXPECT_GE(elapsed, 1.5);
   EXPECT_LE(elapsed, 3.0);
   // Either the 408 problem, or (a server that says nothing to such a client) a bare close.
@@ -881,6 +883,7 @@ TEST_F(FrontDoorE2eTest, ConnectionCapsRefuseWithAClearAnswer) {
   ASSERT_TRUE(eleventh.ok()) << eleventh.error();
   const Response refused = eleventh.Exchange(healthz, SteadyClock::now() + seconds(5));
   EXPECT_EQ(refused.status, 429) << refused.Summary();
+  EXPECT_EQ(refused.ProblemType(), "http-429") << refused.body;
   EXPECT_TRUE(refused.closed || eleventh.WaitClosed(SteadyClock::now() + seconds(2)));
   Conn other = Conn::Open(port_, "127.0.0.8");
   ASSERT_TRUE(other.ok()) << other.error();
