@@ -773,6 +773,11 @@ TEST_F(FrontDoorE2eTest, MillionDeepJsonToEveryJsonRouteIs400) {
 
 // ---- 6. SIGTERM under load ----
 
+// 16 clients in a loop (/healthz and verify) when SIGTERM comes: the server exits 0 within
+// --drain-timeout + 2 s; a request whose bytes were written before the signal gets its 200
+// (the kernel held them for the server when it took the signal: the drain must not close such
+// a connection as idle); any answer that began arrives whole.
+
 TEST_F(FrontDoorE2eTest, SigtermDuringLoadDrainsAndExitsZero) {
   constexpr int kDrainSeconds = 3;
   const std::string payload = IssuedPayload();
@@ -870,6 +875,9 @@ TEST_F(FrontDoorE2eTest, SigtermDuringLoadDrainsAndExitsZero) {
 
 // ---- 7. Connection caps ----
 
+// Over --max-connections-per-client: 429 http-429, then close, and another address is served;
+// over --max-connections: 503 http-503, then close, until a connection is freed.
+
 TEST_F(FrontDoorE2eTest, ConnectionCapsRefuseWithAClearAnswer) {
   const std::string healthz = HttpRequest("GET", "/healthz");
   ASSERT_NO_FATAL_FAILURE(Restart({"--max-connections-per-client", "10"}));
@@ -917,6 +925,10 @@ TEST_F(FrontDoorE2eTest, ConnectionCapsRefuseWithAClearAnswer) {
 }
 
 // ---- 8. Request ids ----
+
+// X-Request-Id on every answer (a handler's, the router's 404, the front door's own 414); a
+// problem document's "instance" names it; serve's stderr has the request.start and request
+// lines with it.
 
 TEST_F(FrontDoorE2eTest, EveryAnswerCarriesARequestIdWhichTheLogNames) {
   Conn c = Conn::Open(port_, "127.0.0.9");
