@@ -38,7 +38,8 @@ struct FrontDoorLimits {
 struct FrontDoorApp {
   // On the event loop, once the request line and headers are read (body still unread): route
   // the request (fill req.matches, remember the route) and return its body limit in bytes.
-  // Must be fast and must not block.
+  // Must be fast and must not block. May set req.answer_inline: `handle` is then called on the
+  // event loop, so only for answers that never block.
   std::function<size_t(Request& req)> route;
   // On a worker, with the complete request: the answer.
   std::function<Reply(Request& req)> handle;

@@ -35,6 +35,8 @@ struct Request {
   // or -1; with -1, the methods the path has ("GET, POST") when only the method is wrong.
   int route = -1;
   std::string allowed_methods;
+  // Set by the router for a route that never blocks: answered on the event loop.
+  bool answer_inline = false;
 
   bool has_header(std::string_view name) const;
   // The `id`-th value of header `name`, or "".

@@ -226,14 +226,18 @@ class Server::Impl {
   // without a deliberate entry in http/rbac.cc). Bodies over `max_body_bytes` (0: the
   // configured default) get 413.
   // `target`: the server to register on (the metrics listener for /metrics); null: the public one.
+  // `never_blocks`: the handler only reads memory (no store, no lock held for long), so the
+  // event loop answers it itself (FrontDoorApp::route).
   Status Route(const char* method, const char* pattern, const std::string& regex, Handler h,
-               size_t max_body_bytes = 0, bool metrics_listener = false);
+               size_t max_body_bytes = 0, bool metrics_listener = false,
+               bool never_blocks = false);
   // One registered route: what the event loop needs to route a request and pick its body
   // limit, and what a worker needs to answer it.
   struct RouteEntry {
     const char* method;
     const char* pattern;
     size_t body_limit;
+    bool never_blocks;
     std::function<Reply(Request&)> run;
   };
   // On the event loop: finds the route (fills req.matches, req.route) and returns its body
@@ -340,7 +344,8 @@ class Server::Impl {
 };
 
 Status Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
-                           Handler h, size_t max_body_bytes, bool metrics_listener) {
+                           Handler h, size_t max_body_bytes, bool metrics_listener,
+                           bool never_blocks) {
   const RouteRule* rule = FindRouteRule(method, pattern);
   if (rule == nullptr) {
     return Error(ErrorId::kInternal, std::string("route ") + method + " " + pattern +
@@ -374,7 +379,7 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
   };
   auto& routes = metrics_listener ? metrics_routes_ : routes_;
   CITYID_RETURN_IF_ERROR((metrics_listener ? metrics_router_ : router_).Add(m, regex, routes.size()));
-  routes.push_back({method, pattern, body_limit, std::move(run)});
+  routes.push_back({method, pattern, body_limit, never_blocks, std::move(run)});
   return Status::Ok();
 }
 
@@ -388,6 +393,7 @@ size_t Server::Impl::RouteRequest(Request& req, const std::vector<RouteEntry>& r
   }
   req.route = static_cast<int>(m.id);
   req.matches = std::move(m.matches);
+  req.answer_inline = routes[m.id].never_blocks;
   return routes[m.id].body_limit;
 }
 
@@ -536,9 +542,13 @@ Status Server::Impl::Install() {
   };
   for (const auto& spec : specs) {
     // /metrics only on its own listener: the public port answers 404 for it.
-    const bool metrics_only = std::string_view(spec.pattern) == "/metrics";
-    CITYID_RETURN_IF_ERROR(
-        Route(spec.method, spec.pattern, spec.regex, spec.handler, 0, metrics_only));
+    const std::string_view pattern = spec.pattern;
+    const bool metrics_only = pattern == "/metrics";
+    // Answers held in memory: no store, no Argon2id, no lock held for long.
+    const bool never_blocks = pattern == "/healthz" || pattern == "/.well-known/cityid-keys" ||
+                              pattern == "/api/v1/openapi.json" || pattern == "/api/v1/policy";
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler, 0,
+                                 metrics_only, never_blocks));
   }
   // The staff enrollment API. A card's status change reloads the cached revocation list at once.
   CITYID_ASSIGN_OR_RETURN(api_, EnrollmentApi::Create(store_, keys_, policy_, clock_, rng_, [this] {
