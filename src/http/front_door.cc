@@ -94,9 +94,19 @@ std::string NewRequestId() {
   return id;
 }
 
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+constexpr int kSweepMs = 100;  // how often deadlines are checked: their precision
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
+  virtual void CheckDeadline(int64_t now_ns) = 0;  // from the sweep, any thread
   virtual void Drain() = 0;      // posts itself to the session's executor
   virtual void ForceClose() = 0;  // likewise
 };
@@ -165,6 +175,9 @@ struct FrontDoor::Impl {
     return out;
   }
   void WatchDrain(std::chrono::steady_clock::time_point deadline);
+  // Every kSweepMs: each connection whose deadline has passed handles it on its executor.
+  void Sweep();
+  std::optional<asio::steady_timer> sweep_timer;
 };
 
 namespace {
@@ -176,7 +189,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Session(FrontDoor::Impl& door, const FrontDoorApp& app, Stream stream, std::string peer,
           std::string key, const Refusal* refusal)
       : door_(door), app_(app), limits_(door.limits), stream_(std::move(stream)),
-        timer_(stream_.get_executor()), peer_(std::move(peer)), key_(std::move(key)),
+        peer_(std::move(peer)), key_(std::move(key)),
         refusal_(refusal),
         buffer_(limits_.max_url_bytes + limits_.max_header_bytes + 4096) {}
 
@@ -215,22 +228,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
  private:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
   enum class State { kWaiting, kHeader, kBody, kHandling, kWriting, kLingering, kClosed };
 
-  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_); }
 
+  // Deadlines are a time stamp each connection keeps and the event loop's sweep checks
+  // (FrontDoor::Impl::Sweep): no timer to set and cancel at every step of every request.
   void Arm(int ms) {
-    const uint64_t gen = ++timer_gen_;
-    timer_.expires_after(std::chrono::milliseconds(ms));
-    timer_.async_wait([self = this->shared_from_this(), gen](const error_code& ec) {
-      if (ec || gen != self->timer_gen_) return;
+    deadline_ns_.store(NowNs() + int64_t{ms} * 1000000, std::memory_order_relaxed);
+  }
+  void Disarm() { deadline_ns_.store(kNever, std::memory_order_relaxed); }
+  void CheckDeadline(int64_t now_ns) override {
+    if (deadline_ns_.load(std::memory_order_relaxed) > now_ns) return;
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->deadline_ns_.load(std::memory_order_relaxed) > NowNs()) return;  // re-armed
+      self->Disarm();
       self->OnTimeout();
     });
-  }
-  void Disarm() {
-    ++timer_gen_;
-    timer_.cancel();
   }
 
   void OnHandshake(const error_code& ec) {
@@ -410,9 +425,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return Write(RefusalReply(kHandlerTimeout), req_.request_id.empty() ? NewRequestId()
                                                                             : req_.request_id,
                      true);
-      case State::kWriting:
+      case State::kWriting:  // a client that does not read its answer
+        return Close();
       case State::kClosed:
-        return;  // writes have their own deadline (tcp_stream)
+        return;
     }
   }
 
@@ -449,12 +465,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       }
     }
     head_only_ = false;
-    beast::get_lowest_layer(stream_).expires_after(
-        std::chrono::milliseconds(limits_.write_timeout_ms));
+    Arm(limits_.write_timeout_ms);
     bhttp::async_write(stream_, *res,
                        [self = this->shared_from_this(), res, keep, close](const error_code& ec,
                                                                            size_t) {
-                         beast::get_lowest_layer(self->stream_).expires_never();
                          if (ec) return self->Close();
                          if (keep) return self->WaitForNext();
                          // An early answer (413 before the body, 408): the client may still be
@@ -497,7 +511,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   const FrontDoorApp& app_;
   const FrontDoorLimits& limits_;
   Stream stream_;
-  asio::steady_timer timer_;
   std::string peer_, key_;
   const Refusal* refusal_;  // set: answer this and close (connection caps)
   beast::flat_buffer buffer_;
@@ -505,7 +518,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Request req_;
   State state_ = State::kHeader;
   uint64_t id_ = 0;
-  uint64_t timer_gen_ = 0, request_gen_ = 0;
+  std::atomic<int64_t> deadline_ns_{kNever};
+  uint64_t request_gen_ = 0;
   size_t requests_ = 0;
   size_t lingered_ = 0;
   unsigned version_ = 11;
@@ -563,7 +577,11 @@ void FrontDoor::Impl::StartSession(size_t listener, Stream stream, std::string p
 
 void FrontDoor::Impl::Accept(size_t index) {
   Listener& l = listeners[index];
-  l.acceptor->async_accept(asio::make_strand(ioc), [this, index](const error_code& ec,
+  // One event-loop thread needs no strand; several serialize each connection's work on one.
+  const asio::any_io_executor executor = limits.io_threads > 1
+                                             ? asio::any_io_executor(asio::make_strand(ioc))
+                                             : asio::any_io_executor(ioc.get_executor());
+  l.acceptor->async_accept(executor, [this, index](const error_code& ec,
                                                                  tcp::socket socket) {
     Listener& on = listeners[index];
     if (draining || !on.acceptor->is_open()) return;
@@ -603,13 +621,22 @@ void FrontDoor::Impl::Accept(size_t index) {
         ctx = tls_context;
       }
       // The stream keeps the context's SSL_CTX alive (reference counted) after a reload.
-      StartSession(index, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *ctx),
+      StartSession(index, asio::ssl::stream<tcp::socket>(std::move(socket), *ctx),
                    std::move(peer), std::move(key), refusal);
     } else {
-      StartSession(index, beast::tcp_stream(std::move(socket)), std::move(peer), std::move(key),
-                   refusal);
+      StartSession(index, std::move(socket), std::move(peer), std::move(key), refusal);
     }
     Accept(index);
+  });
+}
+
+void FrontDoor::Impl::Sweep() {
+  sweep_timer->expires_after(std::chrono::milliseconds(kSweepMs));
+  sweep_timer->async_wait([this](const error_code& ec) {
+    if (ec) return;
+    const int64_t now = NowNs();
+    for (auto& s : LiveSessions()) s->CheckDeadline(now);
+    Sweep();
   });
 }
 
@@ -679,6 +706,7 @@ Result<std::unique_ptr<FrontDoor>> FrontDoor::Create(const FrontDoorLimits& limi
   }
   impl->workers = std::make_unique<asio::thread_pool>(limits.worker_threads);
   impl->drain_timer.emplace(impl->ioc);
+  impl->sweep_timer.emplace(impl->ioc);
   return std::unique_ptr<FrontDoor>(new FrontDoor(std::move(impl)));
 }
 
@@ -714,6 +742,7 @@ Status FrontDoor::Run() {
     if (!impl_->listeners[i].acceptor) return Error(ErrorId::kInternal, "Run before Bind");
     impl_->Accept(i);
   }
+  impl_->Sweep();
   std::vector<std::thread> extra;
   for (size_t i = 1; i < impl_->limits.io_threads; ++i) {
     extra.emplace_back([this] { impl_->ioc.run(); });
