@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "http/problem.h"
+#include "http/request_log.h"
 
 namespace cityid::http {
 namespace {
@@ -436,8 +437,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (app_.refused) app_.refused(r.status);
     timed_out_ = false;
     std::string id = req_.request_id.empty() ? NewRequestId() : req_.request_id;
-    std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"refused\",\"id\":\"%s\",\"status\":%d}\n",
-                 LogTimestamp().c_str(), id.c_str(), r.status);
+    LogLine("{\"ts\":\"" + LogTimestamp() + "\",\"msg\":\"refused\",\"id\":\"" + id +
+            "\",\"status\":" + std::to_string(r.status) + "}");
     Write(RefusalReply(r), std::move(id), true);
   }
 

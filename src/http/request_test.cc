@@ -1,7 +1,10 @@
 // The request parsing that is cityid's own: request targets (path and query) and routing.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include "http/request.h"
+#include "http/request_log.h"
 #include "http/router.h"
 
 namespace cityid::http {
@@ -63,6 +66,29 @@ TEST(RequestTest, CookieValueFindsTheNamedCookieOnly) {
   EXPECT_EQ(CookieValue("xcityid_session=no; cityid_sessionx=no", "cityid_session"), "");
   EXPECT_EQ(CookieValue("", "cityid_session"), "");
   EXPECT_EQ(CookieValue(";;; =; cityid_session", "cityid_session"), "");
+}
+
+// The line logged when a request's handling starts is still written when the handler then
+// crashes the process (the buffer is flushed by the fatal-signal handler, not lost with it).
+TEST(RequestLogDeathTest, BufferedLinesSurviveACrash) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        StartRequestLog();
+        LogLine("{\"msg\":\"request.start\",\"route\":\"/api/v1/applications\"}");
+        raise(SIGSEGV);
+      },
+      "request.start.*/api/v1/applications");
+}
+
+TEST(RequestLogTest, StoppingWritesEverythingBuffered) {
+  testing::internal::CaptureStderr();
+  StartRequestLog();
+  for (int i = 0; i < 1000; ++i) LogLine("line " + std::to_string(i));
+  StopRequestLog();
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("line 0\n"), std::string::npos);
+  EXPECT_NE(out.find("line 999\n"), std::string::npos);
 }
 
 class RouterTest : public ::testing::Test {
