@@ -532,17 +532,29 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 }  // namespace
 
 std::string LogTimestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  // Formatted once a second per thread; the milliseconds by hand (this runs twice a request).
+  thread_local time_t cached_second = -1;
+  thread_local char cached[64];
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
   const time_t secs = static_cast<time_t>(ms / 1000);
-  tm utc{};
-  gmtime_r(&secs, &utc);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  if (secs != cached_second) {
+    tm utc{};
+    gmtime_r(&secs, &utc);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
+                  (utc.tm_year + 1900) % 10000, (utc.tm_mon + 1) % 100, utc.tm_mday % 100,
+                  utc.tm_hour % 100, utc.tm_min % 100, utc.tm_sec % 100);
+    cached_second = secs;
+  }
+  const int milli = static_cast<int>(ms % 1000);
+  std::string out(cached, 19);
+  out += '.';
+  out += static_cast<char>('0' + milli / 100);
+  out += static_cast<char>('0' + milli / 10 % 10);
+  out += static_cast<char>('0' + milli % 10);
+  out += 'Z';
+  return out;
 }
 
 Result<std::shared_ptr<asio::ssl::context>> FrontDoor::Impl::LoadTls() const {

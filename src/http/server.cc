@@ -43,6 +43,29 @@ constexpr size_t kMaxEvaluateDocuments = 20;
 constexpr const char* kSessionCookie = "cityid_session";
 constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
+// The start of a request-log line, without the closing brace: UTC time, what, request id,
+// method, route pattern and pseudonymous staff id; never the raw path, body, cookie or client
+// address. (Beast admits only token characters in a method; ids and patterns are ours.)
+std::string LogPrefix(const char* msg, const Request& req, const char* pattern,
+                      const std::string& staff_id) {
+  std::string line;
+  line.reserve(192);
+  line += "{\"ts\":\"";
+  line += LogTimestamp();
+  line += "\",\"msg\":\"";
+  line += msg;
+  line += "\",\"id\":\"";
+  line += req.request_id;
+  line += "\",\"method\":\"";
+  line += std::string_view(req.method).substr(0, 16);
+  line += "\",\"route\":\"";
+  line += pattern;
+  line += "\",\"staff\":\"";
+  line += staff_id;
+  line += '"';
+  return line;
+}
+
 bool ChangesState(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -58,7 +81,8 @@ class Metrics {
     for (const char* k : {"issued", "renewed", "replaced"}) issuances_[k] = 0;
     for (const char* c : {"4xx", "5xx"}) errors_[c] = 0;
   }
-  void Observe(const std::string& route, int status, double seconds) {
+  // `route`: a route pattern, a string literal (kept by reference).
+  void Observe(std::string_view route, int status, double seconds) {
     std::lock_guard lock(mu_);
     requests_[{route, status}]++;
     auto& d = durations_[route];
@@ -104,7 +128,7 @@ class Metrics {
     out += "# HELP cityid_http_requests_total HTTP requests by route and status.\n";
     out += "# TYPE cityid_http_requests_total counter\n";
     for (const auto& [k, v] : requests_) {
-      out += "cityid_http_requests_total{route=\"" + k.first + "\",code=\"" +
+      out += "cityid_http_requests_total{route=\"" + std::string(k.first) + "\",code=\"" +
              std::to_string(k.second) + "\"} " + std::to_string(v) + "\n";
     }
     out += "# HELP cityid_http_request_duration_seconds Request latency by route.\n";
@@ -112,8 +136,9 @@ class Metrics {
     for (const auto& [route, d] : durations_) {
       char sum[64];
       std::snprintf(sum, sizeof sum, "%.6f", d.first);
-      out += "cityid_http_request_duration_seconds_sum{route=\"" + route + "\"} " + sum + "\n";
-      out += "cityid_http_request_duration_seconds_count{route=\"" + route + "\"} " +
+      out += "cityid_http_request_duration_seconds_sum{route=\"" + std::string(route) + "\"} " +
+             sum + "\n";
+      out += "cityid_http_request_duration_seconds_count{route=\"" + std::string(route) + "\"} " +
              std::to_string(d.second) + "\n";
     }
     out += "# HELP cityid_verifications_total Card verifications by verdict.\n";
@@ -126,8 +151,8 @@ class Metrics {
 
  private:
   std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, std::pair<double, uint64_t>> durations_;
+  std::map<std::pair<std::string_view, int>, uint64_t> requests_;
+  std::map<std::string_view, std::pair<double, uint64_t>> durations_;
   std::map<std::string, uint64_t> verifications_;
   uint64_t enrollments_ = 0;
   std::map<std::string, uint64_t> issuances_;
@@ -373,15 +398,15 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
     metrics_.Observe(pattern, r.status, seconds);
     // Structured access log, the end of the request (its start: Dispatch): route pattern and
     // pseudonymous staff id, never the raw path, body, cookie or client address.
-    // (Beast admits only token characters in a method; ids and patterns are ours.)
-    char line[512];
-    const int n = std::snprintf(
-        line, sizeof line,
-        "{\"ts\":\"%s\",\"msg\":\"request\",\"id\":\"%s\",\"method\":\"%.16s\","
-        "\"route\":\"%s\",\"status\":%d,\"staff\":\"%s\",\"ms\":%.3f}",
-        LogTimestamp().c_str(), req.request_id.c_str(), req.method.c_str(), pattern, r.status,
-        staff_id.c_str(), seconds * 1000);
-    LogLine(std::string_view(line, std::min(sizeof line - 1, static_cast<size_t>(n))));
+    std::string line = LogPrefix("request", req, pattern, staff_id);
+    const int64_t micros = static_cast<int64_t>(seconds * 1e6);
+    line += ",\"status\":" + std::to_string(r.status) + ",\"ms\":" +
+            std::to_string(micros / 1000) + '.';
+    line += static_cast<char>('0' + micros / 100 % 10);
+    line += static_cast<char>('0' + micros / 10 % 10);
+    line += static_cast<char>('0' + micros % 10);
+    line += '}';
+    LogLine(line);
     return r;
   };
   auto& routes = metrics_listener ? metrics_routes_ : routes_;
@@ -481,14 +506,7 @@ Reply Server::Impl::Dispatch(const RouteRule& rule, const Request& req, std::str
   // The start of the request, once the actor is known: should the handler crash the process,
   // the log still says who called what.
   auto log_start = [&] {
-    char line[512];
-    const int n = std::snprintf(
-        line, sizeof line,
-        "{\"ts\":\"%s\",\"msg\":\"request.start\",\"id\":\"%s\",\"method\":\"%.16s\","
-        "\"route\":\"%s\",\"staff\":\"%s\"}",
-        LogTimestamp().c_str(), req.request_id.c_str(), req.method.c_str(), pattern,
-        staff_id->c_str());
-    LogLine(std::string_view(line, std::min(sizeof line - 1, static_cast<size_t>(n))));
+    LogLine(LogPrefix("request.start", req, pattern, *staff_id) + '}');
   };
   if (rule.is_public) {
     log_start();
