@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -480,6 +481,37 @@ TEST(FrontDoorTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_TRUE(a);
   EXPECT_EQ(a->body, "GET /third ");
   EXPECT_FALSE(a->Closes());
+}
+
+TEST(FrontDoorTest, SeveralEventLoopThreadsAnswerEachConnectionInOrder) {
+  FakeApp app;
+  FrontDoorLimits limits = SmallLimits();
+  limits.io_threads = 2;
+  Door door(limits, app);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<Client>(door.port()));
+    std::string burst;
+    for (int j = 0; j < 5; ++j) {
+      burst += Post("/c" + std::to_string(i), std::to_string(j));
+      if (j == 2) burst += Get("/inline");
+    }
+    ASSERT_TRUE(clients.back()->Send(burst));
+  }
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      auto a = clients[i]->Read();
+      ASSERT_TRUE(a) << i << "/" << j;
+      EXPECT_EQ(a->body, "POST /c" + std::to_string(i) + " " + std::to_string(j));
+      if (j == 2) {
+        a = clients[i]->Read();
+        ASSERT_TRUE(a);
+        EXPECT_EQ(a->body, "inline");
+      }
+    }
+  }
+  clients.clear();
+  EXPECT_TRUE(door.WaitOpen(0));
 }
 
 TEST(FrontDoorTest, Http10WithoutKeepAliveIsClosedAfterTheAnswer) {
