@@ -578,6 +578,67 @@ TEST(FrontDoorTest, ExpectContinueOverTheRouteLimitGets413AndNo100) {
   EXPECT_EQ(app.Refused(), std::vector<int>{413});
 }
 
+TEST(FrontDoorTest, ChunkedBodyPastTheRouteLimitGets413BeforeItEnds) {
+  FakeApp app;
+  Door door(SmallLimits(), app);
+  Client c(door.port());
+  // 20 bytes in two chunks against /small's 16, and no last chunk: the answer cannot wait
+  // for the end of the body.
+  ASSERT_TRUE(
+      c.Send("POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "a\r\n0123456789\r\na\r\n0123456789\r\n"));
+  auto a = c.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 413);
+  EXPECT_EQ(a->ProblemType(), "http-413");
+  EXPECT_TRUE(a->Closes());
+  // Within the limit, chunked is read whole.
+  Client d(door.port());
+  ASSERT_TRUE(
+      d.Send("POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n0\r\n\r\n"));
+  a = d.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(a->body, "POST /small hello");
+}
+
+TEST(FrontDoorTest, LongTargetGets414AndTooManyHeaderFieldsGet431) {
+  FakeApp app;
+  FrontDoorLimits limits = SmallLimits();
+  limits.max_url_bytes = 64;
+  limits.max_header_count = 8;
+  limits.max_header_bytes = 256;
+  Door door(limits, app);
+  Client c(door.port());
+  ASSERT_TRUE(c.Send(Get("/" + std::string(64, 'u'))));
+  auto a = c.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 414);
+  EXPECT_EQ(a->ProblemType(), "http-414");
+  std::string fields;
+  for (int i = 0; i < 9; ++i) fields += "X-F" + std::to_string(i) + ": v\r\n";
+  Client d(door.port());
+  ASSERT_TRUE(d.Send("GET / HTTP/1.1\r\n" + fields + "\r\n"));
+  a = d.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 431);
+  EXPECT_EQ(a->ProblemType(), "http-431");
+  Client e(door.port());
+  ASSERT_TRUE(e.Send("GET / HTTP/1.1\r\nX-Big: " + std::string(300, 'b') + "\r\n\r\n"));
+  a = e.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 431);
+  // At the limits exactly: served.
+  Client f(door.port());
+  ASSERT_TRUE(f.Send("GET /" + std::string(63, 'u') + " HTTP/1.1\r\n" +
+                     fields.substr(0, fields.rfind("X-F8")) + "\r\n"));
+  a = f.Read();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(app.Refused(), (std::vector<int>{414, 431, 431}));
+}
+
 TEST(FrontDoorTest, BodyThatStopsMidwayGets408AtTheBodyDeadline) {
   FakeApp app;
   FrontDoorLimits limits = SmallLimits();
