@@ -24,14 +24,17 @@ const Router& Routes() {
     auto* r = new Router();
     size_t id = 0;
     for (const auto& rule : cityid::http::RbacTable()) {
-      std::string pattern = rule.pattern;
-      for (size_t at; (at = pattern.find('{')) != std::string::npos;) {
-        pattern.replace(at, pattern.find('}', at) - at + 1, "([^/]{1,64})");
-      }
+      const std::string_view pattern = rule.pattern;
       std::string escaped;
-      for (char c : pattern) {
-        if (c == '.') escaped += '\\';
-        escaped += c;
+      for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{') {
+          escaped += "([^/]{1,64})";
+          i = pattern.find('}', i);
+          if (i == std::string_view::npos) std::abort();
+          continue;
+        }
+        if (pattern[i] == '.') escaped += '\\';
+        escaped += pattern[i];
       }
       if (!r->Add(rule.method, escaped, id++).ok()) std::abort();
     }

@@ -6,7 +6,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <unistd.h>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -206,7 +209,29 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
       std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"shutting down\",\"signal\":%d}\n",
                    http::LogTimestamp().c_str(), sig);
       (*server)->Stop();
-      return;
+      break;
+    }
+    // Draining. A handler that never returns would keep the process forever: a second
+    // SIGTERM/SIGINT, or the drain timeout and 10 s more, end it without waiting (committed
+    // changes are safe in the store's log; the one in progress is rolled back).
+    const auto give_up = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(config.limits.drain_timeout_ms) +
+                         std::chrono::seconds(10);
+    for (;;) {
+      const auto left = give_up - std::chrono::steady_clock::now();
+      const auto left_ns = std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+      timespec wait{static_cast<time_t>(left_ns / 1000000000), static_cast<long>(left_ns % 1000000000)};
+      const int sig = sigtimedwait(&signals, nullptr, &wait);
+      if (finished) return;
+      if (sig == SIGHUP) continue;
+      if (sig < 0 && errno == EINTR) continue;
+      std::fprintf(stderr,
+                   "{\"ts\":\"%s\",\"msg\":\"%s; exiting with requests still running\"}\n",
+                   http::LogTimestamp().c_str(),
+                   sig < 0 ? "drain did not finish in time" : "second signal");
+      std::fflush(stderr);
+      _exit(kExitInternal);
     }
   });
 

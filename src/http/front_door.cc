@@ -34,6 +34,7 @@ using error_code = boost::system::error_code;
 // bytes are read and dropped, on the event loop, for at most this long and this much, so that
 // it reads the answer instead of a connection reset (as nginx's lingering close does).
 constexpr size_t kLingerBytes = 16 << 20;
+constexpr size_t kMaxRefusing = 1024;  // refused connections answered at once, at most
 constexpr int kLingerMs = 5000;
 constexpr const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -52,14 +53,18 @@ const Refusal kHeadersTooLarge{431, "Request Header Fields Too Large",
 const Refusal kTooManyFromClient{429, "Too Many Requests",
                                  "too many connections from this address; close some first"};
 const Refusal kBusy{503, "Service Unavailable", "the server has too many connections; retry"};
+// No Retry-After: the handler may still complete the change; check before sending it again.
 const Refusal kHandlerTimeout{503, "Service Unavailable",
-                              "the request took too long to handle; retry later"};
+                              "the request took too long to handle; it may still complete, so "
+                              "check its effect before sending it again"};
 
 Reply RefusalReply(const Refusal& r) {
   Reply reply(r.status,
               ProblemJson("http-" + std::to_string(r.status), r.title, r.status, r.detail),
               kProblem);
-  if (r.status == 503 || r.status == 429) reply.headers.emplace_back("Retry-After", "5");
+  if (&r != &kHandlerTimeout && (r.status == 503 || r.status == 429)) {
+    reply.headers.emplace_back("Retry-After", "5");
+  }
   return reply;
 }
 
@@ -138,6 +143,7 @@ struct FrontDoor::Impl {
   std::shared_ptr<asio::ssl::context> tls_context;
 
   std::atomic<bool> draining{false};
+  std::atomic<size_t> refusing{0};  // refused connections being answered
   std::atomic<bool> stopped{false};
 
   // Declared last: destroyed first. The worker pool before the event loop, whose sockets the
@@ -194,7 +200,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         refusal_(refusal),
         buffer_(limits_.max_url_bytes + limits_.max_header_bytes + 4096) {}
 
-  ~Session() override { door_.Unregister(id_, key_, refusal_ == nullptr); }
+  ~Session() override {
+    if (refusal_ != nullptr) --door_.refusing;
+    door_.Unregister(id_, key_, refusal_ == nullptr);
+  }
 
   void Start(uint64_t id) {
     id_ = id;
@@ -214,6 +223,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     asio::post(stream_.get_executor(), [self] {
       // Waiting for a request, or nothing of one read yet: nothing in flight to finish.
       error_code ec;
+      if (self->state_ == State::kLingering) return self->Close();
       if ((self->state_ == State::kWaiting ||
            (self->state_ == State::kHeader && self->buffer_.size() == 0)) &&
           (self->Socket().available(ec) == 0 || ec)) {
@@ -262,11 +272,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       error_code ec;
       if (buffer_.size() == 0 && (Socket().available(ec) == 0 || ec)) return Close();
     }
-    bool pending = buffer_.size() > 0;
-    if constexpr (kTls) pending = pending || SSL_pending(stream_.native_handle()) > 0;
-    if (pending) {
+    if (buffer_.size() > 0) {
       state_ = State::kHeader;
       Arm(limits_.header_timeout_ms);
+      return ReadHeader();
+    }
+    if constexpr (kTls) {
+      // Records may already sit in OpenSSL's or Asio's buffers, where a wait on the socket
+      // cannot see them: read at once, the idle timeout and the header deadline in one.
+      state_ = State::kHeader;
+      Arm(limits_.keep_alive_timeout_ms + limits_.header_timeout_ms);
       return ReadHeader();
     }
     buffer_.shrink_to_fit();
@@ -334,7 +349,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!ParseTarget(&req_).ok()) return WriteRefusal(kBadRequest);
     req_.remote_addr = peer_;
     req_.request_id = NewRequestId();
-    const size_t limit = app_.route(req_);
+    size_t limit = 0;
+    try {
+      limit = app_.route(req_);
+    } catch (const std::exception&) {
+      return WriteRefusal(kBadRequest);
+    }
     const auto length = parser_->content_length();
     if (length && *length > limit) return WriteRefusal(kTooLarge);
     parser_->body_limit(limit);
@@ -382,13 +402,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       // A route that never blocks (a health check, a document held in memory): answered here,
       // without the hop to a worker and back.
       Disarm();
-      Reply reply = app_.handle(req_);
+      Reply reply;
+      try {
+        reply = app_.handle(req_);
+      } catch (const std::exception&) {
+        reply = Reply(500,
+                      ProblemJson("internal", "Internal error", 500,
+                                  "the server could not complete the request"),
+                      kProblem);
+      }
       std::string id = std::move(req_.request_id);
       return Write(std::move(reply), std::move(id), false);
     }
     Arm(limits_.handler_timeout_ms);
     const uint64_t gen = ++request_gen_;
+    handling_id_ = req_.request_id;
+    abandoned_ = std::make_shared<std::atomic<bool>>(false);
+    req_.abandoned = abandoned_;
     auto work = [self = this->shared_from_this(), req = std::move(req_), gen]() mutable {
+      // A request whose deadline passed while it waited for a worker was answered 503: it
+      // must not run after all (the client may retry it).
+      if (req.abandoned->load()) return;
+      EnsureAltSignalStack();
       Reply reply;
       try {
         reply = self->app_.handle(req);
@@ -420,12 +455,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         Socket().cancel(ignored);  // the read completes with operation_aborted
         return;
       }
-      case State::kHandling:
+      case State::kHandling: {
         ++request_gen_;  // the worker's answer, when it comes, is dropped
-        if (app_.refused) app_.refused(kHandlerTimeout.status);
-        return Write(RefusalReply(kHandlerTimeout), req_.request_id.empty() ? NewRequestId()
-                                                                            : req_.request_id,
-                     true);
+        // Still queued: it will not run. Running: its log line says it ended late.
+        abandoned_->store(true);
+        LogRefused(handling_id_, kHandlerTimeout.status);
+        return Write(RefusalReply(kHandlerTimeout), handling_id_, true);
+      }
       case State::kWriting:  // a client that does not read its answer
         return Close();
       case State::kClosed:
@@ -434,12 +470,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void WriteRefusal(const Refusal& r) {
-    if (app_.refused) app_.refused(r.status);
     timed_out_ = false;
+    // What was read of the refused request is not needed any more (a header at the limit
+    // parses into thousands of fields): free it before the answer and the lingering close.
+    parser_.reset();
+    buffer_.clear();
+    buffer_.shrink_to_fit();
     std::string id = req_.request_id.empty() ? NewRequestId() : req_.request_id;
-    LogLine("{\"ts\":\"" + LogTimestamp() + "\",\"msg\":\"refused\",\"id\":\"" + id +
-            "\",\"status\":" + std::to_string(r.status) + "}");
+    LogRefused(id, r.status);
     Write(RefusalReply(r), std::move(id), true);
+  }
+
+  void LogRefused(const std::string& id, int status) {
+    if (app_.refused) app_.refused(status);
+    LogLine("{\"ts\":\"" + LogTimestamp() + "\",\"msg\":\"refused\",\"id\":\"" + id +
+            "\",\"status\":" + std::to_string(status) + "}");
   }
 
   void Write(Reply reply, std::string request_id, bool close) {
@@ -473,8 +518,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                          if (ec) return self->Close();
                          if (keep) return self->WaitForNext();
                          // An early answer (413 before the body, 408): the client may still be
-                         // sending; read a little so that it sees the answer, not a reset.
-                         if (close) return self->Linger();
+                         // sending; read a little so that it sees the answer, not a reset. Not
+                         // for a refused connection: it sent nothing we wait for.
+                         if (close && self->refusal_ == nullptr) return self->Linger();
                          self->Close();
                        });
   }
@@ -514,6 +560,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream stream_;
   std::string peer_, key_;
   const Refusal* refusal_;  // set: answer this and close (connection caps)
+  std::string handling_id_;  // the request a worker has
+  std::shared_ptr<std::atomic<bool>> abandoned_;  // its deadline passed: answered 503
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request req_;
@@ -607,7 +655,11 @@ void FrontDoor::Impl::Accept(size_t index) {
     error_code e;
     socket.set_option(tcp::no_delay(true), e);  // small JSON answers: no Nagle wait
     const auto remote = socket.remote_endpoint(e);
-    std::string peer = e ? std::string() : remote.address().to_string();
+    if (e) {  // gone already
+      Accept(index);
+      return;
+    }
+    std::string peer = remote.address().to_string();
     if (remote.address().is_v6() && remote.address().to_v6().is_v4_mapped()) {
       peer = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
     }
@@ -626,6 +678,18 @@ void FrontDoor::Impl::Accept(size_t index) {
         ++mine;
       }
       if (mine == 0) per_client.erase(key);
+    }
+    if (refusal != nullptr) {
+      // A refused connection costs a small write; beyond kMaxRefusing at once (a storm), or on
+      // TLS (a handshake would be the price of a refusal), it is closed unanswered.
+      if (on.tls || ++refusing > kMaxRefusing) {
+        if (!on.tls) --refusing;
+        error_code ignored;
+        socket.close(ignored);
+        if (on.app.refused) on.app.refused(refusal->status);
+        Accept(index);
+        return;
+      }
     }
     if (on.tls) {
       std::shared_ptr<asio::ssl::context> ctx;
@@ -763,8 +827,12 @@ Status FrontDoor::Run() {
   impl_->Sweep();
   std::vector<std::thread> extra;
   for (size_t i = 1; i < impl_->limits.io_threads; ++i) {
-    extra.emplace_back([this] { impl_->ioc.run(); });
+    extra.emplace_back([this] {
+      EnsureAltSignalStack();
+      impl_->ioc.run();
+    });
   }
+  EnsureAltSignalStack();
   impl_->ioc.run();
   for (auto& t : extra) t.join();
   // Requests a worker still runs (past the drain) finish before the store closes.

@@ -377,7 +377,8 @@ TEST(FrontDoorTest, HandlerPastDeadlineGets503AndItsLateAnswerIsDropped) {
   EXPECT_EQ(a->status, 503);
   EXPECT_EQ(a->ProblemType(), "http-503");
   EXPECT_TRUE(a->Closes());
-  EXPECT_EQ(a->Header("retry-after"), "5");
+  // No Retry-After: the handler may still complete the change, so the client must check first.
+  EXPECT_EQ(a->Header("retry-after"), "");
   EXPECT_TRUE(IsRequestId(a->Header("x-request-id")));
   EXPECT_GE(elapsed, 150);
   EXPECT_LE(elapsed, 150 + kSweepMs + kSlack.count());

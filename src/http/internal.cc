@@ -1,9 +1,10 @@
 #include "http/internal.h"
 
+#include <limits>
+
 #include "base/bytes.h"
 #include "http/json_limits.h"
 #include "http/problem.h"
-#include "http/routes_api.h"
 
 namespace cityid::http {
 
@@ -24,10 +25,10 @@ Result<json> ParseJsonBody(const Request& req) {
     return Error(ErrorId::kInvalidArgument, "Content-Type must be application/json");
   }
   if (!IsValidUtf8(req.body)) return Error(ErrorId::kInvalidUtf8, "body is not valid UTF-8");
-  // Size and depth first (http/json_limits.h): every handler may then dump, compare or copy
-  // the value, each recursion at most kMaxJsonDepth deep. The size ceiling is the largest
-  // route's; the front door holds each route to its own limit before the body is read.
-  auto parsed = ParseJsonLimited(req.body, kMaxApplicationBodyBytes);
+  // Depth first (http/json_limits.h): every handler may then dump, compare or copy the value,
+  // each recursion at most kMaxJsonDepth deep. The size is the route's, which the front door
+  // enforced before the body was read (http/front_door.h).
+  auto parsed = ParseJsonLimited(req.body, std::numeric_limits<size_t>::max());
   if (!parsed.ok()) return parsed.status().WithContext("body");
   if (!parsed->is_object()) return Error(ErrorId::kMalformedJson, "body must be a JSON object");
   return std::move(parsed).value();

@@ -3,7 +3,9 @@
 // independent of the library that reads the bytes (http/front_door.h). The accessors keep the
 // names handlers have used since the first server (get_header_value, has_param, matches...).
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +39,9 @@ struct Request {
   std::string allowed_methods;
   // Set by the router for a route that never blocks: answered on the event loop.
   bool answer_inline = false;
+  // Set by the front door for a request on a worker: true once its handler deadline passed
+  // and the client got 503 (the handler's own answer is then dropped).
+  std::shared_ptr<const std::atomic<bool>> abandoned;
 
   bool has_header(std::string_view name) const;
   // The `id`-th value of header `name`, or "".
@@ -48,7 +53,8 @@ struct Request {
 };
 
 // Fills req->path and req->params from req->target. kInvalidArgument unless the target is in
-// origin form ("/path?query"), or when it decodes to a NUL byte or an invalid escape.
+// origin form ("/path?query"), for an invalid escape anywhere, or a path that decodes to a NUL
+// byte (query values may hold one; each handler validates its parameters).
 Status ParseTarget(Request* req);
 
 // Percent-decoding: "%41" is 'A'; with `plus_is_space`, '+' is ' '. kInvalidArgument for a

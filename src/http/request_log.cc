@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@ struct LogState {
   char buffer[kCapacity];
   std::atomic<size_t> used{0};
   size_t dropped = 0;
+  int users = 0;  // StartRequestLog calls not yet stopped
   bool running = false;
   bool stop = false;
   std::thread writer;
@@ -93,7 +95,12 @@ void WriterLoop() {
     }
     WriteAll(out, n);
     lock.lock();
-    if (stopping && st.used.load() == 0) return;
+    if (stopping && st.used.load() == 0) {
+      // In the same critical section as the last check: a line appended after it is written
+      // by LogLine itself, never left in the buffer.
+      st.running = false;
+      return;
+    }
   }
 }
 
@@ -122,7 +129,7 @@ void LogLine(std::string_view line) {
 void StartRequestLog() {
   LogState& st = TheLog();
   std::lock_guard lock(st.mu);
-  if (st.running) return;
+  if (st.users++ > 0) return;
   st.running = true;
   st.stop = false;
   st.writer = std::thread(WriterLoop);
@@ -140,17 +147,39 @@ void StopRequestLog() {
   std::thread writer;
   {
     std::lock_guard lock(st.mu);
-    if (!st.running) return;
+    if (st.users == 0 || --st.users > 0) return;
     st.stop = true;
     writer = std::move(st.writer);
   }
   st.cv.notify_all();
-  writer.join();
-  std::lock_guard lock(st.mu);
-  st.running = false;
+  writer.join();  // the writer clears `running` as it leaves
   for (size_t i = 0; i < sizeof kFatalSignals / sizeof kFatalSignals[0]; ++i) {
     sigaction(kFatalSignals[i], &previous[i], nullptr);
   }
+}
+
+void EnsureAltSignalStack() {
+  constexpr size_t kSize = 64 * 1024;
+  struct AltStack {
+    std::unique_ptr<char[]> memory;
+    ~AltStack() {
+      if (!memory) return;
+      stack_t off{};
+      off.ss_flags = SS_DISABLE;
+      sigaltstack(&off, nullptr);
+    }
+  };
+  thread_local AltStack alt;
+  thread_local bool checked = false;
+  if (checked) return;
+  checked = true;
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0) return;
+  alt.memory = std::make_unique<char[]>(kSize);
+  stack_t st{};
+  st.ss_sp = alt.memory.get();
+  st.ss_size = kSize;
+  if (sigaltstack(&st, nullptr) != 0) alt.memory.reset();
 }
 
 }  // namespace cityid::http

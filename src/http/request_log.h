@@ -16,10 +16,16 @@ inline constexpr int kLogFlushMs = 20;
 // the line is dropped and counted; the next write says how many were dropped.
 void LogLine(std::string_view line);
 
-// Starts the writer thread and installs the fatal-signal flush (idempotent). Until then, and
-// after StopRequestLog, LogLine writes at once.
+// Starts the writer thread and installs the fatal-signal flush. Counted: each Start needs a
+// Stop, and the last Stop writes everything buffered and stops the writer thread (two servers
+// in one process share it). Before the first Start and after the last Stop, LogLine writes at
+// once.
 void StartRequestLog();
-// Writes everything buffered and stops the writer thread.
 void StopRequestLog();
+
+// Gives the calling thread an alternate signal stack (once per thread; not when it has one
+// already, e.g. a sanitizer's), so that the fatal-signal flush also runs after a stack
+// overflow. The front door calls it on its event-loop and worker threads.
+void EnsureAltSignalStack();
 
 }  // namespace cityid::http

@@ -81,6 +81,30 @@ TEST(RequestLogDeathTest, BufferedLinesSurviveACrash) {
       "request.start.*/api/v1/applications");
 }
 
+// The issue's own crash was a stack overflow: the flush must run then too (on the alternate
+// signal stack the front door gives its threads).
+// Recurses until `limit` (never reached: the stack ends first), each frame 512 bytes kept.
+int Recurse(volatile char* sink, long limit) {
+  char frame[512];
+  frame[0] = static_cast<char>(limit);
+  *sink = frame[0];
+  if (limit == 0) return frame[0];
+  return Recurse(frame, limit - 1) + frame[1 % sizeof frame];
+}
+
+TEST(RequestLogDeathTest, BufferedLinesSurviveAStackOverflow) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        StartRequestLog();
+        EnsureAltSignalStack();
+        LogLine("{\"msg\":\"request.start\",\"route\":\"/api/v1/verify\"}");
+        char sink = 0;
+        (void)Recurse(&sink, 1L << 40);
+      },
+      "request.start.*/api/v1/verify");
+}
+
 TEST(RequestLogTest, StoppingWritesEverythingBuffered) {
   testing::internal::CaptureStderr();
   StartRequestLog();
@@ -144,6 +168,7 @@ TEST(RouterPatternTest, UnsupportedPatternsAreRefusedAtStart) {
   EXPECT_EQ(r.Add("GET", "/a/([^/]{1,64})x", 0).id(), ErrorId::kInternal);
   EXPECT_EQ(r.Add("GET", "/a/([^/]{1,})", 0).id(), ErrorId::kInternal);
   EXPECT_EQ(r.Add("GET", "/a+", 0).id(), ErrorId::kInternal);
+  EXPECT_EQ(r.Add("GET", "/a/([^/]{1,64", 0).id(), ErrorId::kInternal);
 }
 
 }  // namespace

@@ -11,7 +11,9 @@ Status Router::Add(std::string method, const std::string& pattern, size_t id) {
   for (size_t i = 0; i < pattern.size();) {
     if (pattern.compare(i, kParamStart.size(), kParamStart) == 0) {
       const size_t close = pattern.find("})", i);
-      if (close == std::string::npos) break;
+      if (close == std::string::npos) {
+        return Error(ErrorId::kInternal, "route pattern " + pattern + ": unclosed parameter");
+      }
       const std::string digits = pattern.substr(i + kParamStart.size(),
                                                 close - i - kParamStart.size());
       if (digits.empty() || digits.size() > 4 ||

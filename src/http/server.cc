@@ -196,6 +196,8 @@ class Server::Impl {
       return config_.trusted_proxies.Contains(peer);
     };
     app.client_key = [](const std::string& peer) { return ClientLimitKey(peer); };
+    const auto refused = app.refused;
+    const auto client_key = app.client_key;
     door_->AddListener({config_.host, config_.port}, std::move(app), /*tls=*/true);
     if (config_.metrics_port >= 0) {
       FrontDoorApp metrics;
@@ -203,8 +205,8 @@ class Server::Impl {
         return RouteRequest(req, metrics_routes_, metrics_router_);
       };
       metrics.handle = [this](Request& req) { return Handle(req, metrics_routes_); };
-      metrics.refused = app.refused;
-      metrics.client_key = app.client_key;
+      metrics.refused = refused;
+      metrics.client_key = client_key;
       door_->AddListener({config_.metrics_host, config_.metrics_port}, std::move(metrics),
                          /*tls=*/false);
     }
@@ -423,6 +425,8 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
     line += static_cast<char>('0' + micros / 100 % 10);
     line += static_cast<char>('0' + micros / 10 % 10);
     line += static_cast<char>('0' + micros % 10);
+    // Past its deadline the client got 503 instead of this status.
+    if (req.abandoned && req.abandoned->load()) line += ",\"late\":true";
     line += '}';
     LogLine(line);
     return r;
@@ -452,6 +456,10 @@ Reply Server::Impl::Handle(Request& req, const std::vector<RouteEntry>& routes) 
   const bool wrong_method = !req.allowed_methods.empty();
   const int status = wrong_method ? 405 : 404;
   metrics_.UnroutedError(status);
+  // Logged like a route's request, under no route (the path itself is never logged).
+  LogLine(LogPrefix("request.start", req, "-", "") + '}');
+  LogLine(LogPrefix("request", req, "-", "") + ",\"status\":" + std::to_string(status) +
+          ",\"ms\":0.000}");
   Reply r(status,
           wrong_method ? ProblemJson("http-405", "Method Not Allowed", 405,
                                      "this resource does not take " + req.method)
