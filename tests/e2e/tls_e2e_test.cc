@@ -245,6 +245,7 @@ class TlsConn {
     ssl_ = SSL_new(ctx.get());
     SSL_set_fd(ssl_, fd_);
     if (SSL_connect(ssl_) != 1) {
+      reason_ = ERR_GET_REASON(ERR_peek_error());
       error_ = "handshake: " + OpenSslErrors() +
                " verify: " + X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
       return;
@@ -261,6 +262,8 @@ class TlsConn {
   // The handshake succeeded and the certificate verified.
   bool ok() const { return handshaken_; }
   const std::string& error() const { return error_; }
+  // Why the handshake failed: the OpenSSL reason code (SSL_R_...), 0 if it did not.
+  int reason() const { return reason_; }
   int version() const { return ok() ? SSL_version(ssl_) : 0; }
   // The SHA-256 fingerprint of the certificate the server presented.
   std::string PeerFingerprint() const {
@@ -323,6 +326,7 @@ class TlsConn {
   int fd_ = -1;
   SSL* ssl_ = nullptr;
   bool handshaken_ = false;
+  int reason_ = 0;
   std::string error_;
   std::string buf_;
 };
@@ -451,6 +455,8 @@ TEST_F(TlsE2eTest, ServesHttpsWithTheGivenCertificate) {
   const ClientContext old_client(ca_, TLS1_1_VERSION);
   TlsConn old(old_client, port_);
   EXPECT_FALSE(old.ok()) << "TLS 1.1 accepted: version " << std::hex << old.version();
+  // Refused by the server (its protocol_version alert), not by the client's own settings.
+  EXPECT_EQ(old.reason(), SSL_R_TLSV1_ALERT_PROTOCOL_VERSION) << old.error();
 
   // --tls-cert marks the session cookie Secure (no --secure-cookies given).
   EXPECT_TRUE(AddStaff("carla", "clerk").empty());
