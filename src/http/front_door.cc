@@ -702,6 +702,11 @@ FrontDoor::~FrontDoor() {
     impl_->workers->stop();
     impl_->workers->join();
   }
+  // I/O objects go before the event loop they belong to (the listeners are declared before it,
+  // so they would otherwise outlive it).
+  for (auto& l : impl_->listeners) l.acceptor.reset();
+  impl_->sweep_timer.reset();
+  impl_->drain_timer.reset();
 }
 
 Result<std::unique_ptr<FrontDoor>> FrontDoor::Create(const FrontDoorLimits& limits,

@@ -96,6 +96,12 @@ class Metrics {
     std::lock_guard lock(mu_);
     errors_[status >= 500 ? "5xx" : "4xx"]++;
   }
+  // An answer the front door gave itself (408, 413, 414, 429, 431, 503...).
+  void Refused(int status) {
+    UnroutedError(status);
+    std::lock_guard lock(mu_);
+    refused_[status]++;
+  }
   void Verification(const char* verdict) {
     std::lock_guard lock(mu_);
     verifications_[verdict]++;
@@ -141,6 +147,14 @@ class Metrics {
       out += "cityid_http_request_duration_seconds_count{route=\"" + std::string(route) + "\"} " +
              std::to_string(d.second) + "\n";
     }
+    out += "# HELP cityid_http_refused_total Requests the front door answered itself (limits, "
+           "deadlines, connection caps), by status.\n";
+    out += "# TYPE cityid_http_refused_total counter\n";
+    for (int code : {400, 408, 413, 414, 429, 431, 503}) {
+      auto it = refused_.find(code);
+      out += "cityid_http_refused_total{code=\"" + std::to_string(code) + "\"} " +
+             std::to_string(it == refused_.end() ? 0 : it->second) + "\n";
+    }
     out += "# HELP cityid_verifications_total Card verifications by verdict.\n";
     out += "# TYPE cityid_verifications_total counter\n";
     for (const auto& [k, v] : verifications_) {
@@ -157,6 +171,7 @@ class Metrics {
   uint64_t enrollments_ = 0;
   std::map<std::string, uint64_t> issuances_;
   std::map<std::string, uint64_t> errors_;
+  std::map<int, uint64_t> refused_;
 };
 
 }  // namespace
@@ -176,7 +191,7 @@ class Server::Impl {
     FrontDoorApp app;
     app.route = [this](Request& req) { return RouteRequest(req, routes_, router_); };
     app.handle = [this](Request& req) { return Handle(req, routes_); };
-    app.refused = [this](int status) { metrics_.UnroutedError(status); };
+    app.refused = [this](int status) { metrics_.Refused(status); };
     app.exempt_from_client_cap = [this](const std::string& peer) {
       return config_.trusted_proxies.Contains(peer);
     };
@@ -330,6 +345,9 @@ class Server::Impl {
             "(write-ahead log frames).\n";
     text += "# TYPE cityid_store_pages_written_total counter\n";
     text += "cityid_store_pages_written_total " + std::to_string(st.pages_written) + "\n";
+    text += "# HELP cityid_http_open_connections Connections open now, both listeners.\n";
+    text += "# TYPE cityid_http_open_connections gauge\n";
+    text += "cityid_http_open_connections " + std::to_string(door_->OpenConnections()) + "\n";
     return {200, std::move(text), "text/plain; version=0.0.4", "no-store"};
   }
 

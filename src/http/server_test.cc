@@ -896,6 +896,19 @@ TEST_F(ServerTest, MetricsCountEnrollmentsIssuancesVerificationsAndErrors) {
   EXPECT_EQ(Scraped(m->body, "cityid_store_pages_written_total"), 0);
 }
 
+// What the front door refuses itself is counted by status, and the open connections are a
+// gauge: an operator sees a header flood or a connection storm on the dashboard.
+TEST_F(ServerTest, FrontDoorRefusalsAndOpenConnectionsAreScraped) {
+  auto m = metrics_client_->Get("/metrics");
+  ASSERT_EQ(m->status, 200);
+  EXPECT_EQ(Scraped(m->body, "cityid_http_refused_total{code=\"414\"}"), 0);
+  EXPECT_EQ(client_->Get("/healthz?pad=" + std::string(9000, 'a'))->status, 414);
+  m = metrics_client_->Get("/metrics");
+  EXPECT_EQ(Scraped(m->body, "cityid_http_refused_total{code=\"414\"}"), 1);
+  EXPECT_EQ(Scraped(m->body, "cityid_http_refused_total{code=\"431\"}"), 0);
+  EXPECT_GE(Scraped(m->body, "cityid_http_open_connections"), 1);  // this scrape's own
+}
+
 TEST_F(ServerTest, SecureCookieOnlyFromATrustedProxySayingHttps) {
   AddStaff("carla", "clerk");
   const std::string login = json{{"user", "carla"}, {"password", kPassword}}.dump();
