@@ -1,5 +1,7 @@
 #include "http/front_door.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 #include <sys/resource.h>
 
@@ -617,12 +619,25 @@ Result<std::shared_ptr<asio::ssl::context>> FrontDoor::Impl::LoadTls() const {
     return Error(ErrorId::kIo, "--tls-cert: cannot read a PEM certificate chain from '" +
                                    tls_files.cert_file + "'");
   }
-  ctx->use_private_key_file(tls_files.key_file, asio::ssl::context::pem, ec);
-  if (ec) {
+  // The key is read on its own first: SSL_CTX_use_PrivateKey_file also fails for a key of
+  // another certificate, which is a wrong argument (exit 3), not an I/O error (exit 8). No
+  // passphrase prompt: an encrypted key does not read.
+  EVP_PKEY* key = nullptr;
+  if (BIO* bio = BIO_new_file(tls_files.key_file.c_str(), "r")) {
+    key = PEM_read_bio_PrivateKey(
+        bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+    BIO_free(bio);
+  }
+  if (key == nullptr) {
+    ERR_clear_error();
     return Error(ErrorId::kIo,
                  "--tls-key: cannot read a PEM private key from '" + tls_files.key_file + "'");
   }
-  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+  const bool matches = SSL_CTX_use_PrivateKey(ctx->native_handle(), key) == 1 &&
+                       SSL_CTX_check_private_key(ctx->native_handle()) == 1;
+  EVP_PKEY_free(key);
+  if (!matches) {
+    ERR_clear_error();
     return Error(ErrorId::kInvalidArgument, "--tls-key does not belong to --tls-cert");
   }
   return ctx;
