@@ -198,12 +198,14 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
           continue;
         }
         Status reloaded = (*server)->ReloadTls();
-        std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"%s\"%s%s%s}\n",
-                     http::LogTimestamp().c_str(),
-                     reloaded.ok() ? "TLS certificate reloaded" : "TLS reload failed; the old "
-                                                                  "certificate stays in use",
-                     reloaded.ok() ? "" : ",\"error\":\"",
-                     reloaded.ok() ? "" : reloaded.message().c_str(), reloaded.ok() ? "" : "\"");
+        nlohmann::ordered_json line;
+        line["ts"] = http::LogTimestamp();
+        line["msg"] = reloaded.ok() ? "TLS certificate reloaded"
+                                    : "TLS reload failed; the old certificate stays in use";
+        if (!reloaded.ok()) line["error"] = reloaded.message();  // escaped: it names a path
+        std::fprintf(stderr, "%s\n",
+                     line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                         .c_str());
         continue;
       }
       std::fprintf(stderr, "{\"ts\":\"%s\",\"msg\":\"shutting down\",\"signal\":%d}\n",
