@@ -2,8 +2,8 @@
 // The HTTP front door: an event-driven HTTP/1.1 server on Boost.Beast over Asio. A few event-loop
 // threads own every connection; a request reaches the worker pool (where handlers run, and may
 // block on the store or Argon2id) only once it has been read completely and within its limits.
-// No client can hold a worker by being slow, and an idle connection costs a socket and a few
-// hundred bytes. docs/architecture.md says why Beast; docs/operations.md names every limit.
+// No client can hold a worker by being slow, and an idle connection costs a socket and about
+// 2 KiB. docs/architecture.md says why Beast; docs/operations.md names every limit.
 
 #include <cstddef>
 #include <functional>
@@ -92,7 +92,8 @@ class FrontDoor {
   std::unique_ptr<Impl> impl_;
 };
 
-// A request id: 16 lower-case hex digits from the system CSPRNG.
+// A request id: 16 lower-case hex digits, SipHash of a process-wide counter under a random
+// key (unique in the process; two ids tell nothing of the requests between them).
 std::string NewRequestId();
 
 // The time for log lines: UTC, ISO 8601 with milliseconds ("2026-12-07T19:00:00.123Z"), from
