@@ -70,6 +70,18 @@ Reply RefusalReply(const Refusal& r) {
   return reply;
 }
 
+// The application's answer; an exception (a bug) is a generic 500 that names nothing.
+Reply HandleSafely(const FrontDoorApp& app, Request& req) {
+  try {
+    return app.handle(req);
+  } catch (const std::exception&) {
+    return Reply(500,
+                 ProblemJson("internal", "Internal error", 500,
+                             "the server could not complete the request"),
+                 kProblem);
+  }
+}
+
 void RaiseFileLimit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -404,15 +416,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       // A route that never blocks (a health check, a document held in memory): answered here,
       // without the hop to a worker and back.
       Disarm();
-      Reply reply;
-      try {
-        reply = app_.handle(req_);
-      } catch (const std::exception&) {
-        reply = Reply(500,
-                      ProblemJson("internal", "Internal error", 500,
-                                  "the server could not complete the request"),
-                      kProblem);
-      }
+      Reply reply = HandleSafely(app_, req_);
       std::string id = std::move(req_.request_id);
       return Write(std::move(reply), std::move(id), false);
     }
@@ -426,15 +430,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       // must not run after all (the client may retry it).
       if (req.abandoned->load()) return;
       EnsureAltSignalStack();
-      Reply reply;
-      try {
-        reply = self->app_.handle(req);
-      } catch (const std::exception&) {
-        reply = Reply(500,
-                      ProblemJson("internal", "Internal error", 500,
-                                  "the server could not complete the request"),
-                      kProblem);
-      }
+      Reply reply = HandleSafely(self->app_, req);
       std::string id = std::move(req.request_id);
       asio::post(self->stream_.get_executor(),
                  [self, gen, reply = std::move(reply), id = std::move(id)]() mutable {
