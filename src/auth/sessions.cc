@@ -62,10 +62,17 @@ std::string Authenticator::UnknownUserKey(std::string_view user) const {
   return HexEncode(Hash32(AsBytes(user)));
 }
 
-bool Authenticator::CheckPassword(std::string_view hash, std::string_view password) {
+std::optional<bool> Authenticator::CheckPassword(std::string_view hash,
+                                                 std::string_view password) {
   {
     std::unique_lock lock(hash_mu_);
-    hash_cv_.wait(lock, [this] { return hashing_ < std::max(1, config_.max_concurrent_hashes); });
+    const int slots = std::max(1, config_.max_concurrent_hashes);
+    if (hashing_ >= slots && waiting_ >= std::max(0, config_.max_waiting_hashes)) {
+      return std::nullopt;
+    }
+    ++waiting_;
+    hash_cv_.wait(lock, [this, slots] { return hashing_ < slots; });
+    --waiting_;
     ++hashing_;
   }
   const bool ok = verify_(hash, password);
@@ -148,16 +155,28 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
     return limited(wait);
   }
   bool failed = false;
-  Result<LoginResult> result = Attempt(req, staff, now, &failed);
+  bool busy = false;
+  Result<LoginResult> result = Attempt(req, staff, now, &failed, &busy);
   by_address_.Settle(req.client_address, now, failed);
   CITYID_RETURN_IF_ERROR(SettleAccount(staff, req, now, failed));
+  if (busy) {
+    if (retry_after_seconds) *retry_after_seconds = 1;
+    return Error(ErrorId::kLoginRateLimited,
+                 "the server is checking many logins at once; retry in a second");
+  }
   return result;
 }
 
 Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
                                            const std::optional<store::StaffRow>& staff,
-                                           UnixSeconds now, bool* failed) {
-  const bool password_ok = CheckPassword(staff ? staff->password_hash : dummy_hash_, req.password);
+                                           UnixSeconds now, bool* failed, bool* busy) {
+  const std::optional<bool> checked =
+      CheckPassword(staff ? staff->password_hash : dummy_hash_, req.password);
+  if (!checked) {
+    *busy = true;
+    return Error(ErrorId::kLoginRateLimited, "busy");  // Login words it
+  }
+  const bool password_ok = *checked;
   if (!password_ok || !staff) {
     *failed = true;
     return InvalidCredentials();

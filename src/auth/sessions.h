@@ -47,6 +47,10 @@ struct AuthConfig {
   int64_t address_window_seconds = 15 * 60;
   // Argon2id verifications running at once (64 MiB each); further logins wait.
   int max_concurrent_hashes = 2;
+  // Logins waiting for one of those: each holds a server worker while it waits, so beyond this
+  // a login is answered kLoginRateLimited (Retry-After 1) at once, not counted as a failure. A
+  // flood of logins then cannot occupy every worker.
+  int max_waiting_hashes = 2;
 };
 
 // The staff member behind a valid session.
@@ -110,7 +114,8 @@ class Authenticator {
   const AuthConfig& config() const { return config_; }
 
  private:
-  bool CheckPassword(std::string_view hash, std::string_view password);
+  // Whether `password` matches `hash`; nullopt when max_waiting_hashes logins already wait.
+  std::optional<bool> CheckPassword(std::string_view hash, std::string_view password);
   // Reserves an attempt on the account `req.user` names (or on the unknown name): *wait > 0
   // when it is locked out (nothing reserved); else *staff is the account (nullopt: unknown or
   // disabled) and the attempt must be settled with SettleAccount.
@@ -119,9 +124,10 @@ class Authenticator {
   // Ends the reserved attempt, recording it as a failure when `failed`.
   Status SettleAccount(const std::optional<store::StaffRow>& staff, const LoginRequest& req,
                        UnixSeconds now, bool failed);
-  // The login once reserved; *failed when the attempt counts as a failure.
+  // The login once reserved; *failed when the attempt counts as a failure, *busy when it was
+  // not tried (too many logins waiting for a hash).
   Result<LoginResult> Attempt(const LoginRequest& req, const std::optional<store::StaffRow>& staff,
-                              UnixSeconds now, bool* failed);
+                              UnixSeconds now, bool* failed, bool* busy);
   std::string UnknownUserKey(std::string_view user) const;
 
   store::Store& store_;
@@ -141,6 +147,7 @@ class Authenticator {
   std::mutex hash_mu_;
   std::condition_variable hash_cv_;
   int hashing_ = 0;
+  int waiting_ = 0;  // logins waiting for a hash slot
 };
 
 }  // namespace cityid::auth

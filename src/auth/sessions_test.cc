@@ -249,6 +249,50 @@ void RunParallelGuesses(store::Store& store, const crypto::SecretBytes& kek, con
   *limited = refused.load();
 }
 
+// Logins waiting for a hash slot each hold a server worker: beyond max_waiting_hashes they are
+// told to retry at once (a flood of logins from many addresses held all 8 workers for 21 s),
+// and the refusal counts as no failure.
+TEST_F(SessionsTest, LoginsBeyondTheWaitingOnesAreToldToRetryNotQueued) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  AuthConfig config;
+  config.max_concurrent_hashes = 1;
+  config.max_waiting_hashes = 0;
+  Authenticator auth(*store_, kek_, clock_, rng_, config,
+                     [&](std::string_view, std::string_view password) {
+                       std::unique_lock lock(mu);
+                       entered = true;
+                       cv.notify_all();
+                       cv.wait(lock, [&] { return release; });
+                       return password == kPassword;
+                     });
+  std::thread first([&] {
+    int64_t retry = 0;
+    EXPECT_TRUE(auth.Login({"carla", kPassword, "", "10.0.0.1"}, &retry).ok());
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return entered; });
+  }
+  int64_t retry = 0;
+  auto busy = auth.Login({"carla", "wrong password!", "", "10.0.0.2"}, &retry);
+  EXPECT_EQ(busy.status().id(), ErrorId::kLoginRateLimited);
+  EXPECT_EQ(retry, 1);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  first.join();
+  // Not a failure: five wrong passwords are still allowed before the lockout.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(auth.Login({"carla", "wrong password!", "", "10.0.0.3"}, &retry).status().id(),
+              ErrorId::kInvalidCredentials);
+  }
+  EXPECT_TRUE(auth.Login({"carla", kPassword, "", "10.0.0.4"}, &retry).ok());
+}
+
 TEST_F(SessionsTest, ParallelWrongPasswordsGetNoMoreTriesThanTheLockout) {
   int verified = 0, limited = 0;
   RunParallelGuesses(*store_, kek_, clock_, rng_, "carla", false, &verified, &limited);

@@ -51,6 +51,7 @@ struct ServeOptions {
   size_t max_header_bytes = http::FrontDoorLimits{}.max_header_bytes;
   size_t max_header_count = http::FrontDoorLimits{}.max_header_count;
   size_t max_body_bytes = http::ServerConfig{}.max_body_bytes;
+  uint64_t body_memory_bytes = http::FrontDoorLimits{}.max_large_body_bytes;
   std::string tls_cert;
   std::string tls_key;
 };
@@ -164,6 +165,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   config.limits.max_url_bytes = o.max_url_bytes;
   config.limits.max_header_bytes = o.max_header_bytes;
   config.limits.max_header_count = o.max_header_count;
+  config.limits.max_large_body_bytes = o.body_memory_bytes;
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     return out.Fail(Error(ErrorId::kInvalidArgument, "--tls-cert and --tls-key go together"));
   }
@@ -359,6 +361,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
                   "Body limit of the routes without their own (413 over; POST "
                   "/api/v1/applications takes photos and has its own)")
       ->check(CLI::Range(1024, 1 << 26))
+      ->capture_default_str();
+  cmd->add_option("--body-memory-bytes", o->body_memory_bytes,
+                  "Memory for bodies larger than --max-body-bytes (photos) being read at once; "
+                  "a body that would pass it is answered 503")
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40))
       ->capture_default_str();
   cmd->add_option("--tls-cert", o->tls_cert,
                   "Serve HTTPS with this PEM certificate chain (with --tls-key; re-read on "

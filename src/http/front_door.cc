@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -50,6 +51,11 @@ const Refusal kBadRequest{400, "Bad Request", "the request is not valid HTTP/1.1
 const Refusal kTimeout{408, "Request Timeout", "the request did not arrive in time"};
 const Refusal kTooLarge{413, "Payload Too Large", "request body too large"};
 const Refusal kUrlTooLong{414, "URI Too Long", "the request target is too long"};
+const Refusal kBodiesBusy{503, "Service Unavailable",
+                          "the server is reading too many large bodies at once; retry"};
+const Refusal kNotImplemented{501, "Not Implemented",
+                              "only the chunked transfer coding is understood"};
+const Refusal kVersion{505, "HTTP Version Not Supported", "HTTP/1.1 (or 1.0) only"};
 const Refusal kHeadersTooLarge{431, "Request Header Fields Too Large",
                                "too many header fields, or too many bytes of them"};
 const Refusal kTooManyFromClient{429, "Too Many Requests",
@@ -158,6 +164,15 @@ struct FrontDoor::Impl {
 
   std::atomic<bool> draining{false};
   std::atomic<size_t> refusing{0};  // refused connections being answered
+  std::atomic<uint64_t> large_bodies{0};  // bytes reserved by bodies over small_body_bytes
+  bool ReserveBody(uint64_t bytes) {
+    uint64_t now = large_bodies.load();
+    do {
+      if (now + bytes > limits.max_large_body_bytes) return false;
+    } while (!large_bodies.compare_exchange_weak(now, now + bytes));
+    return true;
+  }
+  void ReleaseBody(uint64_t bytes) { large_bodies -= bytes; }
   std::atomic<bool> stopped{false};
 
   // Declared last: destroyed first. The worker pool before the event loop, whose sockets the
@@ -215,6 +230,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         buffer_(limits_.max_url_bytes + limits_.max_header_bytes + 4096) {}
 
   ~Session() override {
+    ReleaseBody();
     if (refusal_ != nullptr) --door_.refusing;
     door_.Unregister(id_, key_, refusal_ == nullptr);
   }
@@ -321,6 +337,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         [self = this->shared_from_this()](const error_code& ec, size_t) { self->OnHeader(ec); });
   }
 
+  // Whether the request line ends in a well-formed "HTTP/d.d" (another version: 505, not 400).
+  bool WellFormedVersion() const {
+    const auto data = buffer_.data();
+    const std::string_view seen(static_cast<const char*>(data.data()), data.size());
+    const std::string_view line = seen.substr(0, seen.find("\r\n"));
+    if (line.size() < 9) return false;
+    const std::string_view v = line.substr(line.size() - 9);
+    return v.substr(0, 6) == " HTTP/" && std::isdigit(static_cast<unsigned char>(v[6])) &&
+           v[7] == '.' && std::isdigit(static_cast<unsigned char>(v[8]));
+  }
+
   // A header too large: 414 when the request line alone is over the URL limit, 431 otherwise.
   const Refusal& OversizedHeader() const {
     const auto data = buffer_.data();
@@ -340,12 +367,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
       return Close();
     }
+    if (ec == bhttp::error::bad_version) {
+      return WriteRefusal(WellFormedVersion() ? kVersion : kBadRequest);
+    }
     if (ec) return WriteRefusal(kBadRequest);
     const auto& head = parser_->get();
     keep_alive_ = head.keep_alive();
     version_ = head.version();
     req_ = Request();
     req_.method = std::string(head.method_string());
+    head_only_ = req_.method == "HEAD";  // a refusal below has no body either
+    if (version_ != 10 && version_ != 11) return WriteRefusal(kVersion);
+    if (head.count(bhttp::field::transfer_encoding) > 0) {
+      // RFC 9112 §6.1: chunked is the only coding we read, and HTTP/1.0 has none.
+      if (version_ == 10) return WriteRefusal(kBadRequest);
+      if (!beast::iequals(head[bhttp::field::transfer_encoding], "chunked")) {
+        return WriteRefusal(kNotImplemented);
+      }
+    }
     req_.target = std::string(head.target());
     if (req_.target.size() > limits_.max_url_bytes) return WriteRefusal(kUrlTooLong);
     size_t count = 0, bytes = 0;
@@ -371,6 +410,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     const auto length = parser_->content_length();
     if (length && *length > limit) return WriteRefusal(kTooLarge);
+    // Bodies larger than the small ones every route takes (a photo) count against one memory
+    // budget for all connections: reserved now, before any byte of them is read.
+    const uint64_t most = length ? *length : (parser_->chunked() ? limit : 0);
+    if (most > limits_.small_body_bytes) {
+      if (!door_.ReserveBody(most)) return WriteRefusal(kBodiesBusy);
+      reserved_ = most;
+    }
     parser_->body_limit(limit);
     if (parser_->is_done()) return Dispatch();
     state_ = State::kBody;
@@ -397,6 +443,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (state_ != State::kBody) return;
     if (timed_out_) return WriteRefusal(kTimeout);
     if (ec == bhttp::error::body_limit) return WriteRefusal(kTooLarge);
+    if (ec == bhttp::error::header_limit) return WriteRefusal(kHeadersTooLarge);  // trailers
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == bhttp::error::partial_message || ec == asio::error::connection_reset ||
         ec == asio::error::operation_aborted) {
@@ -485,7 +532,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
             "\",\"status\":" + std::to_string(status) + "}");
   }
 
+  void ReleaseBody() {
+    if (reserved_ == 0) return;
+    door_.ReleaseBody(reserved_);
+    reserved_ = 0;
+  }
+
   void Write(Reply reply, std::string request_id, bool close) {
+    ReleaseBody();  // the body has been handled (or refused)
     state_ = State::kWriting;
     Disarm();
     ++requests_;
@@ -559,6 +613,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string peer_, key_;
   const Refusal* refusal_;  // set: answer this and close (connection caps)
   std::string handling_id_;  // the request a worker has
+  uint64_t reserved_ = 0;     // of the large-body budget (FrontDoor::Impl::ReserveBody)
   std::shared_ptr<std::atomic<bool>> abandoned_;  // its deadline passed: answered 503
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

@@ -32,6 +32,11 @@ struct FrontDoorLimits {
   size_t max_url_bytes = 8192;            // request target (over: 414)
   size_t max_header_bytes = 16384;        // header fields in all (over: 431)
   size_t max_header_count = 100;          // header fields (over: 431)
+  // Bodies up to small_body_bytes (the server's default body limit) are bounded by the
+  // connection caps; larger ones (a photo) reserve their size from max_large_body_bytes before
+  // they are read (over: 503).
+  uint64_t small_body_bytes = 64 * 1024;
+  uint64_t max_large_body_bytes = 256ull << 20;
 };
 
 // What the front door asks of the application. Both are called concurrently.

@@ -158,8 +158,8 @@ TEST_F(RouterTest, TheDotIsLiteralAndParametersAreBounded) {
 TEST_F(RouterTest, AKnownPathWithAnotherMethodNamesTheAllowedOnes) {
   auto m = router_.Find("PUT", "/api/v1/cards/abc");
   EXPECT_EQ(m.outcome, Router::Outcome::kWrongMethod);
-  EXPECT_EQ(m.allow, "GET, DELETE");
-  EXPECT_EQ(router_.Find("POST", "/healthz").allow, "GET");
+  EXPECT_EQ(m.allow, "GET, HEAD, DELETE");
+  EXPECT_EQ(router_.Find("POST", "/healthz").allow, "GET, HEAD");
 }
 
 TEST(RouterPatternTest, UnsupportedPatternsAreRefusedAtStart) {

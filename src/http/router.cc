@@ -77,6 +77,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     }
     if (m.allow.find(e.method) == std::string::npos) {
       m.allow += (m.allow.empty() ? "" : ", ") + e.method;
+      if (e.method == "GET") m.allow += ", HEAD";  // served as GET
     }
     m.outcome = Outcome::kWrongMethod;
   }

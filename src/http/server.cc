@@ -150,7 +150,7 @@ class Metrics {
     out += "# HELP cityid_http_refused_total Requests the front door answered itself (limits, "
            "deadlines, connection caps), by status.\n";
     out += "# TYPE cityid_http_refused_total counter\n";
-    for (int code : {400, 408, 413, 414, 429, 431, 503}) {
+    for (int code : {400, 408, 413, 414, 429, 431, 501, 503, 505}) {
       auto it = refused_.find(code);
       out += "cityid_http_refused_total{code=\"" + std::to_string(code) + "\"} " +
              std::to_string(it == refused_.end() ? 0 : it->second) + "\n";
@@ -262,6 +262,7 @@ class Server::Impl {
   Status CreateFrontDoor() {
     FrontDoorLimits limits = config_.limits;
     limits.worker_threads = config_.threads;
+    limits.small_body_bytes = config_.max_body_bytes;
     CITYID_ASSIGN_OR_RETURN(door_, FrontDoor::Create(limits, config_.tls));
     return Status::Ok();
   }
@@ -282,6 +283,7 @@ class Server::Impl {
     const char* method;
     const char* pattern;
     size_t body_limit;
+    bool is_public;
     bool never_blocks;
     std::function<Reply(Request&)> run;
   };
@@ -435,7 +437,7 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
   };
   auto& routes = metrics_listener ? metrics_routes_ : routes_;
   CITYID_RETURN_IF_ERROR((metrics_listener ? metrics_router_ : router_).Add(m, regex, routes.size()));
-  routes.push_back({method, pattern, body_limit, never_blocks, std::move(run)});
+  routes.push_back({method, pattern, body_limit, rule->is_public, never_blocks, std::move(run)});
   return Status::Ok();
 }
 
@@ -449,8 +451,16 @@ size_t Server::Impl::RouteRequest(Request& req, const std::vector<RouteEntry>& r
   }
   req.route = static_cast<int>(m.id);
   req.matches = std::move(m.matches);
-  req.answer_inline = routes[m.id].never_blocks;
-  return routes[m.id].body_limit;
+  const RouteEntry& route = routes[m.id];
+  req.answer_inline = route.never_blocks;
+  // A staff route reads a body beyond the default only from a client with a session cookie: an
+  // anonymous one gets its 401 (or 413) after at most the default (else anyone could make the
+  // server hold 7 MiB per connection of the photo route's bodies).
+  if (!route.is_public && route.body_limit > config_.max_body_bytes &&
+      CookieValue(req.get_header_value("Cookie"), kSessionCookie).empty()) {
+    return config_.max_body_bytes;
+  }
+  return route.body_limit;
 }
 
 Reply Server::Impl::Handle(Request& req, const std::vector<RouteEntry>& routes) {

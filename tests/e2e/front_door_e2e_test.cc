@@ -990,3 +990,74 @@ TEST_F(FrontDoorE2eTest, EveryAnswerCarriesARequestIdWhichTheLogNames) {
 }
 
 }  // namespace
+
+// ---- 9. Large bodies and framing (attacks on the first front door) ----
+
+// 100 anonymous connections each announcing a 7 MiB photo body held 747 MB until the body
+// deadline: the enrollment route's large limit now needs a session cookie (else the default
+// 64 KiB applies), and large bodies reserve their size from one budget before a byte is read.
+TEST_F(FrontDoorE2eTest, LargeBodiesNeedASessionAndFitOneBudget) {
+  const std::string big_head =
+      "POST /api/v1/applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/json\r\nContent-Length: 7000000\r\n";
+  const auto deadline = SteadyClock::now() + seconds(10);
+  Conn anonymous = Conn::Open(port_, "127.0.0.30");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.error();
+  const Response a = anonymous.Exchange(big_head + "\r\n", deadline);
+  EXPECT_EQ(a.status, 413) << a.Summary();
+  EXPECT_EQ(a.ProblemType(), "http-413");
+
+  // With a cookie (any: it is checked only once the body is read), the budget decides: 1 MiB
+  // here, so one 600 KB body is read and the second waits for nothing: 503 at once.
+  ASSERT_NO_FATAL_FAILURE(Restart({"--body-memory-bytes", "1048576"}));
+  const std::string with_cookie =
+      "POST /api/v1/applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/json\r\nCookie: cityid_session=not-a-session\r\nContent-Length: 600000\r\n\r\n";
+  Conn first = Conn::Open(port_, "127.0.0.31");
+  ASSERT_TRUE(first.ok()) << first.error();
+  ASSERT_EQ(first.SendSome(with_cookie), static_cast<ssize_t>(with_cookie.size()));
+  // The first has reserved its body once the server read its header; retry the second until
+  // then (bounded), as a client told Retry-After would.
+  Response b;
+  for (int i = 0; i < 50; ++i) {
+    Conn probe = Conn::Open(port_, "127.0.0.32");
+    ASSERT_TRUE(probe.ok()) << probe.error();
+    b = probe.Exchange(with_cookie, SteadyClock::now() + seconds(5));
+    if (b.status == 503) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(b.status, 503) << b.Summary();
+  EXPECT_EQ(b.ProblemType(), "http-503");
+  EXPECT_EQ(b.Header("retry-after"), "5");
+  // Sending the first body to its end frees the budget (its answer: 401, no session).
+  ASSERT_EQ(first.SendSome(std::string(600000, ' ')), 600000);
+  EXPECT_EQ(first.Read(SteadyClock::now() + seconds(10)).status, 401);
+  ExpectAlive("the large-body budget");
+}
+
+// Framing the front door refuses instead of guessing (RFC 9112 §6.1): a transfer coding other
+// than chunked, chunked in HTTP/1.0, a version other than 1.0/1.1; and a HEAD refused early
+// gets no body.
+TEST_F(FrontDoorE2eTest, AmbiguousFramingIsRefusedPlainly) {
+  const auto deadline = SteadyClock::now() + seconds(10);
+  auto send = [&](const std::string& bytes) {
+    Conn c = Conn::Open(port_, "127.0.0.33");
+    EXPECT_TRUE(c.ok()) << c.error();
+    return c.Exchange(bytes, deadline);
+  };
+  const Response gzip = send(
+      "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(gzip.status, 501) << gzip.Summary();
+  const Response old = send(
+      "POST /api/v1/verify HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(old.status, 400) << old.Summary();
+  const Response v2 = send("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(v2.status, 505) << v2.Summary();
+  const Response head = send("HEAD /healthz?pad=" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(head.status, 414) << head.Summary();
+  EXPECT_EQ(head.body, "");
+  const Response wrong = send("DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(wrong.status, 405) << wrong.Summary();
+  EXPECT_EQ(wrong.Header("allow"), "GET, HEAD");
+  ExpectAlive("the framing cases");
+}
