@@ -49,7 +49,8 @@ struct AuthConfig {
   int max_concurrent_hashes = 2;
   // Logins waiting for one of those: each holds a server worker while it waits, so beyond this
   // a login is answered kLoginRateLimited (Retry-After 1) at once, not counted as a failure. A
-  // flood of logins then cannot occupy every worker.
+  // flood of logins then cannot occupy every worker. (The server raises it to half its
+  // worker threads.)
   int max_waiting_hashes = 2;
 };
 

@@ -66,6 +66,14 @@ std::string LogPrefix(const char* msg, const Request& req, const char* pattern,
   return line;
 }
 
+// The authenticator's settings with the waiting logins sized to the worker pool: half the
+// workers may wait for a password hash, the rest stay free for everything else.
+auth::AuthConfig LoginConfig(const ServerConfig& c) {
+  auth::AuthConfig a = c.auth;
+  a.max_waiting_hashes = std::max(a.max_waiting_hashes, static_cast<int>(c.threads / 2));
+  return a;
+}
+
 bool ChangesState(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -184,7 +192,7 @@ class Server::Impl {
         public_keys_(k.PublicKeys(p.issuer())),
         owned_rng_(std::move(owned_rng)),
         rng_(rng),
-        auth_(s, k.kek(), clock, rng_, c.auth) {}
+        auth_(s, k.kek(), clock, rng_, LoginConfig(c)) {}
 
   Status Install();
   Result<int> Bind() {
