@@ -158,7 +158,7 @@ export function errorSummary(ns, errors) {
   return h(
     'div',
     { class: 'error-summary', role: 'alert', tabindex: '-1', 'aria-labelledby': headingId, 'data-error-summary': '' },
-    h('h3', { id: headingId, class: 'error-summary-title', text: t(`${ns}.errors.title`) }),
+    h('h2', { id: headingId, class: 'error-summary-title', text: t(`${ns}.errors.title`) }),
     h(
       'ul',
       { class: 'error-list' },
@@ -217,8 +217,8 @@ export function radioGroup({ name, legend, legendClass, hint, options, selected,
       h(
         'div',
         { class: 'bk-choice-text' },
-        h('label', { for: id, text: o.label }),
-        optHintId ? h('div', { id: optHintId, class: 'hint bk-option-hint' }, o.hint ? h('span', { class: 'bk-hint-line', text: o.hint }) : null, o.extra || null) : null,
+        h('label', { for: id }, h('bdi', { text: o.label })),
+        optHintId ? h('div', { id: optHintId, class: 'hint bk-option-hint' }, o.hint ? h('span', { class: 'bk-hint-line' }, h('bdi', { text: o.hint })) : null, o.extra || null) : null,
       ),
     );
   });

@@ -79,7 +79,7 @@ function slotOf(ch) {
 // ---- pieces every step uses ----
 
 function heading(text) {
-  return h('h3', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text });
+  return h('h2', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text });
 }
 
 function backButton(onClick) {
@@ -250,7 +250,7 @@ function docItem(d, points) {
 
 function docList(title, docs, points) {
   if (docs.length === 0) return null;
-  return [h('h5', { class: 'bk-doc-title', text: title }), h('ul', { class: 'bk-docs' }, docs.map((d) => docItem(d, points ? points(d) : '')))];
+  return [h('h4', { class: 'bk-doc-title', text: title }), h('ul', { class: 'bk-docs' }, docs.map((d) => docItem(d, points ? points(d) : '')))];
 }
 
 /** The documents to bring, summarised plainly from the policy's rule and catalogue. */
@@ -284,7 +284,7 @@ function summaryRow(label, value, change) {
     'div',
     { class: 'bk-row' },
     h('dt', { text: label }),
-    h('dd', {}, h('span', { class: 'bk-value', text: value }), change || null),
+    h('dd', {}, h('bdi', { class: 'bk-value', text: value }), change || null),
   );
 }
 
@@ -522,7 +522,7 @@ export function mountBooking(el, ctx = {}) {
           h('div', { class: 'bk-code' }, h('dt', { text: t('booking.done.pin') }), h('dd', { class: 'bk-code-value', 'data-pin': '', text: r.pin })),
         ),
         h('p', { class: 'bk-pin-note', text: t('booking.done.pinOnce') }),
-        h('h4', { class: 'bk-bring-title', text: t('booking.slip.bring') }),
+        h('h3', { class: 'bk-bring-title', text: t('booking.slip.bring') }),
         documentsToBring(ctx.policy),
       ),
       h(

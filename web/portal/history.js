@@ -69,7 +69,7 @@ export function mountHistory(el, ctx = {}) {
     const fe = s.fieldError || {};
     const method = radioGroup({
       name: 'hi-method',
-      legend: h('h3', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text: t('history.form.question') }),
+      legend: h('h2', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text: t('history.form.question') }),
       hint: t('history.form.hint'),
       options: [
         { value: 'code', label: t('history.form.byCode') },
@@ -136,21 +136,21 @@ export function mountHistory(el, ctx = {}) {
     return h(
       'li',
       { class: 'hi-entry' },
-      h('h4', { class: 'hi-what', text: actionText(e) }),
+      h('h3', { class: 'hi-what', text: actionText(e) }),
       h(
         'dl',
         { class: 'hi-facts' },
         h('div', {}, h('dt', { text: t('history.entry.when') }), h('dd', {}, h('time', { datetime: e.at, text: when }))),
         h('div', {}, h('dt', { text: t('history.entry.who') }), h('dd', { text: whoText(e, s.sites) })),
         about ? h('div', {}, h('dt', { text: t('history.entry.about') }), h('dd', { text: about })) : null,
-        h('div', {}, h('dt', { text: t('history.entry.why') }), h('dd', { text: e.reason ? e.reason : t('history.entry.noReason') })),
+        h('div', {}, h('dt', { text: t('history.entry.why') }), h('dd', {}, e.reason ? h('bdi', { text: e.reason }) : t('history.entry.noReason'))),
       ),
     );
   }
 
   function resultView() {
     return [
-      h('h3', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text: t('history.result.title') }),
+      h('h2', { class: 'bk-heading', tabindex: '-1', 'data-step-heading': '', text: t('history.result.title') }),
       h('p', { class: 'hi-count', text: t('history.result.count', { count: s.entries.length }) }),
       s.truncated ? h('p', { class: 'notice', text: t('history.result.truncated') }) : null,
       h('p', { class: 'hint', text: t('history.result.explain') }),
