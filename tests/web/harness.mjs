@@ -17,8 +17,17 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.CITYID_BIN || path.join(REPO, 'build/bin/cityid');
-// The pages the binary's build bundled (<build>/web), unless the test run names others.
-export const WEB_DIR = process.env.CITYID_WEB_DIR || path.join(path.dirname(path.dirname(BIN)), 'web');
+// The pages to serve: ctest names the build's (<build>/web); a test run by hand bundles this
+// checkout's own web/ once (so it never tests another checkout's pages).
+export const WEB_DIR = process.env.CITYID_WEB_DIR || bundleOnce();
+
+function bundleOnce() {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cityid-web-dist-'));
+  const r = spawnSync(process.execPath, [path.join(REPO, 'web/build.mjs'), '--out', path.join(out, 'web')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`web/build.mjs failed:\n${r.stderr}`);
+  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
+  return path.join(out, 'web');
+}
 export const CHROMIUM = process.env.CITYID_CHROMIUM || '/usr/bin/chromium';
 export const PASSWORD = 'correct horse battery staple';
 
