@@ -250,3 +250,15 @@ export async function waitFor(fn, { timeout = 10000, message = 'condition' } = {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * With CITYID_SCREENSHOTS=DIR set (docs/images when the README's pictures are remade:
+ * `scripts/screenshots`), saves the page as DIR/<name>.png; otherwise does nothing. The
+ * pictures come from the tests' own runs, so they show what the tests checked.
+ */
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  const dir = process.env.CITYID_SCREENSHOTS;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage, animations: 'disabled' });
+}
