@@ -605,7 +605,7 @@ function stateWord(state) {
 /** "My booking" (`#manage-root`): reference + PIN, then move or cancel. */
 export function mountManage(el, ctx = {}) {
   void ctx;
-  const s = { step: 'find', ref: '', pin: '', booking: null, sites: null, ch: null, errors: [], fieldError: null, notice: null, busy: false };
+  const s = { step: 'find', ref: '', pin: '', typedPin: '', booking: null, sites: null, ch: null, errors: [], fieldError: null, notice: null, busy: false };
 
   const siteOf = () => {
     const id = s.booking && s.booking.site;
@@ -654,6 +654,9 @@ export function mountManage(el, ctx = {}) {
     const answer = await api(path(), { headers: pinHeader() });
     s.busy = false;
     if (!answer.ok) {
+      // The form shows what was typed again (as any form does after an error); the PIN is
+      // otherwise forgotten until the next try.
+      s.typedPin = pin;
       s.pin = '';
       const field = problemSlug(answer) === 'booking-not-found' ? 'bk-ref' : null;
       return fail([{ text: failureSentence('booking', answer), field }]);
@@ -666,7 +669,8 @@ export function mountManage(el, ctx = {}) {
   function findView() {
     const fe = s.fieldError || {};
     const ref = textField({ id: 'bk-ref', label: t('booking.manage.reference'), hint: t('booking.manage.referenceHint'), error: fe.ref, value: s.ref, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
-    const pin = textField({ id: 'bk-pin', label: t('booking.manage.pin'), hint: t('booking.manage.pinHint'), error: fe.pin, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
+    const pin = textField({ id: 'bk-pin', label: t('booking.manage.pin'), hint: t('booking.manage.pinHint'), error: fe.pin, value: s.typedPin, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
+    s.typedPin = '';
     return [
       errorSummary('booking', s.errors),
       s.notice ? h('p', { class: 'notice ok', role: 'status', text: s.notice }) : null,
