@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { VIEWPORTS, checkA11y, launchBrowser, newPage, startServer } from './harness.mjs';
+import { VIEWPORTS, checkA11y, launchBrowser, newPage, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -119,7 +119,7 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   // Site: name, address and hours in Spanish words.
   await step(booking, 'site').waitFor();
   await assert.doesNotReject(booking.getByText('1 Centre St').waitFor());
-  assert.match(await booking.textContent(), /Horario: .*9:00|Horario: .*8:00/);
+  assert.match(await booking.textContent(), /Horario: lun–dom 8:00–12:00 y 13:00–18:00/);
   await checkA11y(page, 'booking: site');
   // Continue without a choice: the error summary takes the focus and says what to do.
   await submit(booking).click();
@@ -140,6 +140,7 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   const labels = await booking.locator('[data-step="time"] .bk-choice label').allTextContents();
   assert.deepEqual(labels, api.json.slots.map((s) => esTime(s.local)));
   await checkA11y(page, 'booking: time');
+  await screenshot(page, 'portal-booking-time-es');
   const first = api.json.slots[0];
   await booking.getByLabel(esTime(first.local), { exact: true }).check();
   await submit(booking).click();
@@ -162,6 +163,7 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   assert.match(check, /Ana López/);
   assert.match(check, new RegExp(esTime(first.local)));
   await checkA11y(page, 'booking: check your answers');
+  await screenshot(page, 'portal-booking-check-es');
   await page.evaluate(() => {
     window.printed = 0;
     window.print = () => {
@@ -187,6 +189,7 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   assert.match(slip, /Traiga los documentos originales, no copias\./);
   assert.ok(slip.includes(reference) && slip.includes(pin));
   await checkA11y(page, 'booking: booked');
+  await screenshot(page, 'portal-booking-slip-es');
   // Print: the slip alone is printed.
   await booking.getByRole('button', { name: 'Imprimir el comprobante' }).click();
   assert.equal(await page.evaluate(() => window.printed), 1);
@@ -299,6 +302,7 @@ test('a place taken meanwhile and a closed day are sentences with a way on', asy
   assert.equal(await booking.locator(`input[value="${taken}"]`).count(), 0);
   assert.equal(await booking.locator(`input[value="${other}"]`).count(), 1);
   await checkA11y(page, 'booking: slot full');
+  await screenshot(page, 'portal-booking-slot-full-es');
 
   // The office closes that day before the applicant submits.
   await booking.locator(`input[value="${other}"]`).check();
@@ -434,4 +438,55 @@ test('a wrong PIN, a lost connection and rate limiting are plain sentences', asy
     [/^console\.error: Failed to load resource: net::ERR_INTERNET_DISCONNECTED$/],
   );
   await page.context().close();
+});
+
+test('one booking too many is a sentence that says what to do', async () => {
+  // A server whose clients may hold one live booking; the test's own booking (same address as
+  // the browser) uses it up.
+  const small = await startServer({ args: ['--max-bookings-per-client', '1'] });
+  try {
+    const add = small.cli([
+      'site', 'add', '--data', small.dataDir, '--id', 'ayuntamiento', '--name', 'Ayuntamiento', '--kind', 'city_hall',
+      '--address', '1 Centre St', '--timezone', 'America/New_York', '--hours', 'mon-sun 08:00-18:00', '--slot-minutes', '30',
+      '--capacity', '3',
+    ]);
+    assert.equal(add.code, 0, add.stderr);
+    const from = new Date().toISOString().slice(0, 10);
+    const to = new Date(Date.now() + 7 * 86400e3).toISOString().slice(0, 10);
+    const slots = await (await fetch(`${small.url}/api/v1/sites/ayuntamiento/slots?from=${from}&to=${to}`)).json();
+    const held = await fetch(`${small.url}/api/v1/appointments`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ site: 'ayuntamiento', slot: slots.slots.at(-1).start, name: 'Otra', language: 'es' }),
+    });
+    assert.equal(held.status, 201);
+
+    const page = await newPage(browser, { locale: 'es-ES', viewport: VIEWPORTS.phone });
+    page.apiFailures = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) page.apiFailures.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    await page.goto(`${small.url}/#book`);
+    const booking = root(page);
+    await chooseSite(page, 'Ayuntamiento');
+    await radios(booking).first().check();
+    await submit(booking).click();
+    await step(booking, 'time').waitFor();
+    await radios(booking).first().check();
+    await submit(booking).click();
+    await booking.getByLabel('Nombre para llamarle').fill('Ana');
+    await submit(booking).click();
+    await booking.getByRole('button', { name: 'Reservar la cita' }).click();
+    await expectSummary(
+      page,
+      booking,
+      /Ya tiene todas las citas permitidas\. Cancele una que ya no necesite, elija otro día o reserve en la ventanilla\./,
+    );
+    assert.equal(await step(booking, 'check').count(), 1, 'the answers stay, to book at another time');
+    await checkA11y(page, 'booking: limit reached');
+    expectNoPageErrorsBut(page, ['429 /api/v1/appointments']);
+    await page.context().close();
+  } finally {
+    await small.stop();
+  }
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { REPO, VIEWPORTS, adminSession, checkA11y, launchBrowser, newPage, startServer } from './harness.mjs';
+import { REPO, VIEWPORTS, adminSession, checkA11y, launchBrowser, newPage, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -152,7 +152,7 @@ test('the access code opens the history in Arabic', async () => {
   }
   assert.match(await hist.locator('.hi-count').textContent(), /سجل/);
   await checkA11y(page, 'history: entries (ar)');
-  await page.screenshot({ path: path.join(server.tmp, 'history-ar.png'), fullPage: true });
+  await screenshot(page, 'portal-history-ar');
 
   // The language changes: the same list, now in Spanish.
   await page.selectOption('#language', 'es');

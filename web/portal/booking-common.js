@@ -73,7 +73,14 @@ function clock(hhmm) {
 /** Opening hours {"mon": [["09:00","12:00"]], ...} as "Mon–Fri 9:00–12:00; Sat 10:00–13:00". */
 export function hoursText(hours) {
   if (!hours || typeof hours !== 'object') return '';
-  const text = DAYS.map((d) => (Array.isArray(hours[d]) ? hours[d].map(([a, b]) => `${clock(a)}–${clock(b)}`).join(', ') : ''));
+  const list = (items) => {
+    try {
+      return new Intl.ListFormat(locale(), { type: 'conjunction' }).format(items);
+    } catch {
+      return items.join(', ');
+    }
+  };
+  const text = DAYS.map((d) => (Array.isArray(hours[d]) ? list(hours[d].map(([a, b]) => `${clock(a)}–${clock(b)}`)) : ''));
   const parts = [];
   let i = 0;
   while (i < 7) {
@@ -87,7 +94,7 @@ export function hoursText(hours) {
     parts.push(`${days} ${text[i]}`);
     i = j + 1;
   }
-  return parts.join('; ');
+  return parts.join(t('booking.site.daySeparator'));
 }
 
 /** Names of the policy language codes a site offers, in the reader's language. */

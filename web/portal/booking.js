@@ -506,6 +506,9 @@ export function mountBooking(el, ctx = {}) {
       h(
         'div',
         { class: 'bk-slip', 'data-slip': '' },
+        ctx.policy && ctx.policy.city && ctx.policy.city.name
+          ? h('p', { class: 'bk-slip-city' }, h('bdi', { text: ctx.policy.city.name }))
+          : null,
         h('div', { class: 'notice ok bk-booked' }, heading(t('booking.done.title')), h('p', { text: t('booking.done.keep') })),
         h(
           'dl',
