@@ -119,6 +119,13 @@ export function minutesOf(seconds) {
   return Math.max(1, Math.ceil((Number(seconds) || 60) / 60));
 }
 
+// The problems each part words itself (web/messages/<lang>/<ns>.json, errors.<slug>).
+const OWN_SENTENCES = {
+  booking: new Set(['slot-full', 'slot-unavailable', 'booking-not-found', 'booking-limit-reached', 'site-not-found', 'failed-precondition']),
+  history: new Set(['invalid-credentials', 'invalid-argument']),
+};
+const BUSY = new Set(['store-busy', 'store-read-only', 'store-full', 'io-error', 'http-503']);
+
 /**
  * One plain sentence for a failed answer, saying what to do next. `ns` is the message
  * namespace ("booking" or "history").
@@ -126,32 +133,11 @@ export function minutesOf(seconds) {
 export function failureSentence(ns, answer) {
   if (answer.network) return t(`${ns}.errors.network`);
   const slug = problemSlug(answer);
-  switch (slug) {
-    case 'slot-full':
-    case 'slot-unavailable':
-    case 'booking-not-found':
-    case 'booking-limit-reached':
-    case 'site-not-found':
-    case 'failed-precondition':
-    case 'invalid-credentials':
-      if (ns === 'history' && slug !== 'invalid-credentials') break;
-      return t(`${ns}.errors.${slug}`);
-    case 'booking-rate-limited': {
-      const count = minutesOf(answer.retryAfter);
-      return t(`${ns}.errors.rate-limited`, { count });
-    }
-    case 'invalid-argument':
-      if (ns === 'history') return t('history.errors.invalid-argument');
-      break;
-    case 'store-busy':
-    case 'store-read-only':
-    case 'store-full':
-    case 'io-error':
-    case 'http-503':
-      return t(`${ns}.errors.busy`);
-    default:
-      break;
+  if (OWN_SENTENCES[ns] && OWN_SENTENCES[ns].has(slug)) return t(`${ns}.errors.${slug}`);
+  if (slug === 'booking-rate-limited' || slug === 'http-429') {
+    return t(`${ns}.errors.rate-limited`, { count: minutesOf(answer.retryAfter) });
   }
+  if (BUSY.has(slug)) return t(`${ns}.errors.busy`);
   return t(`${ns}.errors.other`);
 }
 
