@@ -20,7 +20,9 @@ nlohmann::ordered_json ToJson(const store::SiteRow& r) {
           {"hours", nlohmann::ordered_json::parse(r.hours_json, nullptr, false)},
           {"slot_minutes", r.slot_minutes},
           {"capacity", r.capacity},
-          {"closed", nlohmann::ordered_json::parse(r.closed_json, nullptr, false)}};
+          {"closed", nlohmann::ordered_json::parse(r.closed_json, nullptr, false)},
+          {"languages", nlohmann::ordered_json::parse(r.languages_json, nullptr, false)},
+          {"accessibility", r.accessibility}};
 }
 
 std::string Line(const store::SiteRow& r) {
@@ -28,7 +30,9 @@ std::string Line(const store::SiteRow& r) {
          (r.timezone.empty() || (r.timezone[0] != '+' && r.timezone[0] != '-') ? "" : "UTC") +
          r.timezone + ", " +
          std::to_string(r.slot_minutes) + "-minute slots x " + std::to_string(r.capacity) +
-         ", hours " + r.hours_json + (r.closed_json == "[]" ? "" : ", closed " + r.closed_json);
+         ", hours " + r.hours_json + (r.closed_json == "[]" ? "" : ", closed " + r.closed_json) +
+         (r.languages_json == "[]" ? "" : ", languages " + r.languages_json) +
+         (r.accessibility.empty() ? "" : ", access: " + r.accessibility);
 }
 
 int Add(const GlobalOptions& g, const SiteOptions& o) {
@@ -102,6 +106,11 @@ void RegisterSites(CLI::App& app, GlobalOptions& g, Runner& run) {
         ->capture_default_str();
     cmd->add_option("--capacity", o->in.capacity, "Appointments per slot (1..100)")
         ->capture_default_str();
+    cmd->add_option("--languages", o->in.languages,
+                    "Languages the site's staff speak, as the policy writes them, e.g. en,es")
+        ->delimiter(',');
+    cmd->add_option("--accessibility", o->in.accessibility,
+                    "Access notes for applicants, e.g. \"Step-free entrance on Chambers St\"");
     cmd->callback([&g, &run, o] { run = [&g, o] { return Add(g, *o); }; });
   }
   {

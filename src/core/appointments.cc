@@ -480,6 +480,21 @@ Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const A
   if (in.capacity < 1 || in.capacity > 100) {
     return Error(ErrorId::kInvalidArgument, "capacity: 1..100 per slot");
   }
+  if (in.languages.size() > kMaxSiteLanguages) {
+    return Error(ErrorId::kInvalidArgument,
+                 "languages: at most " + std::to_string(kMaxSiteLanguages));
+  }
+  for (size_t i = 0; i < in.languages.size(); ++i) {
+    if (!CheckLanguage(in.languages[i]).ok()) {
+      return Error(ErrorId::kInvalidArgument, "languages: codes like en, es, zh, ar");
+    }
+    if (std::find(in.languages.begin(), in.languages.begin() + static_cast<std::ptrdiff_t>(i),
+                  in.languages[i]) != in.languages.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Error(ErrorId::kInvalidArgument, "languages: '" + in.languages[i] + "' twice");
+    }
+  }
+  CITYID_RETURN_IF_ERROR(
+      CheckText("accessibility", in.accessibility, kMaxAccessibilityBytes, false));
   store::SiteRow row;
   row.id = in.id;
   row.name = in.name;
@@ -490,6 +505,8 @@ Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const A
   row.slot_minutes = in.slot_minutes;
   row.capacity = in.capacity;
   row.closed_json = "[]";
+  row.languages_json = json(in.languages).dump();
+  row.accessibility = in.accessibility;
   row.created_at = row.updated_at = ctx.clock.Now();
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     Status s = tx.InsertSite(row);

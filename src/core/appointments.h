@@ -94,7 +94,14 @@ struct SiteInput {
   std::string hours;      // ParseOpeningHours
   int slot_minutes = 30;  // 5..240
   int capacity = 1;       // 1..100
+  // Optional, for applicants choosing a site: the languages its staff speak (language codes as
+  // the policy's `languages` writes them, e.g. "en", "es"; at most kMaxSiteLanguages, no
+  // repeats) and access notes (step-free entrance, hearing loop...; at most 500 bytes).
+  std::vector<std::string> languages;
+  std::string accessibility;
 };
+inline constexpr size_t kMaxSiteLanguages = 20;
+inline constexpr size_t kMaxAccessibilityBytes = 500;
 
 // Adds a site. kInvalidArgument (bad field, unknown time zone), kSiteExists, kPermissionDenied (not admin).
 // Appends `site.add` (subject site id). REQUIRES role admin.

@@ -131,6 +131,41 @@ TEST_F(AppointmentsTest, AdminAddsSitesOthersMayNot) {
   EXPECT_EQ(log[0].subject, "main-library");
 }
 
+TEST_F(AppointmentsTest, SiteLanguagesAndAccessibilityAreOptionalAndChecked) {
+  // Without them: an empty list and no notes.
+  auto plain = AddSite(*ctx_, Site(), kAdmin);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->languages_json, "[]");
+  EXPECT_EQ(plain->accessibility, "");
+  // With them: kept as given, and read back.
+  SiteInput in = Site();
+  in.id = "east-library";
+  in.languages = {"en", "es", "zh-Hant"};
+  in.accessibility = "Step-free entrance on Chambers St; hearing loop at every counter";
+  ASSERT_TRUE(AddSite(*ctx_, in, kAdmin).ok());
+  auto sites = ListSites(*ctx_);
+  ASSERT_TRUE(sites.ok());
+  ASSERT_EQ(sites->size(), 2u);
+  EXPECT_EQ((*sites)[0].id, "east-library");
+  EXPECT_EQ((*sites)[0].languages_json, R"(["en","es","zh-Hant"])");
+  EXPECT_EQ((*sites)[0].accessibility, in.accessibility);
+  EXPECT_EQ((*sites)[1].languages_json, "[]");
+  // Refused: a code that is no language code, one twice, too many, notes too long or with a
+  // control character. Nothing is written.
+  std::vector<SiteInput> bad(6, Site());
+  bad[0].languages = {"English"};
+  bad[1].languages = {"es", "es"};
+  bad[2].languages = {""};
+  bad[3].languages = std::vector<std::string>(kMaxSiteLanguages + 1, "en");
+  bad[4].accessibility = std::string(kMaxAccessibilityBytes + 1, 'a');
+  bad[5].accessibility = "ramp\x01";
+  for (size_t i = 0; i < bad.size(); ++i) {
+    bad[i].id = "bad-" + std::to_string(i);
+    EXPECT_EQ(AddSite(*ctx_, bad[i], kAdmin).status().code(), StatusCode::kInvalidArgument) << i;
+  }
+  EXPECT_EQ(ListSites(*ctx_)->size(), 2u);
+}
+
 TEST_F(AppointmentsTest, FreeSlotsFollowHoursCapacityClosuresAndNow) {
   ASSERT_TRUE(AddSite(*ctx_, Site(2), kAdmin).ok());
   const Date wed{2026, 11, 25};

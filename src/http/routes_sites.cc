@@ -44,6 +44,8 @@ ordered_json SiteJson(const store::SiteRow& r) {
   j["slot_minutes"] = r.slot_minutes;
   j["capacity"] = r.capacity;
   j["closed"] = ordered_json::parse(r.closed_json, nullptr, false);
+  j["languages"] = ordered_json::parse(r.languages_json, nullptr, false);
+  j["accessibility"] = r.accessibility;
   return j;
 }
 
@@ -244,7 +246,7 @@ Reply AddSiteReply(State& st, const Request& req, const auth::Principal& p) {
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {"id", "name", "kind", "address", "timezone", "hours",
-                                  "slot_minutes", "capacity"},
+                                  "slot_minutes", "capacity", "languages", "accessibility"},
                                  "");
       !s.ok()) {
     return Problem(s);
@@ -256,10 +258,25 @@ Reply AddSiteReply(State& st, const Request& req, const auth::Principal& p) {
         {"kind", &in.kind, 16, true},
         {"address", &in.address, 200, true},
         {"timezone", &in.timezone, core::kMaxTimeZoneBytes, true},
-        {"hours", &in.hours, 500, true}}) {
+        {"hours", &in.hours, 500, true},
+        {"accessibility", &in.accessibility, core::kMaxAccessibilityBytes, false}}) {
     auto v = Str(*body, name, max, required);
     if (!v.ok()) return Problem(v.status());
     *out = std::move(*v);
+  }
+  if (body->contains("languages")) {
+    const json& langs = (*body)["languages"];
+    if (!langs.is_array() || langs.size() > core::kMaxSiteLanguages) {
+      return Problem(Error(ErrorId::kInvalidArgument,
+                           "languages: an array of at most " +
+                               std::to_string(core::kMaxSiteLanguages) + " language codes"));
+    }
+    for (const auto& l : langs) {
+      if (!l.is_string()) {
+        return Problem(Error(ErrorId::kInvalidArgument, "languages: language codes (strings)"));
+      }
+      in.languages.push_back(l.get<std::string>());
+    }
   }
   auto minutes = Int(*body, "slot_minutes");
   if (!minutes.ok()) return Problem(minutes.status());

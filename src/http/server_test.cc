@@ -228,7 +228,8 @@ class ServerTest : public ::testing::Test {
   std::string AddSite(int capacity = 5) {
     core::BookingContext b{*store_, *keys_, clock_, rng_};
     core::SiteInput in{"city-hall", "City Hall",           "city_hall", "1 Centre St",
-                       "+00:00",    "mon-sun 00:00-24:00", 60,          capacity};
+                       "+00:00",    "mon-sun 00:00-24:00", 60,          capacity,
+                       {},          ""};
     EXPECT_TRUE(core::AddSite(b, in, core::Actor{"cli:root", core::Role::kAdmin, ""}).ok());
     return core::FormatUtcTime(kNow + 2 * 3600);
   }
@@ -599,6 +600,55 @@ TEST_F(ServerTest, IdleSessionExpires) {
   auto res = client_->Get("/api/v1/sessions/current", With(&s));
   EXPECT_EQ(res->status, 401);
   EXPECT_EQ(ProblemType(res), "session-expired");
+}
+
+TEST_F(ServerTest, SitesCarryTheirLanguagesAndAccessNotes) {
+  const Bytes secret = AddStaff("ada", "admin");
+  Session admin = Login("ada", secret);
+  const json site{{"id", "east-library"},
+                  {"name", "East Library"},
+                  {"kind", "library"},
+                  {"address", "12 Grand St"},
+                  {"timezone", "America/New_York"},
+                  {"hours", "mon-fri 09:00-17:00"},
+                  {"slot_minutes", 30},
+                  {"capacity", 2},
+                  {"languages", {"en", "es", "zh"}},
+                  {"accessibility", "Step-free entrance; hearing loop"}};
+  auto added = client_->Post("/api/v1/sites", With(&admin), site.dump(), "application/json");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  EXPECT_EQ(json::parse(added->body)["languages"], json({"en", "es", "zh"}));
+  // Both are optional: a site without them lists an empty array and empty notes.
+  json plain = site;
+  plain["id"] = "west-library";
+  plain.erase("languages");
+  plain.erase("accessibility");
+  ASSERT_EQ(client_->Post("/api/v1/sites", With(&admin), plain.dump(), "application/json")->status,
+            201);
+  auto listed = client_->Get("/api/v1/sites");
+  ASSERT_EQ(listed->status, 200);
+  const json sites = json::parse(listed->body)["sites"];
+  ASSERT_EQ(sites.size(), 2u);
+  EXPECT_EQ(sites[0]["languages"], json({"en", "es", "zh"}));
+  EXPECT_EQ(sites[0]["accessibility"], "Step-free entrance; hearing loop");
+  EXPECT_EQ(sites[1]["languages"], json::array());
+  EXPECT_EQ(sites[1]["accessibility"], "");
+  // Refused with 400: not an array, not strings, not language codes, notes too long.
+  for (const json& bad : {json("en"), json({1, 2}), json({"English"}), json({"es", "es"})}) {
+    json body = site;
+    body["id"] = "bad-site";
+    body["languages"] = bad;
+    auto res = client_->Post("/api/v1/sites", With(&admin), body.dump(), "application/json");
+    EXPECT_EQ(res->status, 400) << bad.dump();
+  }
+  json long_notes = site;
+  long_notes["id"] = "bad-site";
+  long_notes["accessibility"] = std::string(501, 'a');
+  EXPECT_EQ(
+      client_->Post("/api/v1/sites", With(&admin), long_notes.dump(), "application/json")->status,
+      400);
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/sites")->body)["sites"].size(), 2u);
 }
 
 TEST_F(ServerTest, MalformedLoginAndStaffRequestsGet4xx) {

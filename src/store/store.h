@@ -189,6 +189,8 @@ struct SiteRow {
   std::string closed_json;      // closure dates, JSON array of "YYYY-MM-DD", sorted
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
+  std::string languages_json = "[]";  // languages staff speak: JSON array of codes ("en", "es")
+  std::string accessibility;          // access notes for applicants, free text ("" = none)
 };
 
 // A booking. No personal data in clear: `sealed` is the name to call and the optional contact

@@ -484,6 +484,55 @@ TEST(SqliteStoreTest, CardsIssuedBeforeV13GetDistinctPseudonymousIds) {
   std::filesystem::remove_all(dir);
 }
 
+// Schema v15 adds a site's languages and access notes; sites made before it have neither.
+TEST(SqliteStoreTest, SitesMadeBeforeV15HaveNoLanguagesAndNoAccessNotes) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate15-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write([](Tx& tx) -> Status {
+      SiteRow s;
+      s.id = "city-hall";
+      s.name = "City Hall";
+      s.kind = "city_hall";
+      s.address = "1 Centre St";
+      s.timezone = "-05:00";
+      s.hours_json = "{}";
+      s.closed_json = "[]";
+      s.languages_json = R"(["en"])";
+      s.accessibility = "ramp";
+      return tx.InsertSite(s);
+    }).ok());
+  }
+  // Back to a v14 database: no such columns, v15 not applied.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE sites DROP COLUMN languages_json; "
+                         "ALTER TABLE sites DROP COLUMN accessibility; "
+                         "DELETE FROM schema_migrations WHERE version = 15;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Read([](Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto site, tx.GetSite("city-hall"));
+    EXPECT_TRUE(site.has_value());
+    if (!site) return Status::Ok();
+    EXPECT_EQ(site->name, "City Hall");
+    EXPECT_EQ(site->languages_json, "[]");
+    EXPECT_EQ(site->accessibility, "");
+    return Status::Ok();
+  }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformanceTest,
     ::testing::Values(

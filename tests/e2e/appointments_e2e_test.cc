@@ -71,6 +71,26 @@ TEST_F(AppointmentsE2eTest, BookCheckMoveCancelAndTheLastSeatGoesToExactlyOne) {
   ASSERT_TRUE(sites);
   ASSERT_EQ(sites->status, 200) << sites->body;
   EXPECT_EQ(json::parse(sites->body)["sites"][0]["id"], "city-hall");
+  EXPECT_EQ(json::parse(sites->body)["sites"][0]["languages"], json::array());
+
+  // A site may say which languages its staff speak and how to get in; the portal shows both.
+  auto [lib_code, lib_out] = CliCode(
+      {"--json", "site", "add", "--data", data_, "--id", "north-library", "--name", "North Library",
+       "--kind", "library", "--address", "12 Grand St", "--timezone", "America/New_York",
+       "--hours", "mon-fri 09:00-17:00", "--languages", "en,es,zh", "--accessibility",
+       "Step-free entrance on Grand St"});
+  ASSERT_EQ(lib_code, 0) << last_err_;
+  EXPECT_EQ(json::parse(lib_out)["languages"], json({"en", "es", "zh"}));
+  const json listed = json::parse(client_->Get("/api/v1/sites")->body)["sites"];
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1]["id"], "north-library");
+  EXPECT_EQ(listed[1]["languages"], json({"en", "es", "zh"}));
+  EXPECT_EQ(listed[1]["accessibility"], "Step-free entrance on Grand St");
+  EXPECT_EQ(CliCode({"site", "add", "--data", data_, "--id", "west-library", "--name", "W",
+                     "--kind", "library", "--address", "A", "--timezone", "+00:00", "--hours",
+                     "mon 09:00-10:00", "--languages", "English"})
+                .first,
+            3);
 
   const std::string day = Tomorrow();
   auto slots = client_->Get("/api/v1/sites/city-hall/slots?from=" + day + "&to=" + day);

@@ -19,15 +19,17 @@ before(async () => {
   server = await startServer({ args: ['--max-bookings-per-client', '50', '--max-bookings-per-client-site-day', '50'] });
   browser = await launchBrowser();
   const sites = [
-    // Open every day, so there are free times whatever day the test runs.
-    ['ayuntamiento', 'Ayuntamiento', 'city_hall', '1 Centre St', 'America/New_York', 'mon-sun 08:00-12:00, 13:00-18:00', '3'],
+    // Open every day, so there are free times whatever day the test runs; with the languages
+    // its staff speak and access notes.
+    ['ayuntamiento', 'Ayuntamiento', 'city_hall', '1 Centre St', 'America/New_York', 'mon-sun 08:00-12:00, 13:00-18:00', '3',
+      ['--languages', 'es,en', '--accessibility', 'Entrada sin escalones por Chambers St']],
     // One place per time, a fixed UTC offset (sites made before time zones were supported).
-    ['biblioteca', 'Biblioteca Central', 'library', '455 Fifth Ave', '-05:00', 'mon-sun 09:00-17:00', '1'],
+    ['biblioteca', 'Biblioteca Central', 'library', '455 Fifth Ave', '-05:00', 'mon-sun 09:00-17:00', '1', []],
   ];
-  for (const [id, name, kind, address, tz, hours, capacity] of sites) {
+  for (const [id, name, kind, address, tz, hours, capacity, extra] of sites) {
     const r = server.cli([
       'site', 'add', '--data', server.dataDir, '--id', id, '--name', name, '--kind', kind, '--address', address,
-      '--timezone', tz, '--hours', hours, '--slot-minutes', '30', '--capacity', capacity,
+      '--timezone', tz, '--hours', hours, '--slot-minutes', '30', '--capacity', capacity, ...extra,
     ]);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -119,7 +121,10 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   // Site: name, address and hours in Spanish words.
   await step(booking, 'site').waitFor();
   await assert.doesNotReject(booking.getByText('1 Centre St').waitFor());
-  assert.match(await booking.textContent(), /Horario: lun–dom 8:00–12:00 y 13:00–18:00/);
+  const siteText = await booking.textContent();
+  assert.match(siteText, /Horario: lun–dom 8:00–12:00 y 13:00–18:00/);
+  assert.match(siteText, /Se habla: español [ye] inglés/);
+  assert.match(siteText, /Accesibilidad: Entrada sin escalones por Chambers St/);
   await checkA11y(page, 'booking: site');
   // Continue without a choice: the error summary takes the focus and says what to do.
   await submit(booking).click();
@@ -129,8 +134,10 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   await chooseSite(page, 'Ayuntamiento');
   assert.match(await booking.locator('legend').textContent(), /¿Qué día\?/);
   await checkA11y(page, 'booking: day');
-  const dayValue = await radios(booking).first().getAttribute('value');
-  await radios(booking).first().check();
+  // The second day offered: a whole day of free times, whatever the hour the test runs at
+  // (today may have one time left, or none).
+  const dayValue = await radios(booking).nth(1).getAttribute('value');
+  await radios(booking).nth(1).check();
   await submit(booking).click();
 
   // Times in the site's time zone (America/New_York), written the Spanish way.
@@ -280,8 +287,10 @@ test('a place taken meanwhile and a closed day are sentences with a way on', asy
   const page = await open('#book');
   const booking = root(page);
   await chooseSite(page, 'Biblioteca Central');
-  const dayValue = await radios(booking).first().getAttribute('value');
-  await radios(booking).first().check();
+  // The second day offered: a whole day of free times, whatever the hour the test runs at
+  // (today may have one time left, or none).
+  const dayValue = await radios(booking).nth(1).getAttribute('value');
+  await radios(booking).nth(1).check();
   await submit(booking).click();
   await step(booking, 'time').waitFor();
   const times = booking.locator('[data-step="time"] input[type=radio]');
@@ -348,6 +357,7 @@ test('the whole booking completes from the keyboard alone', async () => {
   assert.equal(await page.evaluate(() => document.activeElement.textContent), '¿Qué día?');
   await tabTo('#booking-root input[name="bk-day"]');
   await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowDown'); // the second day: a whole day of free times
   await tabTo('#booking-root button[type=submit]');
   await page.keyboard.press('Enter');
 

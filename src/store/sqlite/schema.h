@@ -376,6 +376,12 @@ CREATE TABLE store_facts (
   updated_at INTEGER NOT NULL
 ) STRICT;
 )sql"},
+    // v15 (sites, issue 16): what applicants choosing a site want to know besides its hours:
+    // the languages its staff speak (policy language codes, JSON array) and access notes.
+    {15, R"sql(
+ALTER TABLE sites ADD COLUMN languages_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sites ADD COLUMN accessibility TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

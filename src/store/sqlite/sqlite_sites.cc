@@ -18,6 +18,8 @@ SiteRow SiteFrom(const Query& q) {
   r.closed_json = q.Text(8);
   r.created_at = q.Int(9);
   r.updated_at = q.Int(10);
+  r.languages_json = q.Text(11);
+  r.accessibility = q.Text(12);
   return r;
 }
 
@@ -44,25 +46,29 @@ AppointmentRow AppointmentFrom(const Query& q) {
 Status SqliteTx::InsertSite(const SiteRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   auto q = Q("INSERT INTO sites (id, name, kind, address, timezone, hours_json, slot_minutes, "
-             "capacity, closed_json, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+             "capacity, closed_json, created_at, updated_at, languages_json, accessibility) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.Bind(r.id).Bind(r.name).Bind(r.kind).Bind(r.address).Bind(r.timezone).Bind(r.hours_json)
       .Bind(r.slot_minutes).Bind(r.capacity).Bind(r.closed_json).Bind(r.created_at)
-      .Bind(r.updated_at);
+      .Bind(r.updated_at).Bind(r.languages_json).Bind(r.accessibility);
   return q.Exec();
 }
 
 Status SqliteTx::UpdateSite(const SiteRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   auto q = Q("UPDATE sites SET name = ?, kind = ?, address = ?, timezone = ?, hours_json = ?, "
-             "slot_minutes = ?, capacity = ?, closed_json = ?, updated_at = ? WHERE id = ?");
+             "slot_minutes = ?, capacity = ?, closed_json = ?, updated_at = ?, languages_json = ?, "
+             "accessibility = ? WHERE id = ?");
   q.Bind(r.name).Bind(r.kind).Bind(r.address).Bind(r.timezone).Bind(r.hours_json)
-      .Bind(r.slot_minutes).Bind(r.capacity).Bind(r.closed_json).Bind(r.updated_at).Bind(r.id);
+      .Bind(r.slot_minutes).Bind(r.capacity).Bind(r.closed_json).Bind(r.updated_at)
+      .Bind(r.languages_json).Bind(r.accessibility).Bind(r.id);
   return ExecChanged(q, "site");
 }
 
 Result<std::optional<SiteRow>> SqliteTx::GetSite(std::string_view id) {
   auto q = Q("SELECT id, name, kind, address, timezone, hours_json, slot_minutes, capacity, "
-             "closed_json, created_at, updated_at FROM sites WHERE id = ?");
+             "closed_json, created_at, updated_at, languages_json, accessibility FROM sites "
+             "WHERE id = ?");
   q.Bind(id);
   CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<SiteRow>();
@@ -71,7 +77,8 @@ Result<std::optional<SiteRow>> SqliteTx::GetSite(std::string_view id) {
 
 Result<std::vector<SiteRow>> SqliteTx::ListSites() {
   auto q = Q("SELECT id, name, kind, address, timezone, hours_json, slot_minutes, capacity, "
-             "closed_json, created_at, updated_at FROM sites ORDER BY id");
+             "closed_json, created_at, updated_at, languages_json, accessibility FROM sites "
+             "ORDER BY id");
   std::vector<SiteRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
