@@ -114,6 +114,16 @@ export function languagesText(codes) {
   }
 }
 
+/**
+ * The message `key` as nodes, with the parameter `name` isolated in a <bdi> (text from the
+ * server, such as an English access note on an Arabic page, keeps its own direction).
+ */
+export function tIsolated(key, params, name) {
+  const marker = '\u0000';
+  const [before, after = ''] = t(key, { ...params, [name]: marker }).split(marker);
+  return [before, h('bdi', { text: String(params[name]) }), after];
+}
+
 /** Whole minutes to wait, from a Retry-After in seconds (at least 1). */
 export function minutesOf(seconds) {
   return Math.max(1, Math.ceil((Number(seconds) || 60) / 60));

@@ -21,6 +21,7 @@ import {
   focusSummary,
   radioGroup,
   textField,
+  tIsolated,
 } from './booking-common.js';
 
 const WINDOW_DAYS = 28; // one slots request
@@ -124,7 +125,7 @@ function siteOptionExtras(site) {
   const langs = languagesText(site.languages);
   if (langs) extras.push(h('span', { class: 'bk-hint-line', text: t('booking.site.languages', { languages: langs }) }));
   if (site.accessibility) {
-    extras.push(h('span', { class: 'bk-hint-line', text: t('booking.site.accessibility', { notes: site.accessibility }) }));
+    extras.push(h('span', { class: 'bk-hint-line' }, tIsolated('booking.site.accessibility', { notes: site.accessibility }, 'notes')));
   }
   return extras;
 }
