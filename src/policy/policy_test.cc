@@ -214,6 +214,40 @@ TEST(PolicyFilesTest, ShippedPoliciesHaveTheRequiredDocumentTypes) {
   }
 }
 
+// The portal offers English, Spanish, simplified Chinese and Arabic: every shipped document has a
+// name in each, written in its own script (not an English name copied over).
+TEST(PolicyFilesTest, ShippedPoliciesNameEveryDocumentInFourLanguages) {
+  auto has_code_point_in = [](const std::string& s, char32_t lo, char32_t hi) {
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      char32_t cp = c;
+      size_t n = 1;
+      if (c >= 0xF0) {
+        cp = c & 0x07, n = 4;
+      } else if (c >= 0xE0) {
+        cp = c & 0x0F, n = 3;
+      } else if (c >= 0xC0) {
+        cp = c & 0x1F, n = 2;
+      }
+      for (size_t k = 1; k < n && i + k < s.size(); ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      }
+      if (cp >= lo && cp <= hi) return true;
+      i += n;
+    }
+    return false;
+  };
+  for (const Policy* policy : {&NewYork(), &SanFrancisco()}) {
+    EXPECT_EQ(policy->languages(), (std::vector<std::string>{"en", "es", "zh", "ar"}));
+    for (const DocumentType& doc : policy->documents()) {
+      EXPECT_TRUE(has_code_point_in(doc.Name("zh"), 0x4E00, 0x9FFF)) << doc.id;  // CJK ideographs
+      EXPECT_TRUE(has_code_point_in(doc.Name("ar"), 0x0600, 0x06FF)) << doc.id;  // Arabic
+      EXPECT_FALSE(has_code_point_in(doc.Name("zh"), 0x0600, 0x06FF)) << doc.id;
+      EXPECT_FALSE(has_code_point_in(doc.Name("ar"), 0x4E00, 0x9FFF)) << doc.id;
+    }
+  }
+}
+
 TEST(PolicyFilesTest, ShippedPoliciesCatalogueNoStatusRevealingDocument) {
   for (const Policy* policy : {&NewYork(), &SanFrancisco()}) {
     for (const DocumentType& doc : policy->documents()) {
@@ -248,7 +282,7 @@ TEST(PolicyFilesTest, AccessorsReflectTheFiles) {
   EXPECT_EQ(ny.validity_years(), 5);
   EXPECT_TRUE(ny.Prints("gender"));
   EXPECT_TRUE(ny.Prints("veteran"));
-  EXPECT_EQ(ny.languages(), (std::vector<std::string>{"en", "es"}));
+  EXPECT_EQ(ny.languages(), (std::vector<std::string>{"en", "es", "zh", "ar"}));
 
   const Policy& sf = SanFrancisco();
   EXPECT_EQ(sf.rule().kind, RuleKind::kList);
@@ -793,6 +827,7 @@ TEST(PolicyParseTest, PolicyJsonDescribesTheCatalogue) {
   const auto json = nlohmann::json::parse(NewYork().ToJson());
   EXPECT_EQ(json["city"]["name"], "New York City");
   EXPECT_EQ(json["rule"]["kind"], "points");
+  EXPECT_EQ(json["city"]["languages"], nlohmann::json::array({"en", "es", "zh", "ar"}));
   EXPECT_EQ(json["fingerprint"], NewYork().Fingerprint());
   EXPECT_EQ(json["documents"].size(), NewYork().documents().size());
   bool found = false;
@@ -801,6 +836,9 @@ TEST(PolicyParseTest, PolicyJsonDescribesTheCatalogue) {
       found = true;
       EXPECT_EQ(doc["validity"]["issued_within_days"], 60);
       EXPECT_EQ(doc["names"]["es"].get<std::string>().rfind("Factura", 0), 0u);
+      EXPECT_EQ(doc["names"]["zh"], NewYork().FindDocument("utility_bill")->Name("zh"));
+      EXPECT_EQ(doc["names"]["ar"], NewYork().FindDocument("utility_bill")->Name("ar"));
+      EXPECT_EQ(doc["names"].size(), 4u);
     }
   }
   EXPECT_TRUE(found);
