@@ -529,6 +529,86 @@ TEST(PolicyPointsTest, EvaluationJsonHasStableFields) {
   EXPECT_EQ(json["missing"][0], "needs 1 more residency point");
 }
 
+// The machine-readable fields portals localise from: suggested[] names each suggestion's
+// catalogue id in the order of suggestions[], missing_codes[] follows missing[].
+TEST(PolicyPointsTest, SuggestedIdsFollowTheSuggestions) {
+  const Evaluation ev = NewYork().Evaluate({}, kToday);
+  ASSERT_EQ(ev.suggested.size(), ev.suggestions.size());
+  ASSERT_EQ(ev.suggested_for.size(), ev.suggestions.size());
+  for (size_t i = 0; i < ev.suggested.size(); ++i) {
+    const DocumentType* doc = NewYork().FindDocument(ev.suggested[i]);
+    ASSERT_NE(doc, nullptr) << ev.suggested[i];
+    EXPECT_EQ(ev.suggestions[i].rfind(doc->Name(), 0), 0u) << i << ": " << ev.suggestions[i];
+  }
+  // Three 3-point photo documents with a date of birth close the identity, photo and date of
+  // birth gaps at once (catalogue order breaks the tie); then three residency documents, the
+  // first being the state ID with a city address (it gives a residency point too).
+  EXPECT_EQ(ev.suggested, (std::vector<std::string>{"us_passport", "foreign_passport",
+                                                    "us_drivers_license",
+                                                    "ny_state_id_with_city_address",
+                                                    "utility_bill", "bank_statement"}));
+  EXPECT_EQ(ev.suggested_for,
+            (std::vector<std::string>{"identity_points", "identity_points", "identity_points",
+                                      "residency_points", "residency_points",
+                                      "residency_points"}));
+  ASSERT_EQ(ev.missing_codes.size(), ev.missing.size());
+  const std::vector<std::pair<std::string, int>> want = {
+      {"identity_points", 3}, {"photo", 1}, {"dob", 1}, {"residency_points", 1}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(ev.missing_codes[i].code, want[i].first);
+    EXPECT_EQ(ev.missing_codes[i].count, want[i].second);
+  }
+}
+
+TEST(PolicyPointsTest, MissingCodesCarryTheGapAndTheRejectedTypeComesFirst) {
+  const std::vector<PresentedDocument> docs = {
+      Doc("birth_certificate"),               // 2 identity points and the date of birth
+      Doc("pay_stub", D("2024-10-01")),       // too old
+  };
+  const Evaluation ev = NewYork().Evaluate(docs, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 3u) << ev.Explain();
+  EXPECT_EQ(ev.missing_codes[0].code, "identity_points");
+  EXPECT_EQ(ev.missing_codes[0].count, 1);
+  EXPECT_EQ(ev.missing_codes[1].code, "photo");
+  EXPECT_EQ(ev.missing_codes[2].code, "residency_points");
+  ASSERT_FALSE(ev.suggested.empty());
+  EXPECT_EQ(std::count(ev.suggested.begin(), ev.suggested.end(), "birth_certificate"), 0);
+  const auto pay = std::find(ev.suggested.begin(), ev.suggested.end(), "pay_stub");
+  ASSERT_NE(pay, ev.suggested.end()) << ev.Explain();
+  EXPECT_EQ(ev.suggested_for[pay - ev.suggested.begin()], "residency_points");
+  // The first residency suggestion is the type presented too old.
+  const auto first_residency =
+      std::find(ev.suggested_for.begin(), ev.suggested_for.end(), "residency_points");
+  EXPECT_EQ(first_residency - ev.suggested_for.begin(), pay - ev.suggested.begin());
+}
+
+TEST(PolicyPointsTest, SatisfiedHasNoCodesAndJsonCarriesThem) {
+  const std::vector<PresentedDocument> ok = {Doc("us_passport", std::nullopt, D("2030-01-01")),
+                                             Doc("lease")};
+  const Evaluation done = NewYork().Evaluate(ok, kToday);
+  EXPECT_TRUE(done.satisfied);
+  EXPECT_TRUE(done.missing_codes.empty());
+  EXPECT_TRUE(done.suggested.empty());
+
+  const std::vector<PresentedDocument> docs = {Doc("us_passport", std::nullopt, D("2030-01-01"))};
+  const auto json = nlohmann::json::parse(NewYork().Evaluate(docs, kToday).ToJson());
+  EXPECT_EQ(json["missing_codes"],
+            nlohmann::json::parse(R"([{"code":"residency_points","count":1}])"));
+  EXPECT_EQ(json["suggested"], nlohmann::json::parse(
+                                   R"(["ny_state_id_with_city_address","utility_bill","bank_statement"])"));
+  EXPECT_EQ(json["suggested_for"], nlohmann::json::parse(
+                                       R"(["residency_points","residency_points","residency_points"])"));
+  // Existing fields keep their place; the new ones come after suggestions.
+  std::vector<std::string> keys;
+  const auto ordered = nlohmann::ordered_json::parse(NewYork().Evaluate(docs, kToday).ToJson());
+  for (const auto& item : ordered.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "satisfied", "rule", "identity_points", "residency_points",
+                      "identity_required", "residency_required", "has_photo_document",
+                      "has_dob_document", "documents", "missing", "suggestions", "missing_codes",
+                      "suggested", "suggested_for"}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // List rule (San Francisco)
 
@@ -612,6 +692,32 @@ TEST(PolicyListTest, NothingPresentedNamesBothPaths) {
   EXPECT_TRUE(Contains(ev.missing, "needs 1 more residency point"));
   const std::string text = ev.Explain();
   EXPECT_EQ(text.find("Identity points"), std::string::npos) << text;  // not a points rule
+}
+
+TEST(PolicyListTest, ListMissingCodesAndSuggestedIds) {
+  Evaluation ev = SanFrancisco().Evaluate({}, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 2u);
+  EXPECT_EQ(ev.missing_codes[0].code, "identity_document");
+  EXPECT_EQ(ev.missing_codes[0].count, 2);
+  EXPECT_EQ(ev.missing_codes[1].code, "residency_points");
+  EXPECT_EQ(ev.suggested, (std::vector<std::string>{"us_passport", "foreign_passport",
+                                                    "us_drivers_license", "utility_bill",
+                                                    "bank_statement", "pay_stub"}));
+  EXPECT_EQ(ev.suggested_for[0], "identity_document");
+  EXPECT_EQ(ev.suggested_for[3], "residency_points");
+
+  // One secondary document without a photo: one more secondary document, with a photo.
+  const std::vector<PresentedDocument> docs = {Doc("birth_certificate"),
+                                               Doc("lease")};
+  ev = SanFrancisco().Evaluate(docs, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 2u) << ev.Explain();
+  EXPECT_EQ(ev.missing_codes[0].code, "secondary_documents");
+  EXPECT_EQ(ev.missing_codes[0].count, 1);
+  EXPECT_EQ(ev.missing_codes[1].code, "secondary_photo");
+  ASSERT_EQ(ev.suggested.size(), 6u) << ev.Explain();
+  for (const std::string& gap : ev.suggested_for) EXPECT_EQ(gap, "secondary_documents");
+  EXPECT_EQ(SanFrancisco().FindDocument(ev.suggested[3])->tier, Tier::kSecondary);
+  EXPECT_TRUE(SanFrancisco().FindDocument(ev.suggested[3])->has_photo);
 }
 
 // ---------------------------------------------------------------------------------------------
