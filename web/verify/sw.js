@@ -1,0 +1,2 @@
+// Placeholder until the verifier's service worker lands.
+self.addEventListener('install', () => self.skipWaiting());
