@@ -145,10 +145,25 @@ describe('New York (points)', () => {
     await page.context().close();
   });
 
-  test('at 320 px nothing scrolls sideways', async () => {
+  test('at 320 px nothing scrolls sideways, and the keyboard alone works the checker', async () => {
     const page = await openChecker(server, { locale: 'es-MX', viewport: VIEWPORTS.narrow });
-    await box(page, 'ny_state_id_with_city_address').check();
+    // Keyboard: Space ticks the focused document, arrows move between a question's answers.
+    await box(page, 'ny_state_id_with_city_address').focus();
+    await page.keyboard.press('Space');
     await result(page).locator('.checker-verdict-ok').waitFor();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement.id);
+    assert.equal(focused, 'chk-ny_state_id_with_city_address-expired-valid', 'Tab goes to the question under the ticked document');
+    await page.keyboard.press('ArrowDown');
+    await result(page).locator('.checker-verdict-bad').waitFor();
+    assert.match(await result(page).innerText(), /está vencido/);
+    await page.keyboard.press('ArrowUp');
+    await result(page).locator('.checker-verdict-ok').waitFor();
+    // Every answer is a target a thumb can hit.
+    for (const label of await page.locator('#chk-ny_state_id_with_city_address-q label').all()) {
+      const b = await label.boundingBox();
+      assert.ok(b.height >= 44, `answer label height ${b.height}`);
+    }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
     expectNoPageErrors(page);
