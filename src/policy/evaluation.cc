@@ -74,7 +74,8 @@ std::string Evaluation::ToJson() const {
                     {"residency_points", d.residency_points}});
   }
   Json codes = Json::array();
-  for (const MissingCode& m : missing_codes) codes.push_back({{"code", m.code}, {"count", m.count}});
+  for (const MissingCode& m : missing_codes)
+    codes.push_back({{"code", m.code}, {"count", m.count}});
   Json out = {{"satisfied", satisfied},
               {"rule", rule},
               {"identity_points", identity_points},

@@ -543,14 +543,12 @@ TEST(PolicyPointsTest, SuggestedIdsFollowTheSuggestions) {
   // Three 3-point photo documents with a date of birth close the identity, photo and date of
   // birth gaps at once (catalogue order breaks the tie); then three residency documents, the
   // first being the state ID with a city address (it gives a residency point too).
-  EXPECT_EQ(ev.suggested, (std::vector<std::string>{"us_passport", "foreign_passport",
-                                                    "us_drivers_license",
-                                                    "ny_state_id_with_city_address",
-                                                    "utility_bill", "bank_statement"}));
+  EXPECT_EQ(ev.suggested, (std::vector<std::string>{
+                              "us_passport", "foreign_passport", "us_drivers_license",
+                              "ny_state_id_with_city_address", "utility_bill", "bank_statement"}));
   EXPECT_EQ(ev.suggested_for,
             (std::vector<std::string>{"identity_points", "identity_points", "identity_points",
-                                      "residency_points", "residency_points",
-                                      "residency_points"}));
+                                      "residency_points", "residency_points", "residency_points"}));
   ASSERT_EQ(ev.missing_codes.size(), ev.missing.size());
   const std::vector<std::pair<std::string, int>> want = {
       {"identity_points", 3}, {"photo", 1}, {"dob", 1}, {"residency_points", 1}};
@@ -562,8 +560,8 @@ TEST(PolicyPointsTest, SuggestedIdsFollowTheSuggestions) {
 
 TEST(PolicyPointsTest, MissingCodesCarryTheGapAndTheRejectedTypeComesFirst) {
   const std::vector<PresentedDocument> docs = {
-      Doc("birth_certificate"),               // 2 identity points and the date of birth
-      Doc("pay_stub", D("2024-10-01")),       // too old
+      Doc("birth_certificate"),          // 2 identity points and the date of birth
+      Doc("pay_stub", D("2024-10-01")),  // too old
   };
   const Evaluation ev = NewYork().Evaluate(docs, kToday);
   ASSERT_EQ(ev.missing_codes.size(), 3u) << ev.Explain();
@@ -594,19 +592,20 @@ TEST(PolicyPointsTest, SatisfiedHasNoCodesAndJsonCarriesThem) {
   const auto json = nlohmann::json::parse(NewYork().Evaluate(docs, kToday).ToJson());
   EXPECT_EQ(json["missing_codes"],
             nlohmann::json::parse(R"([{"code":"residency_points","count":1}])"));
-  EXPECT_EQ(json["suggested"], nlohmann::json::parse(
-                                   R"(["ny_state_id_with_city_address","utility_bill","bank_statement"])"));
-  EXPECT_EQ(json["suggested_for"], nlohmann::json::parse(
-                                       R"(["residency_points","residency_points","residency_points"])"));
+  EXPECT_EQ(json["suggested"],
+            nlohmann::json::parse(
+                R"(["ny_state_id_with_city_address","utility_bill","bank_statement"])"));
+  EXPECT_EQ(json["suggested_for"],
+            nlohmann::json::parse(R"(["residency_points","residency_points","residency_points"])"));
   // Existing fields keep their place; the new ones come after suggestions.
   std::vector<std::string> keys;
   const auto ordered = nlohmann::ordered_json::parse(NewYork().Evaluate(docs, kToday).ToJson());
   for (const auto& item : ordered.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "satisfied", "rule", "identity_points", "residency_points",
-                      "identity_required", "residency_required", "has_photo_document",
-                      "has_dob_document", "documents", "missing", "suggestions", "missing_codes",
-                      "suggested", "suggested_for"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{
+                "satisfied", "rule", "identity_points", "residency_points", "identity_required",
+                "residency_required", "has_photo_document", "has_dob_document", "documents",
+                "missing", "suggestions", "missing_codes", "suggested", "suggested_for"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -700,15 +699,14 @@ TEST(PolicyListTest, ListMissingCodesAndSuggestedIds) {
   EXPECT_EQ(ev.missing_codes[0].code, "identity_document");
   EXPECT_EQ(ev.missing_codes[0].count, 2);
   EXPECT_EQ(ev.missing_codes[1].code, "residency_points");
-  EXPECT_EQ(ev.suggested, (std::vector<std::string>{"us_passport", "foreign_passport",
-                                                    "us_drivers_license", "utility_bill",
-                                                    "bank_statement", "pay_stub"}));
+  EXPECT_EQ(ev.suggested,
+            (std::vector<std::string>{"us_passport", "foreign_passport", "us_drivers_license",
+                                      "utility_bill", "bank_statement", "pay_stub"}));
   EXPECT_EQ(ev.suggested_for[0], "identity_document");
   EXPECT_EQ(ev.suggested_for[3], "residency_points");
 
   // One secondary document without a photo: one more secondary document, with a photo.
-  const std::vector<PresentedDocument> docs = {Doc("birth_certificate"),
-                                               Doc("lease")};
+  const std::vector<PresentedDocument> docs = {Doc("birth_certificate"), Doc("lease")};
   ev = SanFrancisco().Evaluate(docs, kToday);
   ASSERT_EQ(ev.missing_codes.size(), 2u) << ev.Explain();
   EXPECT_EQ(ev.missing_codes[0].code, "secondary_documents");
