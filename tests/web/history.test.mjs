@@ -74,15 +74,6 @@ async function open(locale, viewport = VIEWPORTS.phone) {
   page.on('response', (r) => {
     if (r.status() >= 400) page.apiFailures.push(`${r.status()} ${new URL(r.url()).pathname}`);
   });
-  // The shipped policies name their documents in English and Spanish only until the checker's
-  // change lists Chinese and Arabic too; until then the page is told that Arabic is offered
-  // (the history itself does not depend on the policy).
-  await page.route('**/api/v1/policy', async (route) => {
-    const res = await route.fetch();
-    const json = await res.json();
-    json.city.languages = [...new Set([...json.city.languages, 'zh', 'ar'])];
-    await route.fulfill({ response: res, json });
-  });
   await page.goto(`${server.url}/#history`);
   await page.locator('#history-root [data-step="form"]').waitFor();
   return page;
