@@ -28,9 +28,9 @@ nlohmann::ordered_json ToJson(const store::SiteRow& r) {
 std::string Line(const store::SiteRow& r) {
   return r.id + "  " + r.kind + "  " + r.name + " (" + r.address + "), " +
          (r.timezone.empty() || (r.timezone[0] != '+' && r.timezone[0] != '-') ? "" : "UTC") +
-         r.timezone + ", " +
-         std::to_string(r.slot_minutes) + "-minute slots x " + std::to_string(r.capacity) +
-         ", hours " + r.hours_json + (r.closed_json == "[]" ? "" : ", closed " + r.closed_json) +
+         r.timezone + ", " + std::to_string(r.slot_minutes) + "-minute slots x " +
+         std::to_string(r.capacity) + ", hours " + r.hours_json +
+         (r.closed_json == "[]" ? "" : ", closed " + r.closed_json) +
          (r.languages_json == "[]" ? "" : ", languages " + r.languages_json) +
          (r.accessibility.empty() ? "" : ", access: " + r.accessibility);
 }

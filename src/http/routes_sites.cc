@@ -245,9 +245,10 @@ Reply CancelReply(State& st, const Call& c) {
 Reply AddSiteReply(State& st, const Request& req, const auth::Principal& p) {
   auto body = JsonBody(req);
   if (!body.ok()) return Problem(body.status());
-  if (Status s = OnlyKeys(*body, {"id", "name", "kind", "address", "timezone", "hours",
-                                  "slot_minutes", "capacity", "languages", "accessibility"},
-                                 "");
+  if (Status s = OnlyKeys(*body,
+                          {"id", "name", "kind", "address", "timezone", "hours", "slot_minutes",
+                           "capacity", "languages", "accessibility"},
+                          "");
       !s.ok()) {
     return Problem(s);
   }
@@ -267,9 +268,9 @@ Reply AddSiteReply(State& st, const Request& req, const auth::Principal& p) {
   if (body->contains("languages")) {
     const json& langs = (*body)["languages"];
     if (!langs.is_array() || langs.size() > core::kMaxSiteLanguages) {
-      return Problem(Error(ErrorId::kInvalidArgument,
-                           "languages: an array of at most " +
-                               std::to_string(core::kMaxSiteLanguages) + " language codes"));
+      return Problem(Error(ErrorId::kInvalidArgument, "languages: an array of at most " +
+                                                          std::to_string(core::kMaxSiteLanguages) +
+                                                          " language codes"));
     }
     for (const auto& l : langs) {
       if (!l.is_string()) {
