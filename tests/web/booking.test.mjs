@@ -171,6 +171,14 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   assert.match(check, new RegExp(esTime(first.local)));
   await checkA11y(page, 'booking: check your answers');
   await screenshot(page, 'portal-booking-check-es');
+  // A language change redraws the step in the new language and keeps every answer.
+  await page.selectOption('#language', 'ar');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  await booking.getByRole('heading', { name: 'راجع إجاباتك' }).waitFor();
+  assert.match(await booking.textContent(), /Ana López/);
+  await checkA11y(page, 'booking: check your answers (ar)');
+  await page.selectOption('#language', 'es');
+  await booking.getByRole('heading', { name: 'Revise sus respuestas' }).waitFor();
   await page.evaluate(() => {
     window.printed = 0;
     window.print = () => {
