@@ -134,6 +134,11 @@ test('book, find, move and cancel on a phone in Spanish', async () => {
   await chooseSite(page, 'Ayuntamiento');
   assert.match(await booking.locator('legend').textContent(), /¿Qué día\?/);
   await checkA11y(page, 'booking: day');
+  // A week at a time; more on request, and the focus goes to the first day added.
+  assert.equal(await radios(booking).count(), 7);
+  await booking.getByRole('button', { name: 'Ver más días' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#booking-root input[name="bk-day"]').length === 14);
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('#booking-root input[name="bk-day"]')].indexOf(document.activeElement)), 7);
   // The second day offered: a whole day of free times, whatever the hour the test runs at
   // (today may have one time left, or none).
   const dayValue = await radios(booking).nth(1).getAttribute('value');

@@ -144,7 +144,7 @@ function dayStep(ch, { ns, errors, fieldError, onPick, onBack, rerender, intro, 
     parts.push(question, h('p', { class: 'notice warn', text: t('booking.day.none') }));
     if (canLoadMore(ch)) {
       parts.push(
-        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onClick: () => showMore(ch, rerender) }, t('booking.day.later'))),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onClick: () => showMore(ch, rerender, prefix) }, t('booking.day.later'))),
       );
     }
     return parts;
@@ -169,27 +169,36 @@ function dayStep(ch, { ns, errors, fieldError, onPick, onBack, rerender, intro, 
         return onPick();
       },
       group.node,
-      more ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onClick: () => showMore(ch, rerender) }, t('booking.day.more'))) : null,
+      more ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onClick: () => showMore(ch, rerender, prefix) }, t('booking.day.more'))) : null,
       h('div', { class: 'actions' }, continueButton()),
     ),
   );
   return parts;
 }
 
-async function showMore(ch, rerender) {
-  if (ch.days.length > ch.shown) {
-    ch.shown += DAYS_PER_PAGE;
-    rerender('none');
-    return;
+// Shows the next days (loading another window when needed); the focus goes to the first day
+// added, so a keyboard or screen reader user goes on where the list grew.
+async function showMore(ch, rerender, prefix) {
+  const before = Math.min(ch.shown, ch.days.length);
+  if (ch.days.length <= ch.shown && canLoadMore(ch)) {
+    const answer = await loadWindow(ch);
+    if (!answer.ok) {
+      rerender('summary', [{ text: failureSentence('booking', answer) }]);
+      return;
+    }
   }
-  const answer = await loadWindow(ch);
-  if (!answer.ok) {
-    rerender('summary', [{ text: failureSentence('booking', answer) }]);
-    return;
-  }
-  ch.shown += DAYS_PER_PAGE;
+  ch.shown = Math.max(ch.shown, before) + DAYS_PER_PAGE;
   rerender('none');
-  announce(t('booking.day.loaded'));
+  const days = document.querySelectorAll(`input[name="${prefix}-day"]`);
+  if (days.length > before) {
+    days[before].focus();
+    announce(t('booking.day.loaded'));
+  } else if (days.length > 0) {
+    days[days.length - 1].focus();
+    announce(t('booking.day.noMore'));
+  } else {
+    announce(t('booking.day.none'));
+  }
 }
 
 // The time question for the chosen day.
