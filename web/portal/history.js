@@ -35,7 +35,7 @@ function whoText(entry, sites) {
 
 export function mountHistory(el, ctx = {}) {
   void ctx;
-  const s = { method: 'code', code: '', ref: '', entries: null, truncated: false, sites: null, errors: [], fieldError: null, busy: false };
+  const s = { method: 'code', code: '', ref: '', pin: '', entries: null, truncated: false, sites: null, errors: [], fieldError: null, busy: false };
 
   function fail(errors, fieldError = null) {
     s.errors = errors;
@@ -60,6 +60,7 @@ export function mountHistory(el, ctx = {}) {
     s.entries = (answer.data && answer.data.entries) || [];
     s.truncated = Boolean(answer.data && answer.data.truncated);
     s.code = '';
+    s.pin = '';
     render('heading');
     announce(t('history.result.count', { count: s.entries.length }));
     return undefined;
@@ -84,7 +85,7 @@ export function mountHistory(el, ctx = {}) {
     });
     const code = textField({ id: 'hi-code', label: t('history.form.code'), hint: t('history.form.codeHint'), error: fe.code, value: s.code, maxlength: 40, spellcheck: false, autocapitalize: 'characters' });
     const ref = textField({ id: 'hi-ref', label: t('history.form.reference'), hint: t('history.form.referenceHint'), error: fe.ref, value: s.ref, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
-    const pin = textField({ id: 'hi-pin', label: t('history.form.pin'), error: fe.pin, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
+    const pin = textField({ id: 'hi-pin', label: t('history.form.pin'), error: fe.pin, value: s.pin, maxlength: 32, spellcheck: false, autocapitalize: 'characters' });
     const codeBox = h('div', { class: 'bk-conditional', hidden: s.method !== 'code' }, code.node);
     const bookingBox = h('div', { class: 'bk-conditional', hidden: s.method !== 'booking' }, ref.node, pin.node);
     return [
@@ -104,12 +105,14 @@ export function mountHistory(el, ctx = {}) {
                 f.code = t('history.form.codeRequired');
                 errors.push({ text: f.code, field: 'hi-code' });
               }
+              s.code = c; // shown again if it fails, as any form does; forgotten on success
               if (errors.length) return fail(errors, f);
               return open({ access_code: c });
             }
             const r = ref.input.value.trim();
             const p = pin.input.value.trim().replace(/\s+/g, '');
             s.ref = r;
+            s.pin = p;
             if (!r) {
               f.ref = t('history.form.referenceRequired');
               errors.push({ text: f.ref, field: 'hi-ref' });
@@ -166,6 +169,7 @@ export function mountHistory(el, ctx = {}) {
             onClick: () => {
               s.entries = null;
               s.ref = '';
+              s.pin = '';
               s.errors = [];
               render('heading');
             },
