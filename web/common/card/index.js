@@ -14,14 +14,15 @@ export { PRESENTATION_PREFIX };
  * verifyPayload(text, {keySet, statusLists, now}) →
  *   {verdict: 'valid'|'revoked'|'expired'|'invalid', kind: 'card'|'presentation', check?,
  *    detail?, claims?, revocation?: 'checked'|'stale'|'not-checked', keyId?, expiresAt?, ...}
- * `text` is the QR text (only line ends around it are trimmed: a space is Base45). `keySet` is
+ * `text` is the QR text (spaces and line ends around it are trimmed, as `cityid verify` does). `keySet` is
  * parseKeySet's answer; `statusLists` verifyStatusList's answers; `now` Unix seconds.
  * `claims` (valid, expired, revoked only): for a card every field it carries (names, date of
  * birth, photo bytes and type, card number, issuer, times); for a presentation only what it
  * discloses. `check` (invalid only) names the failed check as `cityid verify` does.
  */
 export function verifyPayload(text, { keySet, statusLists = [], now } = {}) {
-  const payload = typeof text === 'string' ? text.replace(/^[\r\n]+|[\r\n]+$/g, '') : '';
+  // As `cityid verify` reads its input (cmd_verify.cc Trim): spaces and line ends at either end.
+  const payload = typeof text === 'string' ? text.replace(/^[ \r\n]+|[ \r\n]+$/g, '') : '';
   const kind = payload.startsWith(PRESENTATION_PREFIX) ? 'presentation' : 'card';
   if (!keySet) return { verdict: 'invalid', kind, check: 'no-keys', detail: 'no key set loaded' };
   if (!Number.isFinite(now)) now = Math.floor(Date.now() / 1000);
