@@ -263,7 +263,7 @@ test('timing (for the bench): verification per payload in this process', () => {
     const n = 50;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) assert.equal(verifyPayload(text, { keySet, statusLists, now }).verdict, 'valid');
-    console.log(`# verifyPayload ${label}: ${((performance.now() - t0) / n).toFixed(2)} ms per payload (node, warm)`);
+    console.log(`verifyPayload ${label}: ${((performance.now() - t0) / n).toFixed(2)} ms per payload (node, warm)`);
   }
   assert.ok(byLabel.size > 10);
 });

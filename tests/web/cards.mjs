@@ -31,7 +31,7 @@ export function runCityid(args, { input, env } = {}) {
 
 function must(r, what) {
   if (r.code !== 0) throw new Error(`${what}: exit ${r.code}: ${r.stdout}${r.stderr}`);
-  return r;
+  return { ...r, json: () => JSON.parse(r.stdout) };
 }
 
 const PEOPLE = [
