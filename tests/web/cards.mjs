@@ -99,7 +99,7 @@ export function makeCity({ dir, run = runCityid, policy = 'new-york-points' } = 
     /** `cityid render --card N --out card.png` → the PNG's path. */
     render(number) {
       const out = join(work, `card-${number}.png`);
-      must(run(['render', '--data', data, '--card', number, '--out', out, '--side', 'front']), 'render');
+      must(run(['render', '--data', data, '--card', number, '--out', out, '--side', 'back']), 'render');
       return out;
     },
   };

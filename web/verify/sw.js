@@ -28,6 +28,8 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
     await cache.addAll(SHELL.map((u) => new Request(u, { cache: 'reload' })));
+    // The policy too (the page's languages and city name), so that a reload offline finds it.
+    await fetchData(POLICY);
     await self.skipWaiting();
   })());
 });
@@ -101,6 +103,7 @@ self.addEventListener('fetch', (event) => {
  */
 async function trust() {
   const out = { keys: null, lists: [], online: false };
+  await fetchData(POLICY);
   const k = await fetchData(KEYS);
   if (k && k.res.ok) {
     out.keys = { text: await k.res.text(), storedAt: k.fresh ? Date.now() : Number(k.res.headers.get(STORED_AT)) || null };

@@ -1,0 +1,249 @@
+// The card verifier page (/verify) in Debian's chromium: it checks cards in the browser, with
+// the network cut off after loading, and no request leaves the page while a card is checked.
+// VALID for a card image rendered by `cityid render`, NOT GENUINE for another city's card and for
+// one character changed, REVOKED once the card is revoked and the page's list refreshed,
+// EXPIRED, an over-21 presentation showing only that claim; a reload offline (service worker);
+// the plain messages for no QR in an image, not a card, keys unavailable and a refused camera;
+// a keyboard-only check through the scanner field; axe-core on every result state.
+//
+//   CITYID_BIN=$PWD/build-dev/bin/cityid node --test tests/web/verify.test.mjs
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { makeCity } from './cards.mjs';
+import {
+  adminSession, checkA11y, expectNoPageErrors, launchBrowser, newPage, REPO, startServer, VIEWPORTS,
+} from './harness.mjs';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+const SIX_YEARS = 6 * 365 * 86400;
+const SHOTS = process.env.CITYID_VERIFY_SHOTS || '';  // a folder for screenshots, when set
+
+let server, browser, city, valid, toRevoke, expired, over21, foreign, altered, cardPng;
+
+before(async () => {
+  server = await startServer();
+  city = makeCity({ dir: server.dataDir, run: server.cli });
+  valid = city.issue();
+  toRevoke = city.issue();
+  expired = city.issue({ now: Math.floor(Date.now() / 1000) - SIX_YEARS });
+  over21 = city.present(valid.number, 'age_over_21');
+  cardPng = city.render(valid.number);
+  foreign = makeCity().init().issue();
+  // One character changed in the middle of the text.
+  const i = Math.floor(valid.qr.length / 2);
+  altered = valid.qr.slice(0, i) + ALPHABET[(ALPHABET.indexOf(valid.qr[i]) + 1) % ALPHABET.length] + valid.qr.slice(i + 1);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens /verify and waits until its keys and lists are loaded and its service worker is ready. */
+async function openVerifier(options = {}) {
+  const page = await newPage(browser, options);
+  await page.goto(`${server.url}/verify`);
+  await page.locator('html[data-ready="true"]').waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  return page;
+}
+
+/**
+ * Runs `action` (which starts one verification) and waits for its result, recording every
+ * request the page or its service worker makes meanwhile: there must be none.
+ */
+async function verifyQuietly(page, action) {
+  const requests = [];
+  const record = (r) => requests.push(r.url());
+  const context = page.context();
+  page.on('request', record);
+  context.on('request', record);
+  await page.evaluate(() => { document.getElementById('result').dataset.seen = 'old'; });
+  await action();
+  await page.locator('#result:not([data-seen]) > *, #result[data-seen] > *').first().waitFor();
+  await page.waitForFunction(() => document.getElementById('result').children.length > 0);
+  page.off('request', record);
+  context.off('request', record);
+  assert.deepEqual(requests, [], 'no request may leave the page while a card is checked');
+}
+
+async function paste(page, text) {
+  await verifyQuietly(page, async () => {
+    await page.fill('#scan-input', text);
+    await page.press('#scan-input', 'Enter');
+  });
+}
+
+async function verdict(page) {
+  return (await page.locator('#verdict .verdict-word').textContent()).trim();
+}
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+test('offline after loading: valid image, not genuine, expired, presentation, revoked after refresh, reload', async () => {
+  const page = await openVerifier({ viewport: VIEWPORTS.phone });
+  await assert.doesNotReject(page.locator('#keys-age').waitFor());
+  await checkA11y(page, 'verifier ready');
+  await page.context().setOffline(true);
+
+  // A card image rendered by `cityid render` (the file input; decoded in the page with jsQR).
+  await verifyQuietly(page, () => page.setInputFiles('#image-input', cardPng));
+  assert.equal(await verdict(page), 'VALID');
+  assert.match(await page.locator('#result').textContent(), /Ana Ruiz/);
+  assert.match(await page.locator('#result').textContent(), new RegExp(valid.number.replace(/(\d{4})(?=\d)/g, '$1 ')));
+  await checkA11y(page, 'VALID');
+  await shot(page, 'verify-valid');
+
+  // Another city's card, and one character changed.
+  await paste(page, foreign.qr);
+  assert.equal(await verdict(page), 'NOT GENUINE');
+  assert.doesNotMatch(await page.locator('#result').textContent(), /Ruiz|Date of birth/, 'nothing of a card that is not genuine is shown');
+  await checkA11y(page, 'NOT GENUINE');
+  await shot(page, 'verify-not-genuine');
+  await paste(page, altered);
+  assert.equal(await verdict(page), 'NOT GENUINE');
+
+  // An expired card: whose card it is, and the day it expired.
+  await paste(page, expired.qr);
+  assert.equal(await verdict(page), 'EXPIRED');
+  assert.match(await page.locator('.verdict-sentence').textContent(), /expired on/);
+  await checkA11y(page, 'EXPIRED');
+  await shot(page, 'verify-expired');
+
+  // An over-21 presentation: only that.
+  await paste(page, over21);
+  assert.equal(await verdict(page), 'VALID');
+  const shown = await page.locator('#result').textContent();
+  assert.match(shown, /Over 21\s*Yes/);
+  for (const hidden of ['Ana', 'Ruiz', 'Date of birth', 'Card number', valid.number.slice(0, 4)]) {
+    assert.ok(!shown.includes(hidden), `a presentation shows only what it discloses (not "${hidden}")`);
+  }
+  assert.equal(await page.locator('#result img').count(), 0, 'no photo');
+  assert.equal(await page.locator('#result dt').count(), 1, 'one disclosed claim');
+  await checkA11y(page, 'presentation VALID');
+
+  // Revoked at the office while the page is offline: its list still says valid...
+  await paste(page, toRevoke.qr);
+  assert.equal(await verdict(page), 'VALID');
+  const admin = await adminSession(server);
+  const revoked = await admin.fetch(`/api/v1/cards/${toRevoke.number}/revoke`, { method: 'POST', body: { reason: 'test: reported stolen' } });
+  assert.equal(revoked.status, 200, revoked.text);
+  await paste(page, toRevoke.qr);
+  assert.equal(await verdict(page), 'VALID');
+  // ...until it is online again and refreshes its list; then offline: REVOKED.
+  await page.context().setOffline(false);
+  const refreshRequests = [];
+  const recordRefresh = (r) => refreshRequests.push(new URL(r.url()).pathname);
+  page.context().on('request', recordRefresh);
+  await page.click('#refresh');
+  await page.locator('#refresh:not([disabled])').waitFor();
+  page.context().off('request', recordRefresh);
+  // The recorder sees what the page's service worker fetches: a refresh is all requests.
+  assert.ok(refreshRequests.includes('/api/v1/status-lists/1'), `refresh fetched ${refreshRequests}`);
+  await page.context().setOffline(true);
+  await paste(page, toRevoke.qr);
+  assert.equal(await verdict(page), 'REVOKED');
+  assert.match(await page.locator('#result').textContent(), /cancelled/);
+  await checkA11y(page, 'REVOKED');
+  await shot(page, 'verify-revoked');
+
+  // A reload with no network: the service worker serves the page, its keys and its list.
+  await page.reload();
+  await page.locator('html[data-ready="true"]').waitFor();
+  await page.locator('#keys-age').waitFor();
+  await paste(page, valid.qr);
+  assert.equal(await verdict(page), 'VALID');
+  await paste(page, toRevoke.qr);
+  assert.equal(await verdict(page), 'REVOKED');
+  expectNoPageErrors(page);
+  await page.context().close();
+});
+
+test('plain messages: no QR in an image, not a card, an empty field', async () => {
+  const page = await openVerifier({ viewport: VIEWPORTS.desktop });
+  await page.context().setOffline(true);
+  await verifyQuietly(page, () => page.setInputFiles('#image-input', join(REPO, 'examples', 'portrait.png')));
+  assert.match(await page.locator('#result-error').textContent(), /No QR code was found in this picture/);
+  await checkA11y(page, 'no QR');
+  await paste(page, 'https://example.org/not-a-card');
+  assert.match(await page.locator('#result-error').textContent(), /not a City ID card/);
+  await checkA11y(page, 'not a card');
+  await page.fill('#scan-input', '');
+  await page.press('#scan-input', 'Enter');
+  assert.match(await page.locator('#result-error').textContent(), /The field is empty/);
+  expectNoPageErrors(page);
+  await page.context().close();
+});
+
+test('keys that cannot be loaded: a plain message, and a scan says why it cannot check', async () => {
+  const page = await newPage(browser);
+  await page.context().route('**/.well-known/cityid-keys', (route) => route.abort());
+  await page.goto(`${server.url}/verify`);
+  await page.locator('html[data-ready="true"]').waitFor();
+  assert.match(await page.locator('#keys-problem').textContent(), /could not load the city's keys/);
+  await paste(page, valid.qr);
+  assert.match(await page.locator('#result-error').textContent(), /could not load the city's keys/);
+  assert.equal(await page.locator('#verdict').count(), 0, 'no verdict without keys');
+  await checkA11y(page, 'keys unavailable');
+  expectNoPageErrors(page);
+  await page.context().close();
+});
+
+test('a refused camera, and no camera at all: a plain message each', async () => {
+  // A machine with a camera (chromium's fake one) whose use this page was not allowed.
+  const withCamera = await launchBrowser(['--use-fake-device-for-media-stream']);
+  try {
+    const page = await newPage(withCamera, { permissions: [] });
+    await page.goto(`${server.url}/verify`);
+    await page.locator('html[data-ready="true"]').waitFor();
+    await page.click('#camera-start');
+    await page.locator('#result-error').waitFor();
+    assert.match(await page.locator('#result-error').textContent(), /The camera is blocked/);
+    await checkA11y(page, 'camera refused');
+    expectNoPageErrors(page);
+  } finally {
+    await withCamera.close();
+  }
+  // A machine with no camera.
+  const page = await openVerifier();
+  await page.click('#camera-start');
+  await page.locator('#result-error').waitFor();
+  assert.match(await page.locator('#result-error').textContent(), /No camera found/);
+  expectNoPageErrors(page);
+  await page.context().close();
+});
+
+test('keyboard only: the scanner field is focused; type, Enter, the verdict is announced', async () => {
+  const page = await openVerifier({ viewport: VIEWPORTS.desktop });
+  await page.context().setOffline(true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'scan-input', 'the scanner field has the focus');
+  await verifyQuietly(page, async () => {
+    await page.keyboard.type(valid.qr);
+    await page.keyboard.press('Enter');
+  });
+  assert.equal(await verdict(page), 'VALID');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'scan-input', 'ready for the next scan');
+  assert.equal(await page.inputValue('#scan-input'), '', 'the field is cleared');
+  await page.locator('#announcer', { hasText: 'VALID' }).waitFor({ state: 'attached' });
+  // The next scan replaces the result.
+  await verifyQuietly(page, async () => {
+    await page.keyboard.type(foreign.qr);
+    await page.keyboard.press('Enter');
+  });
+  assert.equal(await verdict(page), 'NOT GENUINE');
+  assert.equal(await page.locator('#verdict').count(), 1);
+  // Tab reaches the update button and the other inputs.
+  const order = [];
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => document.activeElement.id));
+  }
+  assert.ok(order.includes('scan-submit') && order.includes('camera-start') && order.includes('image-input'), order.join(' '));
+  expectNoPageErrors(page);
+  await page.context().close();
+});
