@@ -288,6 +288,7 @@ function renderResult() {
     replace(el.result, h('div', { class: 'notice bad result-error', id: 'result-error' },
       h('p', { class: 'notice-title' }, t(`verify.errors.${res.key}Title`)),
       h('p', {}, t(`verify.errors.${res.key}`))));
+    reveal();
     return;
   }
   const r = res.r;
@@ -305,6 +306,12 @@ function renderResult() {
   }
   if (r.claims) children.push(...(r.kind === 'presentation' ? presentationDetails(r) : cardDetails(r)));
   replace(el.result, h('div', { class: `result result-${v.cls}`, id: 'result-box' }, children));
+  reveal();
+}
+
+/** Brings a new result into view (the camera and picture inputs sit below it). */
+function reveal() {
+  if (el.result && el.result.firstChild && el.result.scrollIntoView) el.result.scrollIntoView({ block: 'nearest' });
 }
 
 /** One verification: everything in memory, nothing fetched, nothing stored. */
@@ -475,15 +482,15 @@ function renderPage() {
     h('h1', { id: 'verify-heading' }, t('verify.heading')),
     h('p', { class: 'intro' }, t('verify.intro')),
     el.trust,
+    h('form', { id: 'scan-form', class: 'scan-form', onSubmit: onScan, novalidate: true, 'aria-labelledby': 'scan-label' },
+      h('label', { for: 'scan-input', id: 'scan-label' }, t('verify.scan.label')),
+      h('p', { class: 'hint', id: 'scan-hint' }, t('verify.scan.hint')),
+      h('div', { class: 'scan-row' }, el.scanInput, h('button', { type: 'submit', id: 'scan-submit' }, t('verify.scan.submit')))),
     h('section', { class: 'result-section', 'aria-labelledby': 'result-heading' },
       h('h2', { id: 'result-heading', class: 'visually-hidden' }, t('verify.resultHeading')),
       el.result),
     h('section', { class: 'inputs', 'aria-labelledby': 'inputs-heading' },
       h('h2', { id: 'inputs-heading' }, t('verify.inputsHeading')),
-      h('form', { id: 'scan-form', class: 'scan-form', onSubmit: onScan, novalidate: true },
-        h('label', { for: 'scan-input' }, t('verify.scan.label')),
-        h('p', { class: 'hint', id: 'scan-hint' }, t('verify.scan.hint')),
-        h('div', { class: 'scan-row' }, el.scanInput, h('button', { type: 'submit', id: 'scan-submit' }, t('verify.scan.submit')))),
       h('div', { class: 'input-block' },
         h('h3', {}, t('verify.camera.heading')),
         el.cameraControls,
