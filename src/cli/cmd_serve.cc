@@ -54,6 +54,7 @@ struct ServeOptions {
   uint64_t body_memory_bytes = http::FrontDoorLimits{}.max_large_body_bytes;
   std::string tls_cert;
   std::string tls_key;
+  std::string web_dir;  // empty: the build's web/dist when it exists
 };
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& s,
@@ -177,6 +178,23 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     config.metrics_port = metrics_addr->second;
     config.metrics_token = std::move(metrics_token);
   }
+  // The web pages (web/dist, built by web/build.mjs with the rest of the build). A folder
+  // named with --web-dir must load; the build's own is optional (an API-only server warns).
+  if (o.web_dir != "off") {
+    const bool named = !o.web_dir.empty();
+    const std::string web_dir = named ? o.web_dir : std::string(CITYID_DEFAULT_WEB_DIR);
+    auto site = http::StaticSite::Load(web_dir);
+    if (site.ok()) {
+      config.site = std::move(*site);
+    } else if (named) {
+      return out.Fail(site.status());
+    } else {
+      std::fprintf(stderr,
+                   "{\"ts\":\"%s\",\"msg\":\"web pages not found: serving the API only "
+                   "(node web/build.mjs builds them; --web-dir names another folder)\"}\n",
+                   http::LogTimestamp().c_str());
+    }
+  }
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());
@@ -265,6 +283,9 @@ void RegisterServe(CLI::App& app, GlobalOptions& g, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--policy", o->policy, "City policy for a data folder's first start");
   cmd->add_option("--threads", o->threads, "Worker threads")->capture_default_str();
+  cmd->add_option("--web-dir", o->web_dir,
+                  "Folder of the web pages to serve (default: the build's web/dist; off: the API "
+                  "only)");
   cmd->add_flag("--secure-cookies", o->secure_cookies,
                 "Mark the session cookie Secure (clients reach the server over TLS, e.g. through "
                 "a TLS-terminating proxy)");

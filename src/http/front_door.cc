@@ -549,7 +549,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->set(bhttp::field::cache_control, reply.cache_control);
     res->set("X-Content-Type-Options", "nosniff");
     res->set("X-Request-Id", request_id);
-    for (const auto& [name, value] : reply.headers) res->insert(name, value);
+    // On every answer: no referrer leaves a page, nothing frames us. An answer that is not a
+    // page (JSON, PDF, problem documents) may load nothing at all if a browser renders it.
+    res->set("Referrer-Policy", "no-referrer");
+    res->set("X-Frame-Options", "DENY");
+    bool has_csp = false;
+    for (const auto& [name, value] : reply.headers) {
+      has_csp = has_csp || name == "Content-Security-Policy";
+      res->insert(name, value);
+    }
+    if (!has_csp) {
+      res->set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
     const bool keep = !close && keep_alive_ && !door_.draining &&
                       requests_ < limits_.max_requests_per_connection;
     res->keep_alive(keep);

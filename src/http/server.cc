@@ -33,6 +33,9 @@
 namespace cityid::http {
 namespace {
 
+// Request::route of a web page's file (StaticSite); -1 is "no route".
+constexpr int kStaticRoute = -2;
+
 using nlohmann::json;
 using nlohmann::ordered_json;
 using SteadyClock = std::chrono::steady_clock;
@@ -455,6 +458,15 @@ size_t Server::Impl::RouteRequest(Request& req, const std::vector<RouteEntry>& r
   if (m.outcome != Router::Outcome::kFound) {
     req.route = -1;
     req.allowed_methods = std::move(m.allow);
+    // The web pages (public port only): answered from memory on the event loop.
+    if (&routes == &routes_ && config_.site && config_.site->Find(req.path) != nullptr) {
+      if (req.method == "GET" || req.method == "HEAD") {
+        req.route = kStaticRoute;
+        req.answer_inline = true;
+      } else {
+        req.allowed_methods = "GET, HEAD";
+      }
+    }
     return config_.max_body_bytes;
   }
   req.route = static_cast<int>(m.id);
@@ -473,6 +485,15 @@ size_t Server::Impl::RouteRequest(Request& req, const std::vector<RouteEntry>& r
 
 Reply Server::Impl::Handle(Request& req, const std::vector<RouteEntry>& routes) {
   if (req.route >= 0) return routes[static_cast<size_t>(req.route)].run(req);
+  if (req.route == kStaticRoute) {
+    Reply r = StaticSite::Serve(req, *config_.site->Find(req.path));
+    metrics_.Observe("static", r.status, 0);
+    // One line per file, like a route's (the path is not logged: a page's path names nothing
+    // personal, but one rule for every line is easier to keep).
+    LogLine(LogPrefix("request", req, "static", "") + ",\"status\":" + std::to_string(r.status) +
+            ",\"ms\":0.000}");
+    return r;
+  }
   const bool wrong_method = !req.allowed_methods.empty();
   const int status = wrong_method ? 405 : 404;
   metrics_.UnroutedError(status);

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "crypto/keyring.h"
 #include "http/client_address.h"
+#include "http/static_site.h"
 #include "http/front_door.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -71,6 +72,9 @@ struct ServerConfig {
   int tree_head_interval_seconds = 3600;
   auth::AuthConfig auth;  // session timeouts, login rate limits
   PublicRouteLimits public_limits;
+  // The web pages (http/static_site.h), served on the public port at their paths; none when
+  // null (the API alone).
+  std::shared_ptr<const StaticSite> site;
 };
 
 // One documented route: the OpenAPI test checks every entry against docs (src/http/openapi.json).
