@@ -13,12 +13,11 @@ import { after, before, test } from 'node:test';
 
 import { makeCity } from './cards.mjs';
 import {
-  adminSession, checkA11y, expectNoPageErrors, launchBrowser, newPage, REPO, startServer, VIEWPORTS,
+  adminSession, checkA11y, expectNoPageErrors, launchBrowser, newPage, REPO, screenshot, startServer, VIEWPORTS,
 } from './harness.mjs';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
 const SIX_YEARS = 6 * 365 * 86400;
-const SHOTS = process.env.CITYID_VERIFY_SHOTS || '';  // a folder for screenshots, when set
 
 let server, browser, city, valid, toRevoke, expired, over21, foreign, altered, cardPng;
 
@@ -81,9 +80,8 @@ async function verdict(page) {
   return (await page.locator('#verdict .verdict-word').textContent()).trim();
 }
 
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+// For docs/images when CITYID_SCREENSHOTS names a folder (harness.screenshot).
+const shot = (page, name) => screenshot(page, name);
 
 test('offline after loading: valid image, not genuine, expired, presentation, revoked after refresh, reload', async () => {
   const page = await openVerifier({ viewport: VIEWPORTS.phone });
@@ -126,6 +124,7 @@ test('offline after loading: valid image, not genuine, expired, presentation, re
   assert.equal(await page.locator('#result img').count(), 0, 'no photo');
   assert.equal(await page.locator('#result dt').count(), 1, 'one disclosed claim');
   await checkA11y(page, 'presentation VALID');
+  await shot(page, 'verify-presentation');
 
   // Revoked at the office while the page is offline: its list still says valid...
   await paste(page, toRevoke.qr);
@@ -244,6 +243,23 @@ test('keyboard only: the scanner field is focused; type, Enter, the verdict is a
     order.push(await page.evaluate(() => document.activeElement.id));
   }
   assert.ok(order.includes('scan-submit') && order.includes('camera-start') && order.includes('image-input'), order.join(' '));
+  expectNoPageErrors(page);
+  await page.context().close();
+});
+
+test('a status list past its validUntil: a plain warning, and VALID says the list is out of date', async () => {
+  const page = await newPage(browser, { viewport: VIEWPORTS.phone });
+  // Three days on: the server signs its lists for 48 hours.
+  await page.clock.install({ time: Date.now() + 3 * 86400e3 });
+  await page.goto(`${server.url}/verify`);
+  await page.locator('html[data-ready="true"]').waitFor();
+  assert.match(await page.locator('#lists-stale').textContent(), /The list of cancelled cards is out of date/);
+  await page.context().setOffline(true);
+  await paste(page, valid.qr);
+  assert.equal(await verdict(page), 'VALID');
+  assert.match(await page.locator('#result-stale').textContent(), /out of date/);
+  await checkA11y(page, 'stale list');
+  await shot(page, 'verify-stale-list');
   expectNoPageErrors(page);
   await page.context().close();
 });

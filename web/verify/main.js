@@ -193,12 +193,25 @@ function clearResult() {
   if (el.result) clear(el.result);
 }
 
+// Icons drawn as SVG strokes (a text glyph could come out as a colour emoji in some fonts).
+const ICON_PATHS = { check: 'M5 12.5l4.5 4.5L19 7.5', cross: 'M7 7l10 10M17 7L7 17', bang: 'M12 5.5v8M12 17.5v1' };
 const VERDICTS = {
-  valid: { word: 'verify.verdict.valid', icon: '✓', cls: 'valid' },
-  revoked: { word: 'verify.verdict.revoked', icon: '✕', cls: 'revoked' },
-  expired: { word: 'verify.verdict.expired', icon: '!', cls: 'expired' },
-  invalid: { word: 'verify.verdict.invalid', icon: '✕', cls: 'invalid' },
+  valid: { word: 'verify.verdict.valid', icon: 'check', cls: 'valid' },
+  revoked: { word: 'verify.verdict.revoked', icon: 'cross', cls: 'revoked' },
+  expired: { word: 'verify.verdict.expired', icon: 'bang', cls: 'expired' },
+  invalid: { word: 'verify.verdict.invalid', icon: 'cross', cls: 'invalid' },
 };
+
+function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICON_PATHS[name]);
+  svg.appendChild(path);
+  return svg;
+}
 
 function cardNumber(n) {
   return String(n).replace(/(\d{4})(?=\d)/g, '$1 ');
@@ -295,7 +308,7 @@ function renderResult() {
   const v = VERDICTS[r.verdict];
   const children = [
     h('p', { class: 'verdict', id: 'verdict', 'data-verdict': r.verdict },
-      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, v.icon),
+      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, icon(v.icon)),
       h('span', { class: 'verdict-word' }, t(v.word))),
     h('p', { class: 'verdict-sentence' }, verdictSentence(r)),
   ];
