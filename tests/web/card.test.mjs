@@ -12,7 +12,7 @@ import { before, test } from 'node:test';
 import {
   parseKeySet, verifyPayload, verifyStatusList, decodeBase45, encodeBase45,
 } from '../../web/common/card/index.js';
-import { makeCity, oracleVerify, REPO } from './cards.mjs';
+import { makeCity, oracleVerify, REPO, signedCardWithPhoto, testKey } from './cards.mjs';
 
 const webRequire = createRequire(join(REPO, 'web', 'package.json'));
 const { ed25519 } = webRequire('@noble/curves/ed25519');
@@ -243,6 +243,20 @@ test('status lists: a gzip bomb stops at the 2 MiB cap', () => {
   assert.equal(verifyStatusList(sign(new Uint8Array(16384)), ks, now).size, 131072);
   assert.throws(() => verifyStatusList(sign(new Uint8Array(3 * 1024 * 1024)), ks, now), (e) => e.check === 'bad-status-list' && /beyond/.test(e.message));
   assert.throws(() => verifyStatusList(sign(new Uint8Array(1024)), ks, now), (e) => e.check === 'bad-status-list' && /size/.test(e.message));
+});
+
+test('a card with a photo (signed here: cityid cards carry none yet): the bytes and their type', () => {
+  const key = testKey();
+  const keys = JSON.stringify({ issuer: 'https://photo.example', keys: [key.jwk] });
+  const photo = Uint8Array.from({ length: 700 }, (_, i) => (i * 7) & 0xff);
+  const text = signedCardWithPhoto({ key, issuer: 'https://photo.example', photo });
+  const r = agree(text, { keys, lists: [], label: 'card with a photo' });
+  assert.equal(r.verdict, 'valid');
+  assert.deepEqual([...r.claims.photo], [...photo]);
+  assert.equal(r.claims.photo_type, 'image/jpeg');
+  // The wrong issuer for the key set: refused, as cityid refuses it.
+  const wrong = signedCardWithPhoto({ key, issuer: 'https://elsewhere.example', photo });
+  assert.equal(agree(wrong, { keys, lists: [], label: 'card, wrong issuer' }).check, 'bad-claims');
 });
 
 test('key sets: a kid that is not SHA-256(x) is refused', () => {

@@ -3,6 +3,7 @@
 // status-list export, `cityid verify --json` as the oracle. Each applicant is a different person
 // (a second enrollment of one person would be flagged as a duplicate).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -122,4 +123,70 @@ export function oracleVerify(text, keysJson, statusJsons = [], { now } = {}) {
   });
   const r = runCityid(args);
   return { code: r.code, ...r.json() };
+}
+
+// ---- cards signed here, for what cityid's own cards never carry (a photo thumbnail) ----------
+
+const webRequire = createRequire(join(REPO, 'web', 'package.json'));
+
+/** Minimal CBOR encoder (preferred serialization) for test payloads: ints, text, bytes, arrays,
+ *  Maps, booleans. */
+export function cbor(v) {
+  const head = (major, n) => {
+    const m = major << 5;
+    if (n < 24) return [m | n];
+    if (n < 0x100) return [m | 24, n];
+    if (n < 0x10000) return [m | 25, n >> 8, n & 0xff];
+    return [m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  };
+  const out = [];
+  const enc = (x) => {
+    if (typeof x === 'number') out.push(...(x >= 0 ? head(0, x) : head(1, -1 - x)));
+    else if (typeof x === 'string') { const b = Buffer.from(x, 'utf8'); out.push(...head(3, b.length), ...b); }
+    else if (x instanceof Uint8Array) out.push(...head(2, x.length), ...x);
+    else if (Array.isArray(x)) { out.push(...head(4, x.length)); x.forEach(enc); }
+    else if (x instanceof Map) { out.push(...head(5, x.size)); for (const [k, y] of x) { enc(k); enc(y); } }
+    else if (x === true || x === false) out.push(x ? 0xf5 : 0xf4);
+    else throw new Error(`cbor: cannot encode ${x}`);
+  };
+  enc(v);
+  return Uint8Array.from(out);
+}
+
+/** A signing key made here: {secretKey, x, kid, jwk}. */
+export function testKey() {
+  const { ed25519 } = webRequire('@noble/curves/ed25519');
+  const { sha256 } = webRequire('@noble/hashes/sha2');
+  const secretKey = ed25519.utils.randomPrivateKey();
+  const x = ed25519.getPublicKey(secretKey);
+  const kid = Buffer.from(sha256(x).slice(0, 8)).toString('base64url');
+  return {
+    secretKey, x, kid,
+    jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid, x: Buffer.from(x).toString('base64url'), status: 'active' },
+  };
+}
+
+/**
+ * A card laid out as docs/card-format.md §3-§6 say, signed with `key`, carrying a photo: the
+ * QR text. Digests are random 16-byte strings (a full-card verifier cannot recompute them).
+ */
+export function signedCardWithPhoto({ key, issuer, photo, listId = '1', index = 12345, fullName = 'Ana Ruiz', now = Math.floor(Date.now() / 1000) }) {
+  const { ed25519 } = webRequire('@noble/curves/ed25519');
+  const pako = webRequire('pako');
+  const attrs = new Map([[1, '123456789012'], [4, fullName], [8, '19850203'], [16, photo], [17, 1]]);
+  const digests = new Map([...attrs.keys()].map((k) => [k, new Uint8Array(16).fill(k)]));
+  const identity = new Map([...attrs, [98, [listId, index]], [99, digests]]);
+  const payload = cbor(new Map([[1, issuer], [4, now + 86400 * 365], [6, now - 60], [169, identity]]));
+  const protectedBytes = cbor(new Map([[1, -8], [4, Buffer.from(key.kid, 'base64url')]]));
+  const sig = ed25519.sign(cbor(['Signature1', protectedBytes, new Uint8Array(0), payload]), key.secretKey);
+  const cose = Uint8Array.from([0xd2, ...cbor([protectedBytes, new Map(), payload, sig])]);
+  const b45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+  const z = pako.deflate(cose, { level: 0 });
+  let text = '';
+  for (let i = 0; i + 1 < z.length; i += 2) {
+    let n = z[i] * 256 + z[i + 1];
+    for (let k = 0; k < 3; k++) { text += b45[n % 45]; n = Math.floor(n / 45); }
+  }
+  if (z.length % 2) text += b45[z[z.length - 1] % 45] + b45[Math.floor(z[z.length - 1] / 45)];
+  return text;
 }
