@@ -5,7 +5,10 @@
 //
 //   CITYID_BIN=$PWD/build-dev/bin/cityid node --test tests/web/card.test.mjs
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 
@@ -203,6 +206,24 @@ test('garbage: each refused with cityid\'s failing check', () => {
   for (const text of inputs) {
     const r = agree(text, { label: `garbage ${JSON.stringify(text.slice(0, 24))}` });
     assert.equal(r.verdict, 'invalid');
+  }
+});
+
+test('cards from the independent encoder (tests/interop): every case as cityid judges it', () => {
+  const out = mkdtempSync(join(tmpdir(), 'cityid-interop-'));
+  const enc = spawnSync(process.execPath, [join(REPO, 'tests', 'interop', 'encode.mjs'), '--out', out], { encoding: 'utf8' });
+  assert.equal(enc.status, 0, enc.stderr);
+  const read = (f) => readFileSync(join(out, f), 'utf8').replace(/\n$/, '');
+  const keys = read('keys.json');
+  const lists = [read('status.json')];
+  assert.equal(agree(read('card.txt'), { keys, lists, label: 'interop card' }).verdict, 'valid');
+  assert.equal(agree(read('card.txt'), { keys, lists: [read('status-revoked.json')], label: 'interop card, revoked' }).verdict, 'revoked');
+  const cases = JSON.parse(read('cases.json'));
+  assert.ok(cases.length >= 10);
+  for (const c of cases) {
+    const r = agree(read(c.file), { keys, lists, label: `interop ${c.file} (${c.what})` });
+    assert.equal(r.verdict, c.expect, c.file);
+    assert.equal(r.check, c.failed_check ?? undefined, c.file);
   }
 });
 
