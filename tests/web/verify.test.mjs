@@ -8,6 +8,7 @@
 //
 //   CITYID_BIN=$PWD/build-dev/bin/cityid node --test tests/web/verify.test.mjs
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -215,6 +216,57 @@ test('a refused camera, and no camera at all: a plain message each', async () =>
   assert.match(await page.locator('#result-error').textContent(), /No camera found/);
   expectNoPageErrors(page);
   await page.context().close();
+});
+
+/**
+ * A Y4M video (what chromium's fake camera plays) of the QR code of a `cityid render` PNG: the
+ * picture is decoded and converted to 4:2:0 YUV in a page, then written out frame by frame.
+ */
+async function qrVideo(png, file) {
+  const page = await newPage(browser);
+  const yuv = await page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const W = 640, H = 480;
+    const c = new OffscreenCanvas(W, H);
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, W, H);
+    // The QR code sits in the left half of the card's back (1012 × 638 at 300 dpi).
+    g.drawImage(bitmap, 20, 68, 492, 492, (W - 440) / 2, 20, 440, 440);
+    const d = g.getImageData(0, 0, W, H).data;
+    const out = new Uint8Array(W * H * 1.5);
+    for (let i = 0; i < W * H; i++) out[i] = Math.round(0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2]);
+    out.fill(128, W * H);
+    let s = '';
+    for (let i = 0; i < out.length; i += 8192) s += String.fromCharCode(...out.subarray(i, i + 8192));
+    return btoa(s);
+  }, readFileSync(png).toString('base64'));
+  await page.context().close();
+  const frame = Buffer.from(yuv, 'base64');
+  const parts = [Buffer.from('YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n')];
+  for (let i = 0; i < 5; i++) parts.push(Buffer.from('FRAME\n'), frame);
+  writeFileSync(file, Buffer.concat(parts));
+}
+
+test('the camera: a card held up to it is checked, then the camera stops', async () => {
+  const video = join(server.tmp, 'card.y4m');
+  await qrVideo(cardPng, video);
+  const withCamera = await launchBrowser(['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+  try {
+    const page = await newPage(withCamera, { permissions: ['camera'] });
+    await page.goto(`${server.url}/verify`);
+    await page.locator('html[data-ready="true"]').waitFor();
+    await page.context().setOffline(true);
+    await verifyQuietly(page, () => page.click('#camera-start'));
+    assert.equal(await verdict(page), 'VALID');
+    assert.match(await page.locator('#result').textContent(), /Ana Ruiz/);
+    assert.equal(await page.locator('#camera-video').isHidden(), true, 'the camera is stopped after a read');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'camera-start', 'ready to scan again');
+    expectNoPageErrors(page);
+  } finally {
+    await withCamera.close();
+  }
 });
 
 test('keyboard only: the scanner field is focused; type, Enter, the verdict is announced', async () => {

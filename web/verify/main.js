@@ -360,16 +360,21 @@ function showError(key) {
 
 // ---- inputs ----------------------------------------------------------------------------------
 
-function decodeQr(source, width, height) {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+// One canvas for every decode: a camera reads several frames a second.
+let scratch = null;
+
+/** The text of a QR code in `source` drawn at width × height, or null. */
+function decodeQr(source, width, height, inversionAttempts = 'attemptBoth') {
+  if (!scratch) scratch = document.createElement('canvas');
+  scratch.width = width;
+  scratch.height = height;
+  const ctx = scratch.getContext('2d', { willReadFrequently: true });
   ctx.drawImage(source, 0, 0, width, height);
   const img = ctx.getImageData(0, 0, width, height);
-  const code = jsQR(img.data, width, height, { inversionAttempts: 'attemptBoth' });
-  canvas.width = 0;
-  canvas.height = 0;
+  const code = jsQR(img.data, width, height, { inversionAttempts });
+  // Nothing of the picture stays behind.
+  scratch.width = 1;
+  scratch.height = 1;
   return code ? code.data : null;
 }
 
@@ -456,7 +461,7 @@ async function startCamera() {
     const v = el.video;
     if (v.videoWidth > 0) {
       const scale = Math.min(1, 800 / Math.max(v.videoWidth, v.videoHeight));
-      const text = decodeQr(v, Math.round(v.videoWidth * scale), Math.round(v.videoHeight * scale));
+      const text = decodeQr(v, Math.round(v.videoWidth * scale), Math.round(v.videoHeight * scale), 'dontInvert');
       if (text) {
         stopCamera();
         check(text);
