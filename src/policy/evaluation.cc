@@ -73,6 +73,9 @@ std::string Evaluation::ToJson() const {
                     {"identity_points", d.identity_points},
                     {"residency_points", d.residency_points}});
   }
+  Json codes = Json::array();
+  for (const MissingCode& m : missing_codes)
+    codes.push_back({{"code", m.code}, {"count", m.count}});
   Json out = {{"satisfied", satisfied},
               {"rule", rule},
               {"identity_points", identity_points},
@@ -83,7 +86,10 @@ std::string Evaluation::ToJson() const {
               {"has_dob_document", has_dob_document},
               {"documents", docs},
               {"missing", missing},
-              {"suggestions", suggestions}};
+              {"suggestions", suggestions},
+              {"missing_codes", codes},
+              {"suggested", suggested},
+              {"suggested_for", suggested_for}};
   return out.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

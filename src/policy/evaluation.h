@@ -23,6 +23,23 @@ struct DocumentResult {
   int residency_points = 0;
 };
 
+// One unmet requirement in machine-readable form, for portals that explain a verdict in the
+// reader's language. `code` is one of:
+//   "identity_points"      points rule: `count` more identity points are needed;
+//   "photo"                points rule: an accepted document with a photo is needed;
+//   "dob"                  points rule: an accepted document showing the date of birth is needed;
+//   "identity_document"    list rule, no secondary document yet: one primary document, or
+//                          `count` (= secondary_min) secondary documents;
+//   "secondary_documents"  list rule: one primary document, or `count` more secondary documents;
+//   "secondary_photo"      list rule: a secondary document with a photo is needed;
+//   "secondary_dob"        list rule: a secondary document showing the date of birth is needed;
+//   "residency_points"     `count` more residency points are needed.
+// `count` is 1 for the codes that name no number.
+struct MissingCode {
+  std::string code;
+  int count = 1;
+};
+
 struct Evaluation {
   bool satisfied = false;
   // "points"; "list: one primary" / "list: two secondary" when a list rule is met; "list" when not.
@@ -40,6 +57,12 @@ struct Evaluation {
   // Concrete catalogue documents that would close each gap, e.g. "Utility bill, issued within
   // the last 60 days, would give 1 residency point". Empty when satisfied.
   std::vector<std::string> suggestions;
+  // missing[] in machine-readable form, one entry per sentence, same order.
+  std::vector<MissingCode> missing_codes;
+  // The catalogue id of each suggestion, same order as suggestions[] (each id at most once).
+  std::vector<std::string> suggested;
+  // For each suggestion, the code of the missing_codes entry it was proposed for.
+  std::vector<std::string> suggested_for;
 
   // Multi-line English explanation for clerks and applicants: verdict, totals, each document
   // with its verdict, what is missing and what would help. Ends with a newline.
@@ -47,8 +70,8 @@ struct Evaluation {
   // Machine-readable form with stable field names: satisfied, rule, identity_points,
   // residency_points, identity_required, residency_required, has_photo_document,
   // has_dob_document, documents[{type, name, tier, accepted, reason, identity_points,
-  // residency_points}], missing[], suggestions[]. Compact JSON; invalid UTF-8 in presented type
-  // ids is replaced with U+FFFD.
+  // residency_points}], missing[], suggestions[], missing_codes[{code, count}], suggested[],
+  // suggested_for[]. Compact JSON; invalid UTF-8 in presented type ids is replaced with U+FFFD.
   std::string ToJson() const;
 };
 

@@ -244,9 +244,18 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
   // 3. The rule, what is missing, and what would close each gap. Each catalogue type is
   // suggested at most once, for the first gap it helps with.
   std::set<std::string, std::less<>> suggested = counted_ids;
+  // The gap being suggested for (the code of the last missing entry pushed).
+  std::string gap_code;
+  auto add_missing = [&](std::string sentence, std::string code, int count) {
+    ev.missing.push_back(std::move(sentence));
+    ev.missing_codes.push_back({code, count});
+    gap_code = std::move(code);
+  };
   auto suggest = [&](const DocumentType* doc, std::string sentence) {
     suggested.insert(doc->id);
     ev.suggestions.push_back(std::move(sentence));
+    ev.suggested.push_back(doc->id);
+    ev.suggested_for.push_back(gap_code);
   };
   bool identity_ok = false;
 
@@ -271,8 +280,8 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
       suggest(d, Subject(*d) + features + PointsPhrase(d->identity_points, d->residency_points));
     };
     if (gap > 0) {
-      ev.missing.push_back("needs " + std::to_string(gap) + " more identity point" +
-                           (gap == 1 ? "" : "s"));
+      add_missing("needs " + std::to_string(gap) + " more identity point" + (gap == 1 ? "" : "s"),
+                  "identity_points", gap);
       auto score = [&](const DocumentType& d) {
         if (d.identity_points <= 0) return 0;
         return (d.identity_points >= gap ? 1000 : 0) + (need_photo && d.has_photo ? 100 : 0) +
@@ -284,7 +293,7 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
       }
     }
     if (need_photo) {
-      ev.missing.push_back("needs an accepted document with a photo");
+      add_missing("needs an accepted document with a photo", "photo", 1);
       auto score = [&](const DocumentType& d) {
         return d.has_photo ? 1 + d.identity_points + (need_dob && d.has_dob ? 100 : 0) : 0;
       };
@@ -296,7 +305,7 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
       }
     }
     if (need_dob) {
-      ev.missing.push_back("needs an accepted document showing the date of birth");
+      add_missing("needs an accepted document showing the date of birth", "dob", 1);
       auto score = [&](const DocumentType& d) { return d.has_dob ? 1 + d.identity_points : 0; };
       if (!dob_covered) {
         for (const DocumentType* d :
@@ -329,6 +338,7 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
       ev.rule = "list: " + n_secondary + " secondary";
     } else {
       ev.rule = "list";
+      const size_t identity_first = ev.missing_codes.size();
       std::string conditions;
       if (rule_.secondary_require_photo && rule_.secondary_require_dob) {
         conditions = " (at least one with a photo and one showing the date of birth)";
@@ -338,19 +348,26 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
         conditions = " (at least one showing the date of birth)";
       }
       if (secondaries == 0) {
-        ev.missing.push_back("needs one primary identity document, or " + n_secondary +
-                             " secondary identity documents" + conditions);
+        add_missing("needs one primary identity document, or " + n_secondary +
+                        " secondary identity documents" + conditions,
+                    "identity_document", rule_.secondary_min);
       } else {
         if (secondary_gap > 0) {
-          ev.missing.push_back("needs one primary identity document, or " +
-                               std::to_string(secondary_gap) + " more secondary identity document" +
-                               (secondary_gap == 1 ? "" : "s"));
+          add_missing("needs one primary identity document, or " + std::to_string(secondary_gap) +
+                          " more secondary identity document" + (secondary_gap == 1 ? "" : "s"),
+                      "secondary_documents", secondary_gap);
         }
-        if (need_photo) ev.missing.push_back("needs a secondary identity document with a photo");
+        if (need_photo) {
+          add_missing("needs a secondary identity document with a photo", "secondary_photo", 1);
+        }
         if (need_dob) {
-          ev.missing.push_back("needs a secondary identity document showing the date of birth");
+          add_missing("needs a secondary identity document showing the date of birth",
+                      "secondary_dob", 1);
         }
       }
+      // Both kinds of suggestion answer the identity requirement as a whole: attribute them to
+      // its first missing entry.
+      gap_code = ev.missing_codes[identity_first].code;
       auto primary_score = [](const DocumentType& d) { return d.tier == Tier::kPrimary ? 1 : 0; };
       for (const DocumentType* d :
            Rank(documents_, rejected_ids, suggested, primary_score, kSuggestionsPerGap)) {
@@ -378,8 +395,9 @@ Evaluation Policy::Evaluate(std::span<const PresentedDocument> documents, const 
 
   const int residency_gap = rule_.residency_min - ev.residency_points;
   if (residency_gap > 0) {
-    ev.missing.push_back("needs " + std::to_string(residency_gap) + " more residency point" +
-                         (residency_gap == 1 ? "" : "s"));
+    add_missing("needs " + std::to_string(residency_gap) + " more residency point" +
+                    (residency_gap == 1 ? "" : "s"),
+                "residency_points", residency_gap);
     auto score = [&](const DocumentType& d) {
       if (d.residency_points <= 0) return 0;
       return (d.residency_points >= residency_gap ? 100 : 0) + d.residency_points;

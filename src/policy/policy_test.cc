@@ -214,6 +214,40 @@ TEST(PolicyFilesTest, ShippedPoliciesHaveTheRequiredDocumentTypes) {
   }
 }
 
+// The portal offers English, Spanish, simplified Chinese and Arabic: every shipped document has a
+// name in each, written in its own script (not an English name copied over).
+TEST(PolicyFilesTest, ShippedPoliciesNameEveryDocumentInFourLanguages) {
+  auto has_code_point_in = [](const std::string& s, char32_t lo, char32_t hi) {
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      char32_t cp = c;
+      size_t n = 1;
+      if (c >= 0xF0) {
+        cp = c & 0x07, n = 4;
+      } else if (c >= 0xE0) {
+        cp = c & 0x0F, n = 3;
+      } else if (c >= 0xC0) {
+        cp = c & 0x1F, n = 2;
+      }
+      for (size_t k = 1; k < n && i + k < s.size(); ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      }
+      if (cp >= lo && cp <= hi) return true;
+      i += n;
+    }
+    return false;
+  };
+  for (const Policy* policy : {&NewYork(), &SanFrancisco()}) {
+    EXPECT_EQ(policy->languages(), (std::vector<std::string>{"en", "es", "zh", "ar"}));
+    for (const DocumentType& doc : policy->documents()) {
+      EXPECT_TRUE(has_code_point_in(doc.Name("zh"), 0x4E00, 0x9FFF)) << doc.id;  // CJK ideographs
+      EXPECT_TRUE(has_code_point_in(doc.Name("ar"), 0x0600, 0x06FF)) << doc.id;  // Arabic
+      EXPECT_FALSE(has_code_point_in(doc.Name("zh"), 0x0600, 0x06FF)) << doc.id;
+      EXPECT_FALSE(has_code_point_in(doc.Name("ar"), 0x4E00, 0x9FFF)) << doc.id;
+    }
+  }
+}
+
 TEST(PolicyFilesTest, ShippedPoliciesCatalogueNoStatusRevealingDocument) {
   for (const Policy* policy : {&NewYork(), &SanFrancisco()}) {
     for (const DocumentType& doc : policy->documents()) {
@@ -248,7 +282,7 @@ TEST(PolicyFilesTest, AccessorsReflectTheFiles) {
   EXPECT_EQ(ny.validity_years(), 5);
   EXPECT_TRUE(ny.Prints("gender"));
   EXPECT_TRUE(ny.Prints("veteran"));
-  EXPECT_EQ(ny.languages(), (std::vector<std::string>{"en", "es"}));
+  EXPECT_EQ(ny.languages(), (std::vector<std::string>{"en", "es", "zh", "ar"}));
 
   const Policy& sf = SanFrancisco();
   EXPECT_EQ(sf.rule().kind, RuleKind::kList);
@@ -495,6 +529,85 @@ TEST(PolicyPointsTest, EvaluationJsonHasStableFields) {
   EXPECT_EQ(json["missing"][0], "needs 1 more residency point");
 }
 
+// The machine-readable fields portals localise from: suggested[] names each suggestion's
+// catalogue id in the order of suggestions[], missing_codes[] follows missing[].
+TEST(PolicyPointsTest, SuggestedIdsFollowTheSuggestions) {
+  const Evaluation ev = NewYork().Evaluate({}, kToday);
+  ASSERT_EQ(ev.suggested.size(), ev.suggestions.size());
+  ASSERT_EQ(ev.suggested_for.size(), ev.suggestions.size());
+  for (size_t i = 0; i < ev.suggested.size(); ++i) {
+    const DocumentType* doc = NewYork().FindDocument(ev.suggested[i]);
+    ASSERT_NE(doc, nullptr) << ev.suggested[i];
+    EXPECT_EQ(ev.suggestions[i].rfind(doc->Name(), 0), 0u) << i << ": " << ev.suggestions[i];
+  }
+  // Three 3-point photo documents with a date of birth close the identity, photo and date of
+  // birth gaps at once (catalogue order breaks the tie); then three residency documents, the
+  // first being the state ID with a city address (it gives a residency point too).
+  EXPECT_EQ(ev.suggested, (std::vector<std::string>{
+                              "us_passport", "foreign_passport", "us_drivers_license",
+                              "ny_state_id_with_city_address", "utility_bill", "bank_statement"}));
+  EXPECT_EQ(ev.suggested_for,
+            (std::vector<std::string>{"identity_points", "identity_points", "identity_points",
+                                      "residency_points", "residency_points", "residency_points"}));
+  ASSERT_EQ(ev.missing_codes.size(), ev.missing.size());
+  const std::vector<std::pair<std::string, int>> want = {
+      {"identity_points", 3}, {"photo", 1}, {"dob", 1}, {"residency_points", 1}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(ev.missing_codes[i].code, want[i].first);
+    EXPECT_EQ(ev.missing_codes[i].count, want[i].second);
+  }
+}
+
+TEST(PolicyPointsTest, MissingCodesCarryTheGapAndTheRejectedTypeComesFirst) {
+  const std::vector<PresentedDocument> docs = {
+      Doc("birth_certificate"),          // 2 identity points and the date of birth
+      Doc("pay_stub", D("2024-10-01")),  // too old
+  };
+  const Evaluation ev = NewYork().Evaluate(docs, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 3u) << ev.Explain();
+  EXPECT_EQ(ev.missing_codes[0].code, "identity_points");
+  EXPECT_EQ(ev.missing_codes[0].count, 1);
+  EXPECT_EQ(ev.missing_codes[1].code, "photo");
+  EXPECT_EQ(ev.missing_codes[2].code, "residency_points");
+  ASSERT_FALSE(ev.suggested.empty());
+  EXPECT_EQ(std::count(ev.suggested.begin(), ev.suggested.end(), "birth_certificate"), 0);
+  const auto pay = std::find(ev.suggested.begin(), ev.suggested.end(), "pay_stub");
+  ASSERT_NE(pay, ev.suggested.end()) << ev.Explain();
+  EXPECT_EQ(ev.suggested_for[pay - ev.suggested.begin()], "residency_points");
+  // The first residency suggestion is the type presented too old.
+  const auto first_residency =
+      std::find(ev.suggested_for.begin(), ev.suggested_for.end(), "residency_points");
+  EXPECT_EQ(first_residency - ev.suggested_for.begin(), pay - ev.suggested.begin());
+}
+
+TEST(PolicyPointsTest, SatisfiedHasNoCodesAndJsonCarriesThem) {
+  const std::vector<PresentedDocument> ok = {Doc("us_passport", std::nullopt, D("2030-01-01")),
+                                             Doc("lease")};
+  const Evaluation done = NewYork().Evaluate(ok, kToday);
+  EXPECT_TRUE(done.satisfied);
+  EXPECT_TRUE(done.missing_codes.empty());
+  EXPECT_TRUE(done.suggested.empty());
+
+  const std::vector<PresentedDocument> docs = {Doc("us_passport", std::nullopt, D("2030-01-01"))};
+  const auto json = nlohmann::json::parse(NewYork().Evaluate(docs, kToday).ToJson());
+  EXPECT_EQ(json["missing_codes"],
+            nlohmann::json::parse(R"([{"code":"residency_points","count":1}])"));
+  EXPECT_EQ(json["suggested"],
+            nlohmann::json::parse(
+                R"(["ny_state_id_with_city_address","utility_bill","bank_statement"])"));
+  EXPECT_EQ(json["suggested_for"],
+            nlohmann::json::parse(R"(["residency_points","residency_points","residency_points"])"));
+  // Existing fields keep their place; the new ones come after suggestions.
+  std::vector<std::string> keys;
+  const auto ordered = nlohmann::ordered_json::parse(NewYork().Evaluate(docs, kToday).ToJson());
+  for (const auto& item : ordered.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{
+                "satisfied", "rule", "identity_points", "residency_points", "identity_required",
+                "residency_required", "has_photo_document", "has_dob_document", "documents",
+                "missing", "suggestions", "missing_codes", "suggested", "suggested_for"}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // List rule (San Francisco)
 
@@ -578,6 +691,31 @@ TEST(PolicyListTest, NothingPresentedNamesBothPaths) {
   EXPECT_TRUE(Contains(ev.missing, "needs 1 more residency point"));
   const std::string text = ev.Explain();
   EXPECT_EQ(text.find("Identity points"), std::string::npos) << text;  // not a points rule
+}
+
+TEST(PolicyListTest, ListMissingCodesAndSuggestedIds) {
+  Evaluation ev = SanFrancisco().Evaluate({}, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 2u);
+  EXPECT_EQ(ev.missing_codes[0].code, "identity_document");
+  EXPECT_EQ(ev.missing_codes[0].count, 2);
+  EXPECT_EQ(ev.missing_codes[1].code, "residency_points");
+  EXPECT_EQ(ev.suggested,
+            (std::vector<std::string>{"us_passport", "foreign_passport", "us_drivers_license",
+                                      "utility_bill", "bank_statement", "pay_stub"}));
+  EXPECT_EQ(ev.suggested_for[0], "identity_document");
+  EXPECT_EQ(ev.suggested_for[3], "residency_points");
+
+  // One secondary document without a photo: one more secondary document, with a photo.
+  const std::vector<PresentedDocument> docs = {Doc("birth_certificate"), Doc("lease")};
+  ev = SanFrancisco().Evaluate(docs, kToday);
+  ASSERT_EQ(ev.missing_codes.size(), 2u) << ev.Explain();
+  EXPECT_EQ(ev.missing_codes[0].code, "secondary_documents");
+  EXPECT_EQ(ev.missing_codes[0].count, 1);
+  EXPECT_EQ(ev.missing_codes[1].code, "secondary_photo");
+  ASSERT_EQ(ev.suggested.size(), 6u) << ev.Explain();
+  for (const std::string& gap : ev.suggested_for) EXPECT_EQ(gap, "secondary_documents");
+  EXPECT_EQ(SanFrancisco().FindDocument(ev.suggested[3])->tier, Tier::kSecondary);
+  EXPECT_TRUE(SanFrancisco().FindDocument(ev.suggested[3])->has_photo);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -793,6 +931,7 @@ TEST(PolicyParseTest, PolicyJsonDescribesTheCatalogue) {
   const auto json = nlohmann::json::parse(NewYork().ToJson());
   EXPECT_EQ(json["city"]["name"], "New York City");
   EXPECT_EQ(json["rule"]["kind"], "points");
+  EXPECT_EQ(json["city"]["languages"], nlohmann::json::array({"en", "es", "zh", "ar"}));
   EXPECT_EQ(json["fingerprint"], NewYork().Fingerprint());
   EXPECT_EQ(json["documents"].size(), NewYork().documents().size());
   bool found = false;
@@ -801,6 +940,9 @@ TEST(PolicyParseTest, PolicyJsonDescribesTheCatalogue) {
       found = true;
       EXPECT_EQ(doc["validity"]["issued_within_days"], 60);
       EXPECT_EQ(doc["names"]["es"].get<std::string>().rfind("Factura", 0), 0u);
+      EXPECT_EQ(doc["names"]["zh"], NewYork().FindDocument("utility_bill")->Name("zh"));
+      EXPECT_EQ(doc["names"]["ar"], NewYork().FindDocument("utility_bill")->Name("ar"));
+      EXPECT_EQ(doc["names"].size(), 4u);
     }
   }
   EXPECT_TRUE(found);
