@@ -366,9 +366,7 @@ test('a card with a photo: the photo is shown, and its blob URL is revoked at th
   await page.context().close();
 });
 
-// TODO(issue 16): the shipped policies offer ar once h/checker lands; checked by hand with a
-// policy that offers it (rtl, 0 axe violations, no sideways scrolling at 390 px).
-test('Arabic: right to left, the verdict in Arabic', { todo: 'policies offer ar soon' }, async () => {
+test('Arabic: right to left, the verdict in Arabic', async () => {
   const page = await openVerifier({ locale: 'ar', viewport: VIEWPORTS.phone });
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
   await page.context().setOffline(true);
