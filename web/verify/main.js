@@ -225,8 +225,10 @@ function day(iso) {
 // ISO 639-3 codes a card's native name may carry → a BCP 47 tag for lang=.
 const LANG3 = { ara: 'ar', zho: 'zh', spa: 'es', eng: 'en', rus: 'ru', hin: 'hi', ben: 'bn', kor: 'ko', jpn: 'ja', fas: 'fa', heb: 'he', urd: 'ur', ell: 'el', ukr: 'uk', tha: 'th', vie: 'vi', fra: 'fr', por: 'pt', hat: 'ht', pol: 'pl', yid: 'yi', amh: 'am', tir: 'ti', pan: 'pa', tam: 'ta', nep: 'ne' };
 
-function row(label, value, attrs = {}) {
-  return [h('dt', {}, label), h('dd', attrs, value)];
+// `dir` and `lang` go on an inner span: the text keeps its own direction (a Latin name on the
+// Arabic page) while the field stays aligned with the page.
+function row(label, value, { dir, lang, ...attrs } = {}) {
+  return [h('dt', {}, label), h('dd', attrs, dir || lang ? h('span', { dir, lang }, value) : value)];
 }
 
 function photoElement(bytes, type) {
