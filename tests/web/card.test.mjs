@@ -15,7 +15,7 @@ import { before, test } from 'node:test';
 import {
   parseKeySet, verifyPayload, verifyStatusList, decodeBase45, encodeBase45,
 } from '../../web/common/card/index.js';
-import { makeCity, oracleVerify, REPO, signedCardWithPhoto, testKey } from './cards.mjs';
+import { makeCity, oracleVerify, REPO, runCityid, signedCardWithPhoto, testKey } from './cards.mjs';
 
 const webRequire = createRequire(join(REPO, 'web', 'package.json'));
 const { ed25519 } = webRequire('@noble/curves/ed25519');
@@ -266,6 +266,24 @@ test('status lists: a gzip bomb stops at the 2 MiB cap', () => {
   assert.throws(() => verifyStatusList(sign(new Uint8Array(1024)), ks, now), (e) => e.check === 'bad-status-list' && /size/.test(e.message));
 });
 
+test('after a key rotation: the retired key still verifies the cards it signed, the new key the new ones', () => {
+  const c = makeCity().init();
+  const before = c.issue();
+  const r = runCityid(['keys', 'rotate', '--data', c.data]);
+  assert.equal(r.code, 0, r.stderr);
+  const after = c.issue();
+  const keys = c.keysJson();
+  const set = JSON.parse(keys);
+  assert.equal(set.keys.length, 2);
+  assert.ok(set.keys.some((k) => k.status === 'retired' && Number.isInteger(k.not_after)), keys);
+  const lists = [c.statusListJson()];
+  const old = agree(before.qr, { keys, lists, label: 'card signed before the rotation' });
+  const fresh = agree(after.qr, { keys, lists, label: 'card signed after the rotation' });
+  assert.equal(old.verdict, 'valid');
+  assert.equal(fresh.verdict, 'valid');
+  assert.notEqual(old.keyId, fresh.keyId);
+});
+
 test('a card with a photo (signed here: cityid cards carry none yet): the bytes and their type', () => {
   const key = testKey();
   const keys = JSON.stringify({ issuer: 'https://photo.example', keys: [key.jwk] });
@@ -275,6 +293,9 @@ test('a card with a photo (signed here: cityid cards carry none yet): the bytes 
   assert.equal(r.verdict, 'valid');
   assert.deepEqual([...r.claims.photo], [...photo]);
   assert.equal(r.claims.photo_type, 'image/jpeg');
+  // A retired key whose not_after is before the card's expiry signed nothing like it.
+  const retired = JSON.stringify({ issuer: 'https://photo.example', keys: [{ ...key.jwk, status: 'retired', not_after: nowSec() }] });
+  assert.equal(agree(text, { keys: retired, lists: [], label: 'card past its retired key\'s not_after' }).check, 'unknown-key');
   // The wrong issuer for the key set: refused, as cityid refuses it.
   const wrong = signedCardWithPhoto({ key, issuer: 'https://elsewhere.example', photo });
   assert.equal(agree(wrong, { keys, lists: [], label: 'card, wrong issuer' }).check, 'bad-claims');
