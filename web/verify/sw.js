@@ -54,19 +54,29 @@ async function stamped(res, at) {
 
 /**
  * Network first for public data: a fresh answer is stored (stamped) and returned; a 404 drops
- * the stored copy; with no network the stored copy answers. Returns {res, fresh} or null.
+ * the stored copy; with no network or a failing server the stored copy answers. Returns
+ * {res, fresh} or null.
  */
 async function fetchData(path) {
   const cache = await caches.open(DATA_CACHE);
+  let res;
   try {
-    const res = await fetch(path, { cache: 'no-store', credentials: 'omit' });
-    if (res.ok) await cache.put(path, await stamped(res, Date.now()));
-    else if (res.status === 404) await cache.delete(path);
-    return { res, fresh: true };
+    res = await fetch(path, { cache: 'no-store', credentials: 'omit' });
   } catch {
-    const stored = await cache.match(path);
-    return stored ? { res: stored, fresh: false } : null;
+    res = null;
   }
+  if (res && res.ok) {
+    await cache.put(path, await stamped(res, Date.now()));
+    return { res, fresh: true };
+  }
+  if (res && res.status === 404) {
+    await cache.delete(path);
+    return { res, fresh: true };
+  }
+  // No network, or the server failing (5xx): the stored copy, as old as it is.
+  const stored = await cache.match(path);
+  if (stored) return { res: stored, fresh: false };
+  return res ? { res, fresh: true } : null;
 }
 
 self.addEventListener('fetch', (event) => {
