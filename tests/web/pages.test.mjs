@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { VIEWPORTS, checkA11y, expectNoPageErrors, launchBrowser, newPage, startServer } from './harness.mjs';
+import { VIEWPORTS, checkA11y, expectNoPageErrors, launchBrowser, newPage, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -95,6 +95,7 @@ for (const [locale, lang, dir] of [
       assert.equal(await page.getAttribute('html', 'lang'), lang);
       assert.equal(await page.getAttribute('html', 'dir'), dir);
       await checkA11y(page, `${p} in ${lang}`);
+      if (p === '/' && (lang === 'en' || lang === 'ar')) await screenshot(page, `portal-${lang}-phone`);
     }
     expectNoPageErrors(page);
     await page.context().close();
@@ -110,6 +111,7 @@ test('the language can be switched on every page, and the layout mirrors in Arab
     await page.selectOption('#language', 'ar');
     await page.waitForFunction(() => document.documentElement.dir === 'rtl');
     const brandRtl = await page.locator('.brand').boundingBox();
+    if (p === '/') await screenshot(page, 'portal-ar-desktop', { fullPage: false });
     // The service's name moves from the left edge to the right edge.
     assert.ok(brandLtr.x < 400, `LTR brand at x=${brandLtr.x}`);
     assert.ok(brandRtl.x + brandRtl.width > 880, `RTL brand ends at x=${brandRtl.x + brandRtl.width}`);
