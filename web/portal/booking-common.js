@@ -269,3 +269,31 @@ export function siteName(sites, id) {
   const s = (sites || []).find((x) => x.id === id);
   return s ? s.name : id;
 }
+
+/**
+ * The step machine both booking flows share, over their state `s` ({step, errors, fieldError}):
+ * `go(step, focus)` moves on with a clean slate, `fail(errors, fieldError)` shows the error
+ * summary and focuses it, `rerender(focus, errors?, fieldError?)` draws again.
+ */
+export function stepper(s, render) {
+  return {
+    go(step, focus = 'heading') {
+      s.step = step;
+      s.errors = [];
+      s.fieldError = null;
+      render(focus);
+    },
+    fail(errors, fieldError = null) {
+      s.errors = errors;
+      s.fieldError = fieldError;
+      render('summary');
+    },
+    rerender(focus, errors, fieldError) {
+      if (errors) {
+        s.errors = errors;
+        s.fieldError = fieldError || null;
+      }
+      render(focus);
+    },
+  };
+}

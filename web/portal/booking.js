@@ -9,6 +9,7 @@ import { t, lang, onLanguageChange } from '../common/i18n.js';
 import { api, problemSlug } from '../common/api.js';
 import { h, replace, announce } from '../common/dom.js';
 import {
+  stepper,
   siteTime,
   siteDate,
   localDay,
@@ -317,26 +318,7 @@ export function mountBooking(el, ctx = {}) {
 
   const site = () => (s.sites || []).find((x) => x.id === s.siteId) || null;
 
-  function go(step, focus = 'heading') {
-    s.step = step;
-    s.errors = [];
-    s.fieldError = null;
-    render(focus);
-  }
-
-  function fail(errors, fieldError = null) {
-    s.errors = errors;
-    s.fieldError = fieldError;
-    render('summary');
-  }
-
-  const rerender = (focus, errors, fieldError) => {
-    if (errors) {
-      s.errors = errors;
-      s.fieldError = fieldError || null;
-    }
-    render(focus);
-  };
+  const { go, fail, rerender } = stepper(s, (focus) => render(focus));
 
   async function loadSites(focus) {
     const answer = await api('/api/v1/sites');
@@ -628,24 +610,7 @@ export function mountManage(el, ctx = {}) {
   const pinHeader = () => ({ 'X-Booking-PIN': s.pin });
   const path = (suffix = '') => `/api/v1/appointments/${encodeURIComponent(s.ref)}${suffix}`;
 
-  function go(step, focus = 'heading') {
-    s.step = step;
-    s.errors = [];
-    s.fieldError = null;
-    render(focus);
-  }
-  function fail(errors, fieldError = null) {
-    s.errors = errors;
-    s.fieldError = fieldError;
-    render('summary');
-  }
-  const rerender = (focus, errors, fieldError) => {
-    if (errors) {
-      s.errors = errors;
-      s.fieldError = fieldError || null;
-    }
-    render(focus);
-  };
+  const { go, fail, rerender } = stepper(s, (focus) => render(focus));
 
   function forget() {
     s.ref = '';
