@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// Checks the independent implementation against the known answers that the standards and
-// docs/card-format.md publish, before it is trusted to judge cityid:
-// RFC 9285 §4.3 examples, the §6 digest known answer, the §7 example status list, the
-// byte-level shapes of §2/§3, and §10.6's presentation known answers and worked example (built
-// here from the document, then judged by lib/presentation.mjs, the verify_presentation.mjs core). Prints "N passed, N failed"; exit 0 only when all pass.
+// Checks the JavaScript side of the interop test against the known answers that the standards and
+// docs/card-format.md publish, before it is trusted to judge cityid: the verifier
+// (web/common/card/, the browser's module) and the independent encoder (lib/): RFC 9285 §4.3
+// examples, the §6 digest known answer, the §7 example status list, the byte-level shapes of
+// §2/§3, and §10.6's presentation known answers and worked example (built here from the document
+// by the encoder, then judged by the web module through lib/presentation.mjs, the
+// verify_presentation.mjs core). Prints "N passed, N failed"; exit 0 only when all pass.
 import assert from 'node:assert/strict';
 
-import { Base45Error, decodeBase45, encodeBase45 } from './lib/base45.mjs';
+import { Base45Error, decodeBase45, encodeBase45 } from '../../web/common/card/base45.js';
+import { b64urlDecode } from '../../web/common/card/bytes.js';
+import { bitIsSet, parseKeySet, verifyStatusList } from '../../web/common/card/keys.js';
 import { buildCard, jwkSet, newKey, sampleAttributes } from './lib/card.mjs';
 import {
-  b64urlDecode, bitIsSet, decodeStrict, deflateZlib, deflateZlibCompressed, digestFor, encodeCbor, hex, parseKeySet,
-  saltFor, setBit, signStatusList, TAG_COSE_SIGN1, utf8, verifyStatusList,
+  decodeStrict, deflateZlib, deflateZlibCompressed, digestFor, encodeCbor, hex,
+  saltFor, setBit, signStatusList, TAG_COSE_SIGN1, utf8,
 } from './lib/format.mjs';
 import { buildPresentation, disclosureBytes, disclosureDigest, verifyPresentation } from './lib/presentation.mjs';
 
