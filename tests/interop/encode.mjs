@@ -21,7 +21,7 @@ import {
   buildCard, claimsPayload, coseBytes, identityMap, jwkSet, LIST_BITS, newKey, qrText,
   sampleAttributes, sign1,
 } from './lib/card.mjs';
-import { encodeBase45 } from './lib/base45.mjs';
+import { encodeBase45 } from '../../web/common/card/base45.js';
 import { C169, deflateZlibCompressed, encodeCbor, setBit, signStatusList } from './lib/format.mjs';
 
 function usage(message) {

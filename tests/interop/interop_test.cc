@@ -1,15 +1,19 @@
-// Interoperability: cityid's card payloads against an independent JavaScript implementation of
-// docs/card-format.md (tests/interop/*.mjs, npm libraries, no cityid code), in both directions:
+// Interoperability: cityid's card payloads against JavaScript written from docs/card-format.md
+// (no cityid code), in both directions:
 //   - the real binary issues, exports its keys and status list; `node verify.mjs` must reach the
-//     same verdict and read the same claims as `cityid verify`;
-//   - `node encode.mjs` builds cards, keys and status lists from the document alone; `cityid
-//     verify` must accept the good card with the encoded claims and refuse each broken one with
-//     the failed check the document names;
+//     same verdict and read the same claims as `cityid verify`. Its checks are the browser's
+//     module, web/common/card/ (what the /verify page runs): there is one JavaScript
+//     implementation of the checks, and this suite holds it to the binary. verify.mjs adds the
+//     emitter checks of tests/interop/lib/conformance.mjs (what the document says cityid emits);
+//   - `node encode.mjs` builds cards, keys and status lists from the document alone, with its own
+//     encoder (tests/interop/lib: cbor2, node:crypto, nothing of web/ on the signing side);
+//     `cityid verify` must accept the good card with the encoded claims and refuse each broken
+//     one with the failed check the document names;
 //   - `cityid present` makes presentations (docs/card-format.md §10); `node
-//     verify_presentation.mjs` must reach `cityid verify`'s verdict and see exactly the
-//     attributes that were disclosed.
-// Node.js and tests/interop/node_modules are required: `scripts/setup` installs both. A missing
-// one fails the suite (it is never skipped).
+//     verify_presentation.mjs` (web/common/card/presentation.js) must reach `cityid verify`'s
+//     verdict and see exactly the attributes that were disclosed.
+// Node.js, tests/interop/node_modules and web/node_modules are required: `scripts/setup` installs
+// them. A missing one fails the suite (it is never skipped).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
@@ -106,6 +110,13 @@ class InteropTest : public ::testing::Test {
                 fs::exists(InteropDir() / "node_modules" / "@noble" / "curves" / "package.json"))
         << InteropDir() / "node_modules"
         << " is missing or incomplete: run scripts/setup (it runs `npm ci --prefix tests/interop`)";
+    // The verifying side is the browser's module, web/common/card/: its imports resolve through
+    // web/node_modules.
+    const fs::path web_modules = fs::path(Source()) / "web" / "node_modules";
+    ASSERT_TRUE(fs::exists(web_modules / "@noble" / "curves" / "package.json") &&
+                fs::exists(web_modules / "@noble" / "hashes" / "package.json") &&
+                fs::exists(web_modules / "pako" / "package.json"))
+        << web_modules << " is missing or incomplete: run scripts/setup (it runs `npm ci --prefix web`)";
     tmp_ = fs::temp_directory_path() /
            ("cityid-interop-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -225,13 +236,13 @@ class InteropTest : public ::testing::Test {
   int runs_ = 0;
 };
 
-TEST_F(InteropTest, IndependentImplementationPassesPublishedKnownAnswers) {
+TEST_F(InteropTest, JsSidePassesPublishedKnownAnswers) {
   auto r = Node("selftest.mjs", {});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(" passed, 0 failed"), std::string::npos) << r.out;
 }
 
-TEST_F(InteropTest, IndependentVerifierAcceptsCityidCardAndReadsTheSameClaims) {
+TEST_F(InteropTest, JsVerifierAcceptsCityidCardAndReadsTheSameClaims) {
   const std::string qr = IssueCard(data_, Example("applicant-jose.json"));
   ASSERT_FALSE(qr.empty());
   const fs::path keys = ExportKeys(data_);
@@ -262,7 +273,7 @@ TEST_F(InteropTest, IndependentVerifierAcceptsCityidCardAndReadsTheSameClaims) {
   EXPECT_EQ(NodeVerify(qr + "\n", keys, {list}).code, 0);
 }
 
-TEST_F(InteropTest, IndependentVerifierReadsNativeScriptName) {
+TEST_F(InteropTest, JsVerifierReadsNativeScriptName) {
   const std::string qr = IssueCard(data_, Example("applicant-khose-duplicate.json"));
   ASSERT_FALSE(qr.empty());
   const fs::path keys = ExportKeys(data_);
@@ -276,7 +287,7 @@ TEST_F(InteropTest, IndependentVerifierReadsNativeScriptName) {
   EXPECT_EQ(c.value("native_language", ""), "rus") << "key 20 must be ISO 639-3";
 }
 
-TEST_F(InteropTest, IndependentVerifierSeesRevocationAndExpiry) {
+TEST_F(InteropTest, JsVerifierSeesRevocationAndExpiry) {
   const std::string qr = IssueCard(data_, Example("applicant-jose.json"));
   const fs::path keys = ExportKeys(data_);
   auto mine = CityidVerify(Write("qr.txt", qr), keys, {});
@@ -298,7 +309,7 @@ TEST_F(InteropTest, IndependentVerifierSeesRevocationAndExpiry) {
   EXPECT_EQ(CityidVerify(tmp_ / "qr.txt", keys, {}, kTwentyYearsLater).code, 12);
 }
 
-TEST_F(InteropTest, IndependentVerifierHonoursRetiredKeysNotAfter) {
+TEST_F(InteropTest, JsVerifierHonoursRetiredKeysNotAfter) {
   const std::string old_card = IssueCard(data_, Example("applicant-jose.json"));
   ASSERT_FALSE(old_card.empty());
   auto rotate = Cityid({"keys", "rotate", "--data", data_.string()}, tmp_);
@@ -321,7 +332,7 @@ TEST_F(InteropTest, IndependentVerifierHonoursRetiredKeysNotAfter) {
   EXPECT_EQ(CityidVerify(Write("old.txt", old_card), shortened, {}).Json()["failed_check"], "unknown-key");
 }
 
-TEST_F(InteropTest, IndependentVerifierRefusesAlteredAndForeignCityidCards) {
+TEST_F(InteropTest, JsVerifierRefusesAlteredAndForeignCityidCards) {
   const std::string qr = IssueCard(data_, Example("applicant-jose.json"));
   ASSERT_FALSE(qr.empty());
   const fs::path keys = ExportKeys(data_);
@@ -364,7 +375,7 @@ TEST_F(InteropTest, CityidAcceptsIndependentlyEncodedCardWithTheEncodedClaims) {
   ExpectSameClaims(v["disclosed"], encoded);
   EXPECT_EQ(v["revocation"], "checked against status list " + encoded["status_list"]["id"].get<std::string>());
 
-  // The independent verifier agrees with its own encoder (so a disagreement above is cityid's).
+  // The JavaScript verifier agrees with the independent encoder (so a disagreement above is cityid's).
   auto theirs = NodeVerify(Slurp(dir / "card.txt"), dir / "keys.json", {dir / "status.json"});
   EXPECT_EQ(theirs.code, 0) << theirs.out << theirs.err;
 
@@ -392,7 +403,7 @@ TEST_F(InteropTest, CityidJudgesEachIndependentVariantAsTheDocumentSays) {
       EXPECT_EQ(v.value("failed_check", ""), c["failed_check"]) << what << ": " << mine.out;
       EXPECT_FALSE(v.contains("disclosed")) << what << ": no claim from a refused card";
     }
-    // The independent verifier reaches the same verdict for the same reason.
+    // The JavaScript verifier reaches the same verdict for the same reason.
     auto theirs = NodeVerify(Slurp(dir / file), dir / "keys.json", {dir / "status.json"});
     EXPECT_EQ(theirs.Json()["verdict"], c["expect"]) << what << ": " << theirs.out;
     if (!c["failed_check"].is_null()) {
@@ -428,7 +439,7 @@ std::set<std::string> Names(const json& disclosed) {
   return names;
 }
 
-TEST_F(InteropTest, IndependentVerifierChecksCityidPresentations) {
+TEST_F(InteropTest, JsVerifierChecksCityidPresentations) {
   const std::string card = IssueCard(data_, Example("applicant-jose.json"));
   ASSERT_FALSE(card.empty());
   const fs::path keys = ExportKeys(data_);

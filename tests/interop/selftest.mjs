@@ -1,16 +1,22 @@
 #!/usr/bin/env node
-// Checks the independent implementation against the known answers that the standards and
-// docs/card-format.md publish, before it is trusted to judge cityid:
-// RFC 9285 §4.3 examples, the §6 digest known answer, the §7 example status list, the
-// byte-level shapes of §2/§3, and §10.6's presentation known answers and worked example (built
-// here from the document, then judged by lib/presentation.mjs, the verify_presentation.mjs core). Prints "N passed, N failed"; exit 0 only when all pass.
+// Checks the JavaScript side of the interop test against the known answers that the standards and
+// docs/card-format.md publish, before it is trusted to judge cityid: the verifier
+// (web/common/card/, the browser's module) and the independent encoder (lib/): RFC 9285 §4.3
+// examples, the §6 digest known answer, the §7 example status list, the byte-level shapes of
+// §2/§3, and §10.6's presentation known answers and worked example (built here from the document
+// by the encoder, then judged by the web module through lib/presentation.mjs, the
+// verify_presentation.mjs core). Prints "N passed, N failed"; exit 0 only when all pass.
 import assert from 'node:assert/strict';
 
-import { Base45Error, decodeBase45, encodeBase45 } from './lib/base45.mjs';
-import { buildCard, jwkSet, newKey, sampleAttributes } from './lib/card.mjs';
+import { Base45Error, decodeBase45, encodeBase45 } from '../../web/common/card/base45.js';
+import { b64urlDecode } from '../../web/common/card/bytes.js';
+import { bitIsSet, parseKeySet, verifyStatusList } from '../../web/common/card/keys.js';
+import { verifyCard } from '../../web/common/card/card.js';
+import { buildCard, claimsPayload, coseBytes, identityMap, jwkSet, newKey, qrText, sampleAttributes } from './lib/card.mjs';
+import { checkEmittedCard } from './lib/conformance.mjs';
 import {
-  b64urlDecode, bitIsSet, decodeStrict, deflateZlib, deflateZlibCompressed, digestFor, encodeCbor, hex, parseKeySet,
-  saltFor, setBit, signStatusList, TAG_COSE_SIGN1, utf8, verifyStatusList,
+  ALG_EDDSA, COSE_ALG, COSE_KID, decodeStrict, deflateZlib, deflateZlibCompressed, digestFor, ed25519, encodeCbor,
+  hex, saltFor, setBit, sigStructure, signStatusList, TAG_COSE_SIGN1, utf8,
 } from './lib/format.mjs';
 import { buildPresentation, disclosureBytes, disclosureDigest, verifyPresentation } from './lib/presentation.mjs';
 
@@ -81,6 +87,27 @@ test('status list round trip and tamper detection', async () => {
   assert.equal(bits[0], 0x01);  // index 7 is the least significant bit of byte 0
   assert.throws(() => verifyStatusList(json.replace('"validUntil":1000', '"validUntil":1001'), keys, 500), { check: 'bad-signature' });
   assert.throws(() => verifyStatusList(json, keys, 1000), { check: 'bad-status-list' });
+});
+
+test('emitter checks (conformance.mjs) refuse what a verifier accepts: header and key order', () => {
+  const key = newKey();
+  const keys = parseKeySet(JSON.stringify(jwkSet('https://id.interop.example', [key])));
+  const now = 1795608000;
+  const a = sampleAttributes(now);
+  const signed = (protectedBytes, payload) =>
+    qrText(coseBytes(protectedBytes, payload, ed25519.sign(sigStructure(protectedBytes, payload), key.secretKey)));
+  const good = buildCard(a, key);
+  assert.equal(verifyCard(good.qr, keys, now, []).verdict, 'valid');
+  assert.deepEqual(checkEmittedCard(good.qr).unknownKeys, []);
+  // kid before alg: still 13 bytes and a valid signature, but not §3's A2 01 27 04 48 <kid>.
+  const kidFirst = signed(encodeCbor(new Map([[COSE_KID, key.kid], [COSE_ALG, ALG_EDDSA]])), good.payload);
+  assert.equal(verifyCard(kidFirst, keys, now, []).verdict, 'valid');
+  assert.throws(() => checkEmittedCard(kidFirst), { check: 'bad-cose' });
+  // CWT claims in descending key order: §4 says ascending.
+  const reversed = encodeCbor(new Map([...decodeStrict(claimsPayload(a, identityMap(a, good.seed)), { maxDepth: 4, maxItems: 1024, what: 'p' }).value].reverse()));
+  const descending = signed(good.protectedBytes, reversed);
+  assert.equal(verifyCard(descending, keys, now, []).verdict, 'valid');
+  assert.throws(() => checkEmittedCard(descending), { check: 'bad-claims', message: /ascending/ });
 });
 
 // §10.6: the §1 card (seed 00..1F), its disclosures and the whole age_over_21 presentation.

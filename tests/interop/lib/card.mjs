@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 
 import { Tag } from 'cbor2';
 
-import { encodeBase45 } from './base45.mjs';
+import { encodeBase45 } from '../../../web/common/card/base45.js';
 import {
   ALG_EDDSA, C169, COSE_ALG, COSE_KID, CWT, deflateZlib, digestFor, ed25519, encodeCbor,
   keyIdFor, sigStructure, TAG_COSE_SIGN1,

@@ -7,7 +7,7 @@
 // 2 for a usage error.
 import { readFileSync } from 'node:fs';
 
-import { CheckError, parseKeySet, verifyStatusList } from './format.mjs';
+import { CheckError, parseKeySet, verifyStatusList } from '../../../web/common/card/keys.js';
 
 const EXIT = { valid: 0, invalid: 10, revoked: 11, expired: 12 };
 
