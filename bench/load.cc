@@ -350,7 +350,7 @@ int Main(int argc, char** argv) {
   // 8 slots tomorrow to race for, and every slot of 30 days after that for throughput.
   core::BookingContext booking{*store, *keys, clock, rng};
   core::SiteInput site_in{kLoadSite, "Load test hall", "city_hall", "1 Centre St", "UTC",
-                          "mon-sun 00:00-24:00", 15, kLoadCapacity};
+                          "mon-sun 00:00-24:00", 15, kLoadCapacity, {}, ""};
   if (!core::AddSite(booking, site_in, {"load-admin", core::Role::kAdmin, ""}).ok()) {
     std::fprintf(stderr, "fixture site failed\n");
     return 1;
