@@ -310,6 +310,11 @@ test('key sets: a kid that is not SHA-256(x) is refused', () => {
   j.keys[0].kid = 'AAAAAAAAAAA';
   assert.throws(() => parseKeySet(JSON.stringify(j)), /kid/);
   assert.throws(() => parseKeySet('{"keys": []}'), /no keys/);
+  // The same key twice (here a retired copy, then one without not_after): refused, as
+  // `cityid verify` refuses it, rather than the later copy replacing the earlier.
+  const twice = JSON.parse(keysJson);
+  twice.keys = [{ ...twice.keys[0], status: 'retired', not_after: 1 }, { ...twice.keys[0] }];
+  assert.throws(() => parseKeySet(JSON.stringify(twice)), /duplicate key id/);
   assert.equal(verifyPayload(valid.qr, { keySet: undefined }).verdict, 'invalid');
 });
 

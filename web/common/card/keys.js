@@ -50,6 +50,9 @@ export function parseKeySet(json) {
     if (!x || x.length !== 32) throw new Error(`keys[${i}].x: expected 32 bytes, base64url`);
     if (!kid || !equalBytes(kid, keyIdFor(x))) throw new Error(`keys[${i}].kid: not the first 8 bytes of SHA-256(x)`);
     if (k.not_after !== undefined && !Number.isSafeInteger(k.not_after)) throw new Error(`keys[${i}].not_after: integer expected`);
+    // As crypto/sign.cc: the same key twice is refused, not silently replaced (the second copy
+    // could drop the first one's not_after and so un-retire the key).
+    if (byKid.has(k.kid)) throw new Error(`keys[${i}].kid: duplicate key id`);
     byKid.set(k.kid, { kid: k.kid, x, status: k.status ?? 'active', notAfter: k.not_after });
   });
   if (byKid.size === 0) throw new Error('key set: no keys');
