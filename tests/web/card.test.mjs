@@ -248,8 +248,8 @@ test('status lists: a gzip bomb stops at the 2 MiB cap', () => {
   const kid = Buffer.from(webRequire('@noble/hashes/sha2').sha256(x).slice(0, 8)).toString('base64url');
   const ks = parseKeySet({ issuer: 'https://bomb.example', keys: [{ kty: 'OKP', crv: 'Ed25519', kid, x: Buffer.from(x).toString('base64url') }] });
   const now = nowSec();
-  const sign = (bits) => {
-    const l = { type: 'BitstringStatusList', id: '1', statusPurpose: 'revocation', issuer: 'https://bomb.example', validFrom: now, validUntil: now + 3600, encodedList: `u${Buffer.from(pako.gzip(bits, { level: 9 })).toString('base64url')}` };
+  const sign = (bits, { validFrom = now, validUntil = now + 3600 } = {}) => {
+    const l = { type: 'BitstringStatusList', id: '1', statusPurpose: 'revocation', issuer: 'https://bomb.example', validFrom, validUntil, encodedList: `u${Buffer.from(pako.gzip(bits, { level: 9 })).toString('base64url')}` };
     const enc = new TextEncoder();
     const parts = [enc.encode('cityid-status-list-v1'), Uint8Array.of(0)];
     for (const s of [l.type, l.id, l.statusPurpose, l.issuer, String(l.validFrom), String(l.validUntil), l.encodedList]) {
@@ -264,6 +264,10 @@ test('status lists: a gzip bomb stops at the 2 MiB cap', () => {
   assert.equal(verifyStatusList(sign(new Uint8Array(16384)), ks, now).size, 131072);
   assert.throws(() => verifyStatusList(sign(new Uint8Array(3 * 1024 * 1024)), ks, now), (e) => e.check === 'bad-status-list' && /beyond/.test(e.message));
   assert.throws(() => verifyStatusList(sign(new Uint8Array(1024)), ks, now), (e) => e.check === 'bad-status-list' && /size/.test(e.message));
+  // A signed list whose validity window is backwards is refused as `cityid verify` refuses it,
+  // even where a stale list would be let through with a warning.
+  const backwards = sign(new Uint8Array(16384), { validFrom: now - 60, validUntil: now - 120 });
+  assert.throws(() => verifyStatusList(backwards, ks, now, { allowStale: true }), (e) => e.check === 'bad-status-list' && /validUntil is not after validFrom/.test(e.message));
 });
 
 test('after a key rotation: the retired key still verifies the cards it signed, the new key the new ones', () => {
@@ -306,6 +310,11 @@ test('key sets: a kid that is not SHA-256(x) is refused', () => {
   j.keys[0].kid = 'AAAAAAAAAAA';
   assert.throws(() => parseKeySet(JSON.stringify(j)), /kid/);
   assert.throws(() => parseKeySet('{"keys": []}'), /no keys/);
+  // The same key twice (here a retired copy, then one without not_after): refused, as
+  // `cityid verify` refuses it, rather than the later copy replacing the earlier.
+  const twice = JSON.parse(keysJson);
+  twice.keys = [{ ...twice.keys[0], status: 'retired', not_after: 1 }, { ...twice.keys[0] }];
+  assert.throws(() => parseKeySet(JSON.stringify(twice)), /duplicate key id/);
   assert.equal(verifyPayload(valid.qr, { keySet: undefined }).verdict, 'invalid');
 });
 

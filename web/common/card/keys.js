@@ -50,6 +50,9 @@ export function parseKeySet(json) {
     if (!x || x.length !== 32) throw new Error(`keys[${i}].x: expected 32 bytes, base64url`);
     if (!kid || !equalBytes(kid, keyIdFor(x))) throw new Error(`keys[${i}].kid: not the first 8 bytes of SHA-256(x)`);
     if (k.not_after !== undefined && !Number.isSafeInteger(k.not_after)) throw new Error(`keys[${i}].not_after: integer expected`);
+    // As crypto/sign.cc: the same key twice is refused, not silently replaced (the second copy
+    // could drop the first one's not_after and so un-retire the key).
+    if (byKid.has(k.kid)) throw new Error(`keys[${i}].kid: duplicate key id`);
     byKid.set(k.kid, { kid: k.kid, x, status: k.status ?? 'active', notAfter: k.not_after });
   });
   if (byKid.size === 0) throw new Error('key set: no keys');
@@ -76,7 +79,7 @@ const isUint = (v) => Number.isSafeInteger(v) && v >= 0;
 
 /**
  * §7 "Status list checks" in the documented order: shape, key, **signature before anything is
- * decoded**, issuer, times, then the gzip'd bitstring (2 MiB cap) and its size.
+ * decoded**, issuer, times (validUntil after validFrom, validFrom not ahead, validUntil not passed), then the gzip'd bitstring (2 MiB cap) and its size.
  * `json` is the text (or parsed object) of `/api/v1/status-lists/{id}`.
  * Returns {id, size, bits, kid, validFrom, validUntil, stale}. A list past its `validUntil` is
  * refused (`bad-status-list`) unless `allowStale` is set, when it comes back with `stale: true`
@@ -105,6 +108,8 @@ export function verifyStatusList(json, keySet, now, { allowStale = false } = {})
   // Only now is the signed content interpreted.
   if (keySet.issuer && o.issuer !== keySet.issuer) bad('status list issuer differs from the key set issuer');
   if (!printableId(o.id)) bad('status list id: 1-32 printable ASCII characters');
+  // As status_list.cc: a list whose window is empty or backwards is refused, stale or not.
+  if (o.validUntil <= o.validFrom) bad('status list validUntil is not after validFrom');
   if (o.validFrom > now + CLOCK_SKEW_SECONDS) bad('status list not valid yet');
   const stale = o.validUntil <= now;
   if (stale && !allowStale) bad('status list is stale (validUntil has passed)');
