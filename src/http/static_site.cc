@@ -33,7 +33,9 @@ std::string ContentType(std::string_view name) {
 }
 
 bool SafeName(std::string_view rel) {
-  if (rel.empty() || rel.size() > 200 || rel.front() == '.' || rel.find("..") != rel.npos) {
+  // No hidden file or folder at any depth (".env", "a/.git/config"), no "..".
+  if (rel.empty() || rel.size() > 200 || rel.front() == '.' || rel.find("/.") != rel.npos ||
+      rel.find("..") != rel.npos) {
     return false;
   }
   return std::all_of(rel.begin(), rel.end(), [](char c) {
@@ -130,8 +132,12 @@ Result<std::unique_ptr<StaticSite>> StaticSite::Load(const fs::path& dir) {
   size_t total = 0;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
     const std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    // A symbolic link could point anywhere on the machine: the site is its folder's own files.
+    if (it->is_symlink(ec)) {
+      return Error(ErrorId::kInvalidArgument, "web folder: symbolic link " + rel + " refused");
+    }
+    if (!it->is_regular_file(ec)) continue;
     if (!SafeName(rel)) {
       return Error(ErrorId::kInvalidArgument, "web folder: unexpected file name " + rel);
     }

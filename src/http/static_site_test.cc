@@ -116,6 +116,16 @@ TEST_F(StaticSiteTest, RefusesAMissingFolderAndOddNames) {
   EXPECT_EQ(StaticSite::Load(dir_).status().id(), ErrorId::kInvalidArgument);
 }
 
+TEST_F(StaticSiteTest, RefusesHiddenFilesAtAnyDepthAndSymbolicLinks) {
+  Put("index.html", "<p>x</p>");
+  ASSERT_TRUE(StaticSite::Load(dir_).ok());
+  Put("assets/.env", "SECRET=1");
+  EXPECT_EQ(StaticSite::Load(dir_).status().id(), ErrorId::kInvalidArgument);
+  fs::remove(dir_ / "assets/.env");
+  fs::create_symlink("/etc/hostname", dir_ / "assets/host.txt");
+  EXPECT_EQ(StaticSite::Load(dir_).status().id(), ErrorId::kInvalidArgument);
+}
+
 TEST(AcceptsGzip, ReadsTheHeaderAsRfc9110Says) {
   EXPECT_TRUE(AcceptsGzip("gzip"));
   EXPECT_TRUE(AcceptsGzip("br, GZIP;q=0.5"));

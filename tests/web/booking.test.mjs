@@ -89,7 +89,7 @@ const submit = (scope) => scope.locator('button[type=submit]');
 async function expectSummary(page, scope, re) {
   const s = scope.locator('[data-error-summary]');
   try {
-    await s.filter({ hasText: re }).waitFor({ timeout: 5000 });
+    await s.filter({ hasText: re }).waitFor({ timeout: 20000 });
   } catch {
     assert.fail(`the error summary should say ${re}; it says: ${(await s.allTextContents()).join(' | ') || '(nothing)'}`);
   }

@@ -47,7 +47,11 @@ export function siteToday(site, now = new Date()) {
   const off = fixedOffset(site);
   if (off !== null) return new Date(now.getTime() + off * 1000).toISOString().slice(0, 10);
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: site.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    // Built from the parts: no locale's date order is assumed.
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: site.timezone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(now)
+      .reduce((o, p) => ({ ...o, [p.type]: p.value }), {});
+    return `${parts.year}-${parts.month}-${parts.day}`;
   } catch {
     return now.toISOString().slice(0, 10);
   }
