@@ -33,6 +33,15 @@ function whoText(entry, sites) {
   return t('history.entry.atSite', { role, site: siteName(sites, entry.site) });
 }
 
+// A reason is free text typed by staff. Bidirectional embeddings, overrides and isolates
+// (U+202A..U+202E, U+2066..U+2069) would let it read to the applicant differently from what
+// was logged ("\u202Enoitagitsevni duarf" shows as "fraud investigation"), so they are dropped;
+// <bdi> then keeps the text's own direction apart from the page's.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+function withoutBidiControls(text) {
+  return String(text).replace(BIDI_CONTROLS, '');
+}
+
 export function mountHistory(el, ctx = {}) {
   void ctx;
   const s = { method: 'code', code: '', ref: '', pin: '', entries: null, truncated: false, sites: null, errors: [], fieldError: null, busy: false };
@@ -146,7 +155,7 @@ export function mountHistory(el, ctx = {}) {
         h('div', {}, h('dt', { text: t('history.entry.when') }), h('dd', {}, h('time', { datetime: e.at, text: when }))),
         h('div', {}, h('dt', { text: t('history.entry.who') }), h('dd', { text: whoText(e, s.sites) })),
         about ? h('div', {}, h('dt', { text: t('history.entry.about') }), h('dd', { text: about })) : null,
-        h('div', {}, h('dt', { text: t('history.entry.why') }), h('dd', {}, e.reason ? h('bdi', { text: e.reason }) : t('history.entry.noReason'))),
+        h('div', {}, h('dt', { text: t('history.entry.why') }), h('dd', {}, e.reason ? h('bdi', { text: withoutBidiControls(e.reason) }) : t('history.entry.noReason'))),
       ),
     );
   }

@@ -4,6 +4,7 @@
 import { api } from '../common/api.js';
 import { h, replace } from '../common/dom.js';
 import { initI18n, t, translateStatic } from '../common/i18n.js';
+import { forgetOnLeave } from '../common/leave.js';
 import { mountShell } from '../common/shell.js';
 import { mountBooking, mountManage } from './booking.js';
 import { mountChecker } from './checker.js';
@@ -21,6 +22,7 @@ function show(focus) {
 }
 
 async function start() {
+  forgetOnLeave();
   const policy = await api('/api/v1/policy');
   await initI18n({ offered: policy.ok ? policy.data.city?.languages : undefined });
   translateStatic(document);

@@ -10,6 +10,7 @@ import { api } from '../common/api.js';
 import { parseKeySet, verifyPayload, verifyStatusList } from '../common/card/index.js';
 import { announce, clear, h, replace } from '../common/dom.js';
 import { formatAge, formatDate, formatDateTime, initI18n, onLanguageChange, t, translateStatic } from '../common/i18n.js';
+import { forgetOnLeave } from '../common/leave.js';
 import { mountShell } from '../common/shell.js';
 
 const REFRESH_MS = 5 * 60 * 1000;
@@ -536,6 +537,7 @@ async function registerWorker() {
 }
 
 async function start() {
+  forgetOnLeave();
   registerWorker();
   const policy = await api('/api/v1/policy');
   state.policy = policy.ok ? policy.data : null;

@@ -53,6 +53,27 @@ async function stamped(res, at) {
 }
 
 /**
+ * True when a 200 answer is the kind of document `path` serves: JSON, and for the key set and
+ * the status lists the members they must have. A proxy's maintenance page or a captive portal
+ * answering 200 with HTML must not replace the stored copies (the page could then check no card
+ * offline, or none against its revocation list); it is treated as a failing server. The page
+ * still verifies the signatures itself.
+ */
+async function looksRight(path, res) {
+  if (!(res.headers.get('Content-Type') || '').includes('json')) return false;
+  let o;
+  try {
+    o = await res.clone().json();
+  } catch {
+    return false;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  if (path === KEYS) return Array.isArray(o.keys);
+  if (LIST.test(path)) return o.type === 'BitstringStatusList' && typeof o.proof === 'object' && o.proof !== null;
+  return true;
+}
+
+/**
  * Network first for public data: a fresh answer is stored (stamped) and returned; a 404 drops
  * the stored copy; with no network or a failing server the stored copy answers. Returns
  * {res, fresh} or null.
@@ -65,7 +86,7 @@ async function fetchData(path) {
   } catch {
     res = null;
   }
-  if (res && res.ok) {
+  if (res && res.ok && (await looksRight(path, res))) {
     await cache.put(path, await stamped(res, Date.now()));
     return { res, fresh: true };
   }
@@ -73,9 +94,12 @@ async function fetchData(path) {
     await cache.delete(path);
     return { res, fresh: true };
   }
-  // No network, or the server failing (5xx): the stored copy, as old as it is.
+  // No network, the server failing (5xx), or a 200 that is not this document: the stored
+  // copy, as old as it is.
   const stored = await cache.match(path);
   if (stored) return { res: stored, fresh: false };
+  // A wrong 200 with nothing stored is no answer: a bad gateway, so the list walk stops.
+  if (res && res.ok) return { res: new Response(null, { status: 502, statusText: 'Bad Gateway' }), fresh: true };
   return res ? { res, fresh: true } : null;
 }
 
