@@ -50,10 +50,3 @@ start().catch((e) => {
   replace(main, h('p', { class: 'notice bad', role: 'alert' }, 'This page could not load. Please reload it, or try again later.'));
   console.warn(e);
 });
-
-// A page restored from the browser's back/forward cache would show what was on it when the
-// reader left (a booking, an access history, a verification) to the next person at a shared
-// computer: start it afresh instead.
-window.addEventListener('pageshow', (e) => {
-  if (e.persisted) location.reload();
-});

@@ -570,10 +570,3 @@ async function start() {
 }
 
 start();
-
-// A page restored from the browser's back/forward cache would show what was on it when the
-// reader left (a booking, an access history, a verification) to the next person at a shared
-// computer: start it afresh instead.
-window.addEventListener('pageshow', (e) => {
-  if (e.persisted) location.reload();
-});
