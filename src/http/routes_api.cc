@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "audit/verify.h"
+#include "base/names.h"
 #include "core/access_code.h"
 #include "core/applicant.h"
 #include "core/audit_log.h"
@@ -67,6 +68,10 @@ Result<std::string> ReasonField(const json& body, const char* name, bool require
   if (required && blank) {
     return Error(ErrorId::kMissingField, std::string(name) + ": required, not blank");
   }
+  // The one rule for free text (base/names.h): no bidirectional override or isolate either. A
+  // reason is shown to the applicant in their access history: "\u202Enoitagitsevni duarf"
+  // would read there as "fraud investigation" while the log holds other text.
+  CITYID_RETURN_IF_ERROR(names::CheckText(v, kMaxReasonBytes).WithContext(name));
   return v;
 }
 

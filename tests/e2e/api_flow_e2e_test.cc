@@ -104,6 +104,11 @@ TEST_F(ApiFlowE2eTest, ClerkEnrollsSupervisorApprovesClerkIssuesVerifyThenRevoke
 
   // Reading the record needs a reason and is logged; the auditor may see the log, not the record.
   Post("/api/v1/persons/" + person_id + "/read", json::object(), &clerk, 400);
+  // A reason the applicant's history would show reversed (a right-to-left override) is refused.
+  const json spoofed = Post("/api/v1/persons/" + person_id + "/read",
+                            json{{"reason", "routine check \u202Enoitagitsevni duarf\u202C"}},
+                            &clerk, 400);
+  EXPECT_EQ(spoofed["type"], "https://cityid.example/problems/invalid-argument") << spoofed;
   const json record = Post("/api/v1/persons/" + person_id + "/read",
                            json{{"reason", "applicant at the counter asked to check the address"}},
                            &clerk, 200);
