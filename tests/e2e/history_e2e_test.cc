@@ -369,14 +369,18 @@ TEST_F(HistoryE2eTest, EverythingACardsQrCarriesOpensNoPublicEndpoint) {
        }},
   };
 
-  // Answers with each value replaced by its name, so echoed input compares equal.
+  // Answers with each value replaced by its name, so echoed input compares equal. Both
+  // people's values are masked in both answers: a value of one that happens to stand as a
+  // token in text both get (a stranger's status index 365, and the policy's "365 days") must
+  // be masked in both or neither.
   auto ask = [&](const Call& call, const Values& v) {
     auto res = call.send(v);
     Answer a;
     if (!res) return a;
     a.status = res->status;
     a.body = res->body;
-    std::vector<std::pair<std::string, std::string>> by_length(v.begin(), v.end());
+    std::vector<std::pair<std::string, std::string>> by_length(holder.begin(), holder.end());
+    by_length.insert(by_length.end(), stranger.begin(), stranger.end());
     std::sort(by_length.begin(), by_length.end(),
               [](const auto& x, const auto& y) { return x.second.size() > y.second.size(); });
     // Whole tokens only: a short value (the status index, say 255) must not be masked inside
