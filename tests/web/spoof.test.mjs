@@ -1,6 +1,7 @@
 // The applicant's access history shows reasons that staff typed. A reason with a bidirectional
 // override (U+202E) must not read to the applicant differently from what was logged: the API
-// accepts it (ReasonField checks only C0 controls), so the page drops such characters.
+// refuses such a reason (400 invalid-argument, the one rule for free text), and the page drops
+// such characters from any entry logged before that rule (the log cannot be rewritten).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -32,7 +33,10 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
   enrolled = JSON.parse(r.stdout);
   const admin = await adminSession(server);
-  const read = await admin.fetch(`/api/v1/persons/${enrolled.person_id}/read`, { method: 'POST', body: { reason: REASON } });
+  const refused = await admin.fetch(`/api/v1/persons/${enrolled.person_id}/read`, { method: 'POST', body: { reason: REASON } });
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.json.type, 'https://cityid.example/problems/invalid-argument');
+  const read = await admin.fetch(`/api/v1/persons/${enrolled.person_id}/read`, { method: 'POST', body: { reason: 'routine check' } });
   assert.equal(read.status, 200, read.text);
 });
 
@@ -43,6 +47,14 @@ after(async () => {
 
 test('a reason with a bidi override reads in the history as it was logged', async () => {
   const page = await newPage(browser);
+  // An entry logged before the server refused such reasons: the real answer, with its reason
+  // replaced by the spoofed one.
+  await page.route('**/api/v1/access-history', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    for (const e of body.entries) if (e.reason === 'routine check') e.reason = REASON;
+    await route.fulfill({ response: res, json: body });
+  });
   await page.goto(`${server.url}/#history`);
   await page.locator('#hi-code').fill(enrolled.access_code);
   await page.locator('#history-root button[type=submit]').click();
