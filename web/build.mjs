@@ -21,6 +21,7 @@ const out = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(root
 const PAGES = [
   { html: 'index.html', src: 'portal/index.html', script: 'portal', dir: 'portal' },
   { html: 'verify.html', src: 'verify/index.html', script: 'verify', dir: 'verify' },
+  { html: 'staff.html', src: 'staff/index.html', script: 'staff', dir: 'staff' },
 ];
 const LANGUAGES = ['en', 'es', 'zh', 'ar'];
 // Browsers this project supports: what Debian's chromium and current phones run.
