@@ -98,3 +98,47 @@ test('the sign-in page is in Arabic, right to left, with every string translated
   assert.deepEqual(unexpectedErrors(page, 1), []);
   await page.context().close();
 });
+
+test('the idle timeout is announced two minutes before it strikes, can be pushed back, and clears the page when it does', async () => {
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.desktop });
+  // The page's own clock (the server's stays real): 30 minutes pass in the page at once.
+  await page.clock.install();
+  await page.goto(`${server.url}/staff`);
+  await page.getByLabel('User name').fill('ada');
+  await page.getByLabel('Password').fill(PASSWORD);
+  // A code of the next step: the first test used this step's, and a code is good only once.
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret, Date.now() / 1000 + 30));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+  assert.equal(await page.locator('#session-warning').count(), 0);
+
+  await page.clock.runFor('28:05');
+  const warning = page.locator('#session-warning');
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /signed out in 2 minutes/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'session-warning');
+  await checkA11y(page, 'staff idle warning');
+  // Staying asks the server (which restarts its idle clock) and takes the warning away.
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
+  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+  await warning.waitFor({ state: 'detached' });
+
+  // Nothing for 30 minutes more: the page forgets the session and says why.
+  await page.clock.runFor('30:10');
+  const ended = page.locator('#session-ended');
+  await ended.waitFor();
+  assert.match(await ended.textContent(), /signed out because nothing happened/);
+  assert.equal(await page.locator('#session-user').count(), 0);
+  await checkA11y(page, 'staff signed out after idling');
+  // 401s: not signed in at the first load; the sign-out after idling may meet a session the
+  // server still holds (its clock is real), so it answers 204 or 401.
+  const left = unexpectedErrorsAtMost(page, 2);
+  assert.deepEqual(left, []);
+  await page.context().close();
+});
+
+function unexpectedErrorsAtMost(page, max401) {
+  const expected = page.errors.filter((e) => /status of 401/.test(e));
+  assert.ok(expected.length >= 1 && expected.length <= max401, `401s: ${JSON.stringify(page.errors)}`);
+  return page.errors.filter((e) => !/status of 401/.test(e));
+}

@@ -11,7 +11,53 @@ import { mountShell } from '../common/shell.js';
 const root = document.getElementById('staff-root');
 // What the page holds: the session (from the API, without the cookie), the form's last
 // problem, and the user name typed (kept across a failed try; the password and code never).
-const state = { session: null, error: null, user: '', signedOut: false };
+const state = { session: null, error: null, user: '', signedOut: false, ended: null, warned: false };
+// The idle timer runs from the last answer of the server (its idle clock restarts with every
+// request); the absolute end is the server's own time stamp.
+let lastActivity = 0;
+let ticker = null;
+const WARN_SECONDS = 120;
+const TICK_MS = 5000;
+
+function secondsLeft() {
+  const s = state.session;
+  if (!s) return { left: Infinity, why: null };
+  const idle = (lastActivity + s.idle_timeout_seconds * 1000 - Date.now()) / 1000;
+  const absolute = s.absolute_expires_at - Date.now() / 1000;
+  return idle <= absolute ? { left: idle, why: 'idle' } : { left: absolute, why: 'absolute' };
+}
+
+// Ends the page's session: forgets everything it held, and tells the server (best effort: an
+// expired session is gone there already).
+function endSession(why) {
+  const csrf = state.session?.csrf_token;
+  state.session = null;
+  state.error = null;
+  state.user = '';
+  state.warned = false;
+  state.signedOut = why === 'signout';
+  state.ended = why === 'signout' ? null : why;
+  clearInterval(ticker);
+  ticker = null;
+  render('heading');
+  return csrf;
+}
+
+function startTicker() {
+  lastActivity = Date.now();
+  clearInterval(ticker);
+  ticker = setInterval(() => {
+    const { left, why } = secondsLeft();
+    if (left <= 0) {
+      const csrf = endSession(why);
+      api('/api/v1/sessions/current', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+      announce(t(`staff.ended.${why}`));
+    } else if (left <= WARN_SECONDS && !state.warned) {
+      state.warned = true;
+      render('warning');
+    }
+  }, TICK_MS);
+}
 
 function sentence(answer) {
   if (answer.network) return t('staff.errors.offline');
@@ -77,6 +123,8 @@ function signInView() {
       state.session = answer.data;
       state.error = null;
       state.signedOut = false;
+      state.ended = null;
+      startTicker();
       render('heading');
       announce(t('staff.session.heading'));
       return;
@@ -87,6 +135,7 @@ function signInView() {
   return [
     h('h1', { id: 'staff-heading', tabindex: '-1' }, t('staff.signin.heading')),
     state.signedOut ? h('p', { class: 'notice ok', role: 'status' }, t('staff.signedOut')) : null,
+    state.ended ? h('p', { class: 'notice warn', id: 'session-ended' }, t(`staff.ended.${state.ended}`)) : null,
     state.error
       ? h(
           'div',
@@ -107,14 +156,34 @@ function sessionView() {
   signOut.addEventListener('click', async () => {
     await api('/api/v1/sessions/current', { method: 'DELETE', headers: { 'X-CSRF-Token': s.csrf_token } });
     // Whatever the answer (an expired session is signed out already), forget it here.
-    state.session = null;
-    state.error = null;
-    state.user = '';
-    state.signedOut = true;
-    render('heading');
+    endSession('signout');
   });
+  let warning = null;
+  if (state.warned) {
+    const { why } = secondsLeft();
+    const stay = h('button', { type: 'button', id: 'stay-signed-in' }, t('staff.warning.stay'));
+    stay.addEventListener('click', async () => {
+      const current = await api('/api/v1/sessions/current');
+      if (!current.ok) {
+        endSession('idle');
+        return;
+      }
+      state.session = current.data;
+      state.warned = false;
+      startTicker();
+      render('heading');
+    });
+    warning = h(
+      'div',
+      { class: 'notice warn', role: 'alert', id: 'session-warning', tabindex: '-1' },
+      h('p', {}, t(why === 'idle' ? 'staff.warning.idle' : 'staff.warning.absolute', { minutes: 2, count: 2 })),
+      // Only the idle timer can be pushed back; the absolute end cannot.
+      why === 'idle' ? h('div', { class: 'actions' }, stay) : null,
+    );
+  }
   return [
     h('h1', { id: 'staff-heading', tabindex: '-1' }, t('staff.session.heading')),
+    warning,
     h(
       'dl',
       { class: 'session-facts' },
@@ -138,6 +207,7 @@ function sessionView() {
 function render(focus) {
   replace(root, state.session ? sessionView() : signInView());
   if (focus === 'summary') document.getElementById('staff-error')?.focus();
+  else if (focus === 'warning') document.getElementById('session-warning')?.focus();
   else if (focus === 'heading') document.getElementById('staff-heading')?.focus();
 }
 
@@ -151,6 +221,7 @@ async function start() {
   // CSRF token again. Any failure means: not signed in.
   const current = await api('/api/v1/sessions/current');
   state.session = current.ok ? current.data : null;
+  if (state.session) startTicker();
   render('none');
   onLanguageChange(() => render('none'));
 }
