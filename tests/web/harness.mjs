@@ -262,3 +262,31 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage, animations: 'disabled' });
 }
+
+/**
+ * Adds a staff member with `cityid staff add` and signs them in through the console's own
+ * sign-in form on `page` (opened at /staff). `step` picks a later TOTP time step (a code is good
+ * once; sign the same user in again within 30 s with step 1, 2...). Returns { user, secret }
+ * once the console shows the session. `add: false` signs in an existing user (give `secret`).
+ */
+export async function signInConsole(page, server, { user, role = 'clerk', site = '', step = 0, add = true, secret = null } = {}) {
+  let totpSecret = secret;
+  if (add) {
+    const args = ['--json', 'staff', 'add', '--data', server.dataDir, '--user', user, '--role', role, '--password-stdin'];
+    if (site) args.push('--site', site);
+    const added = server.cli(args, { input: `${PASSWORD}\n` });
+    assert.equal(added.code, 0, added.stderr);
+    const uri = JSON.parse(added.stdout).totp_uri;
+    totpSecret = uri ? new URL(uri).searchParams.get('secret') : null;
+  }
+  await page.goto(`${server.url}/staff`);
+  await page.locator('#user').fill(user);
+  await page.locator('#password').fill(PASSWORD);
+  if (totpSecret) {
+    const now = await page.evaluate(() => Date.now() / 1000);
+    await page.locator('#totp').fill(totp(totpSecret, (server.now ?? now) + 30 * step));
+  }
+  await page.locator('#password').press('Enter');
+  await page.locator('#session-user').waitFor();
+  return { user, secret: totpSecret };
+}

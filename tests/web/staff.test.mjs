@@ -56,16 +56,20 @@ test('an administrator signs in with a TOTP code, sees the session, and signs ou
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByLabel('Code from your authenticator app').fill(totp(secret, Date.now() / 1000));
   await page.getByLabel('Code from your authenticator app').press('Enter');
-  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+  await page.locator('#session-user').waitFor();
   assert.equal(await page.locator('#session-user').textContent(), 'ada');
   assert.equal(await page.locator('#session-role').textContent(), 'Administrator');
-  assert.match(await page.locator('.notice').first().textContent(), /after 30 minutes without activity/);
+  assert.match(await page.locator('#session-times').textContent(), /after 30 minutes without activity/);
+  // An administrator lands on the staff list, and the nav lists what the role may use.
+  assert.equal(new URL(page.url()).hash, '#staff');
+  const nav = await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link').allTextContents();
+  assert.ok(nav.includes('Staff') && nav.includes('Access log') && nav.includes('Decisions'), nav.join());
   await checkA11y(page, 'staff signed in');
   await screenshot(page, 'staff-signed-in', { fullPage: false });
 
   // A reload keeps the session (the HttpOnly cookie), and the page gets its CSRF token again.
   await page.reload();
-  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+  await page.locator('#session-user').waitFor();
 
   // Nothing but the language choice in the browser's storage; the cookie is HttpOnly.
   const stored = await page.evaluate(async () => ({
@@ -109,7 +113,7 @@ test('the idle timeout is announced two minutes before it strikes, can be pushed
   // A code of the next step: the first test used this step's, and a code is good only once.
   await page.getByLabel('Code from your authenticator app').fill(totp(secret, Date.now() / 1000 + 30));
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+  await page.locator('#session-user').waitFor();
   assert.equal(await page.locator('#session-warning').count(), 0);
 
   await page.clock.runFor('28:05');
@@ -120,8 +124,8 @@ test('the idle timeout is announced two minutes before it strikes, can be pushed
   await checkA11y(page, 'staff idle warning');
   // Staying asks the server (which restarts its idle clock) and takes the warning away.
   await page.getByRole('button', { name: 'Stay signed in' }).click();
-  await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
   await warning.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#session-user').textContent(), 'ada');
 
   // Nothing for 30 minutes more: the page forgets the session and says why.
   await page.clock.runFor('30:10');

@@ -1,23 +1,45 @@
-// The staff console (`/staff`), first slice: sign in (user name, password, the TOTP code the
-// role needs), see who is signed in and when the session ends, sign out. The session cookie is
-// HttpOnly (the page never sees it); the CSRF token lives only in this page's memory. Nothing is
-// written to the browser's storage but the reader's choice of language.
-import { api, problemSlug } from '../common/api.js';
+// The staff console (`/staff`): sign in (signin.js), then the sections the signed-in role may
+// use (sections.js), one at a time, chosen by the URL's hash (`#queue`; never personal data in
+// it: what one section hands another, such as a booking reference, passes in memory).
+//
+// The session cookie is HttpOnly (the page never sees it); the CSRF token lives only in this
+// page's memory. Nothing is written to the browser's storage but the reader's choice of
+// language, and when the session ends (sign-out, idle, time limit, a 401 from the server) the
+// section is unmounted, the page is cleared and everything it held is dropped.
+import { api } from '../common/api.js';
 import { announce, h, replace } from '../common/dom.js';
 import { formatTime, initI18n, onLanguageChange, t, translateStatic } from '../common/i18n.js';
 import { forgetOnLeave } from '../common/leave.js';
 import { mountShell } from '../common/shell.js';
+import { homeFor, sectionsFor } from './sections.js';
+import { makeStaffApi } from './session.js';
+import { signInView } from './signin.js';
 
 const root = document.getElementById('staff-root');
-// What the page holds: the session (from the API, without the cookie), the form's last
+const CITY_TITLE = () => t('common.staff.title');
+// What the page holds: the session (from the API, without the cookie), the sign-in form's last
 // problem, and the user name typed (kept across a failed try; the password and code never).
 const state = { session: null, error: null, user: '', signedOut: false, ended: null, warned: false };
+let policy = null;
 // The idle timer runs from the last answer of the server (its idle clock restarts with every
 // request); the absolute end is the server's own time stamp.
 let lastActivity = 0;
 let ticker = null;
 const WARN_SECONDS = 120;
 const TICK_MS = 5000;
+
+// The mounted section: its id, its unmount and its language listeners.
+let current = null;
+
+const staffApi = makeStaffApi({
+  csrf: () => state.session?.csrf_token || '',
+  onActivity: () => {
+    lastActivity = Date.now();
+  },
+  onUnauthorized: () => {
+    if (state.session) endSession('idle');
+  },
+});
 
 function secondsLeft() {
   const s = state.session;
@@ -27,10 +49,22 @@ function secondsLeft() {
   return idle <= absolute ? { left: idle, why: 'idle' } : { left: absolute, why: 'absolute' };
 }
 
-// Ends the page's session: forgets everything it held, and tells the server (best effort: an
-// expired session is gone there already).
+function unmountSection() {
+  if (!current) return;
+  for (const off of current.listeners) off();
+  try {
+    current.unmount?.();
+  } catch (e) {
+    console.warn(e);
+  }
+  current = null;
+}
+
+// Ends the page's session: unmounts the section (which forgets what it held), clears the page,
+// and returns the CSRF token for a last sign-out call.
 function endSession(why) {
   const csrf = state.session?.csrf_token;
+  unmountSection();
   state.session = null;
   state.error = null;
   state.user = '';
@@ -39,6 +73,8 @@ function endSession(why) {
   state.ended = why === 'signout' ? null : why;
   clearInterval(ticker);
   ticker = null;
+  // The hash names a section; the sign-in page has none.
+  if (location.hash) history.replaceState(null, '', location.pathname);
   render('heading');
   return csrf;
 }
@@ -54,176 +90,199 @@ function startTicker() {
       announce(t(`staff.ended.${why}`));
     } else if (left <= WARN_SECONDS && !state.warned) {
       state.warned = true;
-      render('warning');
+      renderWarning(true);
     }
   }, TICK_MS);
 }
 
-function sentence(answer) {
-  if (answer.network) return t('staff.errors.offline');
-  switch (problemSlug(answer)) {
-    case 'invalid-credentials':
-      return t('staff.errors.invalid');
-    case 'totp-required':
-      return t('staff.errors.totpRequired');
-    case 'login-rate-limited': {
-      const minutes = Math.max(1, Math.ceil((answer.retryAfter || 60) / 60));
-      return t('staff.errors.rateLimited', { minutes, count: minutes });
-    }
-    default:
-      return answer.status >= 500 ? t('staff.errors.server') : t('staff.errors.invalid');
-  }
+function signedIn(session) {
+  state.session = session;
+  state.error = null;
+  state.signedOut = false;
+  state.ended = null;
+  startTicker();
+  render('section');
+  announce(t('staff.session.signedInAs', { user: session.staff.user }));
 }
 
-function field({ id, label, hint, type = 'text', autocomplete, inputmode, value = '' }) {
-  const hintId = hint ? `${id}-hint` : undefined;
-  return h(
-    'div',
-    { class: 'field' },
-    h('label', { for: id }, label),
-    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
-    h('input', {
-      id,
-      name: id,
-      type,
-      autocomplete,
-      inputmode,
-      value,
-      spellcheck: 'false',
-      autocapitalize: 'off',
-      'aria-describedby': hintId,
-    }),
-  );
-}
+// ---- the console's frame: the session bar, the nav, the warning and the section ----
 
-function signInView() {
-  const form = h(
-    'form',
-    { novalidate: true },
-    field({ id: 'user', label: t('staff.signin.user'), autocomplete: 'username', value: state.user }),
-    field({ id: 'password', label: t('staff.signin.password'), type: 'password', autocomplete: 'current-password' }),
-    field({
-      id: 'totp',
-      label: t('staff.signin.totp'),
-      hint: t('staff.signin.totpHint'),
-      autocomplete: 'one-time-code',
-      inputmode: 'numeric',
-    }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('staff.signin.submit'))),
-  );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const user = form.elements.user.value.trim();
-    const body = { user, password: form.elements.password.value };
-    const code = form.elements.totp.value.replace(/\s+/g, '');
-    if (code) body.totp = code;
-    state.user = user;
-    const answer = await api('/api/v1/sessions', { method: 'POST', body });
-    if (answer.ok) {
-      state.session = answer.data;
-      state.error = null;
-      state.signedOut = false;
-      state.ended = null;
-      startTicker();
-      render('heading');
-      announce(t('staff.session.heading'));
-      return;
-    }
-    state.error = sentence(answer);
-    render('summary');
-  });
-  return [
-    h('h1', { id: 'staff-heading', tabindex: '-1' }, t('staff.signin.heading')),
-    state.signedOut ? h('p', { class: 'notice ok', role: 'status' }, t('staff.signedOut')) : null,
-    state.ended ? h('p', { class: 'notice warn', id: 'session-ended' }, t(`staff.ended.${state.ended}`)) : null,
-    state.error
-      ? h(
-          'div',
-          { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'staff-error' },
-          h('h2', {}, t('staff.errors.summary')),
-          h('p', {}, state.error),
-        )
-      : null,
-    h('p', {}, t('staff.signin.intro')),
-    form,
-  ];
-}
-
-function sessionView() {
+function sessionBar() {
   const s = state.session;
-  const role = t(`staff.roles.${s.staff.role}`);
   const signOut = h('button', { type: 'button', class: 'secondary', id: 'sign-out' }, t('staff.session.signout'));
   signOut.addEventListener('click', async () => {
-    await api('/api/v1/sessions/current', { method: 'DELETE', headers: { 'X-CSRF-Token': s.csrf_token } });
+    await staffApi.call('/api/v1/sessions/current', { method: 'DELETE' });
     // Whatever the answer (an expired session is signed out already), forget it here.
     endSession('signout');
   });
-  let warning = null;
-  if (state.warned) {
-    const { why } = secondsLeft();
-    const stay = h('button', { type: 'button', id: 'stay-signed-in' }, t('staff.warning.stay'));
-    stay.addEventListener('click', async () => {
-      const current = await api('/api/v1/sessions/current');
-      if (!current.ok) {
-        endSession('idle');
-        return;
-      }
-      state.session = current.data;
-      state.warned = false;
-      startTicker();
-      render('heading');
-    });
-    warning = h(
-      'div',
-      { class: 'notice warn', role: 'alert', id: 'session-warning', tabindex: '-1' },
-      h('p', {}, t(why === 'idle' ? 'staff.warning.idle' : 'staff.warning.absolute', { minutes: 2, count: 2 })),
-      // Only the idle timer can be pushed back; the absolute end cannot.
-      why === 'idle' ? h('div', { class: 'actions' }, stay) : null,
-    );
-  }
-  return [
-    h('h1', { id: 'staff-heading', tabindex: '-1' }, t('staff.session.heading')),
-    warning,
+  const minutes = Math.round(s.idle_timeout_seconds / 60);
+  return h(
+    'section',
+    { class: 'session-bar', 'aria-label': t('staff.session.label') },
     h(
       'dl',
       { class: 'session-facts' },
-      h('dt', {}, t('staff.session.user')),
-      h('dd', { id: 'session-user' }, h('bdi', {}, s.staff.user)),
-      h('dt', {}, t('staff.session.role')),
-      h('dd', { id: 'session-role' }, role),
-      s.staff.site ? [h('dt', {}, t('staff.session.site')), h('dd', {}, h('bdi', {}, s.staff.site))] : null,
+      h('div', {}, h('dt', {}, t('staff.session.user')), h('dd', { id: 'session-user' }, h('bdi', {}, s.staff.user))),
+      h('div', {}, h('dt', {}, t('staff.session.role')), h('dd', { id: 'session-role' }, t(`staff.roles.${s.staff.role}`))),
+      s.staff.site
+        ? h('div', {}, h('dt', {}, t('staff.session.site')), h('dd', { id: 'session-site' }, h('bdi', {}, s.staff.site)))
+        : null,
     ),
     h(
       'p',
-      { class: 'notice' },
-      t('staff.session.idle', { minutes: Math.round(s.idle_timeout_seconds / 60), count: Math.round(s.idle_timeout_seconds / 60) }),
+      { class: 'session-times', id: 'session-times' },
+      t('staff.session.idle', { minutes, count: minutes }),
       ' ',
       t('staff.session.ends', { time: formatTime(s.absolute_expires_at * 1000) }),
     ),
-    h('div', { class: 'actions' }, signOut),
-  ];
+    signOut,
+  );
+}
+
+function nav(active) {
+  const items = sectionsFor(state.session.staff.role).map((s) =>
+    h(
+      'li',
+      {},
+      h('a', { href: `#${s.id}`, 'aria-current': s.id === active ? 'page' : undefined, id: `nav-${s.id}` }, t(`staff.nav.${s.id}`)),
+    ),
+  );
+  return h('nav', { class: 'console-nav', 'aria-label': t('staff.nav.label') }, h('ul', {}, items));
+}
+
+function warningNode() {
+  const { why } = secondsLeft();
+  const stay = h('button', { type: 'button', id: 'stay-signed-in' }, t('staff.warning.stay'));
+  stay.addEventListener('click', async () => {
+    const answer = await staffApi.call('/api/v1/sessions/current');
+    if (!answer.ok) {
+      if (state.session) endSession('idle');
+      return;
+    }
+    state.session = answer.data;
+    state.warned = false;
+    startTicker();
+    renderWarning(false);
+    document.getElementById('section-heading')?.focus();
+  });
+  return h(
+    'div',
+    { class: 'notice warn', role: 'alert', id: 'session-warning', tabindex: '-1' },
+    h('p', {}, t(why === 'idle' ? 'staff.warning.idle' : 'staff.warning.absolute', { minutes: 2, count: 2 })),
+    // Only the idle timer can be pushed back; the absolute end cannot.
+    why === 'idle' ? h('div', { class: 'actions' }, stay) : null,
+  );
+}
+
+function renderWarning(focus) {
+  const slot = document.getElementById('warning-slot');
+  if (!slot) return;
+  if (state.warned) {
+    replace(slot, warningNode());
+    if (focus) document.getElementById('session-warning')?.focus();
+  } else {
+    replace(slot);
+  }
+}
+
+// The section the hash names, if the role may use it; else the role's home.
+function routeSection() {
+  const allowed = sectionsFor(state.session.staff.role);
+  const wanted = location.hash.replace(/^#/, '');
+  const found = allowed.find((s) => s.id === wanted);
+  if (found) return { section: found, refused: false };
+  const home = allowed.find((s) => s.id === homeFor(state.session.staff.role)) || allowed[0];
+  return { section: home, refused: wanted !== '' && wanted !== home.id };
+}
+
+let pendingParams = null;
+
+function mountSection(focus) {
+  unmountSection();
+  const { section, refused } = routeSection();
+  if (location.hash !== `#${section.id}`) history.replaceState(null, '', `#${section.id}`);
+  const frame = document.getElementById('console-frame');
+  replace(frame, sessionBar(), nav(section.id), h('div', { id: 'warning-slot' }));
+  renderWarning(false);
+  const sectionRoot = h('div', { id: 'section-root', class: `section section-${section.id}` });
+  if (refused) frame.appendChild(h('p', { class: 'notice warn', id: 'section-refused', role: 'status' }, t('staff.nav.refused')));
+  frame.appendChild(sectionRoot);
+  const params = pendingParams || {};
+  pendingParams = null;
+  const entry = { id: section.id, unmount: null, listeners: [] };
+  current = entry;
+  const ctx = {
+    session: state.session,
+    api: staffApi.call,
+    blob: staffApi.blob,
+    policy,
+    params,
+    navigate: (id, p = {}) => {
+      pendingParams = p;
+      if (location.hash === `#${id}`) mountSection('section');
+      else location.hash = id;
+    },
+    onLanguageChange: (cb) => {
+      entry.listeners.push(onLanguageChange(cb));
+    },
+    setTitle: (text) => {
+      document.title = `${text} · ${CITY_TITLE()} · ${t('common.service')}`;
+    },
+  };
+  try {
+    const unmount = section.mount(sectionRoot, ctx);
+    if (typeof unmount === 'function') entry.unmount = unmount;
+  } catch (e) {
+    console.warn(e);
+    replace(sectionRoot, h('p', { class: 'notice bad', role: 'alert' }, t('staff.errors.section')));
+  }
+  if (focus === 'section') document.getElementById('section-heading')?.focus();
 }
 
 function render(focus) {
-  replace(root, state.session ? sessionView() : signInView());
-  if (focus === 'summary') document.getElementById('staff-error')?.focus();
-  else if (focus === 'warning') document.getElementById('session-warning')?.focus();
-  else if (focus === 'heading') document.getElementById('staff-heading')?.focus();
+  if (!state.session) {
+    unmountSection();
+    replace(root, signInView(state, { rerender: render, onSignedIn: signedIn }));
+    document.title = `${CITY_TITLE()} · ${t('common.service')}`;
+    if (focus === 'summary') document.getElementById('staff-error')?.focus();
+    else if (focus === 'heading') document.getElementById('staff-heading')?.focus();
+    return;
+  }
+  replace(root, h('div', { id: 'console-frame', class: 'console' }));
+  mountSection(focus);
 }
 
 async function start() {
   forgetOnLeave();
-  const policy = await api('/api/v1/policy');
-  await initI18n({ offered: policy.ok ? policy.data.city?.languages : undefined });
+  const answer = await api('/api/v1/policy');
+  policy = answer.ok ? answer.data : null;
+  await initI18n({ offered: policy ? policy.city?.languages : undefined });
   translateStatic(document);
-  mountShell({ page: 'staff', city: policy.ok ? policy.data.city?.name || '' : '' });
+  mountShell({ page: 'staff', city: policy ? policy.city?.name || '' : '' });
   // Signed in already (this browser holds a live session cookie)? The answer also carries the
   // CSRF token again. Any failure means: not signed in.
-  const current = await api('/api/v1/sessions/current');
-  state.session = current.ok ? current.data : null;
+  const currentSession = await api('/api/v1/sessions/current');
+  state.session = currentSession.ok ? currentSession.data : null;
   if (state.session) startTicker();
   render('none');
-  onLanguageChange(() => render('none'));
+  window.addEventListener('hashchange', () => {
+    if (state.session) mountSection('section');
+  });
+  // A language switch redraws the frame; the section redraws itself (ctx.onLanguageChange)
+  // and keeps what was typed.
+  onLanguageChange(() => {
+    if (!state.session) {
+      render('none');
+      return;
+    }
+    const frame = document.getElementById('console-frame');
+    const sectionRoot = document.getElementById('section-root');
+    const refused = document.getElementById('section-refused');
+    replace(frame, sessionBar(), nav(current?.id), h('div', { id: 'warning-slot' }));
+    renderWarning(false);
+    if (refused) frame.appendChild(h('p', { class: 'notice warn', id: 'section-refused', role: 'status' }, t('staff.nav.refused')));
+    if (sectionRoot) frame.appendChild(sectionRoot);
+  });
 }
 
 start().catch((e) => {

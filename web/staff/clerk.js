@@ -1,0 +1,14 @@
+// Stub: replaced by the helper who owns this section (issue 17).
+import { h, replace } from '../common/dom.js';
+import { t } from '../common/i18n.js';
+
+export function mountToday(root, ctx) {
+  ctx.setTitle(t('staff.nav.today'));
+  replace(root, h('h1', { id: 'section-heading', tabindex: '-1' }, t('staff.nav.today')));
+}
+
+export function mountEnroll(root, ctx) {
+  ctx.setTitle(t('staff.nav.enroll'));
+  replace(root, h('h1', { id: 'section-heading', tabindex: '-1' }, t('staff.nav.enroll')));
+}
+
