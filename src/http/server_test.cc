@@ -588,6 +588,7 @@ TEST_F(ServerTest, LogoutEndsTheSessionAndClearsTheCookie) {
   auto out = client_->Delete("/api/v1/sessions/current", With(&s));
   ASSERT_EQ(out->status, 204);
   EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(out->get_header_value("Clear-Site-Data"), "\"cache\"");
   auto after = client_->Get("/api/v1/sessions/current", With(&s));
   EXPECT_EQ(after->status, 401);
   EXPECT_EQ(ProblemType(after), "unauthenticated");
