@@ -141,7 +141,7 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   const read = await readAnswer;
   assert.equal(read.status(), 200);
   assert.equal(read.headers()['cache-control'], 'no-store');
-  await page.getByRole('heading', { name: `Application ${duplicate.id}` }).waitFor();
+  await page.getByRole('heading', { name: `Application ${duplicate.id}`, exact: true }).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-view-heading');
 
   // This application's record; the one it matched is not read until asked with its own reason.
@@ -226,4 +226,109 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   page.errors = page.errors.filter((e) => !blobs.some((u) => e.includes(u)) && !/ERR_FILE_NOT_FOUND/.test(e));
   expectOnlyErrors(page, { 401: 1 });
   await page.context().close();
+});
+
+test('a decision someone else took first is one plain sentence; an approved application is issued from the queue', async () => {
+  const other = await enroll('Ana', 'López', '1985-02-03', 'P16180339');
+  assert.equal(other.state, 'documents_checked');
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.desktop });
+  await signInConsole(page, server, { user: 'sofia', role: 'supervisor' });
+  await page.getByRole('button', { name: `Open application ${other.id}` }).click();
+  await page.getByLabel('Checking the documents').check();
+  await page.getByRole('button', { name: 'Open the record' }).click();
+  const mine = page.locator(`article[data-application="${other.id}"]`);
+  await mine.getByText('Ana López').first().waitFor();
+  // A single application: no pair, no comparison.
+  assert.equal(await page.locator('article.record-panel').count(), 1);
+  assert.equal(await page.locator('.comparison').count(), 0);
+
+  // Another supervisor approves it meanwhile.
+  const colleague = await staffSession(server, { user: 'sven', role: 'supervisor' });
+  const approved = await colleague.fetch(`/api/v1/applications/${other.id}/approve`, { method: 'POST', body: { reason: 'documents seen' } });
+  assert.equal(approved.status, 200, approved.text);
+
+  await mine.getByLabel('Reject').check();
+  await mine.getByLabel('The documents are not right').check();
+  await mine.getByLabel('Reason', { exact: true }).fill('utility bill too old');
+  await mine.getByRole('button', { name: `Reject application ${other.id}` }).click();
+  const problem = page.locator('#decide-error');
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /This application has already been decided, or is not in a state for this\. Go back to the queue/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-error');
+  await checkA11y(page, 'decisions: already decided');
+
+  // Back in the queue (which forgets the record), it waits for its card: issue it from there.
+  await page.getByRole('button', { name: 'Back to the queue' }).click();
+  await page.locator('#decide-approved').waitFor();
+  assert.ok(!(await page.locator('#section-root').textContent()).includes('López'));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-queue-heading');
+  await page.getByRole('button', { name: `Issue the card for ${other.id}` }).click();
+  const notice = page.locator('#decide-notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), new RegExp(`Card .+ is issued for application ${other.id}\\.`));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-notice');
+  assert.equal((await admin.fetch(`/api/v1/applications/${other.id}`)).json.state, 'issued');
+  await checkA11y(page, 'decisions: issued from the queue');
+  await notice.getByRole('button', { name: 'Go to the print station' }).click();
+  await page.waitForFunction(() => location.hash === '#print');
+  // 401: not signed in at the first load; 409: the decision taken meanwhile.
+  expectOnlyErrors(page, { 401: 1, 409: 1 });
+  await page.context().close();
+});
+
+test('the Decisions section in Arabic, right to left, on a phone', async () => {
+  const a = await enroll('Yuliya', 'Shcherbakova', '1988-08-08', 'P14142135');
+  const b = await enroll('Юлия', 'Щербакова', '1988-08-08', 'P17320508');
+  assert.equal(b.state, 'flagged');
+  const page = await newPage(browser, { locale: 'ar', viewport: VIEWPORTS.phone });
+  await signInConsole(page, server, { user: 'samira', role: 'supervisor' });
+  await page.getByRole('heading', { name: 'القرارات', level: 1 }).waitFor();
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  const waiting = page.locator('#decide-waiting > li');
+  await waiting.first().waitFor();
+  assert.equal(await waiting.first().getAttribute('data-application'), b.id);
+  await checkA11y(page, 'decisions queue in Arabic');
+  await screenshot(page, 'staff-decisions-queue-ar');
+
+  await waiting.first().getByRole('button').click();
+  await page.locator(`#read-category-${b.id}-duplicate`).check();
+  await page.locator(`#read-words-${b.id}`).fill('تحقق من التكرار');
+  await page.locator(`#read-category-${b.id}-duplicate`).press('Enter');
+  const matched = page.locator(`article[data-application="${a.id}"]`);
+  await matched.waitFor();
+  await matched.locator('button[type="submit"]').click();
+  await matched.getByText('Yuliya Shcherbakova').first().waitFor();
+  // One above the other on a phone, the matched record second.
+  const [top, bottom] = await Promise.all([page.locator(`article[data-application="${b.id}"]`).boundingBox(), matched.boundingBox()]);
+  assert.ok(bottom.y > top.y + top.height - 1, 'stacked on a phone');
+  await checkA11y(page, 'decisions pair in Arabic');
+  await screenshot(page, 'staff-decisions-pair-ar');
+  expectOnlyErrors(page, { 401: 1 });
+  await page.context().close();
+});
+
+test('clerks and partners get no decisions: no section, no buttons, and the API refuses them', async () => {
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.desktop });
+  await signInConsole(page, server, { user: 'cleo', role: 'clerk' });
+  const nav = await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link').allTextContents();
+  assert.ok(!nav.includes('Decisions'), nav.join());
+  await page.goto(`${server.url}/staff#queue`);
+  await page.locator('#section-refused').waitFor();
+  assert.notEqual(new URL(page.url()).hash, '#queue');
+  assert.equal(await page.getByRole('button', { name: /Approve|Reject|Open application/ }).count(), 0);
+  assert.equal(await page.locator('#decide-waiting, .decision-form').count(), 0);
+  await checkA11y(page, 'clerk refused the Decisions section');
+  expectOnlyErrors(page, { 401: 1 });
+  await page.context().close();
+
+  const pending = await enroll('Nguyễn Văn', 'An', '1979-11-30', 'P11235813');
+  const partner = await staffSession(server, { user: 'pat', role: 'partner', site: 'city-hall' });
+  for (const [who, session] of [['clerk', clerk], ['partner', partner]]) {
+    for (const [action, body] of [['approve', { reason: 'looks fine' }], ['reject', { reason: 'duplicate', category: 'duplicate' }]]) {
+      const r = await session.fetch(`/api/v1/applications/${pending.id}/${action}`, { method: 'POST', body });
+      assert.equal(r.status, 403, `${who} ${action}: ${r.text}`);
+      assert.match(r.json.type, /\/role-not-allowed$/, `${who} ${action}`);
+    }
+  }
+  assert.equal((await admin.fetch(`/api/v1/applications/${pending.id}`)).json.state, 'documents_checked');
 });

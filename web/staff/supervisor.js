@@ -538,7 +538,8 @@ export function mountQueue(root, ctx) {
         { class: 'facts' },
         h('div', {}, h('dt', {}, k('queue.site')), h('dd', {}, h('bdi', {}, app.site || '—'))),
         fact(k('review.state'), h('span', { class: 'state-word' }, stateWords(app.state))),
-        matchedKinds ? fact(k('queue.flag'), flagList(matchedKinds)) : null,
+        // With more than one matched application, which kinds matched each.
+        matchedKinds && st.otherIds.length > 1 ? fact(k('queue.flag'), flagList(matchedKinds)) : null,
       ),
       read
         ? recordDetails(read.record, { ref: id, photo: read.photo, policy: ctx.policy })
@@ -566,13 +567,16 @@ export function mountQueue(root, ctx) {
       errorSummary(),
       h('h2', { id: 'decide-view-heading', tabindex: '-1' }, k('review.heading', { ref: main.id })),
       st.otherIds.length ? h('p', {}, k('review.pairIntro')) : null,
+      main.state === 'flagged' || st.otherIds.length
+        ? h('dl', { class: 'facts' }, fact(k('queue.flag'), flagList(flagKinds(main))))
+        : null,
+      compared,
       h(
         'div',
         { class: st.otherIds.length ? 'pair' : 'single' },
         panel(st.mainId, null),
         st.otherIds.map((id) => panel(id, kindsOf.get(id) || [])),
       ),
-      compared,
     ];
   }
 
