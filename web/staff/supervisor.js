@@ -41,7 +41,9 @@ export function mountQueue(root, ctx) {
     notice: null, // { text, card } after a decision or an issue in the queue
     openId: null, // the application being opened (view "open")
     mainId: null, // the application under review
-    otherIds: [], // the applications it matched
+    otherIds: [], // the applications it matched, or flagged applications that matched it
+    matchedBy: new Map(), // id -> flagged applications in the queue that name it
+    relations: new Map(), // other id -> { relation: 'matched' | 'matchedBy', kinds }
     apps: new Map(), // id -> application row (no personal data)
     records: new Map(), // id -> { record, photo } (personal data: forgotten on leaving review)
     readForms: new Map(), // id -> { category, words }
@@ -60,6 +62,7 @@ export function mountQueue(root, ctx) {
     st.apps.clear();
     st.mainId = null;
     st.otherIds = [];
+    st.relations.clear();
     st.openId = null;
   }
 
@@ -85,6 +88,15 @@ export function mountQueue(root, ctx) {
     // Possible duplicates first, then the rest; the oldest first within each.
     st.waiting = [...list(answers[0]).sort(oldest), ...[...list(answers[1]), ...list(answers[2])].sort(oldest)];
     st.approved = list(answers[3]).sort((a, b) => a.updated_at - b.updated_at);
+    // The other side of each flag: an application a flagged one matched says so too, so the
+    // supervisor who opens it first still sees the pair.
+    st.matchedBy = new Map();
+    for (const app of list(answers[0])) {
+      for (const { id } of matchedApplications(app)) {
+        if (!st.matchedBy.has(id)) st.matchedBy.set(id, []);
+        st.matchedBy.get(id).push(app.id);
+      }
+    }
     render(focus);
     announce(k('queue.count', { count: st.waiting.length }));
   }
@@ -142,15 +154,24 @@ export function mountQueue(root, ctx) {
     if (!alive || !ok) return;
     st.mainId = id;
     st.otherIds = [];
-    // The applications it matched: their states (no personal data) until opened with a reason.
-    for (const { id: other } of matchedApplications(st.apps.get(id))) {
-      const answer = await ctx.api(`/api/v1/applications/${encodeURIComponent(other)}`);
+    st.relations.clear();
+    // The applications it matched, and the flagged ones that matched it: their states (no
+    // personal data) until each is opened with a reason.
+    const others = matchedApplications(st.apps.get(id)).map((m) => ({ id: m.id, relation: 'matched', kinds: m.kinds }));
+    for (const flagged of st.matchedBy.get(id) || []) {
+      if (!others.some((o) => o.id === flagged)) others.push({ id: flagged, relation: 'matchedBy', kinds: null });
+    }
+    for (const other of others) {
+      const answer = await ctx.api(`/api/v1/applications/${encodeURIComponent(other.id)}`);
       if (!alive) return;
-      if (answer.ok) {
-        st.apps.set(other, answer.data);
-        st.otherIds.push(other);
-        st.readForms.set(other, { category: 'duplicate', words: '' });
-      }
+      if (!answer.ok) continue; // gone meanwhile: nothing to compare
+      const kinds =
+        other.kinds ||
+        (answer.data.flags || []).filter((f) => (f.other_applications || []).includes(id)).map((f) => f.kind);
+      st.apps.set(other.id, answer.data);
+      st.otherIds.push(other.id);
+      st.relations.set(other.id, { relation: other.relation, kinds });
+      st.readForms.set(other.id, { category: 'duplicate', words: '' });
     }
     st.view = 'review';
     render('decide-view-heading');
@@ -269,6 +290,9 @@ export function mountQueue(root, ctx) {
         'dl',
         { class: 'facts' },
         flagged ? fact(k('queue.flag'), flagList(flagKinds(app))) : null,
+        !flagged && st.matchedBy.has(app.id)
+          ? fact(k('queue.matchedBy'), h('ul', { class: 'flag-reasons' }, st.matchedBy.get(app.id).map((id) => h('li', {}, ref(id)))))
+          : null,
         fact(k('queue.site'), h('bdi', {}, app.site || '—')),
         fact(k('queue.enrolled'), formatAge(now - app.created_at)),
         docs ? fact(k('queue.documents'), docs) : null,
@@ -520,7 +544,8 @@ export function mountQueue(root, ctx) {
     return out;
   }
 
-  function panel(id, matchedKinds) {
+  function panel(id, rel) {
+    const matchedKinds = rel ? rel.kinds : null;
     const app = st.apps.get(id);
     const read = st.records.get(id);
     const headingId = `panel-heading-${id}`;
@@ -530,7 +555,7 @@ export function mountQueue(root, ctx) {
       h(
         'h3',
         { id: headingId, tabindex: '-1' },
-        matchedKinds ? k('review.matched') : k('review.this'),
+        rel ? k(rel.relation === 'matchedBy' ? 'review.matchedBy' : 'review.matched') : k('review.this'),
         h('span', { class: 'panel-ref' }, ref(id)),
       ),
       h(
@@ -539,7 +564,9 @@ export function mountQueue(root, ctx) {
         h('div', {}, h('dt', {}, k('queue.site')), h('dd', {}, h('bdi', {}, app.site || '—'))),
         fact(k('review.state'), h('span', { class: 'state-word' }, stateWords(app.state))),
         // With more than one matched application, which kinds matched each.
-        matchedKinds && st.otherIds.length > 1 ? fact(k('queue.flag'), flagList(matchedKinds)) : null,
+        matchedKinds && (rel.relation === 'matchedBy' || st.otherIds.length > 1)
+          ? fact(k('queue.flag'), flagList(matchedKinds))
+          : null,
       ),
       read
         ? recordDetails(read.record, { ref: id, photo: read.photo, policy: ctx.policy })
@@ -551,7 +578,6 @@ export function mountQueue(root, ctx) {
   function reviewView() {
     const main = st.apps.get(st.mainId);
     const mainRead = st.records.get(st.mainId);
-    const kindsOf = new Map(matchedApplications(main).map((m) => [m.id, m.kinds]));
     const compared = st.otherIds
       .filter((id) => st.records.has(id) && mainRead)
       .map((id) =>
@@ -567,7 +593,7 @@ export function mountQueue(root, ctx) {
       errorSummary(),
       h('h2', { id: 'decide-view-heading', tabindex: '-1' }, k('review.heading', { ref: main.id })),
       st.otherIds.length ? h('p', {}, k('review.pairIntro')) : null,
-      main.state === 'flagged' || st.otherIds.length
+      main.state === 'flagged'
         ? h('dl', { class: 'facts' }, fact(k('queue.flag'), flagList(flagKinds(main))))
         : null,
       compared,
@@ -575,7 +601,7 @@ export function mountQueue(root, ctx) {
         'div',
         { class: st.otherIds.length ? 'pair' : 'single' },
         panel(st.mainId, null),
-        st.otherIds.map((id) => panel(id, kindsOf.get(id) || [])),
+        st.otherIds.map((id) => panel(id, st.relations.get(id))),
       ),
     ];
   }
