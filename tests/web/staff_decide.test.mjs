@@ -222,8 +222,10 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   assert.ok(reads.includes('decision review, matched record: possible duplicate: compare with the flagged one'), JSON.stringify(reads));
   const rejects = entries.filter((e) => e.action === 'application.reject').map((e) => e.reason);
   assert.deepEqual(rejects, ['duplicate: same person as the application it matched']);
-  // 401: not signed in at the first load; the revoked blob: URLs fail to load (logged).
-  page.errors = page.errors.filter((e) => !blobs.some((u) => e.includes(u)) && !/ERR_FILE_NOT_FOUND/.test(e));
+  // 401: not signed in at the first load; the two revoked blob: URLs fail to load, each logged.
+  const notFound = page.errors.filter((e) => e === 'console.error: Failed to load resource: net::ERR_FILE_NOT_FOUND');
+  assert.equal(notFound.length, 2, JSON.stringify(page.errors));
+  page.errors = page.errors.filter((e) => !notFound.includes(e));
   expectOnlyErrors(page, { 401: 1 });
   await page.context().close();
 });

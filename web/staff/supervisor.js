@@ -69,7 +69,7 @@ export function mountQueue(root, ctx) {
   async function loadQueue(focus) {
     st.loading = true;
     st.loadError = null;
-    render(focus === 'heading' ? null : undefined);
+    render(focus);
     const answers = await Promise.all(
       [...WAITING_STATES, 'approved'].map((s) => ctx.api(`/api/v1/applications?state=${s}`)),
     );
@@ -97,7 +97,7 @@ export function mountQueue(root, ctx) {
         st.matchedBy.get(id).push(app.id);
       }
     }
-    render(focus);
+    render();
     announce(k('queue.count', { count: st.waiting.length }));
   }
 
@@ -146,6 +146,7 @@ export function mountQueue(root, ctx) {
   }
 
   async function openMain() {
+    if (st.busy) return;
     const id = st.openId;
     st.error = null;
     st.busy = true;
@@ -178,6 +179,7 @@ export function mountQueue(root, ctx) {
   }
 
   async function openMatched(id) {
+    if (st.busy) return;
     st.error = null;
     st.busy = true;
     const ok = await readRecord(id, true);
@@ -188,6 +190,7 @@ export function mountQueue(root, ctx) {
   }
 
   async function decide(id) {
+    if (st.busy) return;
     const d = st.decisions.get(id) || {};
     const app = st.apps.get(id);
     const words = (d.words || '').trim();
@@ -211,6 +214,7 @@ export function mountQueue(root, ctx) {
   }
 
   async function issue(id, where) {
+    if (st.busy) return;
     st.error = null;
     st.busy = true;
     const answer = await ctx.api(`/api/v1/applications/${encodeURIComponent(id)}/issue`, { method: 'POST', body: {} });
@@ -606,11 +610,15 @@ export function mountQueue(root, ctx) {
     ];
   }
 
+  // Redraws the section. Focus moves to `focusId` when given; otherwise it stays on the element
+  // (by id) that had it, so a redraw (the queue loaded, a language switch) does not drop it.
   function render(focusId) {
     if (!alive) return;
+    const had = root.contains(document.activeElement) ? document.activeElement.id : '';
     const body = st.view === 'open' ? openView() : st.view === 'review' ? reviewView() : queueView();
     replace(root, h('h1', { id: 'section-heading', tabindex: '-1' }, k('heading')), body);
-    if (focusId) document.getElementById(focusId)?.focus();
+    const target = focusId || had;
+    if (target) document.getElementById(target)?.focus();
   }
 
   ctx.onLanguageChange(() => {
