@@ -128,6 +128,7 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   await page.getByRole('heading', { name: `Why are you opening application ${duplicate.id}?` }).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-view-heading');
   await checkA11y(page, 'decisions reason form');
+  await screenshot(page, 'staff-decisions-reason', { fullPage: false });
   await page.getByRole('button', { name: 'Open the record' }).click();
   await page.locator('#decide-error').waitFor();
   assert.match(await page.locator('#decide-error').textContent(), /Choose why you are opening this record\./);
@@ -201,6 +202,7 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   const card = app.json.cards[0].number;
   assert.match(await issued.textContent(), /Card .+ is issued for application/);
   await checkA11y(page, 'decisions card issued');
+  await screenshot(page, 'staff-decisions-issued');
 
   // On to the print station: the section changes and the records are forgotten (URLs revoked).
   const blobs = photos.map((p) => p.src);
@@ -243,6 +245,14 @@ test('a decision someone else took first is one plain sentence; an approved appl
   // A single application: no pair, no comparison.
   assert.equal(await page.locator('article.record-panel').count(), 1);
   assert.equal(await page.locator('.comparison').count(), 0);
+  // A language switch redraws the section in place and keeps the record and what was typed.
+  await mine.getByLabel('Reason', { exact: true }).fill('typed before the switch');
+  await page.locator('#language').selectOption('es');
+  await page.getByRole('heading', { name: `Solicitud ${other.id}`, exact: true }).waitFor();
+  assert.ok((await mine.textContent()).includes('Ana López'));
+  assert.equal(await mine.getByLabel('Motivo', { exact: true }).inputValue(), 'typed before the switch');
+  await page.locator('#language').selectOption('en');
+  await page.getByRole('heading', { name: `Application ${other.id}`, exact: true }).waitFor();
 
   // Another supervisor approves it meanwhile.
   const colleague = await staffSession(server, { user: 'sven', role: 'supervisor' });

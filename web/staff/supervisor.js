@@ -597,7 +597,7 @@ export function mountQueue(root, ctx) {
       errorSummary(),
       h('h2', { id: 'decide-view-heading', tabindex: '-1' }, k('review.heading', { ref: main.id })),
       st.otherIds.length ? h('p', {}, k('review.pairIntro')) : null,
-      main.state === 'flagged'
+      flagKinds(main).length
         ? h('dl', { class: 'facts' }, fact(k('queue.flag'), flagList(flagKinds(main))))
         : null,
       compared,
