@@ -324,6 +324,10 @@ test('the Decisions section in Arabic, right to left, on a phone', async () => {
   await screenshot(page, 'staff-decisions-pair-ar');
   await page.setViewportSize(VIEWPORTS.narrow);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'no sideways scrolling at 320 px');
+  await page.locator('#decide-back').click();
+  await page.locator('#decide-waiting').waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the queue: no sideways scrolling at 320 px');
+  await checkA11y(page, 'decisions queue in Arabic at 320 px');
   expectOnlyErrors(page, { 401: 1 });
   await page.context().close();
 });
