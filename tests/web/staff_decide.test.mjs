@@ -174,6 +174,11 @@ test('a supervisor opens the flagged pair with reasons, rejects the duplicate, a
   await checkA11y(page, 'decisions pair, both read');
   await screenshot(page, 'staff-decisions-pair');
 
+  // Approving a possible duplicate needs words (core::Approve); the page says so first.
+  await mine.getByLabel('Approve').check();
+  await mine.getByRole('button', { name: `Approve application ${duplicate.id}` }).click();
+  await page.locator('#decide-error').waitFor();
+  assert.match(await page.locator('#decide-error').textContent(), /Write why you approve an application flagged as a possible duplicate\./);
   // Reject the duplicate: a reject without a category is refused on the page, then done.
   await mine.getByLabel('Reject').check();
   await mine.getByLabel('Reason', { exact: true }).fill('same person as the application it matched');

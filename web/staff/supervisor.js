@@ -207,9 +207,8 @@ export function mountQueue(root, ctx) {
     if (!alive) return;
     if (!answer.ok) return fail(failureSentence(answer, d.choice));
     st.apps.set(id, answer.data);
-    st.decisions.set(id, {
-      message: d.choice === 'approve' ? k('decide.approved', { ref: id }) : k('decide.rejected', { ref: id }),
-    });
+    // Messages are kept as keys, so a language switch redraws them in the new language.
+    st.decisions.set(id, { message: [d.choice === 'approve' ? 'decide.approved' : 'decide.rejected', { ref: id }] });
     render(`panel-status-${id}`);
   }
 
@@ -222,7 +221,7 @@ export function mountQueue(root, ctx) {
     if (!alive) return;
     if (!answer.ok) return fail(failureSentence(answer, 'issue'));
     const card = { number: answer.data.card_number, formatted: answer.data.formatted || answer.data.card_number };
-    const text = k('decide.issued', { card: card.formatted, ref: id });
+    const text = ['decide.issued', { card: card.formatted, ref: id }];
     if (where === 'queue') {
       st.notice = { text, card };
       st.approved = st.approved.filter((a) => a.id !== id);
@@ -337,7 +336,7 @@ export function mountQueue(root, ctx) {
         h(
           'div',
           { class: 'notice ok', role: 'status', tabindex: '-1', id: 'decide-notice' },
-          h('p', {}, st.notice.text),
+          h('p', {}, k(...st.notice.text)),
           st.notice.card ? h('div', { class: 'actions' }, toPrint(st.notice.card)) : null,
         ),
       );
@@ -494,10 +493,24 @@ export function mountQueue(root, ctx) {
     area.addEventListener('input', () => {
       d.words = area.value;
     });
+    // Documents not checked yet (in_review): core allows rejecting it, not approving it.
+    const canApprove = app.state !== 'in_review';
+    if (!canApprove && !d.choice) {
+      d.choice = 'reject';
+      categories.hidden = false;
+      label();
+    }
     const form = h(
       'form',
       { class: 'decision-form', novalidate: true },
-      h('fieldset', {}, h('legend', {}, k('decide.legend', { ref: id })), choice('approve'), choice('reject')),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, k('decide.legend', { ref: id })),
+        canApprove ? null : h('p', { class: 'hint' }, k('decide.inReview')),
+        canApprove ? choice('approve') : null,
+        choice('reject'),
+      ),
       categories,
       h(
         'div',
@@ -527,7 +540,7 @@ export function mountQueue(root, ctx) {
         h(
           'div',
           { class: 'notice ok', role: 'status', tabindex: '-1', id: `panel-status-${id}` },
-          h('p', {}, d.message),
+          h('p', {}, k(...d.message)),
           d.card ? h('div', { class: 'actions' }, toPrint(d.card)) : null,
         ),
       );
