@@ -293,7 +293,7 @@ test('a decision someone else took first is one plain sentence; an approved appl
   await page.context().close();
 });
 
-test('the Decisions section in Arabic, right to left, on a phone', async () => {
+test('the Decisions section in Arabic, right to left, on a phone; signing out forgets the records', async () => {
   const a = await enroll('Yuliya', 'Shcherbakova', '1988-08-08', 'P14142135');
   const b = await enroll('Юлия', 'Щербакова', '1988-08-08', 'P17320508');
   assert.equal(b.state, 'flagged');
@@ -306,6 +306,10 @@ test('the Decisions section in Arabic, right to left, on a phone', async () => {
   assert.equal(await waiting.first().getAttribute('data-application'), b.id);
   await checkA11y(page, 'decisions queue in Arabic');
   await screenshot(page, 'staff-decisions-queue-ar');
+  await page.setViewportSize(VIEWPORTS.narrow);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the queue: no sideways scrolling at 320 px');
+  await checkA11y(page, 'decisions queue in Arabic at 320 px');
+  await page.setViewportSize(VIEWPORTS.phone);
 
   // The application the flagged one matched says so in the queue, and opening it (from the
   // keyboard) shows the pair from its side.
@@ -329,10 +333,19 @@ test('the Decisions section in Arabic, right to left, on a phone', async () => {
   await screenshot(page, 'staff-decisions-pair-ar');
   await page.setViewportSize(VIEWPORTS.narrow);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'no sideways scrolling at 320 px');
-  await page.locator('#decide-back').click();
-  await page.locator('#decide-waiting').waitFor();
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the queue: no sideways scrolling at 320 px');
-  await checkA11y(page, 'decisions queue in Arabic at 320 px');
+
+  // Signing out forgets the records: no name left in the page, the photos' URLs revoked.
+  const blobs = await page.locator('img.record-photo').evaluateAll((imgs) => imgs.map((i) => i.src));
+  assert.equal(blobs.length, 2);
+  await page.locator('#sign-out').click();
+  await page.locator('#staff-heading').waitFor();
+  const left = await page.locator('body').textContent();
+  for (const s of ['Юлия', 'Yuliya', '1988']) assert.ok(!left.includes(s), `${s} left after signing out`);
+  assert.deepEqual(await page.evaluate(loadImages, blobs), ['error', 'error']);
+  // 401: not signed in at the first load; the revoked blob: URLs fail to load, each logged.
+  const notFound = page.errors.filter((e) => e === 'console.error: Failed to load resource: net::ERR_FILE_NOT_FOUND');
+  assert.equal(notFound.length, 2, JSON.stringify(page.errors));
+  page.errors = page.errors.filter((e) => !notFound.includes(e));
   expectOnlyErrors(page, { 401: 1 });
   await page.context().close();
 });
