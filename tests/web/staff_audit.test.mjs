@@ -174,11 +174,24 @@ test('the transparency report: charts with their tables, and the CSV with the sa
   const table = json.tables.find((x) => x.id === 'cards_issued');
   const active = table.rows.slice(0, -1).filter((r) => r.cells.slice(0, -1).some((c) => c !== 0));
   assert.equal(await issued.locator('table tbody tr').count(), active.length + 1, 'the active rows and the totals');
+  // Only the months with a card issued, then the total: no zero-filled columns.
+  const months = table.columns.slice(0, -1).map((_, i) => i).filter((i) => active.some((r) => r.cells[i] !== 0));
+  const shown = [...months, table.columns.length - 1];
+  assert.equal(await issued.locator('table thead th').count(), shown.length + 1);
+  const words = (c) => (c === '<10' ? 'fewer than 10' : c === 'withheld' ? 'withheld' : String(c));
   const firstRow = await issued.locator('table tbody tr').first().locator('td').allTextContents();
-  assert.deepEqual(firstRow, active[0].cells.map((c) => (c === '<10' ? 'fewer than 10' : c === 'withheld' ? 'withheld' : String(c))));
-  const quiet = page.locator('section.report-table-section', { has: page.getByRole('heading', { name: 'Legal holds placed' }) });
-  assert.equal(await quiet.locator('svg').count(), 0);
-  assert.equal(await quiet.locator('p.none').textContent(), 'None in this period.');
+  assert.deepEqual(firstRow, shown.map((i) => words(active[0].cells[i])));
+  const totals = await issued.locator('table tbody tr.total td').allTextContents();
+  assert.deepEqual(totals, shown.map((i) => words(table.rows.at(-1).cells[i])));
+  // Tables with nothing are one list, without charts.
+  const quiet = page.locator('.report-quiet');
+  await quiet.getByRole('heading', { name: 'Nothing in these months' }).waitFor();
+  assert.equal(await quiet.locator('li[data-table="holds_placed"]').textContent(), 'Legal holds placed');
+  assert.equal(await page.locator('section[data-table="holds_placed"]').count(), 0);
+  const drawn = await page.locator('section[data-table] svg.chart').count();
+  const withActivity = json.tables.filter((x) => x.rows.slice(0, -1).some((r) => r.cells.slice(0, -1).some((c) => c !== 0))).length;
+  assert.equal(drawn, withActivity);
+  assert.equal(await quiet.locator('li').count(), json.tables.length - withActivity);
   await checkA11y(page, 'transparency report');
   await screenshot(page, 'staff-report');
 

@@ -6,7 +6,7 @@
 // (`format=csv`), downloaded through a blob: URL revoked right after.
 import { problemSlug } from '../common/api.js';
 import { announce, h, newId, replace } from '../common/dom.js';
-import { has, t } from '../common/i18n.js';
+import { formatNumber, has, locale, t } from '../common/i18n.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SMALL = '<10';
@@ -27,7 +27,7 @@ const isZero = (c) => c === 0;
 export function cellText(c) {
   if (c === SMALL) return t('staff_audit.report.small');
   if (c === WITHHELD) return t('staff_audit.report.withheld');
-  return new Intl.NumberFormat(document.documentElement.lang || 'en').format(c);
+  return formatNumber(c);
 }
 
 function tableTitle(table) {
@@ -48,18 +48,19 @@ function monthLabel(ym) {
   if (ym === 'Total') return t('staff_audit.report.total');
   const m = /^(\d{4})-(\d{2})$/.exec(ym);
   if (!m) return ym;
-  return new Intl.DateTimeFormat(document.documentElement.lang || 'en', { year: 'numeric', month: 'short', timeZone: 'UTC' })
+  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'short', timeZone: 'UTC' })
     .format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)));
 }
 
 /**
- * The parts of a published table worth drawing: its month columns (without "Total") and the rows
- * (without "Total") that have anything other than 0 in a month.
+ * The parts of a published table worth drawing: the rows (without "Total") that have anything
+ * other than 0 in a month, the indices of the months where any of them does, and the totals row.
  */
 export function nonEmpty(table) {
   const months = table.columns.slice(0, -1);
   const rows = table.rows.slice(0, -1).filter((r) => !r.cells.slice(0, -1).every(isZero));
-  return { months, rows, total: table.rows[table.rows.length - 1] };
+  const active = months.map((_, i) => i).filter((i) => rows.some((r) => r.cells[i] !== 0));
+  return { months, rows, active, total: table.rows[table.rows.length - 1] };
 }
 
 /** The bar chart of one table: one bar per non-zero month of each non-empty row. */
@@ -76,9 +77,9 @@ function chart(table, view) {
     });
   }
   const max = Math.max(10, ...bars.filter((b) => typeof b.cell === 'number').map((b) => b.cell));
-  const labelW = 130;
-  const barMax = 330;
-  const width = labelW + barMax + 90;
+  const labelW = 105;
+  const barMax = 230;
+  const width = labelW + barMax + 65;
   const rowH = 26;
   const height = bars.length * rowH + 8;
   const svg = s('svg', {
@@ -108,19 +109,19 @@ function chart(table, view) {
   return svg;
 }
 
-/** The table beside the chart: the non-empty rows and the totals, every month. */
+/** The table beside the chart: the non-empty rows and the totals, in the months with activity. */
 function numbers(table, view, captionId) {
-  const cols = [...view.months, 'Total'];
+  const cols = [...view.active, table.columns.length - 1];
   const body = [...view.rows, view.total].map((row) =>
     h('tr', { class: row === view.total ? 'total' : null },
       h('th', { scope: 'row' }, h('bdi', {}, rowLabel(row.label))),
-      cols.map((_, i) => h('td', {}, cellText(row.cells[i])))));
+      cols.map((i) => h('td', {}, cellText(row.cells[i])))));
   return h('div', { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-labelledby': captionId },
     h('table', { class: 'report-table' },
       h('caption', { id: captionId }, t('staff_audit.report.tableCaption', { title: tableTitle(table) })),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, rowLabel(table.row_header)),
-        cols.map((c) => h('th', { scope: 'col' }, monthLabel(c))))),
+        cols.map((i) => h('th', { scope: 'col' }, monthLabel(table.columns[i]))))),
       h('tbody', {}, body)));
 }
 
@@ -167,28 +168,36 @@ export function mountReport(root, ctx) {
       const table = report.tables.find((x) => x.id === id);
       return v === null ? null : h('div', {}, h('dt', {}, tableTitle(table)), h('dd', {}, cellText(v)));
     }));
+    const quiet = [];
     const sections = report.tables.map((table) => {
       const view = nonEmpty(table);
-      const headingId = newId('report-h');
       if (view.rows.length === 0) {
-        return h('section', { class: 'report-table-section', 'aria-labelledby': headingId },
-          h('h3', { id: headingId }, tableTitle(table)),
-          h('p', { class: 'none' }, t('staff_audit.report.none')));
+        quiet.push(table);
+        return null;
       }
+      const headingId = newId('report-h');
       const hidden = table.rows.length - 1 - view.rows.length;
+      const notes = [];
+      if (hidden > 0) notes.push(t('staff_audit.report.hiddenRows', { count: hidden }));
+      if (view.active.length < view.months.length) notes.push(t('staff_audit.report.hiddenMonths'));
       return h('section', { class: 'report-table-section', 'aria-labelledby': headingId, 'data-table': table.id },
         h('h3', { id: headingId }, tableTitle(table)),
         h('div', { class: 'chart-and-numbers' },
           h('figure', {}, chart(table, view), h('figcaption', {}, t('staff_audit.report.legend'))),
           numbers(table, view, newId('report-cap'))),
-        hidden > 0 ? h('p', { class: 'hint' }, t('staff_audit.report.hiddenRows', { count: hidden })) : null);
+        notes.length ? h('p', { class: 'hint' }, notes.join(' ')) : null);
     });
+    const quietId = newId('report-h');
+    const quietSection = quiet.length === 0 ? null : h('section', { class: 'report-table-section report-quiet', 'aria-labelledby': quietId },
+      h('h3', { id: quietId }, t('staff_audit.report.quietHeading')),
+      h('ul', {}, quiet.map((table) => h('li', { 'data-table': table.id }, tableTitle(table)))));
     replace(out,
       h('h2', { id: 'report-period', tabindex: '-1' }, t('staff_audit.report.period', { from: monthLabel(report.from), to: monthLabel(report.to) })),
       h('p', {}, t('staff_audit.report.suppression')),
       figures,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'report-csv', onClick: downloadCsv }, t('staff_audit.report.csv'))),
-      sections);
+      sections,
+      quietSection);
   }
 
   function query(format) {
