@@ -12,11 +12,6 @@ import { checkConsistency, checkEntryInclusion, checkTreeHead, parseLogKey } fro
 // reloads) so the next visit can check that the log only grew. A tree head is no personal data.
 let remembered = null;
 
-/** Forgets the remembered head (tests, and sign-out through a reload). */
-export function forgetRememberedHead() {
-  remembered = null;
-}
-
 const ACTIONS = [
   'application.enroll', 'application.flag', 'application.approve', 'application.reject', 'application.withdraw',
   'application.issue', 'application.print', 'person.create', 'person.read', 'person.update', 'person.purge',
