@@ -125,6 +125,7 @@ class SqliteTx final : public Tx {
   Result<int64_t> AppendAudit(const audit::Entry& e) override;
   Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
   Result<int64_t> AuditSize() override;
+  Result<std::vector<AuditRow>> SearchAudit(const AuditFilter& f) override;
   Result<std::vector<AuditRow>> AuditBySubject(std::string_view subject, size_t limit) override;
   Status AppendTreeHead(const audit::SignedTreeHead& head) override;
   Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() override;
