@@ -125,7 +125,7 @@ Result<std::vector<RouteSpec>> ClerkRoutes(store::Store& store, const crypto::Ke
   st->names = std::move(names);
   std::vector<RouteSpec> out;
   out.push_back({"POST", "/api/v1/names/latin", "/api/v1/names/latin",
-                 [st](const Call& c) { return LatinName(*st, c); }, 4096});
+                 [st](const Call& c) { return LatinName(*st, c); }});
   out.push_back({"GET", "/api/v1/sites/{id}/appointments", "/api/v1/sites/([^/]{1,64})/appointments",
                  [st](const Call& c) { return DayAppointments(*st, c); }});
   return out;
