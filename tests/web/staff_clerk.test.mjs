@@ -327,3 +327,54 @@ test('a partner sees only their own site, in Arabic; the API answers another sit
   assert.equal((await auditor.fetch(`/api/v1/sites/${SITE}/appointments`)).status, 403);
   assert.equal((await auditor.fetch('/api/v1/names/latin', { method: 'POST', body: { name: 'Хосе' } })).status, 403);
 });
+
+test('missing fields and a photo the server refuses are plain sentences in a focused summary', async () => {
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.phone });
+  await signInConsole(page, server, { user: 'lee', role: 'clerk', site: SITE });
+  await page.getByRole('button', { name: 'Walk-in: enroll someone without a booking' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Enroll an applicant' }).waitFor();
+  // Nothing filled in: one summary, focused, naming each thing to do.
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  const summary = page.locator('#enroll-error');
+  await summary.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'enroll-error');
+  const items = await summary.locator('li').allTextContents();
+  assert.deepEqual(items, [
+    'Enter the given name, the family name or both.',
+    'Enter the date of birth.',
+    'Enter the street and the city.',
+    "Take the applicant's photo or choose a photo file.",
+    'Add the documents you checked.',
+  ]);
+  await checkA11y(page, 'enroll errors');
+  // A file with a PNG signature that is no image: the page sends it, the server refuses it.
+  await page.getByLabel('Given name(s)', { exact: true }).fill('Ana');
+  await page.getByLabel('Family name(s)', { exact: true }).fill('Lopez');
+  await page.getByLabel('Date of birth').fill('1985-02-03');
+  await page.getByLabel('Street and number').fill('1 Main St');
+  await page.getByLabel('City', { exact: true }).fill('New York');
+  const fake = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+  await page.getByLabel('Or choose a photo file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: fake });
+  await page.getByText('Photo ready.').waitFor();
+  await page.getByLabel('Document type').selectOption('foreign_passport');
+  await page.getByLabel('Expiry date').fill(inYears(2));
+  await page.getByLabel('Document number').fill('Z1234567');
+  await page.getByRole('button', { name: 'Add this document' }).click();
+  await page.getByLabel('Document type').selectOption('utility_bill');
+  await page.getByLabel('Date of issue').fill(daysAgo(3));
+  await page.getByRole('button', { name: 'Add this document' }).click();
+  await page.locator('.eval-verdict', { hasText: 'Enough' }).waitFor();
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await page.locator('#enroll-error', { hasText: 'The photo was refused' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'enroll-error');
+  // The numbers typed are gone with the documents: they are checked again.
+  assert.ok(!(await page.content()).includes('Z1234567'));
+  await page.locator('#enroll-evaluation', { hasText: 'No documents added yet.' }).waitFor();
+  await checkA11y(page, 'enroll server error');
+  // Expected console errors: the sign-in probe (401) and the refused photo (400).
+  const bad = page.errors.filter((e) => /status of 400/.test(e));
+  assert.equal(bad.length, 1, JSON.stringify(page.errors));
+  page.errors = page.errors.filter((e) => !/status of 400/.test(e));
+  expectNoErrors(page);
+  await page.context().close();
+});

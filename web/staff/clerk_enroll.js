@@ -360,7 +360,10 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
       if (s.region.trim()) b.address.state = s.region.trim();
       if (s.postal.trim()) b.address.postal_code = s.postal.trim();
     }
-    if (booking?.site && ctx.session.staff.role !== 'partner') b.site = booking.site;
+    // The booking's site, or the site chosen on today's list for a walk-in; a partner's is
+    // always their own (the server's default).
+    const site = booking?.site || ctx.params?.site || '';
+    if (site && ctx.session.staff.role !== 'partner') b.site = site;
     if (s.photo) b.photo = toBase64(s.photo.bytes);
     return b;
   }
