@@ -69,15 +69,13 @@ export function mountToday(root, ctx) {
   const ids = { site: newId('today-site'), date: newId('today-date'), error: 'today-error', list: newId('today-list') };
 
   async function loadSites() {
-    if (role === 'partner') {
-      state.sites = [];
-      return;
-    }
+    // The public list of sites: for their names (a partner's own site is fixed).
     const res = await ctx.api('/api/v1/sites');
     if (!alive) return;
-    state.sites = res.ok ? res.data.sites || res.data : [];
-    if (!state.site && state.sites.length > 0) state.site = state.sites[0].id;
+    state.sites = res.ok ? res.data.sites || [] : [];
+    if (!state.site && role !== 'partner' && state.sites.length > 0) state.site = state.sites[0].id;
   }
+  const siteName = (id) => state.sites?.find((x) => x.id === id)?.name || id;
 
   async function loadDay({ focus = false } = {}) {
     if (!state.site) {
@@ -187,7 +185,7 @@ export function mountToday(root, ctx) {
         ),
       );
     } else if (state.site) {
-      controls.push(h('p', { class: 'today-site' }, t('staff_clerk.today.siteIs', { site: state.site })));
+      controls.push(h('p', { class: 'today-site' }, t('staff_clerk.today.siteIs', { site: siteName(state.site) })));
     }
     controls.push(
       h(
