@@ -366,6 +366,7 @@ test('missing fields and a photo the server refuses are plain sentences in a foc
   await page.locator('.eval-verdict', { hasText: 'Enough' }).waitFor();
   await page.getByRole('button', { name: 'Enroll', exact: true }).click();
   await page.locator('#enroll-error', { hasText: 'The photo was refused' }).waitFor();
+  assert.match(await page.locator('#enroll-error').textContent(), /add the documents again/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'enroll-error');
   // The numbers typed are gone with the documents: they are checked again.
   assert.ok(!(await page.content()).includes('Z1234567'));

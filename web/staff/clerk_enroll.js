@@ -389,8 +389,8 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     if (!alive) return;
     if (!res.ok) {
       serverError = problemText(res);
-      if (res.problem?.detail && res.status === 409) serverError = `${serverError}`;
-      // The documents must be checked again (their numbers are gone): start that part afresh.
+      // The documents must be added again (their numbers are gone): say so, and start that part afresh.
+      if (s.docs.length > 0) serverError = `${serverError} ${t('staff_clerk.errors.docsCleared')}`;
       s.docs = [];
       errors = [];
       render();
