@@ -105,6 +105,15 @@ function expectNoErrors(page) {
   assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), [], 'the page must not log errors or throw');
 }
 
+/** Fills a date's three labelled boxes (day, month, year) in the group named `name`. */
+async function fillDate(page, name, iso) {
+  const [y, m, d] = iso.split('-');
+  const group = page.getByRole('group', { name, exact: true });
+  await group.getByLabel('Day').fill(String(Number(d)));
+  await group.getByLabel('Month').fill(String(Number(m)));
+  await group.getByLabel('Year').fill(y);
+}
+
 /** Presses Tab (Shift+Tab with back) until the focused element matches `selector`. */
 async function tabTo(page, selector, { back = false, max = 80 } = {}) {
   for (let i = 0; i < max; i += 1) {
@@ -147,7 +156,7 @@ test('a clerk checks in a portal booking and enrolls from it, with a photo from 
   // A Latin name prints as written: no confirmation needed.
   await page.locator('.latin-value', { hasText: 'José García' }).waitFor();
   assert.equal(await page.getByLabel('I read this spelling to the applicant and they agree').isVisible(), false);
-  await page.getByLabel('Date of birth').fill(DOB);
+  await fillDate(page, 'Date of birth', DOB);
   await page.getByRole('radio', { name: 'X' }).check();
   await page.getByLabel('Street and number').fill('12 Grand St');
   await page.getByLabel('City', { exact: true }).fill('New York');
@@ -169,7 +178,7 @@ test('a clerk checks in a portal booking and enrolls from it, with a photo from 
 
   // Documents: the evaluation says what is missing after each one.
   await page.getByLabel('Document type').selectOption('foreign_passport');
-  await page.getByLabel('Expiry date').fill(inYears(4));
+  await fillDate(page, 'Expiry date', inYears(4));
   await page.getByLabel('Document number').fill(PASSPORT_1);
   await page.getByRole('button', { name: 'Add this document' }).click();
   await page.locator('.doc-item', { hasText: 'number recorded' }).waitFor();
@@ -179,7 +188,7 @@ test('a clerk checks in a portal booking and enrolls from it, with a photo from 
   await page.locator('.eval-verdict', { hasText: 'Not enough yet.' }).waitFor();
   assert.match(await page.locator('.eval-missing').textContent(), /point for where you live/);
   await page.getByLabel('Document type').selectOption('utility_bill');
-  await page.getByLabel('Date of issue').fill(daysAgo(10));
+  await fillDate(page, 'Date of issue', daysAgo(10));
   await page.getByRole('button', { name: 'Add this document' }).click();
   await page.locator('.eval-verdict', { hasText: 'Enough' }).waitFor();
   await checkA11y(page, 'enroll filled');
@@ -241,9 +250,13 @@ test('the same name in Cyrillic with the same date of birth is flagged; enrolled
   await tabTo(page, '#enroll-confirm');
   await key('Space');
   assert.equal(await page.locator('#enroll-confirm').isChecked(), true);
+  // The date of birth in three boxes, month first in English.
   await tabTo(page, '#enroll-dob');
-  await type('04121990');
-  assert.equal(await page.locator('#enroll-dob').inputValue(), DOB);
+  await type('4');
+  await key('Tab');
+  await type('12');
+  await key('Tab');
+  await type('1990');
   await tabTo(page, '#enroll-line1');
   await type('12 Grand St');
   await tabTo(page, '#enroll-city');
@@ -260,7 +273,11 @@ test('the same name in Cyrillic with the same date of birth is flagged; enrolled
   assert.equal(await page.locator('#enroll-doc-type').inputValue(), 'foreign_passport');
   await tabTo(page, '#enroll-doc-expires');
   const [y, m, d] = inYears(4).split('-');
-  await type(`${m}${d}${y}`);
+  await type(m);
+  await key('Tab');
+  await type(d);
+  await key('Tab');
+  await type(y);
   await tabTo(page, '#enroll-doc-number');
   await type(PASSPORT_2);
   await key('Enter');
@@ -271,7 +288,11 @@ test('the same name in Cyrillic with the same date of birth is flagged; enrolled
   assert.equal(await page.locator('#enroll-doc-type').inputValue(), 'utility_bill');
   await tabTo(page, '#enroll-doc-issued');
   const [iy, im, id] = daysAgo(5).split('-');
-  await type(`${im}${id}${iy}`);
+  await type(im);
+  await key('Tab');
+  await type(id);
+  await key('Tab');
+  await type(iy);
   await tabTo(page, '#enroll-doc-add');
   await key('Enter');
   await page.locator('.eval-verdict', { hasText: 'Enough' }).waitFor();
@@ -347,21 +368,25 @@ test('missing fields and a photo the server refuses are plain sentences in a foc
     'Add the documents you checked.',
   ]);
   await checkA11y(page, 'enroll errors');
+  // A date that does not exist is named as such.
+  await fillDate(page, 'Date of birth', '1990-02-31');
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await summary.getByText('Enter a real date for “Date of birth”.').waitFor();
   // A file with a PNG signature that is no image: the page sends it, the server refuses it.
   await page.getByLabel('Given name(s)', { exact: true }).fill('Ana');
   await page.getByLabel('Family name(s)', { exact: true }).fill('Lopez');
-  await page.getByLabel('Date of birth').fill('1985-02-03');
+  await fillDate(page, 'Date of birth', '1985-02-03');
   await page.getByLabel('Street and number').fill('1 Main St');
   await page.getByLabel('City', { exact: true }).fill('New York');
   const fake = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
   await page.getByLabel('Or choose a photo file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: fake });
   await page.getByText('Photo ready.').waitFor();
   await page.getByLabel('Document type').selectOption('foreign_passport');
-  await page.getByLabel('Expiry date').fill(inYears(2));
+  await fillDate(page, 'Expiry date', inYears(2));
   await page.getByLabel('Document number').fill('Z1234567');
   await page.getByRole('button', { name: 'Add this document' }).click();
   await page.getByLabel('Document type').selectOption('utility_bill');
-  await page.getByLabel('Date of issue').fill(daysAgo(3));
+  await fillDate(page, 'Date of issue', daysAgo(3));
   await page.getByRole('button', { name: 'Add this document' }).click();
   await page.locator('.eval-verdict', { hasText: 'Enough' }).waitFor();
   await page.getByRole('button', { name: 'Enroll', exact: true }).click();

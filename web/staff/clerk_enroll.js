@@ -236,8 +236,8 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     if (!doc) return [];
     const v = doc.validity || {};
     const out = [];
-    if (v.issued_within_days) out.push(field(ids.docIssued, t('staff_clerk.docs.issued'), input(ids.docIssued, 'date', s.draft.issued, (x) => (s.draft.issued = x), { draft: true })));
-    if (v.not_expired || v.expired_within_days) out.push(field(ids.docExpires, t('staff_clerk.docs.expires'), input(ids.docExpires, 'date', s.draft.expires, (x) => (s.draft.expires = x), { draft: true })));
+    if (v.issued_within_days) out.push(dateField(ids.docIssued, t('staff_clerk.docs.issued'), s.draft.issued, (x) => (s.draft.issued = x)));
+    if (v.not_expired || v.expired_within_days) out.push(dateField(ids.docExpires, t('staff_clerk.docs.expires'), s.draft.expires, (x) => (s.draft.expires = x)));
     const numberHint = doc.requires_number ? t('staff_clerk.docs.numberRequired') : t('staff_clerk.docs.numberHint');
     out.push(
       field(
@@ -255,8 +255,8 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     if (!doc) problems.push({ id: ids.docType, text: t('staff_clerk.docs.chooseType') });
     else {
       const v = doc.validity || {};
-      if (v.issued_within_days && !s.draft.issued) problems.push({ id: ids.docIssued, text: t('staff_clerk.docs.needIssued') });
-      if ((v.not_expired || v.expired_within_days) && !s.draft.expires) problems.push({ id: ids.docExpires, text: t('staff_clerk.docs.needExpires') });
+      if (v.issued_within_days && !s.draft.issued) problems.push({ id: ids.docIssued, text: halfDate(ids.docIssued) ? t('staff_clerk.check.realDate', { field: t('staff_clerk.docs.issued') }) : t('staff_clerk.docs.needIssued') });
+      if ((v.not_expired || v.expired_within_days) && !s.draft.expires) problems.push({ id: ids.docExpires, text: halfDate(ids.docExpires) ? t('staff_clerk.check.realDate', { field: t('staff_clerk.docs.expires') }) : t('staff_clerk.docs.needExpires') });
       if (doc.requires_number && !s.draft.number.trim()) problems.push({ id: ids.docNumber, text: t('staff_clerk.docs.needNumber') });
       if (s.draft.issued && s.draft.issued > today()) problems.push({ id: ids.docIssued, text: t('staff_clerk.docs.issuedFuture') });
       if (s.draft.number.length > 64) problems.push({ id: ids.docNumber, text: t('staff_clerk.docs.numberTooLong') });
@@ -266,12 +266,89 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
       return;
     }
     s.docs.push({ type: doc.id, issued: s.draft.issued, expires: s.draft.expires, number: s.draft.number.trim() });
+    forgetDate(ids.docIssued);
+    forgetDate(ids.docExpires);
     // The number leaves the field at once: it is never drawn again.
     s.draft = { type: '', issued: '', expires: '', number: '' };
     errors = [];
     render();
     announce(t('staff_clerk.docs.added', { name: docName(doc, uiLang()) }));
     document.getElementById(ids.docType)?.focus();
+  }
+
+  // ---- dates: three boxes (day, month, year), as USWDS's memorable date ----
+  // What was typed in each box, by field id, so that a half-typed date survives a re-draw; the
+  // state keeps only the whole date ("YYYY-MM-DD", or "" while it is not a real date).
+  const typedDates = new Map();
+  // The boxes' order follows the page's language: month first in English (the US habit), year
+  // first in Chinese, day first otherwise; each box is labelled, so the order is never a guess.
+  function partOrder() {
+    const l = uiLang();
+    if (l === 'en') return ['month', 'day', 'year'];
+    if (l === 'zh') return ['year', 'month', 'day'];
+    return ['day', 'month', 'year'];
+  }
+  function partsOf(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
+    return m ? { year: m[1], month: String(Number(m[2])), day: String(Number(m[3])) } : { year: '', month: '', day: '' };
+  }
+  function wholeDate(p) {
+    if (!/^\d{4}$/.test(p.year) || !/^\d{1,2}$/.test(p.month) || !/^\d{1,2}$/.test(p.day)) return '';
+    const y = Number(p.year);
+    const mo = Number(p.month);
+    const d = Number(p.day);
+    const at = new Date(Date.UTC(y, mo - 1, d));
+    if (y < 1900 || at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d) return '';
+    return `${p.year}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  }
+  /** True when something was typed in the date's boxes but it is not a real date. */
+  function halfDate(id) {
+    const p = typedDates.get(id);
+    return Boolean(p && (p.year || p.month || p.day) && !wholeDate(p));
+  }
+  function dateField(id, label, value, onValue, hint = null) {
+    const err = errors.find((e) => e.id === id);
+    if (!typedDates.has(id)) typedDates.set(id, partsOf(value));
+    const typed = typedDates.get(id);
+    const hintId = hint ? `${id}-hint` : null;
+    const described = [hintId, err ? `${id}-error` : null].filter(Boolean).join(' ') || null;
+    const order = partOrder();
+    return h(
+      'fieldset',
+      { class: err ? 'field date-field field-error' : 'field date-field', id: `${id}-field`, 'aria-describedby': described },
+      h('legend', {}, label),
+      hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+      err ? h('p', { class: 'error-message', id: `${id}-error` }, err.text) : null,
+      h(
+        'div',
+        { class: 'date-parts' },
+        order.map((part, i) => {
+          // The first box carries the field's id: error links and labels point at it.
+          const pid = i === 0 ? id : `${id}-${part}`;
+          return h(
+            'div',
+            { class: `date-part date-${part}` },
+            h('label', { for: pid }, t(`staff_clerk.date.${part}`)),
+            h('input', {
+              id: pid,
+              type: 'text',
+              inputmode: 'numeric',
+              autocomplete: 'off',
+              maxlength: part === 'year' ? 4 : 2,
+              value: typed[part],
+              'aria-invalid': err ? 'true' : null,
+              onInput: (e) => {
+                typed[part] = e.target.value.trim();
+                onValue(wholeDate(typed));
+              },
+            }),
+          );
+        }),
+      ),
+    );
+  }
+  function forgetDate(id) {
+    typedDates.delete(id);
   }
 
   // ---- fields ----
@@ -329,7 +406,7 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     if (s.spelling === 'document' && !s.latinGiven.trim() && !s.latinFamily.trim()) out.push({ id: ids.latinGiven, text: t('staff_clerk.check.latin') });
     if (s.spelling === 'document' && /[^\x20-\x7e]/.test(s.latinGiven + s.latinFamily)) out.push({ id: ids.latinGiven, text: t('staff_clerk.check.latinAscii') });
     if (needsConfirm() && !s.confirmed) out.push({ id: ids.confirm, text: t('staff_clerk.check.confirm') });
-    if (!s.dob) out.push({ id: ids.dob, text: t('staff_clerk.check.dob') });
+    if (!s.dob) out.push({ id: ids.dob, text: halfDate(ids.dob) ? t('staff_clerk.check.realDate', { field: t('staff_clerk.about.dob') }) : t('staff_clerk.check.dob') });
     else if (s.dob > today()) out.push({ id: ids.dob, text: t('staff_clerk.check.dobFuture') });
     if (printed.has('address') && (!s.line1.trim() || !s.city.trim())) out.push({ id: s.line1.trim() ? ids.city : ids.line1, text: t('staff_clerk.check.address') });
     if (!s.photo) out.push({ id: ids.photo, text: t('staff_clerk.check.photo') });
@@ -400,6 +477,7 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     photoCtl?.stop();
     result = { answer: res.data, names, language: applicantLang, booking };
     s = blank();
+    typedDates.clear();
     await renderResult();
   }
 
@@ -551,7 +629,7 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
 
     // About the applicant
     const about = h('fieldset', { class: 'enroll-part' }, h('legend', {}, h('h2', {}, t('staff_clerk.about.heading'))));
-    about.appendChild(field(ids.dob, t('staff_clerk.about.dob'), input(ids.dob, 'date', s.dob, (v) => (s.dob = v), { max: today() })));
+    about.appendChild(dateField(ids.dob, t('staff_clerk.about.dob'), s.dob, (v) => (s.dob = v)));
     if (printed.has('gender')) {
       const gName = newId('gender');
       about.appendChild(
@@ -632,6 +710,8 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
             id: ids.docType,
             onChange: (e) => {
               s.draft = { type: e.target.value, issued: '', expires: '', number: '' };
+              forgetDate(ids.docIssued);
+              forgetDate(ids.docExpires);
               drawDraftDates();
             },
           },
@@ -652,7 +732,8 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
 
     // Enter in the document number adds the document rather than submitting the form.
     form.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && e.target && (e.target.id === ids.docNumber || e.target.id === ids.docIssued || e.target.id === ids.docExpires)) {
+      const inDraft = e.target?.closest && e.target.closest('#enroll-doc-dates');
+      if (e.key === 'Enter' && inDraft) {
         e.preventDefault();
         addDoc();
       }
@@ -685,6 +766,7 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     photoCtl = null;
     // Forget everything typed, the photo and the answer (the access code).
     s = blank();
+    typedDates.clear();
     result = null;
   };
 }
