@@ -9,7 +9,7 @@
 // is kept in this page's memory (never drawn again), sent with the enrollment, and dropped from
 // memory whatever the answer.
 import { announce, h, newId, replace } from '../common/dom.js';
-import { t } from '../common/i18n.js';
+import { formatDate, t } from '../common/i18n.js';
 import { evaluate, localDay } from '../portal/policy_eval.js';
 import { mountPhoto, toBase64 } from './clerk_photo.js';
 import { receiptView } from './clerk_receipt.js';
@@ -198,8 +198,9 @@ export function mountEnrollForm(root, ctx, { problemText, errorBox, languageName
     return s.docs.map((d, i) => {
       const doc = byId.get(d.type) || { id: d.type };
       const facts = [];
-      if (d.issued) facts.push(t('staff_clerk.docs.issuedOn', { date: d.issued }));
-      if (d.expires) facts.push(t('staff_clerk.docs.expiresOn', { date: d.expires }));
+      const day = (iso) => formatDate(`${iso}T12:00:00Z`, { timeZone: 'UTC', weekday: undefined, month: 'short' });
+      if (d.issued) facts.push(t('staff_clerk.docs.issuedOn', { date: day(d.issued) }));
+      if (d.expires) facts.push(t('staff_clerk.docs.expiresOn', { date: day(d.expires) }));
       if (d.number) facts.push(t('staff_clerk.docs.numberRecorded'));
       return h(
         'li',
