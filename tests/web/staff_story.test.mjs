@@ -232,6 +232,8 @@ test('the whole story: admin, clerk, supervisor, print station, card desk, audit
   const clerk = await newPage(browser, { viewport: VIEWPORTS.desktop });
   // A clerk signs in with the password only (no TOTP for the role).
   await clerk.goto(`${server.url}/staff`);
+  await clerk.getByRole('heading', { level: 1, name: 'Staff sign-in' }).waitFor();
+  await checkA11y(clerk, 'clerk: sign-in');
   await clerk.getByLabel('User name').fill(CLERK);
   await clerk.getByLabel('Password').fill(PASSWORD);
   await clerk.getByRole('button', { name: 'Sign in' }).click();
@@ -302,7 +304,9 @@ test('the whole story: admin, clerk, supervisor, print station, card desk, audit
   await sup.getByLabel('6-digit code from the app').fill(totp(key, Date.now() / 1000));
   await sup.getByRole('button', { name: 'Confirm and sign in' }).click();
   await sup.locator('#session-user').waitFor();
+  assert.equal(await sup.locator('#session-user').textContent(), SUPERVISOR);
   assert.equal(new URL(sup.url()).hash, '#queue');
+  assert.equal(await sup.locator('#enrol-key').count(), 0, 'the key is shown once');
 
   const waiting = sup.locator('#decide-waiting > li');
   await waiting.first().waitFor();
@@ -368,6 +372,21 @@ test('the whole story: admin, clerk, supervisor, print station, card desk, audit
   assert.equal(valid[0].v.code, 0);
   assert.equal(valid[0].v.disclosed.card_number, card);
   const oldQr = valid[0].png;
+  // The keys and the status list as the server publishes them before the replacement: valid.
+  const keysFile = path.join(work, 'keys.json');
+  const keys = await fetch(`${server.url}/.well-known/cityid-keys`);
+  assert.equal(keys.status, 200);
+  fs.writeFileSync(keysFile, await keys.text());
+  const listId = (await checker.fetch(`/api/v1/cards/${card}`)).json.status_list.id;
+  const publishedList = async (name) => {
+    const res = await fetch(`${server.url}/api/v1/status-lists/${listId}`);
+    assert.equal(res.status, 200);
+    const file = path.join(work, name);
+    fs.writeFileSync(file, await res.text());
+    return file;
+  };
+  const before = verifyImage(oldQr, ['--keys', keysFile, '--status', await publishedList('status-before.json')]);
+  assert.equal(before.verdict, 'valid', JSON.stringify(before));
   expectOnlyErrors(sup, { 401: 2 }); // not signed in at load; the TOTP set-up answer
   await sup.context().close();
 
@@ -392,18 +411,9 @@ test('the whole story: admin, clerk, supervisor, print station, card desk, audit
   expectOnlyErrors(clerk, { 401: 1 });
   await clerk.context().close();
 
-  // The old card's printed QR, against the keys and the status list as the server publishes
-  // them now (a verifier refreshing its list): revoked.
-  const keysFile = path.join(work, 'keys.json');
-  const listFile = path.join(work, 'status.json');
-  const keys = await fetch(`${server.url}/.well-known/cityid-keys`);
-  assert.equal(keys.status, 200);
-  fs.writeFileSync(keysFile, await keys.text());
-  const listId = (await checker.fetch(`/api/v1/cards/${card}`)).json.status_list.id;
-  const list = await fetch(`${server.url}/api/v1/status-lists/${listId}`);
-  assert.equal(list.status, 200);
-  fs.writeFileSync(listFile, await list.text());
-  const revoked = verifyImage(oldQr, ['--keys', keysFile, '--status', listFile]);
+  // The old card's printed QR, against the status list as the server publishes it now (a
+  // verifier refreshing its list): revoked.
+  const revoked = verifyImage(oldQr, ['--keys', keysFile, '--status', await publishedList('status-after.json')]);
   assert.equal(revoked.verdict, 'revoked', JSON.stringify(revoked));
   assert.notEqual(revoked.code, 0);
   const oldState = (await checker.fetch(`/api/v1/cards/${card}`)).json;
