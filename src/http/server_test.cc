@@ -551,8 +551,10 @@ TEST_F(ServerTest, AdminCreatesListsAndDisablesStaff) {
   ASSERT_EQ(created->status, 201) << created->body;
   const json c = json::parse(created->body);
   EXPECT_EQ(c["staff"]["role"], "supervisor");
-  EXPECT_TRUE(c["staff"]["totp"].get<bool>());
-  EXPECT_EQ(c["totp_uri"].get<std::string>().rfind("otpauth://totp/", 0), 0u);
+  // Issue 17: the administrator never sees the secret; it is set up at the first sign-in.
+  EXPECT_FALSE(c["staff"]["totp"].get<bool>());
+  EXPECT_EQ(c["staff"]["totp_state"], "pending");
+  EXPECT_FALSE(c.contains("totp_uri"));
   EXPECT_FALSE(c["staff"].contains("password_hash"));
   auto dup = client_->Post("/api/v1/staff", With(&admin),
                            json{{"user", "sam"}, {"role", "clerk"}, {"password", kPassword}}.dump(),
