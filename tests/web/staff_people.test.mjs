@@ -184,6 +184,14 @@ test('sites: add, edit hours and capacity, close and reopen a day; a day with bo
   await page.getByLabel('Appointment length').fill('30');
   await page.getByLabel('Appointments at the same time').fill('1');
   await page.getByLabel('Español').check();
+  // A language switch keeps what was typed.
+  await page.locator('#language').selectOption('es');
+  await page.getByRole('heading', { level: 2, name: 'Centro nuevo' }).waitFor();
+  assert.equal(await page.getByLabel('Nombre', { exact: true }).inputValue(), 'East Library');
+  assert.equal(await page.getByLabel('Identificador del centro').inputValue(), 'east-library');
+  assert.equal(await page.getByLabel('lunes').inputValue(), '09:00-17:00');
+  await page.locator('#language').selectOption('en');
+  await page.getByRole('heading', { level: 2, name: 'New site' }).waitFor();
   await checkA11y(page, 'site new');
   await page.getByRole('button', { name: 'Add site' }).click();
   await page.locator('#admin-notice').waitFor();

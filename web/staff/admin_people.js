@@ -132,7 +132,9 @@ export function mountStaffAdmin(root, ctx) {
         ),
       );
     }
-    if (!s.disabled && TOTP_ROLES.has(s.role)) {
+    // One's own code is reset by another administrator: resetting it here would sign this
+    // page out mid-task (the API allows it; the page does not offer it).
+    if (!s.disabled && !self && TOTP_ROLES.has(s.role)) {
       actions.push(
         h(
           'button',
@@ -287,7 +289,12 @@ export function mountStaffAdmin(root, ctx) {
     );
   }
 
-  ctx.onLanguageChange(draw);
+  // A language switch redraws; what was typed in the add form stays (not the password).
+  ctx.onLanguageChange(() => {
+    const el = document.getElementById('add-staff-form');
+    if (el) form = { user: el.elements['new-user'].value, role: el.elements['new-role'].value, site: el.elements['new-site'].value };
+    draw();
+  });
   draw();
   load();
   return () => {
@@ -406,6 +413,28 @@ export function mountSitesAdmin(root, ctx) {
     );
   }
 
+  // The form's values as the API body, and as a site object to redraw the form with (what was
+  // typed stays across a refusal or a language switch).
+  function readSiteForm(el, s) {
+    const byDay = {};
+    for (const d of DAYS) byDay[d] = el.elements[`hours-${d}`].value;
+    const body = {
+      name: el.elements['site-name'].value.trim(),
+      kind: el.elements['site-kind'].value,
+      address: el.elements['site-address'].value.trim(),
+      timezone: el.elements['site-timezone'].value.trim(),
+      hours: hoursText(byDay),
+      slot_minutes: Number.parseInt(el.elements['site-slot'].value, 10),
+      capacity: Number.parseInt(el.elements['site-capacity'].value, 10),
+      languages: [...el.querySelectorAll('input[name="site-lang"]:checked')].map((c) => c.value),
+      accessibility: el.elements['site-access'].value.trim(),
+    };
+    const hours = Object.fromEntries(DAYS.map((d) => [d, byDay[d].trim() ? byDay[d].split(',').map((x) => x.trim().split('-')) : []]));
+    const typed = { ...s, ...body, hours, slot_minutes: el.elements['site-slot'].value, capacity: el.elements['site-capacity'].value };
+    if (s.isNew) typed.id = el.elements['site-id'].value;
+    return { body, typed };
+  }
+
   function siteForm(s) {
     const isNew = !!s.isNew;
     const hours = hoursByDay(s.hours);
@@ -414,7 +443,7 @@ export function mountSitesAdmin(root, ctx) {
       'form',
       { novalidate: true, id: 'site-form', class: 'admin-form' },
       isNew
-        ? textField({ id: 'site-id', label: t('staff_admin.sites.id'), hint: t('staff_admin.sites.idHint'), attrs: { autocapitalize: 'off' } })
+        ? textField({ id: 'site-id', label: t('staff_admin.sites.id'), hint: t('staff_admin.sites.idHint'), value: s.id || '', attrs: { autocapitalize: 'off' } })
         : null,
       textField({ id: 'site-name', label: t('staff_admin.sites.name'), value: s.name || '' }),
       selectField({
@@ -485,21 +514,7 @@ export function mountSitesAdmin(root, ctx) {
     );
     el.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const byDay = {};
-      for (const d of DAYS) byDay[d] = el.elements[`hours-${d}`].value;
-      const body = {
-        name: el.elements['site-name'].value.trim(),
-        kind: el.elements['site-kind'].value,
-        address: el.elements['site-address'].value.trim(),
-        timezone: el.elements['site-timezone'].value.trim(),
-        hours: hoursText(byDay),
-        slot_minutes: Number.parseInt(el.elements['site-slot'].value, 10),
-        capacity: Number.parseInt(el.elements['site-capacity'].value, 10),
-        languages: [...el.querySelectorAll('input[name="site-lang"]:checked')].map((c) => c.value),
-        accessibility: el.elements['site-access'].value.trim(),
-      };
-      // Keep what was typed across a refusal.
-      const typed = { ...s, ...body, hours: Object.fromEntries(DAYS.map((d) => [d, byDay[d].trim() ? byDay[d].split(',').map((x) => x.trim().split('-')) : []])) };
+      const { body, typed } = readSiteForm(el, s);
       if (!Number.isFinite(body.slot_minutes) || !Number.isFinite(body.capacity)) {
         editing = typed;
         error = t('staff_admin.errors.numbers');
@@ -510,7 +525,6 @@ export function mountSitesAdmin(root, ctx) {
       let answer;
       if (isNew) {
         body.id = el.elements['site-id'].value.trim();
-        typed.id = body.id;
         answer = await ctx.api('/api/v1/sites', { method: 'POST', body });
       } else {
         answer = await ctx.api(`/api/v1/sites/${encodeURIComponent(s.id)}`, { method: 'PUT', body });
@@ -669,7 +683,11 @@ export function mountSitesAdmin(root, ctx) {
     replace(root, ...parts);
   }
 
-  ctx.onLanguageChange(draw);
+  ctx.onLanguageChange(() => {
+    const el = document.getElementById('site-form');
+    if (el && editing) editing = readSiteForm(el, editing).typed;
+    draw();
+  });
   draw();
   load();
   return () => {
