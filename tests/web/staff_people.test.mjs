@@ -42,6 +42,11 @@ async function shownKey(page) {
   return text.replace(/\s+/g, '');
 }
 
+/** Waits until the element `id` has the focus (sections move it after drawing). */
+async function focused(page, id) {
+  await page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 });
+}
+
 async function signInForm(page, user) {
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -63,7 +68,7 @@ test('an admin adds a supervisor, who sets up their code at the first sign-in; r
   await admin.getByRole('button', { name: 'Add staff member' }).click();
   await admin.locator('#staff-admin-error').waitFor();
   assert.match(await admin.locator('#staff-admin-error').textContent(), /too short or too common/);
-  assert.equal(await admin.evaluate(() => document.activeElement.id), 'staff-admin-error');
+  await focused(admin, 'staff-admin-error');
   assert.equal(await admin.getByLabel('User name', { exact: true }).inputValue(), 'sam');
   assert.equal(await admin.getByLabel('Role').inputValue(), 'supervisor');
   await checkA11y(admin, 'staff add error');
@@ -120,10 +125,10 @@ test('an admin adds a supervisor, who sets up their code at the first sign-in; r
 
   // Reset: a confirm step, then sam is signed out and back to the enrolment step.
   await admin.getByRole('button', { name: 'Reset sign-in code sam' }).click();
-  assert.equal(await admin.evaluate(() => document.activeElement.id), 'confirm-text');
+  await focused(admin, 'confirm-text');
   await checkA11y(admin, 'staff reset confirm');
   await admin.getByRole('button', { name: 'No, keep it as it is' }).click();
-  assert.equal(await admin.evaluate(() => document.activeElement.id), 'reset-sam');
+  await focused(admin, 'reset-sam');
   await admin.getByRole('button', { name: 'Reset sign-in code sam' }).click();
   await admin.getByRole('button', { name: 'Yes, reset the code of sam' }).click();
   await admin.locator('#admin-notice').waitFor();
@@ -138,8 +143,14 @@ test('an admin adds a supervisor, who sets up their code at the first sign-in; r
   assert.ok(third !== first && third !== second);
 
   // Disable: sam can no longer sign in (the answer says no more than for a wrong password).
-  await admin.getByRole('button', { name: 'Disable sam' }).click();
-  await admin.getByRole('button', { name: 'Yes, disable sam' }).click();
+  // From the keyboard: the confirm step takes the focus, the next Tab is its "Yes".
+  await admin.getByRole('button', { name: 'Disable sam' }).focus();
+  await admin.keyboard.press('Enter');
+  await focused(admin, 'confirm-text');
+  assert.match(await admin.locator('#confirm-text').textContent(), /Disable sam\? They are signed out at once/);
+  await admin.keyboard.press('Tab');
+  await focused(admin, 'confirm-yes');
+  await admin.keyboard.press('Enter');
   await admin.locator('#admin-notice').waitFor();
   assert.match(await admin.locator('#staff-sam').textContent(), /Status\s*Disabled/);
   await checkA11y(admin, 'staff disabled');
@@ -218,7 +229,7 @@ test('sites: add, edit hours and capacity, close and reopen a day; a day with bo
   // Edit: Saturday hours and a larger capacity.
   await page.getByRole('button', { name: 'Edit East Library' }).click();
   await page.getByRole('heading', { level: 2, name: 'Edit East Library' }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'site-form-heading');
+  await focused(page, 'site-form-heading');
   assert.equal(await page.getByLabel('Monday', { exact: true }).inputValue(), '09:00-17:00');
   assert.ok(await page.getByLabel('Español').isChecked());
   await page.getByLabel('Saturday', { exact: true }).fill('10:00-13:00');
@@ -237,7 +248,7 @@ test('sites: add, edit hours and capacity, close and reopen a day; a day with bo
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.locator('#sites-admin-error').waitFor();
   assert.match(await page.locator('#sites-admin-error').textContent(), /Some booked appointments would no longer fit/);
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'sites-admin-error');
+  await focused(page, 'sites-admin-error');
   assert.equal(await page.getByLabel('Monday', { exact: true }).inputValue(), '');
   await checkA11y(page, 'site edit error');
 
@@ -267,7 +278,7 @@ test('sites: add, edit hours and capacity, close and reopen a day; a day with bo
   assert.deepEqual(site.closed, []);
 
   await page.getByRole('button', { name: 'Back to the list' }).click();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'edit-east-library');
+  await focused(page, 'edit-east-library');
   // 401: not signed in at load; 409: the refused edit and the refused closure.
   expectOnlyStatuses(page, { 401: 1, 409: 2 });
   await page.context().close();
