@@ -28,6 +28,12 @@ const std::vector<RouteRule>& RbacTable() {
       {"GET", "/api/v1/staff", false, kAdminOnly},
       {"POST", "/api/v1/staff", false, kAdminOnly},
       {"POST", "/api/v1/staff/{user}/disable", false, kAdminOnly},
+      // The staff console's admin sections (issue 17, people part; http/routes_people.h):
+      // resetting a TOTP, editing a site and its closures.
+      {"POST", "/api/v1/staff/{user}/reset-totp", false, kAdminOnly},
+      {"PUT", "/api/v1/sites/{id}", false, kAdminOnly},
+      {"POST", "/api/v1/sites/{id}/closures", false, kAdminOnly},
+      {"DELETE", "/api/v1/sites/{id}/closures/{date}", false, kAdminOnly},
       // ---- Enrollment API (http/routes_api.cc). Columns: clerk, supervisor, partner, auditor,
       // admin. Each set equals what core allows the role (core/workflow.h, core/register.h), so
       // core's own check never contradicts the table. Partners act for their own site only

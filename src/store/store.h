@@ -143,6 +143,9 @@ struct StaffRow {
   std::string site;            // required for partners; may be empty otherwise
   std::string password_hash;   // crypto_pwhash_str output
   Bytes totp_sealed;           // nonce || ciphertext || tag; empty: no second factor
+  // A TOTP secret shown at a first sign-in and not yet confirmed by a code (sealed like
+  // totp_sealed); empty when none is waiting (migration v16, auth/sessions.h).
+  Bytes totp_pending;
   int64_t totp_last_step = 0;  // last accepted TOTP time step (replay guard)
   bool disabled = false;
   UnixSeconds created_at = 0;
@@ -295,7 +298,8 @@ class Tx {
   virtual Result<std::optional<StaffRow>> GetStaffByUserName(std::string_view user_name) = 0;
   // Every account, by user name.
   virtual Result<std::vector<StaffRow>> ListStaff() = 0;
-  // Replaces role, site, password_hash, totp_sealed, disabled and updated_at; kNotFound if absent.
+  // Replaces role, site, password_hash, totp_sealed, totp_pending, disabled and updated_at;
+  // kNotFound if absent.
   virtual Status UpdateStaff(const StaffRow& row) = 0;
   // Records `step` as the staff member's last used TOTP step iff it is later than the stored one.
   // Returns false when it is not (a replayed code); kNotFound when the staff id is unknown.

@@ -382,6 +382,11 @@ CREATE TABLE store_facts (
 ALTER TABLE sites ADD COLUMN languages_json TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE sites ADD COLUMN accessibility TEXT NOT NULL DEFAULT '';
 )sql"},
+    // v16 (staff, issue 17): accounts created through the API enrol their TOTP at the first
+    // sign-in; the secret shown then waits here, sealed, until a code of it confirms it.
+    {16, R"sql(
+ALTER TABLE staff ADD COLUMN totp_pending BLOB;
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema
