@@ -91,6 +91,13 @@ const std::vector<RouteRule>& RbacTable() {
       // (core::ReadPerson, core::CardPayload): clerk, supervisor, admin. Not partners (no card
       // printer or stock at community sites, as for issuing), not auditors (never personal data).
       {"GET", "/api/v1/cards/{number}/print.pdf", false, {true, true, false, false, true}},
+      // ---- Print station (issue 17, http/routes_print.h): the queue of cards not yet printed
+      // (card numbers and dates, no personal data), batch sheets (decrypting reads, like
+      // print.pdf) and marking a card printed (which applies the after-print retention to the
+      // record): the roles that print, as print.pdf.
+      {"GET", "/api/v1/print-queue", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/print-sheets", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/cards/{number}/printed", false, {true, true, false, false, true}},
   };
   return kTable;
 }
