@@ -40,7 +40,8 @@ export function mountPrint(root, ctx) {
     pdf.label = label;
     pdf.timer = setTimeout(() => {
       forgetPdf();
-      if (alive) draw();
+      // Only the link goes (a redraw would move the reader's focus).
+      root.querySelector('a.pdf-link')?.remove();
     }, PDF_LINK_MS);
     // Start the download at once; the link stays for a second try while the URL lives.
     const a = h('a', { href: pdf.url, download: name, class: 'visually-hidden', tabindex: '-1' });
