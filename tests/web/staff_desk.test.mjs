@@ -152,7 +152,7 @@ test('print station: one card as PDF that scans valid, mark printed drops the ad
   assert.equal(valid.length, 1, `one page carries the QR: ${JSON.stringify(verdicts)}`);
   assert.equal(valid[0].disclosed.card_number, a.number);
   await page.locator('#print-done').waitFor();
-  assert.match(await page.locator('#print-done').textContent(), new RegExp(`The PDF for card ${a.formatted} is downloaded`));
+  assert.match(await page.locator('#print-done').textContent(), new RegExp(`The PDF for card \u2066${a.formatted}\u2069 is downloaded`));
   assert.equal(await page.evaluate(() => document.activeElement.id), 'print-done');
   await checkA11y(page, 'print station: PDF downloaded');
 
@@ -161,7 +161,7 @@ test('print station: one card as PDF that scans valid, mark printed drops the ad
   assert.equal(await page.evaluate(() => document.activeElement.id), `confirm-yes-${a.number}`);
   await checkA11y(page, 'print station: confirm mark printed');
   await page.getByRole('button', { name: 'Yes, mark it printed' }).click();
-  await page.locator('#print-done', { hasText: `Card ${a.formatted} is marked printed` }).waitFor();
+  await page.locator('#print-done', { hasText: `Card \u2066${a.formatted}\u2069 is marked printed` }).waitFor();
   assert.equal(await list.locator(`[data-card="${a.number}"]`).count(), 0);
   const queue = await clerkApi.fetch('/api/v1/print-queue');
   assert.equal(queue.status, 200);

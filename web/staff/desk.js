@@ -5,7 +5,7 @@
 // revoke anyway gets 403, and the page shows revoking only to the roles that may.
 import { h, replace } from '../common/dom.js';
 import { formatDate, formatDateTime, t } from '../common/i18n.js';
-import { cardDigits, cardErrorText, formatCardNumber } from './desk_common.js';
+import { cardDigits, cardErrorText, formatCardNumber, ltr } from './desk_common.js';
 
 const REVOKERS = new Set(['supervisor', 'admin']);
 const REPLACE_REASONS = ['lost', 'stolen', 'damaged'];
@@ -194,7 +194,7 @@ export function mountDesk(root, ctx) {
     const oldN = formatCardNumber(r.oldNumber);
     const parts = [];
     if (r.kind === 'revoke') {
-      parts.push(h('p', {}, t('staff_desk.desk.revoked', { number: oldN })));
+      parts.push(h('p', {}, t('staff_desk.desk.revoked', { number: ltr(oldN) })));
     } else {
       const newN = formatCardNumber(r.newNumber);
       parts.push(

@@ -41,3 +41,11 @@ export function formatCardNumber(digits) {
 export function pdfLink(url, name, label) {
   return h('a', { href: url, download: name, class: 'pdf-link' }, label);
 }
+
+/**
+ * `text` (a card number) as a left-to-right island inside a sentence, so that in Arabic its
+ * digit groups keep their order (Unicode isolates: LRI ... PDI).
+ */
+export function ltr(text) {
+  return `\u2066${text}\u2069`;
+}

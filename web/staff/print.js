@@ -5,7 +5,7 @@
 // ever holds, as a blob: URL that is revoked when replaced, after a while, or on unmount.
 import { h, replace } from '../common/dom.js';
 import { formatDate, t } from '../common/i18n.js';
-import { cardErrorText, pdfLink } from './desk_common.js';
+import { cardErrorText, ltr, pdfLink } from './desk_common.js';
 
 // How long a downloaded PDF stays reachable through its link before its blob: URL is revoked.
 const PDF_LINK_MS = 120000;
@@ -82,8 +82,8 @@ export function mountPrint(root, ctx) {
       state.error = { text: cardErrorText(answer) };
       focusAfter = 'error';
     } else {
-      offerPdf(answer.blob, `card-${card.number}.pdf`, t('staff_desk.print.pdfOne', { number: card.formatted }));
-      state.done = { kind: 'downloaded', number: card.formatted };
+      offerPdf(answer.blob, `card-${card.number}.pdf`, t('staff_desk.print.pdfOne', { number: ltr(card.formatted) }));
+      state.done = { kind: 'downloaded', number: ltr(card.formatted) };
       focusAfter = 'done';
     }
     draw();
@@ -135,7 +135,7 @@ export function mountPrint(root, ctx) {
     }
     state.selected.delete(card.number);
     state.cards = state.cards.filter((c) => c.number !== card.number);
-    state.done = { kind: 'printed', number: card.formatted };
+    state.done = { kind: 'printed', number: ltr(card.formatted) };
     focusAfter = 'done';
     draw();
   }
@@ -202,7 +202,7 @@ export function mountPrint(root, ctx) {
         ? h(
             'div',
             { class: 'print-confirm', role: 'group', 'aria-labelledby': `confirm-${card.number}` },
-            h('p', { id: `confirm-${card.number}` }, t('staff_desk.print.confirm', { number: card.formatted })),
+            h('p', { id: `confirm-${card.number}` }, t('staff_desk.print.confirm', { number: ltr(card.formatted) })),
             h(
               'div',
               { class: 'actions' },
