@@ -157,10 +157,12 @@ test('print station: one card as PDF that scans valid, mark printed drops the ad
   await checkA11y(page, 'print station: PDF downloaded');
 
   // Mark printed: a confirmation first, then the card leaves the list and the address the record.
-  await page.getByRole('button', { name: `Mark printed for card ${a.formatted}` }).click();
+  // From the keyboard: Enter on the button, focus moves to the confirmation, Enter again.
+  await page.getByRole('button', { name: `Mark printed for card ${a.formatted}` }).focus();
+  await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.id), `confirm-yes-${a.number}`);
   await checkA11y(page, 'print station: confirm mark printed');
-  await page.getByRole('button', { name: 'Yes, mark it printed' }).click();
+  await page.keyboard.press('Enter');
   await page.locator('#print-done', { hasText: `Card \u2066${a.formatted}\u2069 is marked printed` }).waitFor();
   assert.equal(await list.locator(`[data-card="${a.number}"]`).count(), 0);
   const queue = await clerkApi.fetch('/api/v1/print-queue');
