@@ -106,6 +106,13 @@ const std::vector<RouteRule>& RbacTable() {
       // answers as a missing one, in core); never auditors.
       {"GET", "/api/v1/sites/{id}/appointments", false, {true, true, true, false, true}},
       // ---- end of the clerk's block.
+      // ---- Print station (issue 17, http/routes_print.h): the queue of cards not yet printed
+      // (card numbers and dates, no personal data), batch sheets (decrypting reads, like
+      // print.pdf) and marking a card printed (which applies the after-print retention to the
+      // record): the roles that print, as print.pdf.
+      {"GET", "/api/v1/print-queue", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/print-sheets", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/cards/{number}/printed", false, {true, true, false, false, true}},
   };
   return kTable;
 }

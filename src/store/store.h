@@ -90,6 +90,12 @@ struct CardRow {
   // The card's pseudonymous id ("crd_" + random), its subject in the audit log, which never
   // holds a card number (schema v13).
   std::string subject;
+  // When the print station marked the card printed (0: not yet; schema v17).
+  UnixSeconds printed_at = 0;
+  // The policy's after-print retention (core::MarkPrinted) is still to be applied to the
+  // holder's record: set at issue, cleared when the card is marked printed or the print window
+  // closes (core::PurgeExpired).
+  bool retention_due = false;
 };
 
 struct StatusListRow {
@@ -123,6 +129,9 @@ struct ApplicationFilter {
   std::optional<UnixSeconds> updated_before;
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
+  bool unprinted = false;                   // only cards not marked printed (printed_at 0)
+  // Only cards with retention_due set that were issued before this time.
+  std::optional<UnixSeconds> retention_due_issued_before;
   size_t limit = 1000;
 };
 
@@ -131,6 +140,9 @@ struct CardFilter {
   std::optional<UnixSeconds> expires_before;
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
+  bool unprinted = false;                   // only cards not marked printed (printed_at 0)
+  // Only cards with retention_due set that were issued before this time.
+  std::optional<UnixSeconds> retention_due_issued_before;
   size_t limit = 1000;
 };
 
