@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "auth/password.h"
+#include "auth/staff.h"
 #include "auth/totp.h"
 
 namespace cityid::auth {
@@ -136,7 +137,8 @@ Status Authenticator::SettleAccount(const std::optional<store::StaffRow>& staff,
   return recorded;
 }
 
-Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry_after_seconds) {
+Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry_after_seconds,
+                                         crypto::SecretBytes* enrollment_secret) {
   const UnixSeconds now = clock_.Now();
   if (retry_after_seconds) *retry_after_seconds = 0;
   auto limited = [&](int64_t seconds) {
@@ -156,7 +158,7 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
   }
   bool failed = false;
   bool busy = false;
-  Result<LoginResult> result = Attempt(req, staff, now, &failed, &busy);
+  Result<LoginResult> result = Attempt(req, staff, now, &failed, &busy, enrollment_secret);
   by_address_.Settle(req.client_address, now, failed);
   CITYID_RETURN_IF_ERROR(SettleAccount(staff, req, now, failed));
   if (busy) {
@@ -167,9 +169,32 @@ Result<LoginResult> Authenticator::Login(const LoginRequest& req, int64_t* retry
   return result;
 }
 
+Status Authenticator::OfferEnrollment(const store::StaffRow& staff, UnixSeconds now,
+                                      crypto::SecretBytes* enrollment_secret) {
+  crypto::SecretBytes secret;
+  Bytes sealed;
+  {
+    std::lock_guard lock(rng_mu_);
+    secret = NewTotpSecret(rng_);
+    sealed = SealTotpSecret(kek_, secret, staff.id, rng_);
+  }
+  CITYID_RETURN_IF_ERROR(store_.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStaff(staff.id));
+    if (!row || row->disabled || !row->totp_sealed.empty()) return InvalidCredentials();
+    row->totp_pending = sealed;
+    row->updated_at = now;
+    return tx.UpdateStaff(*row);
+  }));
+  if (enrollment_secret) *enrollment_secret = std::move(secret);
+  return Error(ErrorId::kTotpEnrollmentRequired,
+               "set up the one-time code: add the secret to an authenticator app and sign in "
+               "again with a code from it");
+}
+
 Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
                                            const std::optional<store::StaffRow>& staff,
-                                           UnixSeconds now, bool* failed, bool* busy) {
+                                           UnixSeconds now, bool* failed, bool* busy,
+                                           crypto::SecretBytes* enrollment_secret) {
   const std::optional<bool> checked =
       CheckPassword(staff ? staff->password_hash : dummy_hash_, req.password);
   if (!checked) {
@@ -183,7 +208,22 @@ Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
   }
 
   std::optional<int64_t> step;
-  if (!staff->totp_sealed.empty()) {
+  auto role = core::ParseRole(staff->role);
+  if (!role) return Error(ErrorId::kInternal, "staff row with an unknown role");
+  // A role that needs TOTP without a confirmed secret enrols one (see Login).
+  const bool enrolling = RequiresTotp(*role) && staff->totp_sealed.empty();
+  if (enrolling) {
+    if (req.totp.empty() || staff->totp_pending.empty()) {
+      return OfferEnrollment(*staff, now, enrollment_secret);
+    }
+    auto secret = OpenTotpSecret(kek_, staff->totp_pending, staff->id);
+    if (!secret.ok()) return secret.status();
+    step = MatchTotp(secret->view(), req.totp, now);
+    if (!step) {
+      *failed = true;
+      return InvalidCredentials();
+    }
+  } else if (!staff->totp_sealed.empty()) {
     if (req.totp.empty()) {
       return Error(ErrorId::kTotpRequired, "this account needs a one-time code (totp)");
     }
@@ -206,7 +246,7 @@ Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
   Principal& p = out.principal;
   p.staff_id = staff->id;
   p.user_name = staff->user_name;
-  p.role = *core::ParseRole(staff->role);
+  p.role = *role;
   p.site = staff->site;
   p.token_hash = Hash32(token.view());
   p.csrf_token = CsrfTokenFor(token.view());
@@ -217,6 +257,21 @@ Result<LoginResult> Authenticator::Attempt(const LoginRequest& req,
 
   bool replayed = false;
   Status written = store_.Write([&](store::Tx& tx) -> Status {
+    if (enrolling) {
+      // The code matched the secret this try read; a newer try may have replaced it since.
+      CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStaff(staff->id));
+      if (!row || row->disabled || row->totp_pending != staff->totp_pending) {
+        replayed = true;
+        return InvalidCredentials();
+      }
+      row->totp_sealed = std::move(row->totp_pending);
+      row->totp_pending.clear();
+      row->updated_at = now;
+      CITYID_RETURN_IF_ERROR(tx.UpdateStaff(*row));
+      audit::Entry e{now, staff->id, staff->role, staff->site, "staff.totp_confirm", staff->id,
+                     "role " + staff->role};
+      CITYID_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+    }
     if (step) {
       CITYID_ASSIGN_OR_RETURN(bool claimed, tx.ClaimTotpStep(staff->id, *step));
       if (!claimed) {

@@ -96,7 +96,16 @@ class Authenticator {
   // account is locked out; kInvalidCredentials for a wrong user, password or TOTP code (or a
   // replayed code, or a disabled account); kTotpRequired when the password was right but the
   // account needs a code and none was given (not counted as a failure); kStoreBusy / kInternal.
-  Result<LoginResult> Login(const LoginRequest& req, int64_t* retry_after_seconds);
+  //
+  // TOTP enrolment (an account whose role needs TOTP but has no confirmed secret: created
+  // through the admin API, or reset): the right password without a code, or before any secret
+  // was shown, answers kTotpEnrollmentRequired with a fresh secret in *enrollment_secret
+  // (sealed in the account as pending; each such try replaces it, so a secret is shown once);
+  // the right password with a code of the pending secret confirms it and opens the session
+  // (audited "staff.totp_confirm"); a wrong code is kInvalidCredentials and counts as a
+  // failure. The lockout and rate limits apply to every try as to any login.
+  Result<LoginResult> Login(const LoginRequest& req, int64_t* retry_after_seconds,
+                            crypto::SecretBytes* enrollment_secret = nullptr);
 
   // The principal of a session token (the cookie value). kUnauthenticated when the token is
   // malformed or unknown or its account disabled, kSessionExpired when idle or absolute timeout
@@ -128,7 +137,11 @@ class Authenticator {
   // The login once reserved; *failed when the attempt counts as a failure, *busy when it was
   // not tried (too many logins waiting for a hash).
   Result<LoginResult> Attempt(const LoginRequest& req, const std::optional<store::StaffRow>& staff,
-                              UnixSeconds now, bool* failed, bool* busy);
+                              UnixSeconds now, bool* failed, bool* busy,
+                              crypto::SecretBytes* enrollment_secret);
+  // The enrolment answer: a new pending secret sealed in the account, kTotpEnrollmentRequired.
+  Status OfferEnrollment(const store::StaffRow& staff, UnixSeconds now,
+                         crypto::SecretBytes* enrollment_secret);
   std::string UnknownUserKey(std::string_view user) const;
 
   store::Store& store_;

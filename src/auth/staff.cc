@@ -77,7 +77,7 @@ Result<CreatedStaff> AddStaff(store::Store& store, const crypto::SecretBytes& ke
   row.site = in.site;
   row.password_hash = std::move(hash);
   row.created_at = row.updated_at = now;
-  if (RequiresTotp(role)) {
+  if (RequiresTotp(role) && in.enroll_totp) {
     out.totp_secret = NewTotpSecret(rng);
     row.totp_sealed = SealTotpSecret(kek, out.totp_secret, row.id, rng);
     out.totp_uri = OtpauthUri(totp_issuer, in.user, out.totp_secret);
@@ -110,6 +110,36 @@ Result<store::StaffRow> DisableStaff(store::Store& store, const Clock& clock,
   return row;
 }
 
+Result<store::StaffRow> ResetStaffTotp(store::Store& store, const Clock& clock,
+                                       const core::Actor& actor, std::string_view user) {
+  CITYID_RETURN_IF_ERROR(ValidateUserName(user));
+  store::StaffRow row;
+  const UnixSeconds now = clock.Now();
+  CITYID_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto found, tx.GetStaffByUserName(user));
+    if (!found) return Error(ErrorId::kStaffNotFound, "no staff member with that user name");
+    row = std::move(*found);
+    auto role = core::ParseRole(row.role);
+    if (!role || !RequiresTotp(*role)) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "this role signs in without a one-time code; there is no TOTP to reset");
+    }
+    row.totp_sealed.clear();
+    row.totp_pending.clear();
+    row.updated_at = now;
+    CITYID_RETURN_IF_ERROR(tx.UpdateStaff(row));
+    CITYID_RETURN_IF_ERROR(tx.DeleteSessionsOfStaff(row.id).status());
+    return AppendStaffAudit(tx, now, actor, "staff.reset_totp", row);
+  }));
+  return row;
+}
+
+const char* TotpState(const store::StaffRow& row) {
+  if (!row.totp_sealed.empty()) return "enrolled";
+  auto role = core::ParseRole(row.role);
+  return role && RequiresTotp(*role) ? "pending" : "none";
+}
+
 Result<std::vector<store::StaffRow>> ListStaff(store::Store& store) {
   std::vector<store::StaffRow> rows;
   CITYID_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
@@ -127,6 +157,7 @@ nlohmann::ordered_json StaffJson(const store::StaffRow& row) {
   j["site"] = row.site;
   j["disabled"] = row.disabled;
   j["totp"] = !row.totp_sealed.empty();
+  j["totp_state"] = TotpState(row);
   j["created_at"] = row.created_at;
   return j;
 }

@@ -36,6 +36,11 @@ struct StaffInput {
   std::string role;
   std::string site;      // required for partners
   std::string password;  // checked against the password policy; never stored or logged
+  // For roles that need TOTP: true (the CLI) creates the secret now and returns its URI, so
+  // the account is enrolled at once; false (the admin API) leaves the TOTP pending, and the
+  // staff member enrols it at their first sign-in (auth/sessions.h), so whoever creates the
+  // account never sees the secret.
+  bool enroll_totp = true;
 };
 
 struct CreatedStaff {
@@ -61,11 +66,21 @@ Result<CreatedStaff> AddStaff(store::Store& store, const crypto::SecretBytes& ke
 Result<store::StaffRow> DisableStaff(store::Store& store, const Clock& clock,
                                      const core::Actor& actor, std::string_view user);
 
+// Sends `user`'s TOTP back to pending (the next sign-in enrols a new secret), ends every
+// session of the account and writes a "staff.reset_totp" audit entry, in one transaction.
+// kStaffNotFound; kFailedPrecondition when the role signs in without TOTP.
+Result<store::StaffRow> ResetStaffTotp(store::Store& store, const Clock& clock,
+                                       const core::Actor& actor, std::string_view user);
+
+// "enrolled" (a confirmed secret), "pending" (the role needs TOTP and the next sign-in enrols
+// it) or "none" (the role signs in with a password only).
+const char* TotpState(const store::StaffRow& row);
+
 // Every account, by user name.
 Result<std::vector<store::StaffRow>> ListStaff(store::Store& store);
 
-// {"id","user","role","site","disabled","totp","created_at"}: never the password hash or the
-// TOTP secret.
+// {"id","user","role","site","disabled","totp","totp_state","created_at"}: never the password
+// hash or the TOTP secret. "totp" is true when a secret is enrolled; "totp_state" TotpState.
 nlohmann::ordered_json StaffJson(const store::StaffRow& row);
 
 }  // namespace cityid::auth

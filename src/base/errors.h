@@ -77,6 +77,8 @@
   X(kUnauthenticated, kUnauthenticated, "unauthenticated", "Authentication required")        \
   X(kInvalidCredentials, kUnauthenticated, "invalid-credentials", "Invalid credentials")     \
   X(kTotpRequired, kUnauthenticated, "totp-required", "One-time code required")              \
+  X(kTotpEnrollmentRequired, kUnauthenticated, "totp-enrollment-required",                  \
+    "Set up the one-time code first")                                                         \
   X(kSessionExpired, kUnauthenticated, "session-expired", "Session expired")                 \
   X(kRoleNotAllowed, kPermissionDenied, "role-not-allowed", "Role not allowed")              \
   X(kSiteNotAllowed, kPermissionDenied, "site-not-allowed", "Outside the staff member's site") \
@@ -90,6 +92,8 @@
   X(kSiteExists, kAlreadyExists, "site-exists", "Site id already taken")                     \
   X(kSlotUnavailable, kFailedPrecondition, "slot-unavailable", "Not a bookable slot")        \
   X(kSlotFull, kAlreadyExists, "slot-full", "Slot fully booked")                             \
+  X(kSiteBookingsConflict, kFailedPrecondition, "site-bookings-conflict",                    \
+    "The change would strand live bookings")                                                  \
   X(kBookingNotFound, kNotFound, "booking-not-found", "No booking with that reference and PIN") \
   X(kBookingRateLimited, kResourceExhausted, "booking-rate-limited", "Too many requests") \
   X(kBookingLimitReached, kResourceExhausted, "booking-limit-reached",                       \

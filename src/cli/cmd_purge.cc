@@ -36,11 +36,14 @@ int Purge(const GlobalOptions& g, const PurgeOptions& o) {
                            {"applications_withdrawn", sum->applications_withdrawn},
                            {"cards_expired", sum->cards_expired},
                            {"cards_revoked", sum->cards_revoked},
-                           {"held", sum->held}};
+                           {"held", sum->held},
+                           {"print_windows_closed", sum->print_windows_closed}};
   out.Result(j, "Retention run: " + std::to_string(sum->persons_purged) + " person(s) purged, " +
                     std::to_string(sum->cards_expired) + " card(s) marked expired, " +
                     std::to_string(sum->applications_withdrawn) + " application(s) withdrawn, " +
-                    std::to_string(sum->held) + " kept under legal hold.");
+                    std::to_string(sum->held) + " kept under legal hold, " +
+                    std::to_string(sum->print_windows_closed) +
+                    " unprinted card(s) past the print window (address dropped).");
   return kExitOk;
 }
 

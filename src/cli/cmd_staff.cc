@@ -73,7 +73,10 @@ int List(const GlobalOptions& g, const StaffOptions& o) {
   for (const auto& row : *rows) {
     j["staff"].push_back(auth::StaffJson(row));
     human += row.user_name + "\t" + row.role + "\t" + (row.site.empty() ? "-" : row.site) + "\t" +
-             (row.disabled ? "disabled" : "active") + (row.totp_sealed.empty() ? "" : "\ttotp") +
+             (row.disabled ? "disabled" : "active") +
+             (std::string_view(auth::TotpState(row)) == "enrolled"  ? "\ttotp"
+              : std::string_view(auth::TotpState(row)) == "pending" ? "\ttotp-pending"
+                                                                    : "") +
              "\n";
   }
   if (rows->empty()) human = "No staff accounts.";

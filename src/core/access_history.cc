@@ -33,6 +33,7 @@ constexpr Words kWords[] = {
     {"card.renew", "card renewed", "tarjeta renovada"},
     {"card.replace", "card replaced", "tarjeta reemplazada"},
     {"card.expire", "card expired", "tarjeta vencida"},
+    {"card.printed", "card marked printed", "tarjeta marcada como impresa"},
     {"hold.place", "legal hold placed", "retención legal establecida"},
     {"hold.release", "legal hold released", "retención legal levantada"},
     {"hold.note_read", "legal hold note read", "nota de retención legal consultada"},

@@ -197,12 +197,8 @@ Result<LoadedSite> Load(const store::SiteRow& row) {
   s.row = row;
   CITYID_ASSIGN_OR_RETURN(s.hours, OpeningHoursFromJson(row.hours_json));
   CITYID_ASSIGN_OR_RETURN(s.zone, SiteZone::Parse(row.timezone));
-  json c = json::parse(row.closed_json, nullptr, false);
-  if (!c.is_array()) return Error(ErrorId::kStoreCorrupt, "site closures");
-  for (const auto& d : c) {
-    if (!d.is_string()) return Error(ErrorId::kStoreCorrupt, "site closures");
-    s.closed.push_back(d.get<std::string>());
-  }
+  CITYID_ASSIGN_OR_RETURN(auto closures, SiteClosures(row));
+  for (const auto& c : closures) s.closed.push_back(c.date);
   return s;
 }
 
@@ -463,8 +459,11 @@ std::string FormatUtcTime(UnixSeconds t) {
 
 // ---- sites ----
 
-Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const Actor& actor) {
-  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+namespace {
+
+// The site row `in` describes (without closures and times); the checks AddSite and UpdateSite
+// share.
+Result<store::SiteRow> SiteRowOf(const SiteInput& in) {
   CITYID_RETURN_IF_ERROR(CheckSiteId(in.id));
   CITYID_RETURN_IF_ERROR(CheckText("name", in.name, 120, true));
   CITYID_RETURN_IF_ERROR(CheckText("address", in.address, 200, true));
@@ -507,6 +506,14 @@ Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const A
   row.closed_json = "[]";
   row.languages_json = json(in.languages).dump();
   row.accessibility = in.accessibility;
+  return row;
+}
+
+}  // namespace
+
+Result<store::SiteRow> AddSite(BookingContext& ctx, const SiteInput& in, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  CITYID_ASSIGN_OR_RETURN(store::SiteRow row, SiteRowOf(in));
   row.created_at = row.updated_at = ctx.clock.Now();
   CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     Status s = tx.InsertSite(row);
@@ -541,9 +548,9 @@ Result<int64_t> CloseSiteDay(BookingContext& ctx, std::string_view site_id, Date
                                                  s.zone.ToUtcLenient((local_day + 1) * kSecondsPerDay)));
     for (const auto& c : counts) bookings += c.second;
     if (IsClosed(s, local_day)) return Status::Ok();
-    s.closed.push_back(day.ToString());
-    std::sort(s.closed.begin(), s.closed.end());
-    s.row.closed_json = json(s.closed).dump();
+    CITYID_ASSIGN_OR_RETURN(auto closures, SiteClosures(s.row));
+    closures.push_back(Closure{day.ToString(), ""});
+    s.row.closed_json = ClosuresJson(std::move(closures));
     s.row.updated_at = ctx.clock.Now();
     CITYID_RETURN_IF_ERROR(tx.UpdateSite(s.row));
     return Append(tx, ctx, actor.id, Name(actor.role), actor.site, "site.close", s.row.id,
@@ -941,6 +948,160 @@ Result<int64_t> PurgeExpiredBookings(BookingContext& ctx, const Actor& actor) {
     if (batch < 1000) break;
   }
   return purged;
+}
+
+// ---- site administration (issue 17: the staff console's Sites section) ----
+
+Result<std::vector<Closure>> SiteClosures(const store::SiteRow& row) {
+  json c = json::parse(row.closed_json, nullptr, false);
+  if (!c.is_array()) return Error(ErrorId::kStoreCorrupt, "site closures");
+  std::vector<Closure> out;
+  for (const auto& d : c) {
+    if (d.is_string()) {
+      out.push_back(Closure{d.get<std::string>(), ""});
+    } else if (d.is_object() && d.contains("date") && d["date"].is_string() &&
+               (!d.contains("reason") || d["reason"].is_string())) {
+      out.push_back(Closure{d["date"].get<std::string>(), d.value("reason", std::string())});
+    } else {
+      return Error(ErrorId::kStoreCorrupt, "site closures");
+    }
+  }
+  return out;
+}
+
+std::string ClosuresJson(std::vector<Closure> closures) {
+  std::sort(closures.begin(), closures.end(),
+            [](const Closure& a, const Closure& b) { return a.date < b.date; });
+  json out = json::array();
+  for (const auto& c : closures) {
+    // A closure without a reason keeps the first form ("YYYY-MM-DD"): what v8 stored.
+    if (c.reason.empty()) {
+      out.push_back(c.date);
+    } else {
+      out.push_back({{"date", c.date}, {"reason", c.reason}});
+    }
+  }
+  return out.dump();
+}
+
+namespace {
+
+// Live bookings from now on whose slot `s` no longer offers or whose seats exceed its
+// capacity (as one count); the hours, time zone and slot length of `s` are the new ones.
+Result<int64_t> BookingsOutside(store::Tx& tx, const LoadedSite& s, UnixSeconds now) {
+  CITYID_ASSIGN_OR_RETURN(
+      auto counts, tx.CountLiveBookings(s.row.id, now, now + (kMaxBookingAheadDays + 2) * kSecondsPerDay));
+  int64_t outside = 0;
+  for (const auto& [start, n] : counts) {
+    const int64_t local = s.zone.ToLocal(start);
+    const int64_t day = FloorDiv(local, kSecondsPerDay);
+    const int64_t secs = local - day * kSecondsPerDay;
+    bool fits = s.zone.ToUtc(local) == start && secs % 60 == 0 && !IsClosed(s, day);
+    if (fits) {
+      const int minute = static_cast<int>(secs / 60);
+      fits = false;
+      for (const auto& [open, close] : s.hours.days[static_cast<size_t>(Weekday(day))]) {
+        if (minute >= open && minute + s.row.slot_minutes <= close &&
+            (minute - open) % s.row.slot_minutes == 0) {
+          fits = true;
+        }
+      }
+    }
+    if (!fits) {
+      outside += n;
+    } else if (n > s.row.capacity) {
+      outside += n - s.row.capacity;
+    }
+  }
+  return outside;
+}
+
+Status BookingsConflict(int64_t n, const std::string& what) {
+  return Error(ErrorId::kSiteBookingsConflict,
+               std::to_string(n) + " live booking" + (n == 1 ? "" : "s") + " " + what +
+                   "; move or cancel them first");
+}
+
+}  // namespace
+
+Result<store::SiteRow> UpdateSite(BookingContext& ctx, const SiteInput& in, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  CITYID_ASSIGN_OR_RETURN(store::SiteRow fresh, SiteRowOf(in));
+  const UnixSeconds now = ctx.clock.Now();
+  store::SiteRow out;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto old, tx.GetSite(in.id));
+    if (!old) return Error(ErrorId::kSiteNotFound, "no site with id '" + in.id + "'");
+    fresh.closed_json = old->closed_json;
+    fresh.created_at = old->created_at;
+    fresh.updated_at = now;
+    CITYID_ASSIGN_OR_RETURN(LoadedSite s, Load(fresh));
+    CITYID_ASSIGN_OR_RETURN(int64_t outside, BookingsOutside(tx, s, now));
+    if (outside > 0) {
+      return BookingsConflict(outside, "would no longer fit the new hours, slot length or capacity");
+    }
+    CITYID_RETURN_IF_ERROR(tx.UpdateSite(fresh));
+    out = fresh;
+    return Append(tx, ctx, actor.id, Name(actor.role), actor.site, "site.update", fresh.id, "");
+  }));
+  return out;
+}
+
+Result<store::SiteRow> AddClosure(BookingContext& ctx, std::string_view site_id, Date day,
+                                  std::string_view reason, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  if (!day.valid()) return Error(ErrorId::kInvalidDate, "date: YYYY-MM-DD");
+  CITYID_RETURN_IF_ERROR(CheckText("reason", reason, kMaxClosureReasonBytes, false));
+  store::SiteRow out;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
+    const int64_t local_day = day.DaysSinceEpoch();
+    CITYID_ASSIGN_OR_RETURN(
+        auto counts, tx.CountLiveBookings(s.row.id, s.zone.ToUtcLenient(local_day * kSecondsPerDay),
+                                          s.zone.ToUtcLenient((local_day + 1) * kSecondsPerDay)));
+    int64_t booked = 0;
+    for (const auto& c : counts) booked += c.second;
+    if (booked > 0) return BookingsConflict(booked, "fall on " + day.ToString());
+    CITYID_ASSIGN_OR_RETURN(auto closures, SiteClosures(s.row));
+    const std::string date = day.ToString();
+    bool found = false;
+    for (auto& c : closures) {
+      if (c.date == date) {
+        c.reason = std::string(reason);
+        found = true;
+      }
+    }
+    if (!found) closures.push_back(Closure{date, std::string(reason)});
+    s.row.closed_json = ClosuresJson(std::move(closures));
+    s.row.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateSite(s.row));
+    out = s.row;
+    return Append(tx, ctx, actor.id, Name(actor.role), actor.site, "site.close", s.row.id, date);
+  }));
+  return out;
+}
+
+Result<store::SiteRow> RemoveClosure(BookingContext& ctx, std::string_view site_id, Date day,
+                                     const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
+  if (!day.valid()) return Error(ErrorId::kInvalidDate, "date: YYYY-MM-DD");
+  store::SiteRow out;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(LoadedSite s, GetLoadedSite(tx, site_id));
+    CITYID_ASSIGN_OR_RETURN(auto closures, SiteClosures(s.row));
+    const std::string date = day.ToString();
+    const size_t before = closures.size();
+    std::erase_if(closures, [&](const Closure& c) { return c.date == date; });
+    if (closures.size() == before) {
+      return Error(ErrorId::kNotFound, "the site is not closed on " + date);
+    }
+    s.row.closed_json = ClosuresJson(std::move(closures));
+    s.row.updated_at = ctx.clock.Now();
+    CITYID_RETURN_IF_ERROR(tx.UpdateSite(s.row));
+    out = s.row;
+    return Append(tx, ctx, actor.id, Name(actor.role), actor.site, "site.reopen", s.row.id, date);
+  }));
+  return out;
 }
 
 }  // namespace cityid::core

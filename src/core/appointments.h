@@ -117,6 +117,43 @@ Result<std::vector<store::SiteRow>> ListSites(BookingContext& ctx);
 Result<int64_t> CloseSiteDay(BookingContext& ctx, std::string_view site_id, Date day,
                              const Actor& actor);
 
+// ---- site administration (issue 17) ----
+
+// A day a site is closed, with an optional reason shown to staff and applicants ("Public
+// holiday"). Stored in SiteRow::closed_json as "YYYY-MM-DD" (no reason) or
+// {"date","reason"}.
+struct Closure {
+  std::string date;    // YYYY-MM-DD, the site's local date
+  std::string reason;  // at most kMaxClosureReasonBytes; may be empty
+};
+inline constexpr size_t kMaxClosureReasonBytes = 200;
+
+// The site's closures by date. kStoreCorrupt when closed_json is not one of the two forms.
+Result<std::vector<Closure>> SiteClosures(const store::SiteRow& row);
+// closed_json for `closures`, sorted by date.
+std::string ClosuresJson(std::vector<Closure> closures);
+
+// Replaces the site `in.id`'s name, kind, address, time zone, hours, slot length, capacity,
+// languages and access notes (its id, closures and creation time stay). Existing bookings
+// stay valid: when a live booking from now on would no longer start a slot of the new
+// hours/time zone/slot length, or a slot would hold more live bookings than the new capacity,
+// the change is refused with kSiteBookingsConflict (409) saying how many; the admin moves or
+// cancels them first. kInvalidArgument as AddSite, kSiteNotFound, kPermissionDenied.
+// Appends `site.update`. REQUIRES role admin.
+Result<store::SiteRow> UpdateSite(BookingContext& ctx, const SiteInput& in, const Actor& actor);
+
+// Closes the site on `day` with `reason` (closing a closed day again replaces its reason). A
+// day with live bookings is refused with kSiteBookingsConflict (they must be moved or
+// cancelled first: the console never strands an applicant silently). kInvalidDate,
+// kInvalidArgument (reason too long or with control characters), kSiteNotFound. Appends
+// `site.close` (reason = the date). REQUIRES role admin.
+Result<store::SiteRow> AddClosure(BookingContext& ctx, std::string_view site_id, Date day,
+                                  std::string_view reason, const Actor& actor);
+// Reopens a closed day: kNotFound when the site is not closed that day. Appends
+// `site.reopen` (reason = the date). REQUIRES role admin.
+Result<store::SiteRow> RemoveClosure(BookingContext& ctx, std::string_view site_id, Date day,
+                                     const Actor& actor);
+
 struct Slot {
   UnixSeconds start = 0;  // UTC
   std::string start_utc;  // "2026-12-02T14:00:00Z"

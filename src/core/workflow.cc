@@ -280,7 +280,35 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
   record.card_seeds.emplace_back(number, seed);
   CITYID_ASSIGN_OR_RETURN(std::string qr, SignCard(ctx, record, card));
 
-  // After-print retention (DESIGN §4): by default the address is not kept once printed.
+  // The card prints the address (and photo) the record holds, so they stay until the card is
+  // marked printed or its print window closes (MarkPrinted, PurgeExpired: after-print
+  // retention, docs/policy.md).
+  const auto& retention = ctx.policy.retention();
+  card.retention_due = !retention.keep_address_after_print || !retention.keep_photo_after_print;
+  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, false));
+  CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
+  CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", CardSubjectOf(card), ""));
+  IssuedCard out;
+  out.card_number = number;
+  out.card_subject = card.subject;
+  out.person_id = person_id;
+  out.application_id = application_id;
+  out.qr_text = std::move(qr);
+  out.issued_at = card.issued_at;
+  out.expires_at = card.expires_at;
+  return out;
+}
+
+// The policy's after-print retention (DESIGN §4) applied to a person's record: the address,
+// and the photo, are removed unless the policy keeps them; the record is re-keyed so an older
+// ciphertext that still holds them becomes unreadable. Does nothing (no write, no log) when
+// nothing is left to remove, so applying it again (a second card of the same person) is safe.
+Status ApplyRetentionAfterPrint(store::Tx& tx, const Context& ctx, const Actor& actor,
+                                const std::string& person_id, std::string_view why) {
+  CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
+  if (!person) return Status::Ok();  // purged meanwhile: nothing is kept
+  crypto::DataKey dk;
+  CITYID_ASSIGN_OR_RETURN(PersonRecord record, OpenPerson(tx, ctx, person_id, &dk));
   std::string dropped;
   const auto& retention = ctx.policy.retention();
   if (record.address && !retention.keep_address_after_print) {
@@ -292,22 +320,11 @@ Result<IssuedCard> CreateCard(store::Tx& tx, Context& ctx, const Actor& actor,
     record.photo_type.clear();
     dropped += dropped.empty() ? "photo" : ", photo";
   }
-  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, !dropped.empty()));
-  CITYID_RETURN_IF_ERROR(tx.InsertCard(card));
-  CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.issue", CardSubjectOf(card), ""));
-  if (!dropped.empty()) {
-    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "person.update", person_id,
-                                       "retention after print: " + dropped + " removed"));
-  }
-  IssuedCard out;
-  out.card_number = number;
-  out.card_subject = card.subject;
-  out.person_id = person_id;
-  out.application_id = application_id;
-  out.qr_text = std::move(qr);
-  out.issued_at = card.issued_at;
-  out.expires_at = card.expires_at;
-  return out;
+  if (dropped.empty()) return Status::Ok();
+  CITYID_RETURN_IF_ERROR(SealPerson(tx, ctx, person_id, dk, record, true));
+  std::string reason = "retention after print: " + dropped + " removed";
+  if (!why.empty()) reason += " (" + std::string(why) + ")";
+  return AppendAudit(tx, ctx, actor, "person.update", person_id, reason);
 }
 
 // What the application row may say in clear about the vetting: totals, never which documents.
@@ -943,6 +960,45 @@ Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Act
                    reason.empty() ? "lost or stolen" : reason);
 }
 
+Result<std::vector<store::CardRow>> PrintQueue(Context& ctx, const Actor& actor, size_t limit) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  std::vector<store::CardRow> cards;
+  CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    store::CardFilter f;
+    f.states = {Name(CardState::kActive)};
+    f.unprinted = true;
+    f.limit = limit;
+    CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(f));
+    return Status::Ok();
+  }));
+  return cards;
+}
+
+Result<store::CardRow> MarkPrinted(Context& ctx, std::string_view card_number, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kAdmin}));
+  store::CardRow card;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(card, LoadCard(tx, card_number));
+    if (card.state != Name(CardState::kActive)) {
+      return Error(ErrorId::kInvalidTransition,
+                   "card is " + card.state + ": only an active card is printed");
+    }
+    if (card.printed_at != 0) {
+      return Error(ErrorId::kInvalidTransition, "card is already marked printed");
+    }
+    const UnixSeconds now = ctx.clock.Now();
+    card.printed_at = now;
+    card.updated_at = now;
+    const bool due = card.retention_due;
+    card.retention_due = false;
+    CITYID_RETURN_IF_ERROR(tx.UpdateCard(card));
+    CITYID_RETURN_IF_ERROR(AppendAudit(tx, ctx, actor, "card.printed", CardSubjectOf(card), ""));
+    if (!due) return Status::Ok();
+    return ApplyRetentionAfterPrint(tx, ctx, actor, card.person_id, "");
+  }));
+  return card;
+}
+
 Status PurgePerson(Context& ctx, std::string_view person_id, const Actor& actor,
                    std::string_view reason) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin}));
@@ -1036,6 +1092,22 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(old_cards));
     for (const auto& c : cards) {
       CITYID_RETURN_IF_ERROR(purge(tx, c.person_id, "retention: card expired"));
+    }
+    // 5. Cards never marked printed within the print window: the after-print retention is
+    // applied anyway, so the address is not kept for ever (docs/policy.md). The card stays in
+    // the print queue; printed now, it lacks what was removed.
+    store::CardFilter unprinted;
+    unprinted.retention_due_issued_before = now - ret.print_window_days * kSecondsPerDay;
+    unprinted.limit = 100000;
+    CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(unprinted));
+    for (auto& c : cards) {
+      c.retention_due = false;
+      c.updated_at = now;
+      CITYID_RETURN_IF_ERROR(tx.UpdateCard(c));
+      CITYID_RETURN_IF_ERROR(ApplyRetentionAfterPrint(
+          tx, ctx, actor, c.person_id,
+          "not printed within " + std::to_string(ret.print_window_days) + " days of issue"));
+      ++summary.print_windows_closed;
     }
     return Status::Ok();
   }));

@@ -145,6 +145,7 @@ struct PurgeSummary {
   int cards_expired = 0;
   int cards_revoked = 0;
   int held = 0;                  // records kept because of a legal hold
+  int print_windows_closed = 0;  // unprinted cards whose holder's address (photo) was dropped
 };
 
 // Vets and records an application at the counter. Fails, writing nothing, with:
@@ -183,8 +184,9 @@ Status Approve(Context& ctx, std::string_view application_id, const Actor& actor
 Status Reject(Context& ctx, std::string_view application_id, const Actor& actor,
               std::string_view reason, std::string_view category = {});
 
-// approved -> printed -> issued: creates the card (random number, random status-list index),
-// signs its QR payload, then applies the policy's after-print retention (address, photo).
+// approved -> printed -> issued: creates the card (random number, random status-list index) and
+// signs its QR payload. The record keeps the address and photo the card prints until the card
+// is marked printed (MarkPrinted) or its print window closes (PurgeExpired).
 // REQUIRES role clerk, supervisor or admin.
 Result<IssuedCard> Issue(Context& ctx, std::string_view application_id, const Actor& actor);
 
@@ -208,6 +210,19 @@ Result<IssuedCard> Renew(Context& ctx, std::string_view card_number, const Actor
 Result<IssuedCard> Replace(Context& ctx, std::string_view card_number, const Actor& actor,
                            std::string_view reason);
 
+// The print station's queue: active cards not yet marked printed, oldest issue first, at most
+// `limit`. Store rows only (no personal data, nothing decrypted, nothing logged).
+// REQUIRES clerk, supervisor or admin.
+Result<std::vector<store::CardRow>> PrintQueue(Context& ctx, const Actor& actor, size_t limit);
+
+// Marks an active card printed (it leaves PrintQueue; logged as card.printed) and applies the
+// policy's after-print retention to the holder's record in the same transaction: the address,
+// and the photo unless policy keeps them, are removed and the record re-keyed (logged as
+// person.update "retention after print: ..."). Returns the updated card row. Errors:
+// kInvalidCardNumber, kCardNotFound, kInvalidTransition (not active, or already marked
+// printed). REQUIRES clerk, supervisor or admin.
+Result<store::CardRow> MarkPrinted(Context& ctx, std::string_view card_number, const Actor& actor);
+
 // The reasons a clerk may give to Replace: "lost", "stolen", "lost or stolen", "damaged" (and
 // empty, the default "lost or stolen").
 bool IsCounterReplaceReason(std::string_view reason);
@@ -220,7 +235,8 @@ Status PurgePerson(Context& ctx, std::string_view person_id, const Actor& actor,
                    std::string_view reason);
 
 // Applies the policy's retention schedule (abandoned and rejected applications, records after
-// card expiry; marks expired cards). REQUIRES admin or system.
+// card expiry; marks expired cards; the after-print retention for cards not marked printed
+// within the policy's print_window_days). REQUIRES admin or system.
 Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor);
 
 // The signed status list `list_id` as JSON (credential::StatusList::ToSignedJson), valid for

@@ -314,7 +314,7 @@ TEST_F(WorkflowTest, IssueBeforeApprovalIsInvalidTransition) {
   EXPECT_EQ(Issue(*ctx_, "app_nope", clerk_).status().id(), ErrorId::kApplicationNotFound);
 }
 
-TEST_F(WorkflowTest, IssuedCardVerifiesOfflineAndDropsAddress) {
+TEST_F(WorkflowTest, IssuedCardVerifiesOfflineAndKeepsAddressUntilPrinted) {
   IssuedCard card = EnrollApproveIssue(Applicant("Хосе", "Гарсия"));
   auto outcome = VerifyWithStatus(card.qr_text);
   ASSERT_EQ(outcome.verdict, credential::Verdict::kValid) << outcome.failure.ToString();
@@ -322,13 +322,94 @@ TEST_F(WorkflowTest, IssuedCardVerifiesOfflineAndDropsAddress) {
   EXPECT_EQ(outcome.claims->full_name_native, "Хосе Гарсия");
   EXPECT_EQ(outcome.claims->native_language, "spa");
   EXPECT_EQ(outcome.claims->date_of_birth.ToString(), "1990-04-12");
+  // The card prints the address, so issuing keeps it (and the photo) until the card is marked
+  // printed (MarkPrinted, below).
   auto record = ReadPerson(*ctx_, card.person_id, supervisor_, "test");
   ASSERT_TRUE(record.ok());
-  EXPECT_FALSE(record->address.has_value());  // not retained after print (default policy)
+  EXPECT_TRUE(record->address.has_value());
   // The payload can be rebuilt identically for a reprint.
   auto again = CardPayload(*ctx_, card.card_number, clerk_, "reprint");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, card.qr_text);
+}
+
+TEST_F(WorkflowTest, MarkPrintedLeavesTheQueueAndDropsTheAddressOnce) {
+  IssuedCard first = EnrollApproveIssue(Applicant("Ana", "Lopez", "A1"));
+  clock_.Advance(60);
+  IssuedCard second = EnrollApproveIssue(Applicant("Juan", "Perez", "A2"));
+  auto queue = PrintQueue(*ctx_, clerk_, 10);
+  ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].number, first.card_number);  // oldest first
+  EXPECT_EQ((*queue)[1].number, second.card_number);
+
+  const int64_t before = AuditSize();
+  auto marked = MarkPrinted(*ctx_, first.card_number, clerk_);
+  ASSERT_TRUE(marked.ok()) << marked.status().ToString();
+  EXPECT_EQ(marked->printed_at, kNow + 60);
+  EXPECT_EQ(AuditSize(), before + 2);  // card.printed, person.update (retention after print)
+  auto record = ReadPerson(*ctx_, first.person_id, supervisor_, "test");
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->address.has_value());  // the New York policy keeps no address
+  queue = PrintQueue(*ctx_, clerk_, 10);
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->size(), 1u);
+  EXPECT_EQ((*queue)[0].number, second.card_number);
+  // The other holder's record is untouched until their card is printed.
+  auto other = ReadPerson(*ctx_, second.person_id, supervisor_, "test");
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->address.has_value());
+
+  EXPECT_EQ(MarkPrinted(*ctx_, first.card_number, clerk_).status().id(),
+            ErrorId::kInvalidTransition);  // already printed
+  EXPECT_EQ(MarkPrinted(*ctx_, "000000000000", clerk_).status().id(), ErrorId::kCardNotFound);
+  EXPECT_EQ(MarkPrinted(*ctx_, "12ab", clerk_).status().id(), ErrorId::kInvalidCardNumber);
+  const Actor partner{"p-1", Role::kPartner, "east"};
+  const Actor auditor{"a-1", Role::kAuditor, ""};
+  EXPECT_EQ(MarkPrinted(*ctx_, second.card_number, partner).status().id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(MarkPrinted(*ctx_, second.card_number, auditor).status().id(),
+            ErrorId::kPermissionDenied);
+  EXPECT_EQ(PrintQueue(*ctx_, partner, 10).status().id(), ErrorId::kPermissionDenied);
+  EXPECT_EQ(PrintQueue(*ctx_, auditor, 10).status().id(), ErrorId::kPermissionDenied);
+  // A revoked card is not printed, and leaves the queue.
+  ASSERT_TRUE(Revoke(*ctx_, second.card_number, supervisor_, "fraud").ok());
+  EXPECT_EQ(MarkPrinted(*ctx_, second.card_number, clerk_).status().id(),
+            ErrorId::kInvalidTransition);
+  queue = PrintQueue(*ctx_, clerk_, 10);
+  ASSERT_TRUE(queue.ok());
+  EXPECT_TRUE(queue->empty());
+}
+
+TEST_F(WorkflowTest, UnprintedCardLosesTheAddressWhenThePrintWindowCloses) {
+  IssuedCard card = EnrollApproveIssue(Applicant("Ana", "Lopez"));
+  ASSERT_EQ(policy_->retention().print_window_days, 30);  // the default
+  clock_.Advance(int64_t{29} * 86400);
+  auto summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->print_windows_closed, 0);
+  auto record = ReadPerson(*ctx_, card.person_id, supervisor_, "test");
+  ASSERT_TRUE(record.ok());
+  EXPECT_TRUE(record->address.has_value());
+
+  clock_.Advance(int64_t{2} * 86400);
+  summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->print_windows_closed, 1);
+  record = ReadPerson(*ctx_, card.person_id, supervisor_, "test");
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->address.has_value());
+  // Once: the next run finds nothing due. The card still waits in the print queue.
+  summary = PurgeExpired(*ctx_, admin_);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->print_windows_closed, 0);
+  auto queue = PrintQueue(*ctx_, clerk_, 10);
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->size(), 1u);
+  // Printed late, nothing is left to drop: only card.printed is logged.
+  const int64_t before = AuditSize();
+  ASSERT_TRUE(MarkPrinted(*ctx_, card.card_number, clerk_).ok());
+  EXPECT_EQ(AuditSize(), before + 1);
 }
 
 TEST_F(WorkflowTest, RevokedCardShowsRevoked) {

@@ -28,6 +28,12 @@ const std::vector<RouteRule>& RbacTable() {
       {"GET", "/api/v1/staff", false, kAdminOnly},
       {"POST", "/api/v1/staff", false, kAdminOnly},
       {"POST", "/api/v1/staff/{user}/disable", false, kAdminOnly},
+      // The staff console's admin sections (issue 17, people part; http/routes_people.h):
+      // resetting a TOTP, editing a site and its closures.
+      {"POST", "/api/v1/staff/{user}/reset-totp", false, kAdminOnly},
+      {"PUT", "/api/v1/sites/{id}", false, kAdminOnly},
+      {"POST", "/api/v1/sites/{id}/closures", false, kAdminOnly},
+      {"DELETE", "/api/v1/sites/{id}/closures/{date}", false, kAdminOnly},
       // ---- Enrollment API (http/routes_api.cc). Columns: clerk, supervisor, partner, auditor,
       // admin. Each set equals what core allows the role (core/workflow.h, core/register.h), so
       // core's own check never contradicts the table. Partners act for their own site only
@@ -100,6 +106,13 @@ const std::vector<RouteRule>& RbacTable() {
       // answers as a missing one, in core); never auditors.
       {"GET", "/api/v1/sites/{id}/appointments", false, {true, true, true, false, true}},
       // ---- end of the clerk's block.
+      // ---- Print station (issue 17, http/routes_print.h): the queue of cards not yet printed
+      // (card numbers and dates, no personal data), batch sheets (decrypting reads, like
+      // print.pdf) and marking a card printed (which applies the after-print retention to the
+      // record): the roles that print, as print.pdf.
+      {"GET", "/api/v1/print-queue", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/print-sheets", false, {true, true, false, false, true}},
+      {"POST", "/api/v1/cards/{number}/printed", false, {true, true, false, false, true}},
   };
   return kTable;
 }

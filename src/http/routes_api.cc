@@ -126,6 +126,7 @@ ordered_json CardJson(const store::CardRow& r) {
   j["expires_on"] = Date::FromUnix(r.expires_at).ToString();
   j["status_list"] = {{"id", r.status_list_id}, {"index", r.status_index}};
   if (!r.replaced_by.empty()) j["replaced_by"] = r.replaced_by;
+  j["printed_at"] = r.printed_at;  // 0: not marked printed yet (the print queue)
   j["updated_at"] = r.updated_at;
   return j;
 }

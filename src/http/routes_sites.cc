@@ -33,6 +33,8 @@ Result<int> Int(const json& body, const char* name) {
   return static_cast<int>(v);
 }
 
+}  // namespace
+
 ordered_json SiteJson(const store::SiteRow& r) {
   ordered_json j;
   j["id"] = r.id;
@@ -43,11 +45,21 @@ ordered_json SiteJson(const store::SiteRow& r) {
   j["hours"] = ordered_json::parse(r.hours_json, nullptr, false);
   j["slot_minutes"] = r.slot_minutes;
   j["capacity"] = r.capacity;
-  j["closed"] = ordered_json::parse(r.closed_json, nullptr, false);
+  // "closed": the dates (as before); "closures": the same with their reasons (issue 17).
+  j["closed"] = ordered_json::array();
+  j["closures"] = ordered_json::array();
+  if (auto closures = core::SiteClosures(r); closures.ok()) {
+    for (const auto& c : *closures) {
+      j["closed"].push_back(c.date);
+      j["closures"].push_back({{"date", c.date}, {"reason", c.reason}});
+    }
+  }
   j["languages"] = ordered_json::parse(r.languages_json, nullptr, false);
   j["accessibility"] = r.accessibility;
   return j;
 }
+
+namespace {
 
 ordered_json BookingJson(const core::BookingStatus& b) {
   ordered_json j;

@@ -12,6 +12,7 @@
 // The PIN travels in the X-Booking-PIN header, never in the URL (URLs end up in logs and
 // browser history).
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "base/clock.h"
@@ -26,6 +27,9 @@ namespace cityid::http {
 inline constexpr const char* kBookingPinHeader = "X-Booking-PIN";
 
 using SiteRouteLimits = PublicRouteLimits;  // http/server.h
+
+// A site as the API answers it (GET /api/v1/sites and the admin's site routes).
+nlohmann::ordered_json SiteJson(const store::SiteRow& r);
 
 // Every site and appointment route. Borrowed: store, keys, clock and rng must outlive the
 // routes; rng must be thread-safe. The handlers share their rate-limit state.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/staff.h"
+#include "auth/totp.h"
 #include "credential/card.h"
 #include "credential/presentation.h"
 #include "credential/status_list.h"
@@ -28,6 +29,7 @@
 #include "http/routes_api.h"
 #include "http/routes_clerk.h"
 #include "http/routes_history.h"
+#include "http/routes_people.h"
 #include "http/routes_print.h"
 #include "http/routes_sites.h"
 
@@ -414,7 +416,7 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
                                          " has no entry in the RBAC table (http/rbac.cc)");
   }
   const std::string m = method;
-  if (m != "GET" && m != "POST" && m != "DELETE") {
+  if (m != "GET" && m != "POST" && m != "PUT" && m != "DELETE") {
     return Error(ErrorId::kInternal, "route method " + m + " is not supported");
   }
   registered_.push_back(m + " " + pattern);
@@ -662,6 +664,10 @@ Status Server::Impl::Install() {
   }
   // The applicant's view of accesses to their record (http/routes_history.h).
   for (const auto& spec : HistoryRoutes(store_, keys_, clock_, rng_, config_.public_limits)) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The admin console's staff and site routes (http/routes_people.h).
+  for (const auto& spec : PeopleRoutes(store_, keys_, clock_, rng_)) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
   // The print station's card PDF (http/routes_print.h).
@@ -914,7 +920,23 @@ Reply Server::Impl::Login(const Call& c) {
   }
   login.client_address = c.client;
   int64_t retry_after = 0;
-  auto result = auth_.Login(login, &retry_after);
+  crypto::SecretBytes enrollment;
+  auto result = auth_.Login(login, &retry_after, &enrollment);
+  if (!result.ok() && result.status().id() == ErrorId::kTotpEnrollmentRequired) {
+    // The secret, shown this once (the next such try makes another): its otpauth:// URI, the
+    // base32 text for typing into an app, and the URI as a QR code the page shows as an image.
+    Reply r = Problem(result.status());
+    ordered_json j = ordered_json::parse(r.body);
+    const std::string uri =
+        auth::OtpauthUri("cityid " + policy_.city_name(), login.user, enrollment);
+    j["otpauth_uri"] = uri;
+    j["otpauth_secret"] = auth::Base32Encode(enrollment.view());
+    auto svg = QrSvg(uri);
+    if (svg.ok()) j["otpauth_qr_svg"] = *svg;
+    r.body = j.dump();
+    r.cache_control = "no-store";
+    return r;
+  }
   if (!result.ok()) {
     Reply r = Problem(result.status());
     if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
@@ -967,13 +989,14 @@ Reply Server::Impl::CreateStaff(const Call& c) {
     if (!v.ok()) return Problem(v.status());
     *out = std::move(*v);
   }
+  // The administrator never sees the new account's TOTP secret: a supervisor or admin enrols
+  // it at their first sign-in (auth/sessions.h). `cityid staff add` still enrols at once.
+  in.enroll_totp = false;
   auto created = auth::AddStaff(store_, keys_.kek(), clock_, rng_, c.principal->actor(), in,
                                 "cityid " + policy_.city_name());
   if (!created.ok()) return Problem(created.status());
   ordered_json j;
   j["staff"] = auth::StaffJson(created->row);
-  // Shown once: the admin hands it to the new supervisor/admin to scan into an authenticator.
-  if (!created->totp_uri.empty()) j["totp_uri"] = created->totp_uri;
   return {201, j.dump()};
 }
 

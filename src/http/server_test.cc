@@ -178,6 +178,7 @@ class ServerTest : public ::testing::Test {
                        const std::string& body = "{}") {
     if (method == "GET") return client_->Get(path, h);
     if (method == "DELETE") return client_->Delete(path, h);
+    if (method == "PUT") return client_->Put(path, h, body, "application/json");
     return client_->Post(path, h, body, "application/json");
   }
   static std::string ProblemType(const httplib::Result& res) {
@@ -551,8 +552,10 @@ TEST_F(ServerTest, AdminCreatesListsAndDisablesStaff) {
   ASSERT_EQ(created->status, 201) << created->body;
   const json c = json::parse(created->body);
   EXPECT_EQ(c["staff"]["role"], "supervisor");
-  EXPECT_TRUE(c["staff"]["totp"].get<bool>());
-  EXPECT_EQ(c["totp_uri"].get<std::string>().rfind("otpauth://totp/", 0), 0u);
+  // Issue 17: the administrator never sees the secret; it is set up at the first sign-in.
+  EXPECT_FALSE(c["staff"]["totp"].get<bool>());
+  EXPECT_EQ(c["staff"]["totp_state"], "pending");
+  EXPECT_FALSE(c.contains("totp_uri"));
   EXPECT_FALSE(c["staff"].contains("password_hash"));
   auto dup = client_->Post("/api/v1/staff", With(&admin),
                            json{{"user", "sam"}, {"role", "clerk"}, {"password", kPassword}}.dump(),
@@ -1483,7 +1486,7 @@ TEST_F(ServerTest, MillionDeepJsonToEveryPostRouteIs400AndTheServerStaysUp) {
     }
     ASSERT_EQ(c->Get("/healthz")->status, 200) << "after " << rule.pattern;
   }
-  EXPECT_EQ(json_routes, 24);  // + POST /api/v1/names/latin (the clerk's, issue 17)
+  EXPECT_EQ(json_routes, 28);  // issue 17: names/latin, reset-totp, closures, print-sheets, printed
   EXPECT_EQ(other_routes, 2);
 
   // The issue's own case on the default limits: a clerk's enrollment (the route's own limit,

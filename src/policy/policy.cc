@@ -468,7 +468,8 @@ std::string Policy::ToJson() const {
         {"rejected_application_days", retention_.rejected_application_days},
         {"after_card_expiry_days", retention_.after_card_expiry_days},
         {"keep_photo_after_print", retention_.keep_photo_after_print},
-        {"keep_address_after_print", retention_.keep_address_after_print}}},
+        {"keep_address_after_print", retention_.keep_address_after_print},
+        {"print_window_days", retention_.print_window_days}}},
       {"rule", rule},
       {"documents", documents},
   };

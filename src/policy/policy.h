@@ -61,6 +61,10 @@ struct Retention {
   int after_card_expiry_days = 0;       // a person's record, counted from their last card's expiry
   bool keep_photo_after_print = false;  // keep the photo for reprints
   bool keep_address_after_print = false;  // otherwise only a keyed hash of it stays
+  // The print window: the address (and photo) the card prints are kept until the card is marked
+  // printed, but no longer than this many days after issue (core::PurgeExpired then applies the
+  // after-print retention to a card never printed).
+  int print_window_days = 30;
 };
 
 class Policy {

@@ -314,7 +314,8 @@ Status PolicyParser::ParseRetention(const toml::table& root, Policy& policy) con
   CITYID_RETURN_IF_ERROR(
       CheckKeys(*t, kPath,
                 {"abandoned_application_days", "rejected_application_days",
-                 "after_card_expiry_days", "keep_photo_after_print", "keep_address_after_print"}));
+                 "after_card_expiry_days", "keep_photo_after_print", "keep_address_after_print",
+                 "print_window_days"}));
   Retention& r = policy.retention_;
   CITYID_RETURN_IF_ERROR(GetInt(*t, kPath, "abandoned_application_days", true, 0, kMaxDays,
                                 &r.abandoned_application_days));
@@ -324,6 +325,9 @@ Status PolicyParser::ParseRetention(const toml::table& root, Policy& policy) con
       GetInt(*t, kPath, "after_card_expiry_days", true, 0, kMaxDays, &r.after_card_expiry_days));
   CITYID_RETURN_IF_ERROR(
       GetBool(*t, kPath, "keep_photo_after_print", true, &r.keep_photo_after_print));
+  r.print_window_days = 30;
+  CITYID_RETURN_IF_ERROR(
+      GetInt(*t, kPath, "print_window_days", false, 1, 365, &r.print_window_days));
   r.keep_address_after_print = false;
   return GetBool(*t, kPath, "keep_address_after_print", false, &r.keep_address_after_print);
 }

@@ -95,6 +95,34 @@ TEST_P(StaffConformanceTest, EmptyTotpIsStoredAsNone) {
   }).ok());
 }
 
+// v16: a TOTP secret waiting for its first code is stored apart from the confirmed one, and
+// UpdateStaff replaces both (confirming moves it; resetting clears both).
+TEST_P(StaffConformanceTest, StoresAndUpdatesAPendingTotp) {
+  StaffRow s = Staff("stf_a", "ana", "supervisor");
+  s.totp_pending = Bytes(60, 3);
+  ASSERT_TRUE(Write([&](Tx& tx) { return tx.InsertStaff(s); }).ok());
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    auto r = **tx.GetStaff("stf_a");
+    EXPECT_TRUE(r.totp_sealed.empty());
+    EXPECT_EQ(r.totp_pending, Bytes(60, 3));
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) -> Status {
+    StaffRow r = **tx.GetStaff("stf_a");
+    r.totp_sealed = r.totp_pending;
+    r.totp_pending.clear();
+    return tx.UpdateStaff(r);
+  }).ok());
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+    auto r = **tx.GetStaffByUserName("ana");
+    EXPECT_EQ(r.totp_sealed, Bytes(60, 3));
+    EXPECT_TRUE(r.totp_pending.empty());
+    auto all = *tx.ListStaff();
+    EXPECT_EQ(all.at(0).totp_sealed, Bytes(60, 3));
+    return Status::Ok();
+  }).ok());
+}
+
 TEST_P(StaffConformanceTest, ListsStaffByUserNameAndUpdates) {
   ASSERT_TRUE(Write([&](Tx& tx) -> Status {
     CITYID_RETURN_IF_ERROR(tx.InsertStaff(Staff("stf_1", "zoe", "clerk")));

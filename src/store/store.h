@@ -90,6 +90,12 @@ struct CardRow {
   // The card's pseudonymous id ("crd_" + random), its subject in the audit log, which never
   // holds a card number (schema v13).
   std::string subject;
+  // When the print station marked the card printed (0: not yet; schema v17).
+  UnixSeconds printed_at = 0;
+  // The policy's after-print retention (core::MarkPrinted) is still to be applied to the
+  // holder's record: set at issue, cleared when the card is marked printed or the print window
+  // closes (core::PurgeExpired).
+  bool retention_due = false;
 };
 
 struct StatusListRow {
@@ -123,6 +129,9 @@ struct ApplicationFilter {
   std::optional<UnixSeconds> updated_before;
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
+  bool unprinted = false;                   // only cards not marked printed (printed_at 0)
+  // Only cards with retention_due set that were issued before this time.
+  std::optional<UnixSeconds> retention_due_issued_before;
   size_t limit = 1000;
 };
 
@@ -131,6 +140,9 @@ struct CardFilter {
   std::optional<UnixSeconds> expires_before;
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
+  bool unprinted = false;                   // only cards not marked printed (printed_at 0)
+  // Only cards with retention_due set that were issued before this time.
+  std::optional<UnixSeconds> retention_due_issued_before;
   size_t limit = 1000;
 };
 
@@ -143,6 +155,9 @@ struct StaffRow {
   std::string site;            // required for partners; may be empty otherwise
   std::string password_hash;   // crypto_pwhash_str output
   Bytes totp_sealed;           // nonce || ciphertext || tag; empty: no second factor
+  // A TOTP secret shown at a first sign-in and not yet confirmed by a code (sealed like
+  // totp_sealed); empty when none is waiting (migration v16, auth/sessions.h).
+  Bytes totp_pending;
   int64_t totp_last_step = 0;  // last accepted TOTP time step (replay guard)
   bool disabled = false;
   UnixSeconds created_at = 0;
@@ -295,7 +310,8 @@ class Tx {
   virtual Result<std::optional<StaffRow>> GetStaffByUserName(std::string_view user_name) = 0;
   // Every account, by user name.
   virtual Result<std::vector<StaffRow>> ListStaff() = 0;
-  // Replaces role, site, password_hash, totp_sealed, disabled and updated_at; kNotFound if absent.
+  // Replaces role, site, password_hash, totp_sealed, totp_pending, disabled and updated_at;
+  // kNotFound if absent.
   virtual Status UpdateStaff(const StaffRow& row) = 0;
   // Records `step` as the staff member's last used TOTP step iff it is later than the stored one.
   // Returns false when it is not (a replayed code); kNotFound when the staff id is unknown.

@@ -288,6 +288,48 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
   }).ok());
 }
 
+// Schema v17: a card's printed_at and retention_due round-trip; the print queue (unprinted) and
+// the print window (retention_due issued before) filters find exactly their cards.
+TEST_P(StoreConformanceTest, CardsPrintedAndRetentionDue) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    CardRow fresh{"111", "p1", "a1", "active", 100, 1000, "1", 1, Bytes(8, 1), "", 100, "crd_1"};
+    fresh.retention_due = true;
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(fresh));
+    CardRow old{"222", "p1", "a1", "active", 50, 1000, "1", 2, Bytes(8, 1), "", 50, "crd_2"};
+    old.retention_due = true;
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(old));
+    CardRow printed{"333", "p1", "a1", "active", 10, 1000, "1", 3, Bytes(8, 1), "", 10, "crd_3"};
+    printed.printed_at = 20;
+    return tx.InsertCard(printed);
+  }).ok());
+  auto numbers = [](const std::vector<CardRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.number);
+    return out;
+  };
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CardFilter queue;
+    queue.unprinted = true;
+    EXPECT_EQ(numbers(*tx.ListCards(queue)), (std::vector<std::string>{"222", "111"}));
+    CardFilter due;
+    due.retention_due_issued_before = 80;
+    EXPECT_EQ(numbers(*tx.ListCards(due)), std::vector<std::string>{"222"});
+    EXPECT_EQ((*tx.GetCard("333"))->printed_at, 20);
+    EXPECT_FALSE((*tx.GetCard("333"))->retention_due);
+    CardRow c = **tx.GetCard("111");
+    EXPECT_TRUE(c.retention_due);
+    c.printed_at = 150;
+    c.retention_due = false;
+    CITYID_RETURN_IF_ERROR(tx.UpdateCard(c));
+    EXPECT_EQ((*tx.GetCard("111"))->printed_at, 150);
+    EXPECT_FALSE((*tx.GetCard("111"))->retention_due);
+    EXPECT_EQ(numbers(*tx.ListCards(queue)), std::vector<std::string>{"222"});
+    return Status::Ok();
+  }).ok());
+}
+
 TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("cityid-notadb-" + std::to_string(::getpid()));

@@ -4,6 +4,9 @@
 // (tests/e2e/server_harness.h).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "server_harness.h"
@@ -235,7 +238,9 @@ class PrintEndpointE2eTest : public RenderE2eTest {
     if (!res) return {};
     EXPECT_EQ(res->status, 201) << res->body;
     const std::string cookie = res->get_header_value("Set-Cookie");
-    return {{"Cookie", cookie.substr(0, cookie.find(';'))}};
+    const json body = json::parse(res->body, nullptr, false);
+    const std::string csrf = body.is_object() ? body.value("csrf_token", "") : "";
+    return {{"Cookie", cookie.substr(0, cookie.find(';'))}, {"X-CSRF-Token", csrf}};
   }
 
   pid_t server_ = -1;
@@ -391,6 +396,143 @@ TEST_F(PrintEndpointE2eTest, RevokedCardIsNotPrinted) {
   EXPECT_EQ(res->status, 409) << res->body;
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
   EXPECT_EQ(ProblemType(res), "invalid-transition");
+}
+
+// ---- The print station's queue, batch sheets and marking printed (issue 17) ---------------
+
+// A second applicant (another name, another passport) enrolled, approved and issued over the
+// data folder of IssueCard; their card number.
+std::string IssueSecond(const fs::path& tmp, const std::string& data) {
+  json a = json::parse(Slurp(Source() + "/examples/applicant-jose.json"));
+  a["legal_name"] = {{"given", "Maria"}, {"family", "Okafor"}};
+  a["date_of_birth"] = "1985-07-30";
+  a["documents"][0]["number"] = "K99887766";
+  a["photo"] = Source() + "/examples/portrait.png";
+  const fs::path file = tmp / "maria.json";
+  std::ofstream(file) << a.dump();
+  auto e = Cityid({"--json", "enroll", "--data", data, "--applicant", file.string()}, tmp);
+  EXPECT_EQ(e.code, 0) << e.err;
+  const std::string app = e.Json().value("application_id", "");
+  EXPECT_EQ(Cityid({"approve", "--data", data, "--application", app}, tmp).code, 0);
+  auto i = Cityid({"--json", "issue", "--data", data, "--application", app}, tmp);
+  EXPECT_EQ(i.code, 0) << i.err;
+  return i.Json().value("card_number", "");
+}
+
+TEST_F(PrintEndpointE2eTest, QueueListsUnprintedCardsAndMarkPrintedDropsTheAddress) {
+  const std::string first = IssueCard();
+  ASSERT_FALSE(first.empty());
+  const std::string second = IssueSecond(tmp_, Data());
+  ASSERT_FALSE(second.empty());
+  StartServer();
+  const httplib::Headers clerk = Staff("carla", "clerk");
+  const httplib::Headers partner = Staff("pat", "partner", "east-library");
+  const httplib::Headers auditor = Staff("audrey", "auditor");
+
+  auto queue = client_->Get("/api/v1/print-queue", clerk);
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->status, 200) << queue->body;
+  EXPECT_EQ(queue->get_header_value("Cache-Control"), "no-store");
+  json q = json::parse(queue->body);
+  ASSERT_EQ(q["cards"].size(), 2u) << q.dump();
+  // Oldest first; both were issued at the suite's pinned --now, so by number after that.
+  const std::set<std::string> listed = {q["cards"][0]["number"], q["cards"][1]["number"]};
+  EXPECT_EQ(listed, (std::set<std::string>{first, second}));
+  EXPECT_LT(q["cards"][0]["number"].get<std::string>(), q["cards"][1]["number"].get<std::string>());
+  EXPECT_EQ(q["cards"][0]["printed_at"], 0);
+  EXPECT_EQ(q["more"], false);
+  EXPECT_EQ(queue->body.find("García"), std::string::npos);  // no personal data
+  auto bad_query = client_->Get("/api/v1/print-queue?limit=5", clerk);
+  ASSERT_TRUE(bad_query);
+  EXPECT_EQ(bad_query->status, 400);
+  EXPECT_EQ(ProblemType(bad_query), "invalid-argument");
+
+  // Roles that do not print: 403, for each route.
+  for (const auto* who : {&partner, &auditor}) {
+    auto r = client_->Get("/api/v1/print-queue", *who);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << r->body;
+    EXPECT_EQ(ProblemType(r), "role-not-allowed");
+    r = client_->Post("/api/v1/cards/" + first + "/printed", *who, "{}", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << r->body;
+    EXPECT_EQ(ProblemType(r), "role-not-allowed");
+    r = client_->Post("/api/v1/print-sheets", *who,
+                      json{{"cards", {first}}, {"reason", "new_card"}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << r->body;
+    EXPECT_EQ(ProblemType(r), "role-not-allowed");
+  }
+
+  // Both cards on one A4 sheet: a front page and a back page.
+  auto sheet = client_->Post("/api/v1/print-sheets", clerk,
+                             json{{"cards", {first, second}}, {"sheet", "a4"},
+                                  {"reason", "new_card"}}.dump(),
+                             "application/json");
+  ASSERT_TRUE(sheet);
+  ASSERT_EQ(sheet->status, 200) << sheet->body;
+  EXPECT_EQ(sheet->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(sheet->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(sheet->body.rfind("%PDF", 0), 0u);
+  EXPECT_EQ(PdfPages(sheet->body), 2u);
+  EXPECT_NE(sheet->body.find("/MediaBox [ 0 0 595.275591 841.889764 ]"), std::string::npos);
+  // Bad sheet requests: 400 with the problem type, before anything is read.
+  const std::vector<std::pair<json, std::string>> bad = {
+      {json{{"cards", {first}}}, "missing-field"},                                 // no reason
+      {json{{"cards", {first}}, {"reason", "fun"}}, "invalid-argument"},
+      {json{{"cards", json::array()}, {"reason", "new_card"}}, "invalid-argument"},
+      {json{{"cards", {first, first}}, {"reason", "new_card"}}, "invalid-argument"},
+      {json{{"cards", {"12ab"}}, {"reason", "new_card"}}, "invalid-card-number"},
+      {json{{"cards", {first}}, {"reason", "new_card"}, {"sheet", "a3"}}, "invalid-argument"},
+      {json{{"cards", {first}}, {"reason", "new_card"}, {"copies", 2}}, "unknown-field"},
+  };
+  for (const auto& [body, type] : bad) {
+    auto r = client_->Post("/api/v1/print-sheets", clerk, body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body.dump() << ": " << r->body;
+    EXPECT_EQ(ProblemType(r), type) << body.dump() << ": " << r->body;
+  }
+  auto unknown = client_->Post("/api/v1/print-sheets", clerk,
+                               json{{"cards", {"000000000000"}}, {"reason", "new_card"}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_EQ(ProblemType(unknown), "card-not-found");
+
+  // Marking printed: the card leaves the queue and the record loses the address.
+  auto marked = client_->Post("/api/v1/cards/" + first + "/printed", clerk, "{}",
+                              "application/json");
+  ASSERT_TRUE(marked);
+  ASSERT_EQ(marked->status, 200) << marked->body;
+  EXPECT_GT(json::parse(marked->body)["printed_at"].get<int64_t>(), 0);
+  auto again = client_->Post("/api/v1/cards/" + first + "/printed", clerk, "{}",
+                             "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << again->body;
+  EXPECT_EQ(ProblemType(again), "invalid-transition");
+  auto extra = client_->Post("/api/v1/cards/" + second + "/printed", clerk,
+                             json{{"copies", 1}}.dump(), "application/json");
+  ASSERT_TRUE(extra);
+  EXPECT_EQ(extra->status, 400) << extra->body;
+  EXPECT_EQ(ProblemType(extra), "unknown-field");
+  queue = client_->Get("/api/v1/print-queue", clerk);
+  ASSERT_TRUE(queue);
+  q = json::parse(queue->body);
+  ASSERT_EQ(q["cards"].size(), 1u) << q.dump();
+  EXPECT_EQ(q["cards"][0]["number"], second);
+  auto card = client_->Get("/api/v1/cards/" + first, clerk);
+  ASSERT_TRUE(card);
+  EXPECT_GT(json::parse(card->body)["printed_at"].get<int64_t>(), 0);
+
+  // The audit log has the print and the retention after print.
+  const fs::path entries = tmp_ / "entries.json";
+  auto audit = Cityid({"audit", "export", "--data", Data(), "--entries", entries.string(),
+                       "--tree-heads", (tmp_ / "heads.json").string()},
+                      tmp_);
+  ASSERT_EQ(audit.code, 0) << audit.err;
+  const std::string log = Slurp(entries);
+  EXPECT_NE(log.find("card.printed"), std::string::npos) << log;
+  EXPECT_NE(log.find("retention after print: address removed"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -382,6 +382,21 @@ CREATE TABLE store_facts (
 ALTER TABLE sites ADD COLUMN languages_json TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE sites ADD COLUMN accessibility TEXT NOT NULL DEFAULT '';
 )sql"},
+    // v16 (staff, issue 17): accounts created through the API enrol their TOTP at the first
+    // sign-in; the secret shown then waits here, sealed, until a code of it confirms it.
+    {16, R"sql(
+ALTER TABLE staff ADD COLUMN totp_pending BLOB;
+)sql"},
+    // v17 (print station, issue 17): when a card was marked printed (0: not yet, the print
+    // queue) and whether the policy's after-print retention (dropping the address and, per
+    // policy, the photo) is still to be applied to its holder's record. Cards issued before v17
+    // had those fields dropped at issue: they count as printed, with nothing left to drop.
+    {17, R"sql(
+ALTER TABLE cards ADD COLUMN printed_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cards ADD COLUMN retention_due INTEGER NOT NULL DEFAULT 0;
+UPDATE cards SET printed_at = issued_at;
+CREATE INDEX cards_print_queue ON cards(printed_at, issued_at) WHERE printed_at = 0;
+)sql"},
 };
 
 }  // namespace cityid::store::sqlite_schema

@@ -1,4 +1,4 @@
-// Staff accounts, sessions and failed logins in SQLite (migration v4, src/auth).
+// Staff accounts, sessions and failed logins in SQLite (migrations v4 and v16, src/auth).
 #include "store/sqlite/sqlite_internal.h"
 
 namespace cityid::store::sqlite_internal {
@@ -17,6 +17,7 @@ StaffRow StaffFrom(const Query& q) {
   r.disabled = q.Int(7) != 0;
   r.created_at = q.Int(8);
   r.updated_at = q.Int(9);
+  r.totp_pending = q.Blob(10);
   return r;
 }
 
@@ -25,16 +26,17 @@ StaffRow StaffFrom(const Query& q) {
 Status SqliteTx::InsertStaff(const StaffRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   auto q = Q("INSERT INTO staff (id, user_name, role, site, password_hash, totp_sealed, "
-             "totp_last_step, disabled, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+             "totp_last_step, disabled, created_at, updated_at, totp_pending) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
   q.Bind(r.id).Bind(r.user_name).Bind(r.role).Bind(r.site).Bind(r.password_hash)
       .BindNullableBlob(r.totp_sealed).Bind(r.totp_last_step).Bind(r.disabled).Bind(r.created_at)
-      .Bind(r.updated_at);
+      .Bind(r.updated_at).BindNullableBlob(r.totp_pending);
   return q.Exec();
 }
 
 Result<std::optional<StaffRow>> SqliteTx::GetStaff(std::string_view id) {
   auto q = Q("SELECT id, user_name, role, site, password_hash, totp_sealed, totp_last_step, "
-             "disabled, created_at, updated_at FROM staff WHERE id = ?");
+             "disabled, created_at, updated_at, totp_pending FROM staff WHERE id = ?");
   q.Bind(id);
   CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<StaffRow>();
@@ -43,7 +45,7 @@ Result<std::optional<StaffRow>> SqliteTx::GetStaff(std::string_view id) {
 
 Result<std::optional<StaffRow>> SqliteTx::GetStaffByUserName(std::string_view user_name) {
   auto q = Q("SELECT id, user_name, role, site, password_hash, totp_sealed, totp_last_step, "
-             "disabled, created_at, updated_at FROM staff WHERE user_name = ?");
+             "disabled, created_at, updated_at, totp_pending FROM staff WHERE user_name = ?");
   q.Bind(user_name);
   CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<StaffRow>();
@@ -52,7 +54,7 @@ Result<std::optional<StaffRow>> SqliteTx::GetStaffByUserName(std::string_view us
 
 Result<std::vector<StaffRow>> SqliteTx::ListStaff() {
   auto q = Q("SELECT id, user_name, role, site, password_hash, totp_sealed, totp_last_step, "
-             "disabled, created_at, updated_at FROM staff ORDER BY user_name");
+             "disabled, created_at, updated_at, totp_pending FROM staff ORDER BY user_name");
   std::vector<StaffRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -65,9 +67,9 @@ Result<std::vector<StaffRow>> SqliteTx::ListStaff() {
 Status SqliteTx::UpdateStaff(const StaffRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   auto q = Q("UPDATE staff SET role = ?, site = ?, password_hash = ?, totp_sealed = ?, "
-             "disabled = ?, updated_at = ? WHERE id = ?");
+             "totp_pending = ?, disabled = ?, updated_at = ? WHERE id = ?");
   q.Bind(r.role).Bind(r.site).Bind(r.password_hash).BindNullableBlob(r.totp_sealed)
-      .Bind(r.disabled).Bind(r.updated_at).Bind(r.id);
+      .BindNullableBlob(r.totp_pending).Bind(r.disabled).Bind(r.updated_at).Bind(r.id);
   return ExecChanged(q, "staff");
 }
 

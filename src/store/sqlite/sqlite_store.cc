@@ -371,7 +371,7 @@ ApplicationRow ReadApplication(const Query& q) {
 
 constexpr const char* kCardColumns =
     "number, person_id, application_id, state, issued_at, expires_at, status_list_id, "
-    "status_index, key_id, replaced_by, updated_at, subject";
+    "status_index, key_id, replaced_by, updated_at, subject, printed_at, retention_due";
 
 CardRow ReadCard(const Query& q) {
   CardRow r;
@@ -387,6 +387,8 @@ CardRow ReadCard(const Query& q) {
   r.replaced_by = q.Text(9);
   r.updated_at = q.Int(10);
   r.subject = q.Text(11);
+  r.printed_at = q.Int(12);
+  r.retention_due = q.Int(13) != 0;
   return r;
 }
 
@@ -529,11 +531,12 @@ Result<std::vector<std::string>> SqliteTx::FindDocumentIndex(ByteView number_ind
 Status SqliteTx::InsertCard(const CardRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
   static const std::string sql = std::string("INSERT INTO cards (") + kCardColumns +
-                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+                                 ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   auto q = Q(sql.c_str());
   q.Bind(r.number).Bind(r.person_id).Bind(r.application_id).Bind(r.state).Bind(r.issued_at)
       .Bind(r.expires_at).Bind(r.status_list_id).Bind(r.status_index).Bind(r.key_id)
-      .Bind(r.replaced_by).Bind(r.updated_at).Bind(r.subject);
+      .Bind(r.replaced_by).Bind(r.updated_at).Bind(r.subject).Bind(r.printed_at)
+      .Bind(static_cast<int64_t>(r.retention_due ? 1 : 0));
   return q.Exec();
 }
 
@@ -559,8 +562,10 @@ Result<std::optional<CardRow>> SqliteTx::GetCard(std::string_view number) {
 
 Status SqliteTx::UpdateCard(const CardRow& r) {
   CITYID_RETURN_IF_ERROR(RequireWritable());
-  auto q = Q("UPDATE cards SET state = ?, replaced_by = ?, updated_at = ? WHERE number = ?");
-  q.Bind(r.state).Bind(r.replaced_by).Bind(r.updated_at).Bind(r.number);
+  auto q = Q("UPDATE cards SET state = ?, replaced_by = ?, updated_at = ?, printed_at = ?, "
+             "retention_due = ? WHERE number = ?");
+  q.Bind(r.state).Bind(r.replaced_by).Bind(r.updated_at).Bind(r.printed_at)
+      .Bind(static_cast<int64_t>(r.retention_due ? 1 : 0)).Bind(r.number);
   return ExecChanged(q, "card");
 }
 
@@ -570,12 +575,15 @@ Result<std::vector<CardRow>> SqliteTx::ListCards(const CardFilter& f) {
       std::string("SELECT ") + kCardColumns +
       " FROM cards WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND expires_at < ? "
       "AND (? = '' OR person_id = ?) AND (? = 0 OR person_id IN (SELECT id FROM persons)) "
+      "AND (? = 0 OR printed_at = 0) AND (retention_due = 1 OR ? = 0) AND issued_at < ? "
       "ORDER BY issued_at, number LIMIT ?";
   auto q = Q(sql.c_str());
   q.Bind(static_cast<int64_t>(f.states.size()));
   for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
   q.Bind(f.expires_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
-      .Bind(f.person_exists).Bind(static_cast<int64_t>(f.limit));
+      .Bind(f.person_exists).Bind(f.unprinted)
+      .Bind(static_cast<int64_t>(f.retention_due_issued_before ? 1 : 0))
+      .Bind(f.retention_due_issued_before.value_or(INT64_MAX)).Bind(static_cast<int64_t>(f.limit));
   std::vector<CardRow> out;
   while (true) {
     CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
