@@ -290,3 +290,36 @@ export async function signInConsole(page, server, { user, role = 'clerk', site =
   await page.locator('#session-user').waitFor();
   return { user, secret: totpSecret };
 }
+
+// For the staff tests. A 4-frame 320x240 I420 video: a light oval "face" on a darker background, for the fake camera.
+export function writeY4m(file) {
+  const W = 320;
+  const H = 240;
+  const frames = [];
+  for (let f = 0; f < 4; f += 1) {
+    const y = Buffer.alloc(W * H);
+    for (let r = 0; r < H; r += 1) {
+      for (let c = 0; c < W; c += 1) {
+        const dx = (c - W / 2) / 60;
+        const dy = (r - H / 2) / 80;
+        y[r * W + c] = dx * dx + dy * dy < 1 ? 200 : 60 + ((r + c + f * 8) % 40);
+      }
+    }
+    const uv = Buffer.alloc((W / 2) * (H / 2), 128);
+    frames.push(Buffer.from('FRAME\n'), y, uv, uv);
+  }
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F5:1 Ip A1:1 C420jpeg\n`), ...frames]));
+}
+
+// A fixed UTC offset that makes the site's local time early afternoon now, so that the first
+// free slot is today at the site whatever time the test runs.
+export function offsetForAfternoon() {
+  let hours = 12 - new Date().getUTCHours();
+  if (hours < -12) hours += 24;
+  if (hours > 14) hours -= 24;
+  const sign = hours < 0 ? '-' : '+';
+  return `${sign}${String(Math.abs(hours)).padStart(2, '0')}:00`;
+}
+
+export const daysAgo = (n) => new Date(Date.now() - n * 86400e3).toISOString().slice(0, 10);
+export const inYears = (n) => new Date(Date.now() + n * 365 * 86400e3).toISOString().slice(0, 10);
