@@ -91,6 +91,15 @@ const std::vector<RouteRule>& RbacTable() {
       // (core::ReadPerson, core::CardPayload): clerk, supervisor, admin. Not partners (no card
       // printer or stock at community sites, as for issuing), not auditors (never personal data).
       {"GET", "/api/v1/cards/{number}/print.pdf", false, {true, true, false, false, true}},
+      // ---- The clerk's pages (issue 17, http/routes_clerk.h). The card's Latin spelling of a
+      // typed name: the counter roles that enroll (clerk, supervisor, partner, admin), like
+      // POST /api/v1/applications; never auditors.
+      {"POST", "/api/v1/names/latin", false, {true, true, true, false, true}},
+      // The day's appointments at a site with the names to call (core::ListSiteAppointments):
+      // the roles that record attendance; partners for their own site only (another site
+      // answers as a missing one, in core); never auditors.
+      {"GET", "/api/v1/sites/{id}/appointments", false, {true, true, true, false, true}},
+      // ---- end of the clerk's block.
   };
   return kTable;
 }

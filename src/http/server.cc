@@ -26,6 +26,7 @@
 #include "http/rbac.h"
 #include "core/audit_log.h"
 #include "http/routes_api.h"
+#include "http/routes_clerk.h"
 #include "http/routes_history.h"
 #include "http/routes_print.h"
 #include "http/routes_sites.h"
@@ -668,6 +669,12 @@ Status Server::Impl::Install() {
                           PrintRoutes(store_, keys_, policy_, clock_, rng_));
   for (const auto& spec : print_routes) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The clerk's pages: the card's Latin spelling and the day's appointments (http/routes_clerk.h).
+  CITYID_ASSIGN_OR_RETURN(std::vector<RouteSpec> clerk_routes, ClerkRoutes(store_, keys_, clock_, rng_));
+  for (const auto& spec : clerk_routes) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler,
+                                 spec.max_body_bytes));
   }
   // And the other way round: every table entry is served (no stale entries).
   if (registered_.size() != RbacTable().size()) {

@@ -352,6 +352,11 @@ class Tx {
   // Live bookings per slot start of a site with from <= slot_start < to, by slot start.
   virtual Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
       std::string_view site_id, UnixSeconds from, UnixSeconds to) = 0;
+  // Every booking of a site (any state) with from <= slot_start < to, by slot start then
+  // reference; at most `limit`. For the counter's list of the day (core::ListSiteAppointments).
+  virtual Result<std::vector<AppointmentRow>> ListAppointments(std::string_view site_id,
+                                                               UnixSeconds from, UnixSeconds to,
+                                                               size_t limit) = 0;
   // Ids of bookings with expires_at <= now (at most `limit`), oldest first.
   virtual Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now,
                                                                  size_t limit) = 0;

@@ -172,6 +172,8 @@ class SqliteTx final : public Tx {
   Result<std::vector<int>> TakenSeats(std::string_view site_id, UnixSeconds slot_start) override;
   Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
       std::string_view site_id, UnixSeconds from, UnixSeconds to) override;
+  Result<std::vector<AppointmentRow>> ListAppointments(std::string_view site_id, UnixSeconds from,
+                                                       UnixSeconds to, size_t limit) override;
   Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now, size_t limit) override;
   Status DeleteAppointment(std::string_view id) override;
   Result<std::optional<std::string>> GetFact(std::string_view name) override;
