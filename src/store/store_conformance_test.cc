@@ -288,6 +288,44 @@ TEST_P(StoreConformanceTest, CardsAndStatusLists) {
   }).ok());
 }
 
+// As ListApplications: each filter shape of ListCards selects and orders alike.
+TEST_P(StoreConformanceTest, ListCardsFiltersByPersonStateAndExpiryAlike) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a2", "p2")));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c1", "p1", "a1", "revoked", 10, 1000, "1", 1, Bytes(8, 1), "", 10, "crd_1"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c2", "p1", "a1", "active", 30, 3000, "1", 2, Bytes(8, 1), "", 30, "crd_2"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c3", "p2", "a2", "active", 20, 2000, "1", 3, Bytes(8, 1), "", 20, "crd_3"}));
+    return Status::Ok();
+  }).ok());
+  using V = std::vector<std::string>;
+  auto numbers = [&](V states, std::optional<UnixSeconds> before, std::string person) {
+    CardFilter f;
+    f.states = std::move(states);
+    f.expires_before = before;
+    f.person_id = std::move(person);
+    V out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.ListCards(f));
+      for (const auto& r : rows) out.push_back(r.number);
+      return Status::Ok();
+    }).ok());
+    return out;
+  };
+  EXPECT_EQ(numbers({}, {}, ""), (V{"c1", "c3", "c2"}));
+  EXPECT_EQ(numbers({}, {}, "p1"), (V{"c1", "c2"}));
+  EXPECT_EQ(numbers({}, {}, "p9"), V{});
+  EXPECT_EQ(numbers({"active"}, {}, ""), (V{"c3", "c2"}));
+  EXPECT_EQ(numbers({"active"}, {}, "p1"), V{"c2"});
+  EXPECT_EQ(numbers({"active", "revoked"}, 2500, ""), (V{"c1", "c3"}));
+  EXPECT_EQ(numbers({}, 2500, "p1"), V{"c1"});
+}
+
 TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("cityid-notadb-" + std::to_string(::getpid()));

@@ -576,12 +576,19 @@ Status SqliteTx::UpdateCard(const CardRow& r) {
 
 Result<std::vector<CardRow>> SqliteTx::ListCards(const CardFilter& f) {
   if (f.states.size() > kMaxStates) return Error(ErrorId::kInvalidArgument, "too many states");
-  static const std::string sql =
-      std::string("SELECT ") + kCardColumns +
-      " FROM cards WHERE (? = 0 OR state IN (?,?,?,?,?,?,?,?)) AND expires_at < ? "
-      "AND (? = '' OR person_id = ?) AND (? = 0 OR person_id IN (SELECT id FROM persons)) "
-      "ORDER BY issued_at, number LIMIT ?";
-  auto q = Q(sql.c_str());
+  // One statement per filter shape, as ListApplications: a person's cards (GET
+  // /api/v1/applications/{id}, the access history, a purge) through cards_person, not a scan.
+  auto statement = [](bool by_state, bool by_person) {
+    return std::string("SELECT ") + kCardColumns + " FROM cards WHERE " +
+           (by_state ? "? <> 0 AND state IN (?,?,?,?,?,?,?,?)"
+                     : "(? = 0 OR state IN (?,?,?,?,?,?,?,?))") +
+           " AND expires_at < ? AND " +
+           (by_person ? "? <> '' AND person_id = ?" : "(? = '' OR person_id = ?)") +
+           " AND (? = 0 OR person_id IN (SELECT id FROM persons)) ORDER BY issued_at, number LIMIT ?";
+  };
+  static const std::string sql[2][2] = {{statement(false, false), statement(false, true)},
+                                        {statement(true, false), statement(true, true)}};
+  auto q = Q(sql[f.states.empty() ? 0 : 1][f.person_id.empty() ? 0 : 1].c_str());
   q.Bind(static_cast<int64_t>(f.states.size()));
   for (size_t i = 0; i < kMaxStates; ++i) q.Bind(i < f.states.size() ? f.states[i] : std::string());
   q.Bind(f.expires_before.value_or(INT64_MAX)).Bind(f.person_id).Bind(f.person_id)
