@@ -6,16 +6,18 @@
 // 1. A data folder (`cityid init`, New York policy) holding --persons enrolled persons, seeded
 //    through the CLI's bulk import (`cityid enroll --batch`, the applicants of bench/fixtures.cc:
 //    real blind indexes, sealed records, audit entries). With --dir the folder is kept and a
-//    later run with the same --dir and no more --persons reuses it (seeding 100k takes minutes).
+//    later run with the same --dir and no more --persons reuses it (seeding 100k takes minutes);
+//    each run there enrolls other new applicants than the runs before (it counts its runs).
 // 2. `cityid serve` on 127.0.0.1 (a free port) as its own process; a clerk (added with
 //    `cityid staff add`) signs in with POST /api/v1/sessions, as the console's sign-in does.
 // 3. The enrollment form's submit: POST /api/v1/applications with the form's body (names,
 //    date of birth, address, gender, language, two documents with a number, a ~30 KB JPEG photo
 //    in base64), timed from the request's first byte to the whole 201 answer carrying the
-//    evaluation and the duplicate result. One submission in four is a person already enrolled
-//    written in Cyrillic (same date of birth): the server must flag it. Target p95 < 300 ms.
+//    evaluation and the duplicate result. In each four: two new applicants in Latin letters,
+//    one in Cyrillic, and a person already enrolled written in Cyrillic (same date of birth),
+//    which the server must flag (the run exits 1 otherwise). Target p95 < 300 ms.
 // 4. The transliteration preview: POST /api/v1/names/latin {"name"} once per keystroke, the
-//    prefixes of names in eight scripts typed one character at a time. Target p95 < 50 ms.
+//    prefixes of 16 names in 10 scripts typed one character at a time. Target p95 < 50 ms.
 // 5. Baselines, interleaved request by request with the figures so that load from other
 //    processes on a shared machine falls on all alike: GET /healthz (answered on the server's
 //    event loop: the HTTP floor) and GET /api/v1/sessions/current (a session route: cookie,
