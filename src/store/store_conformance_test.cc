@@ -115,6 +115,54 @@ TEST_P(StoreConformanceTest, PersonApplicationDocumentsRoundTrip) {
   }).ok());
 }
 
+// Each filter shape has its own statement (so that SQLite can use the person and state
+// indexes): all of them must select and order alike.
+TEST_P(StoreConformanceTest, ListApplicationsFiltersByPersonStateAndTimeAlike) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
+    struct Row { const char* id; const char* person; const char* state; UnixSeconds at; };
+    for (const Row& r : {Row{"a1", "p1", "documents_checked", 100}, Row{"a2", "p1", "flagged", 200},
+                         Row{"a3", "p2", "flagged", 150}, Row{"a4", "p2", "approved", 120}}) {
+      ApplicationRow a = App(r.id, r.person);
+      a.state = r.state;
+      a.created_at = a.updated_at = r.at;
+      CITYID_RETURN_IF_ERROR(tx.InsertApplication(a));
+    }
+    return Status::Ok();
+  }).ok());
+  auto ids = [&](ApplicationFilter f) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.ListApplications(f));
+      for (const auto& r : rows) out.push_back(r.id);
+      return Status::Ok();
+    }).ok());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  auto f = [](V states, std::optional<UnixSeconds> before, std::string person, size_t limit = 1000) {
+    ApplicationFilter out;
+    out.states = std::move(states);
+    out.updated_before = before;
+    out.person_id = std::move(person);
+    out.limit = limit;
+    return out;
+  };
+  EXPECT_EQ(ids(f({}, {}, "")), (V{"a1", "a4", "a3", "a2"}));
+  EXPECT_EQ(ids(f({}, {}, "p1")), (V{"a1", "a2"}));
+  EXPECT_EQ(ids(f({}, {}, "p3")), V{});
+  EXPECT_EQ(ids(f({"flagged"}, {}, "")), (V{"a3", "a2"}));
+  EXPECT_EQ(ids(f({"flagged", "approved"}, {}, "")), (V{"a4", "a3", "a2"}));
+  EXPECT_EQ(ids(f({"flagged"}, {}, "p1")), V{"a2"});
+  EXPECT_EQ(ids(f({"approved"}, {}, "p1")), V{});
+  EXPECT_EQ(ids(f({}, 150, "")), (V{"a1", "a4"}));
+  EXPECT_EQ(ids(f({"flagged"}, 200, "")), V{"a3"});
+  EXPECT_EQ(ids(f({}, 200, "p1")), V{"a1"});
+  EXPECT_EQ(ids(f({"flagged"}, {}, "p2", 1)), V{"a3"});
+  EXPECT_EQ(ids(f({}, {}, "", 2)), (V{"a1", "a4"}));
+}
+
 TEST_P(StoreConformanceTest, DuplicatePrimaryKeyIsAlreadyExists) {
   ASSERT_TRUE(store_->Write([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).ok());
   EXPECT_EQ(store_->Write([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).id(),
@@ -328,6 +376,44 @@ TEST_P(StoreConformanceTest, CardsPrintedAndRetentionDue) {
     EXPECT_EQ(numbers(*tx.ListCards(queue)), std::vector<std::string>{"222"});
     return Status::Ok();
   }).ok());
+}
+
+// As ListApplications: each filter shape of ListCards selects and orders alike.
+TEST_P(StoreConformanceTest, ListCardsFiltersByPersonStateAndExpiryAlike) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertPerson(Person("p2")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a1", "p1")));
+    CITYID_RETURN_IF_ERROR(tx.InsertApplication(App("a2", "p2")));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c1", "p1", "a1", "revoked", 10, 1000, "1", 1, Bytes(8, 1), "", 10, "crd_1"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c2", "p1", "a1", "active", 30, 3000, "1", 2, Bytes(8, 1), "", 30, "crd_2"}));
+    CITYID_RETURN_IF_ERROR(tx.InsertCard(
+        {"c3", "p2", "a2", "active", 20, 2000, "1", 3, Bytes(8, 1), "", 20, "crd_3"}));
+    return Status::Ok();
+  }).ok());
+  using V = std::vector<std::string>;
+  auto numbers = [&](V states, std::optional<UnixSeconds> before, std::string person) {
+    CardFilter f;
+    f.states = std::move(states);
+    f.expires_before = before;
+    f.person_id = std::move(person);
+    V out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.ListCards(f));
+      for (const auto& r : rows) out.push_back(r.number);
+      return Status::Ok();
+    }).ok());
+    return out;
+  };
+  EXPECT_EQ(numbers({}, {}, ""), (V{"c1", "c3", "c2"}));
+  EXPECT_EQ(numbers({}, {}, "p1"), (V{"c1", "c2"}));
+  EXPECT_EQ(numbers({}, {}, "p9"), V{});
+  EXPECT_EQ(numbers({"active"}, {}, ""), (V{"c3", "c2"}));
+  EXPECT_EQ(numbers({"active"}, {}, "p1"), V{"c2"});
+  EXPECT_EQ(numbers({"active", "revoked"}, 2500, ""), (V{"c1", "c3"}));
+  EXPECT_EQ(numbers({}, 2500, "p1"), V{"c1"});
 }
 
 TEST(SqliteStoreTest, RejectsFileThatIsNotADatabase) {
