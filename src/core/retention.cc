@@ -26,7 +26,11 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
   CITYID_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     std::set<std::string> held_persons;
     CITYID_ASSIGN_OR_RETURN(auto held_apps, tx.ListHeldApplications());
-    for (const auto& a : held_apps) held_persons.insert(a.person_id);
+    for (const auto& a : held_apps) {
+      if (!held_persons.insert(a.person_id).second) continue;
+      CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(a.person_id));
+      if (person) ++out.persons_held;
+    }
 
     // The same order as PurgeExpired: a person selected by an earlier rule is gone (or held)
     // by the time a later rule looks at them.
@@ -35,10 +39,7 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
       if (!seen.insert(person_id).second) return Status::Ok();
       CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
       if (!person) return Status::Ok();
-      if (held_persons.count(person_id) > 0) {
-        ++out.persons_held;
-        return Status::Ok();
-      }
+      if (held_persons.count(person_id) > 0) return Status::Ok();  // counted below
       store::CardFilter cf;
       cf.person_id = person_id;
       CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(cf));

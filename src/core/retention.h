@@ -24,7 +24,9 @@ struct RetentionPreview {
   int64_t persons_abandoned = 0;
   int64_t persons_rejected = 0;
   int64_t persons_card_expired = 0;
-  // Persons a rule selects but a legal hold keeps (never purged while held).
+  // Persons under a legal hold (whose record still exists): never purged while held, whatever
+  // the rules say. (Placing a hold touches the application, so a freshly held record is not
+  // selected by the age rules anyway.)
   int64_t persons_held = 0;
   // The time of the latest audit entry the retention job wrote (reason "retention..."), among
   // the last kRetentionScanEntries entries; nullopt when there is none.

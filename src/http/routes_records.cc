@@ -231,12 +231,12 @@ Reply RequestDestructionReply(RecordsState& st, const Call& c) {
 }
 
 Reply ApproveDestructionReply(RecordsState& st, const Call& c) {
+  auto body = ObjectBody(c.req, {"confirm"});
+  if (!body.ok()) return Problem(body.status());
   std::string id = c.req.matches.size() > 1 ? std::string(c.req.matches[1]) : "";
   if (id.rfind("dst_", 0) != 0 || id.size() > 64) {
     return Problem(Error(ErrorId::kInvalidArgument, "request id: dst_ followed by its letters"));
   }
-  auto body = ObjectBody(c.req, {"confirm"});
-  if (!body.ok()) return Problem(body.status());
   if (Status s = RequireConfirm(*body, "destroy the keys"); !s.ok()) return Problem(s);
   auto done = st.gate.approve(c.principal->staff_id, id);
   if (!done.ok()) return Problem(done.status());
