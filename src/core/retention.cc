@@ -97,7 +97,13 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
       const int64_t from = std::max<int64_t>(stop, end - static_cast<int64_t>(kRetentionAuditPage));
       CITYID_ASSIGN_OR_RETURN(auto rows, tx.ReadAudit(from, static_cast<size_t>(end - from)));
       for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-        if (it->entry.reason.rfind("retention", 0) == 0) {
+        // The job's own entries: an expired card ("retention"), a purged record or booking
+        // ("retention: ..."); not issuance's "retention after print".
+        const auto& e = it->entry;
+        const bool job = (e.action == "card.expire" && e.reason == "retention") ||
+                         ((e.action == "person.purge" || e.action == "appointment.purge") &&
+                          e.reason.rfind("retention: ", 0) == 0);
+        if (job) {
           out.last_action_at = it->entry.at;
           break;
         }

@@ -28,7 +28,8 @@ struct RetentionPreview {
   // the rules say. (Placing a hold touches the application, so a freshly held record is not
   // selected by the age rules anyway.)
   int64_t persons_held = 0;
-  // The time of the latest audit entry the retention job wrote (reason "retention..."), among
+  // The time of the latest audit entry the retention job wrote (card.expire "retention",
+  // person.purge / appointment.purge "retention: ..."), among
   // the last kRetentionScanEntries entries; nullopt when there is none.
   std::optional<UnixSeconds> last_action_at;
 };
