@@ -39,7 +39,7 @@ export function mountRecords(root, ctx) {
             ['rec-keys-h', 'staff_records.keys.heading'],
             ['rec-destroy-h', 'staff_records.destroy.heading'],
           ].map(([id, key]) =>
-            h('li', {}, h('button', { type: 'button', class: 'rec-link', onClick: () => document.getElementById(id)?.focus() }, t(key))),
+            h('li', {}, h('button', { type: 'button', class: 'rec-link secondary', onClick: () => document.getElementById(id)?.focus() }, t(key))),
           ),
         ),
       ),
@@ -407,7 +407,7 @@ export function mountRecords(root, ctx) {
           [t('staff_records.keys.logKey'), h('code', { class: 'rec-kid', dir: 'ltr' }, d.log_key.kid)],
           [t('staff_records.keys.dataKeys'), h('span', { id: 'rec-data-keys', class: `rec-data-${dataState}` }, dataText)],
         ]),
-        h('p', { class: 'hint' }, t('staff_records.keys.noMaterial')),
+        h('p', { class: 'hint' }, t('staff_records.keys.noMaterial'), ' ', h('code', { dir: 'ltr' }, '/.well-known/cityid-keys')),
       ];
     }
     replace(parts.keys, h('h2', { id: 'rec-keys-h', tabindex: '-1' }, t('staff_records.keys.heading')), h('p', {}, t('staff_records.keys.intro')), body);
