@@ -6,6 +6,9 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -309,6 +312,61 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
                               "application/json");
   ASSERT_TRUE(verify);
   EXPECT_EQ(verify->status, 200) << verify->body;
+}
+
+// Destruction while other requests read records: each read either completes before the keys
+// are wiped (200) or is refused after (409 keys-missing); never a 500, never a crash, and once
+// the approval has answered every read is refused.
+TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly) {
+  const Session a = AddAndLogin("ada", "admin");
+  const Session b = AddAndLogin("bea", "admin");
+  const Session reader = AddAndLogin("sam", "supervisor");
+  auto [person, app] = Enroll("Lopez");
+  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
+                        R"({"reason":"drill under load","confirm":true})");
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&, person = person] {
+      httplib::Client c("127.0.0.1", port_);
+      while (!stop.load()) {
+        auto res = c.Post("/api/v1/persons/" + person + "/read", With(reader),
+                          R"({"reason":"load during destruction"})", "application/json");
+        if (!res) {
+          ++other;
+        } else if (res->status == 200) {
+          ++ok;
+        } else if (res->status == 409 && Type(json::parse(res->body, nullptr, false)) ==
+                                             "keys-missing") {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  // Polls `done` for at most 20 s (a broken server must fail the test, not hang it).
+  auto wait = [](const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done() && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+    return done();
+  };
+  // Let some reads succeed first.
+  EXPECT_TRUE(wait([&] { return ok.load() >= 8; }));
+  Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
+       200, R"({"confirm":true})");
+  const int after = refused.load();
+  EXPECT_TRUE(wait([&] { return refused.load() >= after + 8; }));
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GE(ok.load(), 8);
+  EXPECT_GE(refused.load(), 8);
+  EXPECT_EQ(Type(Send(reader, "POST", "/api/v1/persons/" + person + "/read", 409,
+                      R"({"reason":"after"})")),
+            "keys-missing");
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
 }
 
 TEST_F(RecordsRoutesTest, ApprovalAfterTheWindowIsRefusedAndDestroysNothing) {
