@@ -2,6 +2,7 @@
 #include "http/routes_records.h"
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 

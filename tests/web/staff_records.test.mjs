@@ -309,8 +309,11 @@ test('two admins destroy the keys on their own sessions; then records are refuse
   assert.doesNotMatch(await itemB.textContent(), /\(you\)/);
   await checkA11y(pageB, 'destruction: pending (approver)');
   await screenshot(pageB, 'staff-records-destruction');
+  // From the keyboard: type the phrase, Tab to the button, Enter.
   await pageB.getByLabel('To confirm, type: destroy the keys').fill('destroy the keys');
-  await pageB.getByRole('button', { name: 'Approve and destroy the keys' }).click();
+  await pageB.keyboard.press('Tab');
+  assert.equal(await pageB.evaluate(() => document.activeElement.textContent), 'Approve and destroy the keys');
+  await pageB.keyboard.press('Enter');
   const outcome = pageB.locator('#rec-destroyed');
   await outcome.waitFor();
   assert.match(await outcome.textContent(), /The data keys are destroyed/);
