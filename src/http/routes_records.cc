@@ -27,10 +27,16 @@ using json = nlohmann::json;
 constexpr int64_t kListedDestructionSeconds = 24 * 3600;
 
 struct RecordsState {
-  RecordsState(store::Store& s, const crypto::Keyring& k, const policy::Policy& p,
-               const Clock& c, Rng& r, std::unique_ptr<dedup::NameNormalizer> n, KeysGate g)
-      : store(s), keys(k), policy(p), clock(c), rng(r), names(std::move(n)),
-        gate(std::move(g)), ctx{s, k, p, *names, c, r} {}
+  RecordsState(store::Store& s, const crypto::Keyring& k, const policy::Policy& p, const Clock& c,
+               Rng& r, std::unique_ptr<dedup::NameNormalizer> n, KeysGate g)
+      : store(s),
+        keys(k),
+        policy(p),
+        clock(c),
+        rng(r),
+        names(std::move(n)),
+        gate(std::move(g)),
+        ctx{s, k, p, *names, c, r} {}
   store::Store& store;
   const crypto::Keyring& keys;
   const policy::Policy& policy;
@@ -74,9 +80,8 @@ Status RequireConfirm(const json& body, const char* what) {
 }
 
 Reply ListHolds(RecordsState& st, const Call& c) {
-  auto holds = st.WithCore([&](core::Context& ctx) {
-    return core::ListHolds(ctx, c.principal->actor(), std::nullopt);
-  });
+  auto holds = st.WithCore(
+      [&](core::Context& ctx) { return core::ListHolds(ctx, c.principal->actor(), std::nullopt); });
   if (!holds.ok()) return Problem(holds.status());
   ordered_json j;
   j["holds"] = ordered_json::array();
@@ -146,8 +151,8 @@ Reply KeyStatus(RecordsState& st, const Call&) {
     data["split"] = nullptr;
   } else if (const auto& seal = st.keys.seal_info(); seal) {
     data["state"] = "sealed";
-    data["split"] = {{"id", seal->split_id}, {"threshold", seal->threshold},
-                     {"count", seal->count}};
+    data["split"] = {
+        {"id", seal->split_id}, {"threshold", seal->threshold}, {"count", seal->count}};
   } else {
     data["state"] = "present";
     data["split"] = nullptr;
@@ -221,11 +226,10 @@ Reply RequestDestructionReply(RecordsState& st, const Call& c) {
   if (Status s = RequireConfirm(*body, "request the destruction of the keys"); !s.ok()) {
     return Problem(s);
   }
-  auto req = core::RequestDestruction(st.store, st.clock, st.rng, c.principal->staff_id,
-                                      *reason);
+  auto req = core::RequestDestruction(st.store, st.clock, st.rng, c.principal->staff_id, *reason);
   if (!req.ok()) return Problem(req.status());
-  auto row = store::DestructionRequestRow{req->id, req->requested_by, *reason, req->requested_at,
-                                          "pending", "", 0};
+  auto row = store::DestructionRequestRow{
+      req->id, req->requested_by, *reason, req->requested_at, "pending", "", 0};
   auto users = UserNames(st.store, {row});
   if (!users.ok()) return Problem(users.status());
   return Json(201, DestructionJson(row, st.clock.Now(), c.principal->staff_id, *users));
@@ -301,8 +305,7 @@ Result<std::vector<RouteSpec>> RecordsRoutes(store::Store& store, const crypto::
       {"GET", "/api/v1/retention", "/api/v1/retention", h(&Retention)},
       {"POST", "/api/v1/retention/run", "/api/v1/retention/run", h(&RunRetention)},
       {"GET", "/api/v1/keys/status", "/api/v1/keys/status", h(&KeyStatus)},
-      {"GET", "/api/v1/destruction-requests", "/api/v1/destruction-requests",
-       h(&ListDestruction)},
+      {"GET", "/api/v1/destruction-requests", "/api/v1/destruction-requests", h(&ListDestruction)},
       {"POST", "/api/v1/destruction-requests", "/api/v1/destruction-requests",
        h(&RequestDestructionReply)},
       {"POST", "/api/v1/destruction-requests/{id}/approve",

@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -39,9 +39,10 @@ class RecordsRoutesTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
     store_ = std::move(store::OpenSqliteStore(":memory:")).value();
-    policy_ = std::make_unique<policy::Policy>(std::move(
-        policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) +
-                             "/policies/new-york-points.toml")).value());
+    policy_ = std::make_unique<policy::Policy>(
+        std::move(policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) +
+                                       "/policies/new-york-points.toml"))
+            .value());
     names_ = std::move(dedup::NameNormalizer::Create()).value();
     ctx_ = std::make_unique<core::Context>(
         core::Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
@@ -52,8 +53,8 @@ class RecordsRoutesTest : public ::testing::Test {
     config.port = 0;
     config.status_refresh_seconds = 0;
     if (destructible) config.destructible_keys = keys_.get();
-    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_))
-                  .value();
+    server_ =
+        std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
     port_ = *server_->Bind();
     thread_ = std::thread([this] { (void)server_->Run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -73,8 +74,8 @@ class RecordsRoutesTest : public ::testing::Test {
   };
   Session AddAndLogin(const std::string& user, const std::string& role) {
     core::Actor root{"cli:root", core::Role::kAdmin, ""};
-    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root,
-                            {user, role, "", kPassword}, "cityid Test");
+    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, "", kPassword},
+                            "cityid Test");
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     if (!c.ok()) return {};
     const Bytes secret(c->totp_secret.view().begin(), c->totp_secret.view().end());
@@ -94,8 +95,8 @@ class RecordsRoutesTest : public ::testing::Test {
     return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
   }
   // The answer, with its status checked; problems are application/problem+json.
-  json Send(const Session& s, const std::string& method, const std::string& path,
-            int expect_status, const std::string& body = "{}") {
+  json Send(const Session& s, const std::string& method, const std::string& path, int expect_status,
+            const std::string& body = "{}") {
     auto res = method == "GET" ? client_->Get(path, With(s))
                                : client_->Post(path, With(s), body, "application/json");
     EXPECT_TRUE(res) << path;
@@ -118,11 +119,12 @@ class RecordsRoutesTest : public ::testing::Test {
     in.legal_name = {"Ana", family};
     in.date_of_birth = {1990, 4, 12};
     in.documents.push_back({"foreign_passport", "P-" + family, std::nullopt, Date{2030, 1, 1}});
-    in.documents.push_back({"utility_bill", "", Date::FromUnix(clock_.Now() - 5 * kDay), std::nullopt});
+    in.documents.push_back(
+        {"utility_bill", "", Date::FromUnix(clock_.Now() - 5 * kDay), std::nullopt});
     auto e = core::Enroll(*ctx_, in, core::Actor{"c", core::Role::kClerk, ""});
     EXPECT_TRUE(e.ok()) << e.status().ToString();
-    auto app = core::ViewApplication(*ctx_, e->application_id,
-                                     core::Actor{"a", core::Role::kAdmin, ""});
+    auto app =
+        core::ViewApplication(*ctx_, e->application_id, core::Actor{"a", core::Role::kAdmin, ""});
     EXPECT_TRUE(app.ok());
     return {app->person_id, e->application_id};
   }
@@ -173,8 +175,9 @@ TEST_F(RecordsRoutesTest, RetentionPreviewCountsWhatTheRunThenDoes) {
   auto [fresh, fresh_app] = Enroll("Haddad");
   ASSERT_TRUE(core::Reject(*ctx_, rejected_app, sup, "documents not genuine").ok());
   ASSERT_TRUE(core::Reject(*ctx_, held_app, sup, "documents not genuine").ok());
-  ASSERT_TRUE(core::PlaceHold(*ctx_, held, "litigation", "",
-                              core::Actor{"a", core::Role::kAdmin, ""}).ok());
+  ASSERT_TRUE(
+      core::PlaceHold(*ctx_, held, "litigation", "", core::Actor{"a", core::Role::kAdmin, ""})
+          .ok());
   // 91 days on: both rejections are past 90 days, the untouched applications past 30.
   clock_.Advance(91 * kDay);
   Enroll("Novak");  // enrolled today: kept
@@ -273,8 +276,8 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
   EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/nope/approve", 400,
                       R"({"confirm":true})")),
             "invalid-argument");
-  EXPECT_EQ(Type(Send(supervisor, "POST", "/api/v1/destruction-requests/" + id + "/approve",
-                      403, R"({"confirm":true})")),
+  EXPECT_EQ(Type(Send(supervisor, "POST", "/api/v1/destruction-requests/" + id + "/approve", 403,
+                      R"({"confirm":true})")),
             "role-not-allowed");
   ASSERT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
 
@@ -295,8 +298,7 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
   EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/" + id + "/approve", 409,
                       R"({"confirm":true})")),
             "keys-missing");
-  auto login = client_->Post("/api/v1/sessions",
-                             R"({"user":"sam","password":"a long passphrase"})",
+  auto login = client_->Post("/api/v1/sessions", R"({"user":"sam","password":"a long passphrase"})",
                              "application/json");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 409);
@@ -306,10 +308,9 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
   EXPECT_EQ(after["requests"][0]["state"], "executed");
   EXPECT_EQ(after["requests"][0]["approved_by_user"], "bea");
   EXPECT_EQ(Send(a, "GET", "/api/v1/keys/status", 200)["data_keys"]["state"], "destroyed");
-  EXPECT_EQ(Send(auditor, "GET", "/api/v1/audit/head", 200)["signed_tree_head"].is_object(),
-            true);
-  auto verify = client_->Post("/api/v1/verify", json{{"payload", card->qr_text}}.dump(),
-                              "application/json");
+  EXPECT_EQ(Send(auditor, "GET", "/api/v1/audit/head", 200)["signed_tree_head"].is_object(), true);
+  auto verify =
+      client_->Post("/api/v1/verify", json{{"payload", card->qr_text}}.dump(), "application/json");
   ASSERT_TRUE(verify);
   EXPECT_EQ(verify->status, 200) << verify->body;
 }
@@ -337,8 +338,8 @@ TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly
           ++other;
         } else if (res->status == 200) {
           ++ok;
-        } else if (res->status == 409 && Type(json::parse(res->body, nullptr, false)) ==
-                                             "keys-missing") {
+        } else if (res->status == 409 &&
+                   Type(json::parse(res->body, nullptr, false)) == "keys-missing") {
           ++refused;
         } else {
           ++other;
@@ -354,8 +355,8 @@ TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly
   };
   // Let some reads succeed first.
   EXPECT_TRUE(wait([&] { return ok.load() >= 8; }));
-  Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
-       200, R"({"confirm":true})");
+  Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve", 200,
+       R"({"confirm":true})");
   const int after = refused.load();
   EXPECT_TRUE(wait([&] { return refused.load() >= after + 8; }));
   stop = true;
@@ -372,13 +373,12 @@ TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly
 TEST_F(RecordsRoutesTest, ApprovalAfterTheWindowIsRefusedAndDestroysNothing) {
   const Session a = AddAndLogin("ada", "admin");
   const Session b = AddAndLogin("bea", "admin");
-  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
-                        R"({"reason":"drill","confirm":true})");
+  const json req =
+      Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
   clock_.Advance(core::kDefaultDestructionWindowSeconds + 1);
-  EXPECT_EQ(Send(b, "GET", "/api/v1/destruction-requests", 200)["requests"][0]["state"],
-            "expired");
-  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() +
-                                     "/approve",
+  EXPECT_EQ(Send(b, "GET", "/api/v1/destruction-requests", 200)["requests"][0]["state"], "expired");
+  EXPECT_EQ(Type(Send(b, "POST",
+                      "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
                       409, R"({"confirm":true})")),
             "destruction-window-expired");
   EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
@@ -390,11 +390,11 @@ TEST_F(RecordsRoutesTest, AServerWithoutWritableKeysLeavesApprovalToTheCli) {
   Start(/*destructible=*/false);
   const Session a = AddAndLogin("ada", "admin");
   const Session b = AddAndLogin("bea", "admin");
-  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
-                        R"({"reason":"drill","confirm":true})");
-  const json p = Send(b, "POST",
-                      "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
-                      409, R"({"confirm":true})");
+  const json req =
+      Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
+  const json p =
+      Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
+           409, R"({"confirm":true})");
   EXPECT_EQ(Type(p), "failed-precondition");
   EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
 }
