@@ -40,6 +40,7 @@ constexpr Words kWords[] = {
     {"appointment.move", "appointment moved", "cita cambiada"},
     {"appointment.cancel", "appointment cancelled", "cita cancelada"},
     {"appointment.purge", "appointment deleted", "cita eliminada"},
+    {"appointment.read", "appointment read at the counter", "cita consultada en el mostrador"},
     {"history.view", "access history viewed", "historial de accesos consultado"},
     {"history.denied", "access history refused: wrong PIN",
      "historial de accesos denegado: PIN incorrecto"},

@@ -874,6 +874,53 @@ Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view 
   return AttendanceRecord{row.reference, row.site_id, row.slot_start, row.state};
 }
 
+Result<SiteDay> ListSiteAppointments(BookingContext& ctx, std::string_view site_id,
+                                     std::optional<Date> day, const Actor& actor) {
+  CITYID_RETURN_IF_ERROR(
+      RequireRole(actor, {Role::kClerk, Role::kSupervisor, Role::kPartner, Role::kAdmin}));
+  CITYID_RETURN_IF_ERROR(CheckSiteId(site_id));
+  if (day && !day->valid()) return Error(ErrorId::kInvalidArgument, "date: YYYY-MM-DD");
+  const Status not_found =
+      Error(ErrorId::kSiteNotFound, "no site with id '" + std::string(site_id) + "'");
+  // Before any lookup, so a partner cannot tell another site from a missing one.
+  if (actor.role == Role::kPartner && (actor.site.empty() || actor.site != site_id)) {
+    return not_found;
+  }
+  SiteDay out;
+  CITYID_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    out.appointments.clear();
+    CITYID_ASSIGN_OR_RETURN(auto row, tx.GetSite(site_id));
+    if (!row) return not_found;
+    CITYID_ASSIGN_OR_RETURN(LoadedSite s, Load(*row));
+    out.site_id = s.row.id;
+    out.timezone = s.row.timezone;
+    const int64_t d = day ? day->DaysSinceEpoch()
+                          : FloorDiv(s.zone.ToLocal(ctx.clock.Now()), kSecondsPerDay);
+    out.day = Date::FromDays(d);
+    CITYID_ASSIGN_OR_RETURN(
+        auto rows, tx.ListAppointments(s.row.id, s.zone.ToUtcLenient(d * kSecondsPerDay),
+                                       s.zone.ToUtcLenient((d + 1) * kSecondsPerDay),
+                                       kMaxDayAppointments + 1));
+    out.truncated = rows.size() > kMaxDayAppointments;
+    if (out.truncated) rows.resize(kMaxDayAppointments);
+    for (const auto& r : rows) {
+      CITYID_ASSIGN_OR_RETURN(BookingStatus st, StatusOf(ctx, r));
+      const int64_t local = s.zone.ToLocal(r.slot_start);
+      const int64_t local_day = FloorDiv(local, kSecondsPerDay);
+      const int minute = static_cast<int>((local - local_day * kSecondsPerDay) / 60);
+      out.appointments.push_back(SiteAppointment{
+          r.reference, r.slot_start,
+          Date::FromDays(local_day).ToString() + "T" + FormatClock(minute), r.state, r.language,
+          std::move(st.name)});
+      CITYID_RETURN_IF_ERROR(Append(tx, ctx, actor.id, Name(actor.role), actor.site,
+                                    "appointment.read", r.id,
+                                    "counter: the day's appointments"));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<int64_t> PurgeExpiredBookings(BookingContext& ctx, const Actor& actor) {
   CITYID_RETURN_IF_ERROR(RequireRole(actor, {Role::kAdmin, Role::kSystem}));
   int64_t purged = 0;

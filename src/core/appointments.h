@@ -272,6 +272,35 @@ struct AttendanceRecord {
 Result<AttendanceRecord> RecordAttendance(BookingContext& ctx, std::string_view reference,
                                           Attendance outcome, const Actor& actor);
 
+// One booking on the counter's list of the day (ListSiteAppointments): the name to call is
+// decrypted; the PIN and the contact never leave the store.
+struct SiteAppointment {
+  std::string reference;
+  UnixSeconds slot_start = 0;
+  std::string local;     // the slot's start in the site's time, "2026-12-02T09:00"
+  std::string state;     // booked, moved, cancelled, attended, no_show
+  std::string language;  // the applicant's language, as booked
+  std::string name;      // the name to call
+};
+struct SiteDay {
+  std::string site_id;
+  std::string timezone;  // the site's (IANA id or UTC offset)
+  Date day;              // local
+  std::vector<SiteAppointment> appointments;  // by slot start, then reference
+  bool truncated = false;                     // more than kMaxDayAppointments
+};
+inline constexpr size_t kMaxDayAppointments = 1000;
+
+// The bookings of a site on local date `day` (nullopt: the site's today), every state (cancelled ones included, so the
+// clerk can tell a caller it was cancelled), for the counter: clerk, supervisor, admin, and a
+// partner for its own site only — another site answers kSiteNotFound, exactly as a missing one
+// (kPermissionDenied for other roles, kInvalidArgument for a malformed site id or date). Each
+// name is decrypted to call the applicant, so each listed booking is an access: one
+// `appointment.read` entry per booking (subject the booking id, reason "counter: the day's
+// appointments", actor the staff member), in the same transaction as the read.
+Result<SiteDay> ListSiteAppointments(BookingContext& ctx, std::string_view site_id,
+                                     std::optional<Date> day, const Actor& actor);
+
 // Deletes every booking whose expiry (the day after its appointment) has passed, wrapped key
 // and all, appending `appointment.purge` for each. Returns how many. REQUIRES role admin or
 // system.

@@ -1,5 +1,7 @@
 #include "core/report.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -250,6 +252,13 @@ ordered_json CellJson(const PublishedCell& c) {
   return c.Text();
 }
 
+// ASCII lower case (the report's English titles, in a sentence).
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -386,15 +395,148 @@ std::string ReportCsv(const Report& report) {
   return out;
 }
 
+namespace {
+
+// The tables the HTML page opens with, as key figures (their grand totals).
+constexpr const char* kKeyFigures[] = {"applications_received", "applications_approved",
+                                       "cards_issued", "cards_revoked"};
+
+// What of a published table is worth showing: rows (not "Total") with anything other than an
+// exact 0 in a month, and the month columns where any of them has.
+struct ShownParts {
+  std::vector<size_t> rows;
+  std::vector<size_t> months;
+};
+
+ShownParts Shown(const PublishedTable& t) {
+  ShownParts s;
+  const size_t months = t.columns.size() - 1;
+  auto nonzero = [](const PublishedCell& c) {
+    return c.kind != PublishedCell::Kind::kExact || c.value != 0;
+  };
+  for (size_t r = 0; r + 1 < t.rows.size(); ++r) {
+    for (size_t m = 0; m < months; ++m) {
+      if (nonzero(t.cells[r][m])) {
+        s.rows.push_back(r);
+        break;
+      }
+    }
+  }
+  for (size_t m = 0; m < months; ++m) {
+    for (size_t r : s.rows) {
+      if (nonzero(t.cells[r][m])) {
+        s.months.push_back(m);
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+// A horizontal bar chart of one table as inline SVG: for each shown row a group label, then one
+// bar per non-zero month, each labelled with its figure. A suppressed count ("<10") is a hatched,
+// dashed bar drawn at 10 and labelled "<10", so nothing depends on colour. The SVG carries a
+// <title> and <desc> and is named by them (role="img").
+std::string ChartSvg(const PublishedTable& t, const ShownParts& shown) {
+  struct Bar {
+    std::string group;  // a row label, or empty for a bar
+    std::string label;  // the month
+    const PublishedCell* cell = nullptr;
+  };
+  std::vector<Bar> bars;
+  int64_t max = 10;
+  for (size_t r : shown.rows) {
+    bars.push_back({t.rows[r], "", nullptr});
+    for (size_t m : shown.months) {
+      const PublishedCell& c = t.cells[r][m];
+      if (c.kind == PublishedCell::Kind::kExact && c.value == 0) continue;
+      if (c.kind == PublishedCell::Kind::kExact) max = std::max(max, c.value);
+      bars.push_back({"", t.columns[m], &c});
+    }
+  }
+  constexpr int kLabelW = 105, kBarMax = 230, kRowH = 26;
+  const int width = kLabelW + kBarMax + 65;
+  const int height = static_cast<int>(bars.size()) * kRowH + 8;
+  const std::string id = HtmlEscape(t.id);
+  std::string h;
+  h += "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + std::to_string(width) + " " +
+       std::to_string(height) + "\" aria-labelledby=\"" + id + "-title " + id + "-desc\">\n";
+  h += "<title id=\"" + id + "-title\">" + HtmlEscape(t.title) + "</title>\n";
+  h += "<desc id=\"" + id + "-desc\">Bar chart: one bar per month that is not zero, grouped by " +
+       HtmlEscape(ToLower(t.row_header)) +
+       ", each labelled with its figure. Hatched bars are counts under 10 (shown as &lt;10); "
+       "their length is not the real figure. The same figures are in the table.</desc>\n";
+  h += "<defs><pattern id=\"" + id +
+       "-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" "
+       "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
+       "<rect width=\"2.5\" height=\"6\" fill=\"#005ea2\"/></pattern></defs>\n";
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const int y = 4 + static_cast<int>(i) * kRowH;
+    const Bar& b = bars[i];
+    if (b.cell == nullptr) {
+      h += "<text x=\"0\" y=\"" + std::to_string(y + 18) + "\" font-weight=\"bold\">" +
+           HtmlEscape(b.group) + "</text>\n";
+      continue;
+    }
+    const bool small = b.cell->kind != PublishedCell::Kind::kExact;
+    const int64_t v = small ? 10 : b.cell->value;
+    const int w = std::max<int>(2, static_cast<int>(v * kBarMax / max));
+    h += "<text x=\"" + std::to_string(kLabelW - 8) + "\" y=\"" + std::to_string(y + 17) +
+         "\" text-anchor=\"end\">" + HtmlEscape(b.label) + "</text>";
+    h += "<rect x=\"" + std::to_string(kLabelW) + "\" y=\"" + std::to_string(y + 3) +
+         "\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(kRowH - 8) + "\" " +
+         (small ? "class=\"small\" fill=\"url(#" + id + "-hatch)\" stroke=\"#111\" "
+                  "stroke-dasharray=\"3 2\""
+                : std::string("class=\"exact\" fill=\"#005ea2\"")) +
+         "/>";
+    h += "<text x=\"" + std::to_string(kLabelW + w + 6) + "\" y=\"" + std::to_string(y + 17) +
+         "\">" + HtmlEscape(b.cell->Text()) + "</text>\n";
+  }
+  h += "</svg>\n";
+  return h;
+}
+
+// The numbers beside a chart: the shown rows and the totals, in the shown months and the total.
+std::string NumbersTable(const PublishedTable& t, const ShownParts& shown) {
+  std::vector<size_t> cols = shown.months;
+  cols.push_back(t.columns.size() - 1);
+  std::string h = "<table id=\"" + HtmlEscape(t.id) + "\">\n<caption>" + HtmlEscape(t.title) +
+                  "</caption>\n<thead>\n<tr><th scope=\"col\">" + HtmlEscape(t.row_header) +
+                  "</th>";
+  for (size_t c : cols) h += "<th scope=\"col\">" + HtmlEscape(t.columns[c]) + "</th>";
+  h += "</tr>\n</thead>\n<tbody>\n";
+  auto row = [&](size_t r) {
+    std::string out = "<tr><th scope=\"row\">" + HtmlEscape(t.rows[r]) + "</th>";
+    for (size_t c : cols) out += "<td>" + HtmlEscape(t.cells[r][c].Text()) + "</td>";
+    return out + "</tr>\n";
+  };
+  for (size_t r : shown.rows) h += row(r);
+  h += "</tbody>\n<tfoot>\n" + row(t.rows.size() - 1) + "</tfoot>\n</table>\n";
+  return h;
+}
+
+}  // namespace
+
 std::string ReportHtml(const Report& report) {
   const std::string period = report.from == report.to ? report.from : report.from + " to " + report.to;
+  std::vector<PublishedTable> tables;
+  for (const auto& raw : report.tables) tables.push_back(Publish(raw));
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += "<title>Transparency report, " + HtmlEscape(period) + "</title>\n";
   h += "<style>\nbody{font-family:system-ui,sans-serif;max-width:72rem;margin:1rem auto;"
        "padding:0 1rem;color:#111;background:#fff;line-height:1.4}\n"
-       "table{border-collapse:collapse;margin:0 0 2rem}\n"
+       "section{border-top:1px solid #888;margin-top:1.5rem}\n"
+       ".figures{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));"
+       "margin:0 0 1rem}\n"
+       ".figures div{border:1px solid #888;padding:.5rem .75rem}\n"
+       ".figures dd{margin:0;font-size:1.6rem;font-weight:bold}\n"
+       ".pair{display:grid;gap:1rem;align-items:start}\n"
+       "@media (min-width:60em){.pair{grid-template-columns:1fr 1fr}}\n"
+       "figure{margin:0}\n svg.chart{display:block;width:100%;max-width:30rem;font-size:15px}\n"
+       ".scroll{overflow-x:auto}\n"
+       "table{border-collapse:collapse;margin:0 0 1rem}\n"
        "caption{text-align:left;font-weight:bold;padding:.5rem 0}\n"
        "th,td{border:1px solid #555;padding:.25rem .5rem}\n"
        "td{text-align:right;font-variant-numeric:tabular-nums}\n"
@@ -404,23 +546,39 @@ std::string ReportHtml(const Report& report) {
   h += "<h1>Transparency report, " + HtmlEscape(period) + "</h1>\n";
   h += "<p>" + HtmlEscape(kSuppressionRule) +
        " Months are calendar months in UTC. No table breaks counts down by any personal "
-       "characteristic.</p>\n";
-  for (const auto& raw : report.tables) {
-    const PublishedTable t = Publish(raw);
-    h += "<table id=\"" + HtmlEscape(t.id) + "\">\n<caption>" + HtmlEscape(t.title) +
-         "</caption>\n<thead>\n<tr><th scope=\"col\">" + HtmlEscape(t.row_header) + "</th>";
-    for (const auto& c : t.columns) h += "<th scope=\"col\">" + HtmlEscape(c) + "</th>";
-    h += "</tr>\n</thead>\n";
-    for (size_t r = 0; r < t.rows.size(); ++r) {
-      const bool total = r + 1 == t.rows.size();
-      if (r == 0 && !total) h += "<tbody>\n";
-      if (total) h += (t.rows.size() > 1 ? "</tbody>\n" : std::string()) + "<tfoot>\n";
-      h += "<tr><th scope=\"row\">" + HtmlEscape(t.rows[r]) + "</th>";
-      for (const auto& c : t.cells[r]) h += "<td>" + HtmlEscape(c.Text()) + "</td>";
-      h += "</tr>\n";
-      if (total) h += "</tfoot>\n";
+       "characteristic. Rows and months with nothing to count are left out of the charts and "
+       "tables.</p>\n";
+  h += "<h2>Key figures</h2>\n<dl class=\"figures\">\n";
+  for (const char* id : kKeyFigures) {
+    for (const auto& t : tables) {
+      if (t.id != id) continue;
+      h += "<div><dt>" + HtmlEscape(t.title) + "</dt><dd>" +
+           HtmlEscape(t.cells.back().back().Text()) + "</dd></div>\n";
     }
-    h += "</table>\n";
+  }
+  h += "</dl>\n";
+  std::vector<std::string> quiet;
+  for (const auto& t : tables) {
+    const ShownParts shown = Shown(t);
+    if (shown.rows.empty()) {
+      quiet.push_back(t.title);
+      continue;
+    }
+    h += "<section aria-labelledby=\"" + HtmlEscape(t.id) + "-h\">\n<h2 id=\"" +
+         HtmlEscape(t.id) + "-h\">" + HtmlEscape(t.title) + "</h2>\n<div class=\"pair\">\n";
+    h += "<figure>\n" + ChartSvg(t, shown) +
+         "<figcaption>Each bar is labelled with its figure; hatched bars are counts under "
+         "10.</figcaption>\n</figure>\n";
+    h += "<div class=\"scroll\">\n" + NumbersTable(t, shown) + "</div>\n</div>\n</section>\n";
+  }
+  if (!quiet.empty()) {
+    h += "<section aria-labelledby=\"none-h\">\n<h2 id=\"none-h\">Nothing to report</h2>\n";
+    std::string list;
+    for (size_t i = 0; i < quiet.size(); ++i) {
+      if (i > 0) list += i + 1 == quiet.size() ? "; and " : "; ";
+      list += ToLower(quiet[i]);
+    }
+    h += "<p id=\"none\">None in this period: " + HtmlEscape(list) + ".</p>\n</section>\n";
   }
   h += "</main>\n</body>\n</html>\n";
   return h;

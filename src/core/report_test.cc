@@ -281,5 +281,67 @@ TEST_F(ReportTest, RenderingsHoldNoIdsAndSuppressSmallCounts) {
   EXPECT_EQ(html.find("http"), std::string::npos);  // no external resources
 }
 
+// The page a city publishes (cityid report --format html): key figures, an inline SVG chart per
+// table with activity (title, description, every bar labelled, small counts hatched), its numbers
+// beside it without zero-filled rows or months, and one sentence for the tables with nothing.
+TEST_F(ReportTest, HtmlHasChartsWithTheirNumbersAndNoZeroFilledRows) {
+  std::vector<EnrollResult> all;
+  for (int i = 0; i < 11; ++i) all.push_back(EnrollAt("city-hall", i));
+  ASSERT_TRUE(Approve(*ctx_, all[0].application_id, supervisor_, "").ok());
+  ASSERT_TRUE(Issue(*ctx_, all[0].application_id, clerk_).ok());
+  auto r = BuildReport(*store_, "2026-10", "2026-12");
+  ASSERT_TRUE(r.ok());
+  const std::string html = ReportHtml(*r);
+  auto has = [&](const std::string& s) { return html.find(s) != std::string::npos; };
+  auto count = [&](const std::string& s) {
+    size_t n = 0;
+    for (size_t at = html.find(s); at != std::string::npos; at = html.find(s, at + 1)) ++n;
+    return n;
+  };
+  // Key figures: grand totals as published.
+  EXPECT_TRUE(has("<dt>Applications received</dt><dd>11</dd>")) << html;
+  EXPECT_TRUE(has("<dt>Applications approved</dt><dd>withheld</dd>"));
+  EXPECT_TRUE(has("<dt>Cards revoked</dt><dd>0</dd>"));
+  // A chart for each table with activity (received, approved, issued), named by its title.
+  EXPECT_EQ(count("<svg class=\"chart\" role=\"img\""), 3u);
+  EXPECT_TRUE(has("<title id=\"applications_received-title\">Applications received</title>"));
+  EXPECT_TRUE(has("aria-labelledby=\"applications_received-title applications_received-desc\""));
+  EXPECT_TRUE(has("<desc id=\"applications_received-desc\">"));
+  // Received: one exact bar of 11, drawn full length and labelled; approved and issued: one
+  // hatched bar each, labelled <10.
+  EXPECT_EQ(count("class=\"exact\""), 1u);
+  EXPECT_TRUE(has("width=\"230\" height=\"18\" class=\"exact\""));
+  EXPECT_TRUE(has(">11</text>"));
+  EXPECT_EQ(count("class=\"small\" fill=\"url(#"), 2u);
+  EXPECT_EQ(count(">&lt;10</text>"), 2u);
+  // The numbers: the month with activity and the total only; no row of zeros anywhere.
+  EXPECT_TRUE(has("<th scope=\"col\">2026-11</th>"));
+  EXPECT_FALSE(has("<th scope=\"col\">2026-10</th>"));
+  EXPECT_FALSE(has("<th scope=\"col\">2026-12</th>"));
+  EXPECT_TRUE(has("<tr><th scope=\"row\">city-hall</th><td>11</td><td>11</td></tr>"));
+  size_t rows = 0;
+  for (size_t at = html.find("<tr><th scope=\"row\">"); at != std::string::npos;
+       at = html.find("<tr><th scope=\"row\">", at + 1)) {
+    const std::string row = html.substr(at, html.find("</tr>", at) - at);
+    size_t tds = 0, zeros = 0;
+    for (size_t p = row.find("<td>"); p != std::string::npos; p = row.find("<td>", p + 1)) {
+      ++tds;
+      zeros += row.compare(p, 10, "<td>0</td>") == 0;
+    }
+    EXPECT_GT(tds, 0u);
+    EXPECT_LT(zeros, tds) << "a zero-filled row: " << row;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 6u);  // three tables: city-hall and Total each
+  // Tables with nothing: one sentence, no table.
+  EXPECT_TRUE(has("<p id=\"none\">None in this period: applications rejected: documents; "));
+  EXPECT_TRUE(has("; cards revoked; "));
+  EXPECT_FALSE(has("<caption>Cards revoked</caption>"));
+  // Self-contained: no script, no external resource.
+  EXPECT_FALSE(has("<script"));
+  EXPECT_FALSE(has("http"));
+  EXPECT_FALSE(has("xlink"));
+}
+
 }  // namespace
 }  // namespace cityid::core

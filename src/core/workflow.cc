@@ -414,6 +414,37 @@ Result<PersonName> CanonicalName(const PersonName& n, const std::string& field) 
   return out;
 }
 
+}  // namespace
+
+Result<PrintedLatin> PrintedLatinName(const dedup::NameNormalizer& normalizer,
+                                      const PersonName& legal, const std::string& field) {
+  PrintedLatin out;
+  CITYID_ASSIGN_OR_RETURN(out.legal, CanonicalName(legal, field));
+  CITYID_ASSIGN_OR_RETURN(out.ascii.given, normalizer.ToAscii(out.legal.given));
+  CITYID_ASSIGN_OR_RETURN(out.ascii.family, normalizer.ToAscii(out.legal.family));
+  if (names::IsLatin(out.legal.given) && names::IsLatin(out.legal.family)) {
+    out.latin = out.legal;  // already Latin: keep diacritics exactly as written
+  } else {
+    // Machine transliteration of another script: plain ASCII reads better than scholarly
+    // marks ("Xiao Ming", not "Xiǎo Míng"). Each part must give a printable Latin part, or the
+    // clerk is asked for the applicant's own spelling now rather than failing at issuance.
+    auto latin = CanonicalName(out.ascii, field);
+    const bool part_lost = (!out.legal.given.empty() && out.ascii.given.empty()) ||
+                           (!out.legal.family.empty() && out.ascii.family.empty());
+    if (!latin.ok() || part_lost) {
+      return Error(ErrorId::kInvalidName,
+                   field + ": cityid cannot spell it in Latin letters for the card; give "
+                   "latin_name (as in the applicant's passport)");
+    }
+    out.latin = *latin;
+    out.transliterated = true;
+  }
+  out.printed = Join(out.latin);
+  return out;
+}
+
+namespace {
+
 // Uses ctx.names and ctx.rng (not thread-safe), ctx.policy, ctx.keys and ctx.clock.
 Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput& in,
                                              const Actor& actor) {
@@ -453,10 +484,10 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
   // is checked here against base/names.h, so that issuing, showing, printing and verifying
   // never meet a name they refuse.
   PersonRecord record;
-  CITYID_ASSIGN_OR_RETURN(record.legal_name, CanonicalName(in.legal_name, "legal_name"));
+  CITYID_ASSIGN_OR_RETURN(PrintedLatin spelled, PrintedLatinName(ctx.names, in.legal_name));
+  record.legal_name = std::move(spelled.legal);
   const PersonName& legal = record.legal_name;
-  CITYID_ASSIGN_OR_RETURN(record.ascii_name.given, ctx.names.ToAscii(legal.given));
-  CITYID_ASSIGN_OR_RETURN(record.ascii_name.family, ctx.names.ToAscii(legal.family));
+  record.ascii_name = std::move(spelled.ascii);
   EnrollResult result;
   if (in.latin_name) {
     // The applicant's own Latin spelling (e.g. from their passport) beats any transliteration.
@@ -464,22 +495,9 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
     if (!names::IsLatin(record.latin_name.given) || !names::IsLatin(record.latin_name.family)) {
       return Error(ErrorId::kInvalidName, "latin_name: must be written in Latin letters");
     }
-  } else if (names::IsLatin(legal.given) && names::IsLatin(legal.family)) {
-    record.latin_name = legal;  // already Latin: keep diacritics exactly as written
   } else {
-    // Machine transliteration of another script: plain ASCII reads better than scholarly
-    // marks ("Xiao Ming", not "Xiǎo Míng"). Each part must give a printable Latin part, or the
-    // clerk is asked for the applicant's own spelling now rather than failing at issuance.
-    auto latin = CanonicalName(record.ascii_name, "legal_name");
-    const bool part_lost = (!legal.given.empty() && record.ascii_name.given.empty()) ||
-                           (!legal.family.empty() && record.ascii_name.family.empty());
-    if (!latin.ok() || part_lost) {
-      return Error(ErrorId::kInvalidName,
-                   "legal_name: cityid cannot spell it in Latin letters for the card; give "
-                   "latin_name (as in the applicant's passport)");
-    }
-    record.latin_name = *latin;
-    result.latin_name_transliterated = true;
+    record.latin_name = std::move(spelled.latin);
+    result.latin_name_transliterated = spelled.transliterated;
   }
   result.latin_name = record.latin_name;
   result.printed_name = Join(record.latin_name);

@@ -69,6 +69,27 @@ struct EnrollResult {
   std::string access_code;
 };
 
+// The Latin spelling a card prints for a legal name when the applicant gives none of their
+// own (no latin_name): exactly what Enroll decides, so a page can show it while the clerk types
+// (POST /api/v1/names/latin). A name in Latin script prints as written, diacritics kept
+// (transliterated false); any other script is spelled by NameNormalizer::ToAscii, part by part,
+// in canonical form (transliterated true). `ascii` is the ASCII fold of each part (the card's
+// ASCII name). Errors: a part refused by base/names.h (kInvalidName, kFieldTooLong,
+// kInvalidUtf8, kInvalidArgument; context "<field>.given"/".family"), kMissingField when both
+// parts are empty, kInvalidName when cityid cannot spell a part in Latin letters (Lao, Khmer,
+// Tibetan: the clerk then types the spelling from the applicant's passport). A pure function:
+// nothing is read, written or logged. Uses `names` (thread-safe: dedup/name_normalizer.h).
+struct PrintedLatin {
+  PersonName legal;  // the legal name in canonical form
+  PersonName latin;  // the parts the card prints
+  PersonName ascii;  // ToAscii of each legal part
+  std::string printed;  // latin joined as the card prints it (given then family)
+  bool transliterated = false;
+};
+Result<PrintedLatin> PrintedLatinName(const dedup::NameNormalizer& normalizer,
+                                      const PersonName& legal,
+                                      const std::string& field = "legal_name");
+
 // What enrollment answers with a transliterated name.
 inline constexpr const char* kTransliterationNotice =
     "cityid spelled the name in Latin letters; check this spelling against the applicant's "

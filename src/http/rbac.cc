@@ -102,6 +102,15 @@ const std::vector<RouteRule>& RbacTable() {
       {"POST", "/api/v1/destruction-requests", false, kAdminOnly},
       {"POST", "/api/v1/destruction-requests/{id}/approve", false, kAdminOnly},
       // ---- end of the records block.
+      // ---- The clerk's pages (issue 17, http/routes_clerk.h). The card's Latin spelling of a
+      // typed name: the counter roles that enroll (clerk, supervisor, partner, admin), like
+      // POST /api/v1/applications; never auditors.
+      {"POST", "/api/v1/names/latin", false, {true, true, true, false, true}},
+      // The day's appointments at a site with the names to call (core::ListSiteAppointments):
+      // the roles that record attendance; partners for their own site only (another site
+      // answers as a missing one, in core); never auditors.
+      {"GET", "/api/v1/sites/{id}/appointments", false, {true, true, true, false, true}},
+      // ---- end of the clerk's block.
   };
   return kTable;
 }

@@ -1,6 +1,7 @@
 #include "http/routes_api.h"
 
 #include <cctype>
+#include <limits>
 
 #include "audit/verify.h"
 #include "base/names.h"
@@ -558,27 +559,59 @@ Reply EnrollmentApi::AuditHead(const Call&) {
   // Signing a new head is `cityid audit head` (it verifies the whole log first): a GET changes
   // nothing.
   j["signed_tree_head"] = head ? audit::TreeHeadToJson(*head) : ordered_json(nullptr);
+  // The log key (audit/verify.h's JWK) so a page can check heads itself; an auditor compares its
+  // kid with the one the city publishes (`cityid audit export --log-key`).
+  j["log_key"] = ordered_json::parse(audit::LogKeyToJson(ctx_.keys.LogPublicKey()));
   return Json(200, j);
 }
 
+// The log browser: entries from seq `from` on (or, with order=desc, from `from` down), filtered by
+// exact action and site and by time (`since` inclusive, `until` exclusive, Unix seconds).
 Reply EnrollmentApi::AuditEntries(const Call& c) {
   for (const auto& [key, value] : c.req.params) {
-    if (key != "from" && key != "limit") {
-      return Problem(Error(ErrorId::kUnknownField, "query: only from and limit"));
+    if (key != "from" && key != "limit" && key != "action" && key != "site" && key != "since" &&
+        key != "until" && key != "order") {
+      return Problem(Error(ErrorId::kUnknownField,
+                           "query: only from, limit, action, site, since, until and order"));
     }
   }
-  auto from = QueryInt(c.req, "from", 0);
+  const std::string order = c.req.has_param("order") ? c.req.get_param_value("order") : "asc";
+  if (order != "asc" && order != "desc") {
+    return Problem(Error(ErrorId::kInvalidArgument, "order: asc or desc"));
+  }
+  const bool descending = order == "desc";
+  auto from = QueryInt(c.req, "from", descending ? std::numeric_limits<int64_t>::max() : 0);
   if (!from.ok()) return Problem(from.status());
   auto limit = QueryInt(c.req, "limit", kDefaultAuditLimit);
   if (!limit.ok()) return Problem(limit.status());
   if (*limit < 1 || *limit > static_cast<int64_t>(kMaxAuditLimit)) {
     return Problem(Error(ErrorId::kInvalidArgument, "limit: 1 to 1000"));
   }
+  store::AuditFilter filter;
+  filter.from_seq = *from;
+  filter.descending = descending;
+  filter.limit = static_cast<size_t>(*limit);
+  for (auto [name, field] : {std::pair{"action", &filter.action}, std::pair{"site", &filter.site}}) {
+    if (!c.req.has_param(name)) continue;
+    *field = c.req.get_param_value(name);
+    if (field->empty() || field->size() > 64) {
+      return Problem(Error(ErrorId::kInvalidArgument, std::string(name) + ": 1 to 64 bytes"));
+    }
+  }
+  for (auto [name, field] : {std::pair{"since", &filter.since}, std::pair{"until", &filter.until}}) {
+    if (!c.req.has_param(name)) continue;
+    auto v = QueryInt(c.req, name, 0);
+    if (!v.ok()) return Problem(v.status());
+    *field = *v;
+  }
+  if (filter.since && filter.until && *filter.until <= *filter.since) {
+    return Problem(Error(ErrorId::kInvalidArgument, "until: after since"));
+  }
   std::vector<store::AuditRow> rows;
   int64_t size = 0;
   Status s = store_.Read([&](store::Tx& tx) -> Status {
     CITYID_ASSIGN_OR_RETURN(size, tx.AuditSize());
-    CITYID_ASSIGN_OR_RETURN(rows, tx.ReadAudit(*from, static_cast<size_t>(*limit)));
+    CITYID_ASSIGN_OR_RETURN(rows, tx.SearchAudit(filter));
     return Status::Ok();
   });
   if (!s.ok()) return Problem(s);
@@ -589,8 +622,14 @@ Reply EnrollmentApi::AuditEntries(const Call& c) {
         audit::EntryToJson(audit::LogEntry{r.seq, std::move(r.entry), std::move(r.leaf_hash)}));
   }
   j["size"] = size;
-  const int64_t next = *from + static_cast<int64_t>(rows.size());
-  j["next"] = next < size ? ordered_json(next) : ordered_json(nullptr);
+  // Where the next page starts; null when this page ended the search.
+  ordered_json next = nullptr;
+  if (rows.size() == filter.limit) {
+    const int64_t last = rows.back().seq;
+    if (!descending && last + 1 < size) next = last + 1;
+    if (descending && last > 0) next = last - 1;
+  }
+  j["next"] = next;
   return {200, j.dump(-1, ' ', false, ordered_json::error_handler_t::replace)};
 }
 

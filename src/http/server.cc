@@ -27,6 +27,7 @@
 #include "http/rbac.h"
 #include "core/audit_log.h"
 #include "http/routes_api.h"
+#include "http/routes_clerk.h"
 #include "http/routes_history.h"
 #include "http/routes_records.h"
 #include "http/routes_print.h"
@@ -723,6 +724,12 @@ Status Server::Impl::Install() {
   for (const auto& spec : print_routes) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
+  // The clerk's pages: the card's Latin spelling and the day's appointments (http/routes_clerk.h).
+  CITYID_ASSIGN_OR_RETURN(std::vector<RouteSpec> clerk_routes, ClerkRoutes(store_, keys_, clock_, rng_));
+  for (const auto& spec : clerk_routes) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler,
+                                 spec.max_body_bytes));
+  }
   // And the other way round: every table entry is served (no stale entries).
   if (registered_.size() != RbacTable().size()) {
     return Error(ErrorId::kInternal, "the RBAC table lists routes the server does not serve");
@@ -982,6 +989,10 @@ Reply Server::Impl::Logout(const Request& req, const auth::Principal& p) {
   if (!s.ok()) return Problem(s);
   Reply r{204, ""};
   r.headers.emplace_back("Set-Cookie", SessionCookie(req, "", 0));
+  // The browser drops its HTTP cache for this origin too: answers with personal data are
+  // no-store already, so this is a second lock on a shared counter computer. Not "storage",
+  // which would also wipe the offline verifier's cached keys and lists.
+  r.headers.emplace_back("Clear-Site-Data", "\"cache\"");
   return r;
 }
 

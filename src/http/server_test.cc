@@ -588,6 +588,7 @@ TEST_F(ServerTest, LogoutEndsTheSessionAndClearsTheCookie) {
   auto out = client_->Delete("/api/v1/sessions/current", With(&s));
   ASSERT_EQ(out->status, 204);
   EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(out->get_header_value("Clear-Site-Data"), "\"cache\"");
   auto after = client_->Get("/api/v1/sessions/current", With(&s));
   EXPECT_EQ(after->status, 401);
   EXPECT_EQ(ProblemType(after), "unauthenticated");
@@ -1218,6 +1219,75 @@ TEST_F(ServerTest, AuditProofsFromScheduledTreeHeads) {
   get("/api/v1/audit/consistency?from=1", auditor, 400);
 }
 
+// The auditor's log browser (issue 17): filters by action, site and time, newest first on
+// request, pages with `next`; the head carries the log key; bad filters are 400s and only
+// auditors and admins read any of it.
+TEST_F(ServerTest, AuditEntriesFilterAndPageAndHeadCarriesLogKey) {
+  Session auditor = Login("olga", AddStaff("olga", "auditor"));
+  Session admin = Login("ada", AddStaff("ada", "admin"));
+  auto get = [&](const std::string& path, const Session& s, int status) {
+    auto res = client_->Get(path, With(&s, false));
+    EXPECT_TRUE(res);
+    if (!res) return json();
+    EXPECT_EQ(res->status, status) << path << ": " << res->body;
+    return json::parse(res->body, nullptr, false);
+  };
+  std::string number;
+  IssueCard(&number);
+  IssueCard(&number);
+  const json all = get("/api/v1/audit/entries?limit=1000", auditor, 200);
+  const auto size = all["size"].get<int64_t>();
+  ASSERT_EQ(static_cast<int64_t>(all["entries"].size()), size);
+  // Count one action the workflow logged twice (once per card).
+  const std::string action = "card.issue";
+  int64_t issued = 0;
+  for (const auto& e : all["entries"]) issued += e["action"] == action;
+  ASSERT_EQ(issued, 2) << all.dump();
+
+  json page = get("/api/v1/audit/entries?action=card.issue&limit=1", auditor, 200);
+  ASSERT_EQ(page["entries"].size(), 1u);
+  EXPECT_EQ(page["entries"][0]["action"], action);
+  ASSERT_TRUE(page["next"].is_number());
+  json rest = get("/api/v1/audit/entries?action=card.issue&limit=1&from=" +
+                      std::to_string(page["next"].get<int64_t>()), auditor, 200);
+  ASSERT_EQ(rest["entries"].size(), 1u);
+  EXPECT_GT(rest["entries"][0]["seq"], page["entries"][0]["seq"]);
+  // Newest first: the later card.issue comes first.
+  json desc = get("/api/v1/audit/entries?action=card.issue&order=desc", admin, 200);
+  ASSERT_EQ(desc["entries"].size(), 2u);
+  EXPECT_EQ(desc["entries"][0]["seq"], rest["entries"][0]["seq"]);
+  EXPECT_TRUE(desc["next"].is_null());
+  // Time and site: every entry is at the test clock's time and at no site named "nowhere".
+  const std::string at = std::to_string(kNow);
+  EXPECT_EQ(get("/api/v1/audit/entries?since=" + at + "&until=" + std::to_string(kNow + 1) +
+                    "&limit=1000", auditor, 200)["entries"].size(), static_cast<size_t>(size));
+  EXPECT_TRUE(get("/api/v1/audit/entries?until=" + at, auditor, 200)["entries"].empty());
+  EXPECT_TRUE(get("/api/v1/audit/entries?site=nowhere", auditor, 200)["entries"].empty());
+  // Bad filters.
+  const std::string type = kProblemTypeBase;
+  EXPECT_EQ(get("/api/v1/audit/entries?order=up", auditor, 400)["type"], type + "invalid-argument");
+  EXPECT_EQ(get("/api/v1/audit/entries?since=5&until=5", auditor, 400)["type"],
+            type + "invalid-argument");
+  EXPECT_EQ(get("/api/v1/audit/entries?since=-1", auditor, 400)["type"], type + "invalid-argument");
+  EXPECT_EQ(get("/api/v1/audit/entries?action=", auditor, 400)["type"], type + "invalid-argument");
+  EXPECT_EQ(get("/api/v1/audit/entries?actor=x", auditor, 400)["type"], type + "unknown-field");
+  // The head carries the log key whose kid the signed heads name.
+  const json head = get("/api/v1/audit/head", auditor, 200);
+  EXPECT_EQ(head["log_key"]["kty"], "OKP");
+  EXPECT_EQ(head["log_key"]["use"], "cityid-tree-head");
+  auto key = audit::ParseLogKeyJson(head["log_key"].dump());
+  ASSERT_TRUE(key.ok()) << key.status().message();
+  EXPECT_EQ(*key, keys_->LogPublicKey().public_key);
+  // Only auditors and admins.
+  for (const char* role : {"clerk", "supervisor", "partner"}) {
+    const std::string user = std::string("u-") + role;
+    Session s = Login(user, AddStaff(user, role, std::string(role) == "partner" ? "site-a" : ""));
+    EXPECT_EQ(get("/api/v1/audit/entries?action=card.issue", s, 403)["type"], type + "role-not-allowed")
+        << role;
+    get("/api/v1/audit/head", s, 403);
+  }
+}
+
 // The applicant's view (POST /api/v1/access-history): roles and sites, never the actor; one
 // generic answer for wrong credentials, counted per client address like the booking routes.
 TEST_F(ServerTest, AccessHistoryShowsRolesNotActorsAndLimitsWrongCredentials) {
@@ -1413,7 +1483,8 @@ TEST_F(ServerTest, MillionDeepJsonToEveryPostRouteIs400AndTheServerStaysUp) {
     }
     ASSERT_EQ(c->Get("/healthz")->status, 200) << "after " << rule.pattern;
   }
-  EXPECT_EQ(json_routes, 26);  // 23 + the records routes (retention run, destruction x2)
+  EXPECT_EQ(json_routes, 27);  // + POST /api/v1/names/latin (the clerk's, issue 17) and the
+                               // records routes (retention run, destruction request, approve)
   EXPECT_EQ(other_routes, 2);
 
   // The issue's own case on the default limits: a clerk's enrollment (the route's own limit,

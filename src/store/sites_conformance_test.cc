@@ -175,6 +175,39 @@ TEST_P(SitesConformanceTest, ExpiredBookingsAreFoundAndDeleted) {
   EXPECT_FALSE(Write([&](Tx& tx) { return tx.InsertAppointment(bad); }).ok());
 }
 
+// The counter's list of the day (core::ListSiteAppointments): one site's bookings of every state
+// in [from, to), by slot then reference, at most `limit`.
+TEST_P(SitesConformanceTest, ListsASitesBookingsInARangeBySlot) {
+  ASSERT_TRUE(Write([](Tx& tx) -> Status {
+    CITYID_RETURN_IF_ERROR(tx.InsertSite(Site("city-hall", 3)));
+    CITYID_RETURN_IF_ERROR(tx.InsertSite(Site("library", 3)));
+    CITYID_RETURN_IF_ERROR(tx.InsertAppointment(Booking("apt_c", "city-hall", 2000, 0)));
+    CITYID_RETURN_IF_ERROR(tx.InsertAppointment(Booking("apt_b", "city-hall", 1000, 1)));
+    CITYID_RETURN_IF_ERROR(tx.InsertAppointment(Booking("apt_a", "city-hall", 1000, 0)));
+    CITYID_RETURN_IF_ERROR(tx.InsertAppointment(Booking("apt_late", "city-hall", 5000, 0)));
+    return tx.InsertAppointment(Booking("apt_lib", "library", 1000, 0));
+  }).ok());
+  AppointmentRow cancelled = Booking("apt_c", "city-hall", 2000, 0);
+  cancelled.state = "cancelled";
+  ASSERT_TRUE(Write([&](Tx& tx) { return tx.UpdateAppointment(cancelled); }).ok());
+  ASSERT_TRUE(store_->Read([](Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto day, tx.ListAppointments("city-hall", 1000, 5000, 100));
+    std::vector<std::string> ids;
+    for (const auto& r : day) ids.push_back(r.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"apt_a", "apt_b", "apt_c"}));
+    if (day.size() == 3) {
+      EXPECT_EQ(day[2].state, "cancelled");
+      EXPECT_EQ(day[0].sealed, Bytes(60, 2));
+      EXPECT_EQ(day[0].reference, "REF-apt_a");
+    }
+    CITYID_ASSIGN_OR_RETURN(auto two, tx.ListAppointments("city-hall", 0, 10000, 2));
+    EXPECT_EQ(two.size(), 2u);
+    CITYID_ASSIGN_OR_RETURN(auto none, tx.ListAppointments("nowhere", 0, 10000, 100));
+    EXPECT_TRUE(none.empty());
+    return Status::Ok();
+  }).ok());
+}
+
 // Many threads, each with its own connection to the same database file (as separate server
 // processes or the CLI next to the server would be), race for the seats of one slot: the
 // capacity check and the insert share one write transaction, so exactly `capacity` win.

@@ -105,6 +105,19 @@ struct AuditRow {
   Bytes leaf_hash;
 };
 
+// A search of the access log (the auditor's log browser, GET /api/v1/audit/entries). Empty
+// strings and nullopt match anything; `at` bounds are Unix seconds, `since` inclusive and `until`
+// exclusive. Ascending: entries with seq >= `from_seq`; descending: seq <= `from_seq`.
+struct AuditFilter {
+  std::string action;                  // exact action, e.g. "card.revoke"
+  std::string site;                    // exact site id
+  std::optional<UnixSeconds> since;
+  std::optional<UnixSeconds> until;
+  int64_t from_seq = 0;
+  bool descending = false;
+  size_t limit = 100;
+};
+
 struct ApplicationFilter {
   std::vector<std::string> states;          // empty: any
   std::optional<UnixSeconds> updated_before;
@@ -259,6 +272,9 @@ class Tx {
   virtual Result<int64_t> AppendAudit(const audit::Entry& e) = 0;
   virtual Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) = 0;
   virtual Result<int64_t> AuditSize() = 0;
+  // Up to `f.limit` entries matching `f`, in seq order (descending when f.descending). A scan of
+  // the log from `f.from_seq` (the table's primary key), O(entries scanned).
+  virtual Result<std::vector<AuditRow>> SearchAudit(const AuditFilter& f) = 0;
   // The latest `limit` entries whose subject is exactly `subject`, oldest first (the applicant's
   // view of accesses to their record, core/access_history.h). Indexed (schema v8): O(log n + k).
   virtual Result<std::vector<AuditRow>> AuditBySubject(std::string_view subject,
@@ -352,6 +368,11 @@ class Tx {
   // Live bookings per slot start of a site with from <= slot_start < to, by slot start.
   virtual Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
       std::string_view site_id, UnixSeconds from, UnixSeconds to) = 0;
+  // Every booking of a site (any state) with from <= slot_start < to, by slot start then
+  // reference; at most `limit`. For the counter's list of the day (core::ListSiteAppointments).
+  virtual Result<std::vector<AppointmentRow>> ListAppointments(std::string_view site_id,
+                                                               UnixSeconds from, UnixSeconds to,
+                                                               size_t limit) = 0;
   // Ids of bookings with expires_at <= now (at most `limit`), oldest first.
   virtual Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now,
                                                                  size_t limit) = 0;

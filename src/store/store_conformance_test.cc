@@ -201,6 +201,54 @@ TEST_P(StoreConformanceTest, AuditLogIsAppendOnly) {
   }).ok());
 }
 
+// The auditor's log browser: filters by action, site and time, paged from a seq either way.
+TEST_P(StoreConformanceTest, SearchAuditFiltersByActionSiteAndTimeAndPagesBothWays) {
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+    // seq i: at 100 + 10 i; even seqs "card.issue" at site "north", odd "person.read" at "south".
+    for (int i = 0; i < 10; ++i) {
+      const bool even = i % 2 == 0;
+      CITYID_RETURN_IF_ERROR(tx.AppendAudit({100 + 10 * i, "s1", "clerk", even ? "north" : "south",
+                                             even ? "card.issue" : "person.read", "p", ""})
+                                 .status());
+    }
+    return Status::Ok();
+  }).ok());
+  auto seqs = [&](const AuditFilter& f) {
+    std::vector<int64_t> out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.SearchAudit(f));
+      for (const auto& r : rows) {
+        EXPECT_EQ(r.leaf_hash, audit::LeafHash(r.entry));
+        out.push_back(r.seq);
+      }
+      return Status::Ok();
+    }).ok());
+    return out;
+  };
+  using V = std::vector<int64_t>;
+  // A filter from (action, site, since, until, from_seq, descending, limit); "" and -1 for any.
+  auto filter = [](std::string action, std::string site, UnixSeconds since, UnixSeconds until,
+                   int64_t from_seq = 0, bool descending = false, size_t limit = 100) {
+    AuditFilter f;
+    f.action = std::move(action);
+    f.site = std::move(site);
+    if (since >= 0) f.since = since;
+    if (until >= 0) f.until = until;
+    f.from_seq = from_seq;
+    f.descending = descending;
+    f.limit = limit;
+    return f;
+  };
+  EXPECT_EQ(seqs(filter("", "", -1, -1)), (V{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(seqs(filter("person.read", "", -1, -1)), (V{1, 3, 5, 7, 9}));
+  EXPECT_EQ(seqs(filter("", "north", -1, -1)), (V{0, 2, 4, 6, 8}));
+  EXPECT_EQ(seqs(filter("person.read", "north", -1, -1)), V{});
+  EXPECT_EQ(seqs(filter("", "", 130, 160)), (V{3, 4, 5}));  // since inclusive, until not
+  EXPECT_EQ(seqs(filter("card.issue", "", -1, -1, 3, false, 2)), (V{4, 6}));
+  EXPECT_EQ(seqs(filter("card.issue", "", -1, -1, 5, true, 2)), (V{4, 2}));
+  EXPECT_EQ(seqs(filter("", "", -1, -1, 9, true, 3)), (V{9, 8, 7}));
+}
+
 TEST_P(StoreConformanceTest, ReadTransactionRejectsWrites) {
   EXPECT_EQ(store_->Read([&](Tx& tx) { return tx.InsertPerson(Person("p1")); }).id(),
             ErrorId::kPermissionDenied);

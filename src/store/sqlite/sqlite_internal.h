@@ -125,6 +125,7 @@ class SqliteTx final : public Tx {
   Result<int64_t> AppendAudit(const audit::Entry& e) override;
   Result<std::vector<AuditRow>> ReadAudit(int64_t from_seq, size_t limit) override;
   Result<int64_t> AuditSize() override;
+  Result<std::vector<AuditRow>> SearchAudit(const AuditFilter& f) override;
   Result<std::vector<AuditRow>> AuditBySubject(std::string_view subject, size_t limit) override;
   Status AppendTreeHead(const audit::SignedTreeHead& head) override;
   Result<std::vector<audit::SignedTreeHead>> ListTreeHeads() override;
@@ -172,6 +173,8 @@ class SqliteTx final : public Tx {
   Result<std::vector<int>> TakenSeats(std::string_view site_id, UnixSeconds slot_start) override;
   Result<std::vector<std::pair<UnixSeconds, int64_t>>> CountLiveBookings(
       std::string_view site_id, UnixSeconds from, UnixSeconds to) override;
+  Result<std::vector<AppointmentRow>> ListAppointments(std::string_view site_id, UnixSeconds from,
+                                                       UnixSeconds to, size_t limit) override;
   Result<std::vector<std::string>> ExpiredAppointmentIds(UnixSeconds now, size_t limit) override;
   Status DeleteAppointment(std::string_view id) override;
   Result<std::optional<std::string>> GetFact(std::string_view name) override;

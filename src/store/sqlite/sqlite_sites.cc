@@ -147,6 +147,23 @@ Result<std::vector<std::pair<UnixSeconds, int64_t>>> SqliteTx::CountLiveBookings
   return out;
 }
 
+Result<std::vector<AppointmentRow>> SqliteTx::ListAppointments(std::string_view site_id,
+                                                               UnixSeconds from, UnixSeconds to,
+                                                               size_t limit) {
+  auto q = Q("SELECT id, reference, pin_hash, site_id, slot_start, seat, wrapped_key, sealed, "
+             "language, state, created_at, updated_at, expires_at FROM appointments "
+             "WHERE site_id = ? AND slot_start >= ? AND slot_start < ? "
+             "ORDER BY slot_start, reference LIMIT ?");
+  q.Bind(site_id).Bind(from).Bind(to).Bind(static_cast<int64_t>(limit));
+  std::vector<AppointmentRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(AppointmentFrom(q));
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> SqliteTx::ExpiredAppointmentIds(UnixSeconds now, size_t limit) {
   auto q = Q("SELECT id FROM appointments WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?");
   q.Bind(now).Bind(static_cast<int64_t>(limit));

@@ -666,6 +666,36 @@ Result<std::vector<AuditRow>> SqliteTx::AuditBySubject(std::string_view subject,
   return out;
 }
 
+Result<std::vector<AuditRow>> SqliteTx::SearchAudit(const AuditFilter& f) {
+  // Every condition is always present and switched off by its own flag, so two static statement
+  // texts serve every combination (the prepared-statement cache keys on them).
+#define CITYID_AUDIT_SEARCH                                                                   \
+  "SELECT seq, at, actor, role, site, action, subject, reason, leaf_hash FROM audit_log "    \
+  "WHERE (? = '' OR action = ?) AND (? = '' OR site = ?) AND (? = 0 OR at >= ?) "             \
+  "AND (? = 0 OR at < ?) AND "
+  static constexpr const char* kAscending = CITYID_AUDIT_SEARCH "seq >= ? ORDER BY seq LIMIT ?";
+  static constexpr const char* kDescending =
+      CITYID_AUDIT_SEARCH "seq <= ? ORDER BY seq DESC LIMIT ?";
+#undef CITYID_AUDIT_SEARCH
+  auto q = Q(f.descending ? kDescending : kAscending);
+  q.Bind(f.action).Bind(f.action).Bind(f.site).Bind(f.site);
+  q.Bind(int64_t{f.since.has_value()}).Bind(f.since.value_or(0));
+  q.Bind(int64_t{f.until.has_value()}).Bind(f.until.value_or(0));
+  q.Bind(f.from_seq).Bind(static_cast<int64_t>(f.limit));
+  std::vector<AuditRow> out;
+  while (true) {
+    CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    AuditRow r;
+    r.seq = q.Int(0);
+    r.entry = audit::Entry{q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Text(6),
+                           q.Text(7)};
+    r.leaf_hash = q.Blob(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<int64_t> SqliteTx::AuditSize() {
   auto q = Q("SELECT coalesce(max(seq) + 1, 0) FROM audit_log");
   CITYID_ASSIGN_OR_RETURN(bool row, q.Step());
