@@ -408,6 +408,7 @@ class Server::Impl {
 
   // Emergency destruction (see Route and http/routes_records.h).
   std::shared_mutex keys_mu_;
+  std::mutex keys_turnstile_;  // held by an approval while it waits for keys_mu_
   std::atomic<bool> keys_destroyed_{false};
   static Status KeysDestroyedError() {
     return Error(ErrorId::kKeysMissing,
@@ -447,6 +448,10 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
       // The answers held in memory count nothing per client: no need to resolve it.
       std::shared_lock<std::shared_mutex> keys_hold;
       if (!never_blocks && !approves_destruction) {
+        // Through the turnstile first: an approval waiting for the exclusive hold holds it, so
+        // a steady stream of requests cannot starve the approval (glibc's rwlock prefers
+        // readers).
+        { std::lock_guard<std::mutex> turnstile(keys_turnstile_); }
         keys_hold = std::shared_lock<std::shared_mutex>(keys_mu_);
       }
       if (keys_destroyed_.load() && !served_after_destruction) {
@@ -700,6 +705,7 @@ Status Server::Impl::Install() {
       return Error(ErrorId::kFailedPrecondition,
                    "this server cannot destroy keys: approve with `cityid keys destroy approve`");
     }
+    std::lock_guard<std::mutex> turnstile(keys_turnstile_);
     std::unique_lock<std::shared_mutex> lock(keys_mu_);
     if (keys_destroyed_.load()) return KeysDestroyedError();
     auto out = core::ApproveDestruction(store_, *config_.destructible_keys, clock_, rng_,
