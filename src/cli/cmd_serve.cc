@@ -195,6 +195,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
                    http::LogTimestamp().c_str());
     }
   }
+  config.destructible_keys = &(*dir)->mutable_keys();
   auto server = http::Server::Create(config, (*dir)->store(), (*dir)->keys(), (*dir)->policy(),
                                      (*dir)->clock());
   if (!server.ok()) return out.Fail(server.status());

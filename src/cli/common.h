@@ -91,6 +91,9 @@ class DataDir {
   core::Context& ctx() { return *ctx_; }
   const policy::Policy& policy() const { return *policy_; }
   const crypto::Keyring& keys() const { return *keys_; }
+  // Writable: only for `cityid serve`, which may destroy the data keys on a two-admin approval
+  // (http::ServerConfig::destructible_keys).
+  crypto::Keyring& mutable_keys() { return *keys_; }
   store::Store& store() { return *store_; }
   const Clock& clock() const { return *clock_; }
   Rng& rng() { return rng_; }

@@ -39,6 +39,34 @@ Status AppendEntry(store::Tx& tx, UnixSeconds at, const std::string& actor,
 
 }  // namespace
 
+Result<std::vector<store::DestructionRequestRow>> RecentDestructionRequests(
+    store::Store& store, UnixSeconds since, int64_t max_scanned) {
+  std::vector<store::DestructionRequestRow> out;
+  CITYID_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(int64_t size, tx.AuditSize());
+    const int64_t stop = size > max_scanned ? size - max_scanned : 0;
+    constexpr int64_t kPage = 1000;
+    for (int64_t end = size; end > stop;) {
+      const int64_t from = end - kPage > stop ? end - kPage : stop;
+      CITYID_ASSIGN_OR_RETURN(auto rows, tx.ReadAudit(from, static_cast<size_t>(end - from)));
+      bool older = false;
+      for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+        if (it->entry.at < since) {
+          older = true;  // entries are appended in time order
+          break;
+        }
+        if (it->entry.action != "keys.destroy.request") continue;
+        CITYID_ASSIGN_OR_RETURN(auto row, tx.GetDestructionRequest(it->entry.subject));
+        if (row) out.push_back(std::move(*row));
+      }
+      if (older) break;
+      end = from;
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<DestructionRequest> RequestDestruction(store::Store& store, const Clock& clock, Rng& rng,
                                               std::string_view admin, std::string_view reason,
                                               int64_t window_seconds) {

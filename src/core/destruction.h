@@ -76,6 +76,14 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
                                               int64_t window_seconds =
                                                   kDefaultDestructionWindowSeconds);
 
+// The destruction requests made at or after `since` (their "keys.destroy.request" entries in
+// the access log, newest first, found by reading the log backwards over at most `max_scanned`
+// entries), each as the store holds it now (pending, executed or expired). A pending request
+// past its window is still "pending" in the store until someone tries to approve it; callers
+// compare requested_at + window with the clock. Writes nothing; store errors only.
+Result<std::vector<store::DestructionRequestRow>> RecentDestructionRequests(
+    store::Store& store, UnixSeconds since, int64_t max_scanned = 100000);
+
 // Splits the data keys k-of-n among officers (crypto::Keyring::SealDataKeys; docs/operations.md
 // "Splitting the data keys"), so that no single person holding the data folder can decrypt it
 // offline. `admin` must be an enabled admin account. `deliver` receives the shares before the

@@ -144,6 +144,32 @@ TEST_F(DestructionTest, TwoAdminsApprovalsLeaveNoRecordReadable) {
   EXPECT_TRUE(KekOnDisk());  // the fresh one
 }
 
+// The console's list (GET /api/v1/destruction-requests): found through their log entries,
+// newest first, only those made since the given time, each in its current state.
+TEST_F(DestructionTest, RecentRequestsAreListedNewestFirstSinceAGivenTime) {
+  auto old = RequestDestruction(*store_, clock_, rng_, "alice", "old drill");
+  ASSERT_TRUE(old.ok());
+  clock_.Advance(3600);
+  auto fresh = RequestDestruction(*store_, clock_, rng_, "bob", "new drill");
+  ASSERT_TRUE(fresh.ok());
+  auto all = RecentDestructionRequests(*store_, kNow);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, fresh->id);
+  EXPECT_EQ((*all)[0].state, "pending");
+  EXPECT_EQ((*all)[0].reason, "new drill");
+  EXPECT_EQ((*all)[1].id, old->id);
+  auto recent = RecentDestructionRequests(*store_, kNow + 1);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].id, fresh->id);
+  // Only as many entries as asked are read: the older request is out of reach.
+  auto scanned = RecentDestructionRequests(*store_, 0, /*max_scanned=*/1);
+  ASSERT_TRUE(scanned.ok());
+  ASSERT_EQ(scanned->size(), 1u);
+  EXPECT_EQ((*scanned)[0].id, fresh->id);
+}
+
 TEST_F(DestructionTest, OneApprovalChangesNothing) {
   auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
   ASSERT_TRUE(req.ok()) << req.status().ToString();

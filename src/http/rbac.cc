@@ -97,6 +97,17 @@ const std::vector<RouteRule>& RbacTable() {
       // (core::ReadPerson, core::CardPayload): clerk, supervisor, admin. Not partners (no card
       // printer or stock at community sites, as for issuing), not auditors (never personal data).
       {"GET", "/api/v1/cards/{number}/print.pdf", false, {true, true, false, false, true}},
+      // ---- Records and keys (issue 17, staff console "records" part; http/routes_records.h).
+      // Legal holds in force: core::ListHolds lets admins and auditors read them (no notes).
+      {"GET", "/api/v1/holds", false, {false, false, false, true, true}},
+      // Retention preview and run, key status, emergency destruction: admins only.
+      {"GET", "/api/v1/retention", false, kAdminOnly},
+      {"POST", "/api/v1/retention/run", false, kAdminOnly},
+      {"GET", "/api/v1/keys/status", false, kAdminOnly},
+      {"GET", "/api/v1/destruction-requests", false, kAdminOnly},
+      {"POST", "/api/v1/destruction-requests", false, kAdminOnly},
+      {"POST", "/api/v1/destruction-requests/{id}/approve", false, kAdminOnly},
+      // ---- end of the records block.
       // ---- The clerk's pages (issue 17, http/routes_clerk.h). The card's Latin spelling of a
       // typed name: the counter roles that enroll (clerk, supervisor, partner, admin), like
       // POST /api/v1/applications; never auditors.

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <nlohmann/json.hpp>
 
 #include "auth/staff.h"
@@ -30,6 +31,7 @@
 #include "http/routes_clerk.h"
 #include "http/routes_history.h"
 #include "http/routes_people.h"
+#include "http/routes_records.h"
 #include "http/routes_print.h"
 #include "http/routes_sites.h"
 
@@ -405,6 +407,17 @@ class Server::Impl {
   };
   std::mutex cache_mu_;
   std::map<std::string, CachedList> cache_;
+
+  // Emergency destruction (see Route and http/routes_records.h).
+  std::shared_mutex keys_mu_;
+  std::mutex keys_turnstile_;  // held by an approval while it waits for keys_mu_
+  std::atomic<bool> keys_destroyed_{false};
+  static Status KeysDestroyedError() {
+    return Error(ErrorId::kKeysMissing,
+                 "the data keys were destroyed (emergency destruction): no person record can "
+                 "be opened or written and staff cannot sign in; cards can still be verified "
+                 "and the access log read");
+  }
 };
 
 Status Server::Impl::Route(const char* method, const char* pattern, const std::string& regex,
@@ -421,14 +434,34 @@ Status Server::Impl::Route(const char* method, const char* pattern, const std::s
   }
   registered_.push_back(m + " " + pattern);
   const size_t body_limit = max_body_bytes == 0 ? config_.max_body_bytes : max_body_bytes;
-  auto run = [this, rule, pattern, never_blocks, h = std::move(h)](Request& req) {
+  // Emergency destruction (http/routes_records.h): every request that could use the data
+  // keys runs under a shared hold of keys_mu_, which the approval takes exclusively (it takes
+  // it itself, after its session and role checks); once the keys are destroyed, the routes
+  // that need them answer keys-missing. The answers held in memory never touch the data keys.
+  const bool approves_destruction =
+      std::string_view(pattern) == "/api/v1/destruction-requests/{id}/approve";
+  const bool served_after_destruction = ServedAfterKeyDestruction(m, pattern);
+  auto run = [this, rule, pattern, never_blocks, approves_destruction, served_after_destruction,
+              h = std::move(h)](Request& req) {
     const auto start = SteadyClock::now();
     Reply r;
     std::string staff_id;
     try {
       // The answers held in memory count nothing per client: no need to resolve it.
-      r = Dispatch(*rule, req, never_blocks ? std::string() : ClientOf(req), h, &staff_id,
-                   pattern);
+      std::shared_lock<std::shared_mutex> keys_hold;
+      if (!never_blocks && !approves_destruction) {
+        // Through the turnstile first: an approval waiting for the exclusive hold holds it, so
+        // a steady stream of requests cannot starve the approval (glibc's rwlock prefers
+        // readers).
+        { std::lock_guard<std::mutex> turnstile(keys_turnstile_); }
+        keys_hold = std::shared_lock<std::shared_mutex>(keys_mu_);
+      }
+      if (keys_destroyed_.load() && !served_after_destruction) {
+        r = Problem(KeysDestroyedError());
+      } else {
+        r = Dispatch(*rule, req, never_blocks ? std::string() : ClientOf(req), h, &staff_id,
+                     pattern);
+      }
     } catch (const std::exception&) {
       r = Problem(Error(ErrorId::kInternal, "unexpected exception"));
     }
@@ -668,6 +701,33 @@ Status Server::Impl::Install() {
   }
   // The admin console's staff and site routes (http/routes_people.h).
   for (const auto& spec : PeopleRoutes(store_, keys_, clock_, rng_)) {
+    CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
+  }
+  // The admin console's records and keys routes (http/routes_records.h).
+  KeysGate gate;
+  gate.approve = [this](std::string_view staff_id, std::string_view request_id)
+      -> Result<core::DestructionOutcome> {
+    if (config_.destructible_keys == nullptr) {
+      return Error(ErrorId::kFailedPrecondition,
+                   "this server cannot destroy keys: approve with `cityid keys destroy approve`");
+    }
+    std::lock_guard<std::mutex> turnstile(keys_turnstile_);
+    std::unique_lock<std::shared_mutex> lock(keys_mu_);
+    if (keys_destroyed_.load()) return KeysDestroyedError();
+    auto out = core::ApproveDestruction(store_, *config_.destructible_keys, clock_, rng_,
+                                        staff_id, request_id);
+    // kIo: destruction began and the keys in memory were wiped anyway (core/destruction.h).
+    if (out.ok() || out.status().id() == ErrorId::kIo) keys_destroyed_.store(true);
+    return out;
+  };
+  gate.destroyed = [this] { return keys_destroyed_.load(); };
+  gate.status_changed = [this] {
+    std::lock_guard lock(cache_mu_);
+    cache_.clear();
+  };
+  CITYID_ASSIGN_OR_RETURN(std::vector<RouteSpec> records_routes,
+                          RecordsRoutes(store_, keys_, policy_, clock_, rng_, std::move(gate)));
+  for (const auto& spec : records_routes) {
     CITYID_RETURN_IF_ERROR(Route(spec.method, spec.pattern, spec.regex, spec.handler));
   }
   // The print station's card PDF (http/routes_print.h).
@@ -1049,6 +1109,9 @@ Result<std::unique_ptr<Server>> Server::CreateWith(const ServerConfig& config,
   if (config.public_limits.requests_per_minute < 1 ||
       config.public_limits.wrong_pins_per_10_minutes < 1) {
     return Error(ErrorId::kInvalidArgument, "public rate limits must be at least 1");
+  }
+  if (config.destructible_keys != nullptr && config.destructible_keys != &keys) {
+    return Error(ErrorId::kInvalidArgument, "destructible_keys must be the server's keyring");
   }
   auto impl = std::make_unique<Impl>(config, store, keys, policy, clock, rng, std::move(owned_rng));
   CITYID_RETURN_IF_ERROR(impl->CreateFrontDoor());

@@ -75,6 +75,12 @@ struct ServerConfig {
   // The web pages (http/static_site.h), served on the public port at their paths; none when
   // null (the API alone).
   std::shared_ptr<const StaticSite> site;
+  // The keyring passed to Create, writable, when this server may carry out an emergency
+  // destruction approved on POST /api/v1/destruction-requests/{id}/approve (`cityid serve`
+  // sets it; http/routes_records.h says what the server answers afterwards). Null: approving
+  // answers 409 failed-precondition and the CLI (`cityid keys destroy approve`) must be used.
+  // Must be the same object as Create's `keys` (kInvalidArgument otherwise).
+  crypto::Keyring* destructible_keys = nullptr;
 };
 
 // One documented route: the OpenAPI test checks every entry against docs (src/http/openapi.json).

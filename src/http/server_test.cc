@@ -1486,7 +1486,8 @@ TEST_F(ServerTest, MillionDeepJsonToEveryPostRouteIs400AndTheServerStaysUp) {
     }
     ASSERT_EQ(c->Get("/healthz")->status, 200) << "after " << rule.pattern;
   }
-  EXPECT_EQ(json_routes, 28);  // issue 17: names/latin, reset-totp, closures, print-sheets, printed
+  EXPECT_EQ(json_routes, 31);  // issue 17: names/latin, reset-totp, closures, print-sheets,
+                               // printed, retention run, destruction request and approve
   EXPECT_EQ(other_routes, 2);
 
   // The issue's own case on the default limits: a clerk's enrollment (the route's own limit,

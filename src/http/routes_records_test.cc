@@ -1,0 +1,412 @@
+// The records and keys routes (routes_records.h): holds, retention, key status and the
+// two-person emergency destruction in a running server.
+#include "http/routes_records.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "auth/staff.h"
+#include "auth/totp.h"
+#include "core/register.h"
+#include "core/workflow.h"
+#include "http/problem.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace cityid::http {
+namespace {
+
+using nlohmann::json;
+constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC
+constexpr char kPassword[] = "a long passphrase";
+constexpr int64_t kDay = 86400;
+
+class RecordsRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::InitCrypto().ok());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cityid-records-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
+    store_ = std::move(store::OpenSqliteStore(":memory:")).value();
+    policy_ = std::make_unique<policy::Policy>(
+        std::move(policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) +
+                                       "/policies/new-york-points.toml"))
+            .value());
+    names_ = std::move(dedup::NameNormalizer::Create()).value();
+    ctx_ = std::make_unique<core::Context>(
+        core::Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
+    Start(/*destructible=*/true);
+  }
+  void Start(bool destructible) {
+    ServerConfig config;
+    config.port = 0;
+    config.status_refresh_seconds = 0;
+    if (destructible) config.destructible_keys = keys_.get();
+    server_ =
+        std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
+    port_ = *server_->Bind();
+    thread_ = std::thread([this] { (void)server_->Run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  }
+  void Stop() {
+    server_->Stop();
+    thread_.join();
+  }
+  void TearDown() override {
+    Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  struct Session {
+    std::string cookie;
+    std::string csrf;
+  };
+  Session AddAndLogin(const std::string& user, const std::string& role) {
+    core::Actor root{"cli:root", core::Role::kAdmin, ""};
+    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, "", kPassword},
+                            "cityid Test");
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return {};
+    const Bytes secret(c->totp_secret.view().begin(), c->totp_secret.view().end());
+    json body{{"user", user}, {"password", kPassword}};
+    if (!secret.empty()) body["totp"] = auth::TotpCode(secret, clock_.Now());
+    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 201) << res->body;
+    const std::string set_cookie = res->get_header_value("Set-Cookie");
+    Session s{set_cookie.substr(0, set_cookie.find(';')), ""};
+    const json j = json::parse(res->body, nullptr, false);
+    if (j.is_object() && j.contains("csrf_token")) s.csrf = j["csrf_token"];
+    return s;
+  }
+  static httplib::Headers With(const Session& s) {
+    return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
+  }
+  // The answer, with its status checked; problems are application/problem+json.
+  json Send(const Session& s, const std::string& method, const std::string& path, int expect_status,
+            const std::string& body = "{}") {
+    auto res = method == "GET" ? client_->Get(path, With(s))
+                               : client_->Post(path, With(s), body, "application/json");
+    EXPECT_TRUE(res) << path;
+    if (!res) return json();
+    EXPECT_EQ(res->status, expect_status) << method << " " << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store") << path;
+    if (res->status >= 400) {
+      EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json");
+    }
+    return json::parse(res->body, nullptr, false);
+  }
+  static std::string Type(const json& problem) {
+    if (!problem.is_object() || !problem.contains("type")) return "";
+    return problem["type"].get<std::string>().substr(std::string(kProblemTypeBase).size());
+  }
+
+  // An enrolled person (and their application id).
+  std::pair<std::string, std::string> Enroll(const std::string& family) {
+    core::ApplicantInput in;
+    in.legal_name = {"Ana", family};
+    in.date_of_birth = {1990, 4, 12};
+    in.documents.push_back({"foreign_passport", "P-" + family, std::nullopt, Date{2030, 1, 1}});
+    in.documents.push_back(
+        {"utility_bill", "", Date::FromUnix(clock_.Now() - 5 * kDay), std::nullopt});
+    auto e = core::Enroll(*ctx_, in, core::Actor{"c", core::Role::kClerk, ""});
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    auto app =
+        core::ViewApplication(*ctx_, e->application_id, core::Actor{"a", core::Role::kAdmin, ""});
+    EXPECT_TRUE(app.ok());
+    return {app->person_id, e->application_id};
+  }
+
+  std::filesystem::path dir_;
+  SeededRng rng_{5};
+  SeededRng server_rng_{9};
+  FixedClock clock_{kNow};
+  std::unique_ptr<crypto::Keyring> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<dedup::NameNormalizer> names_;
+  std::unique_ptr<core::Context> ctx_;
+  std::unique_ptr<Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(RecordsRoutesTest, HoldsListShowsCategoryAndNeverTheNote) {
+  const Session admin = AddAndLogin("ada", "admin");
+  const Session auditor = AddAndLogin("aud", "auditor");
+  const Session clerk = AddAndLogin("carla", "clerk");
+  auto [person, app] = Enroll("Lopez");
+  Send(admin, "POST", "/api/v1/persons/" + person + "/hold", 201,
+       R"({"category":"court_order","note":"Case 12 caption"})");
+  const json list = Send(admin, "GET", "/api/v1/holds", 200);
+  ASSERT_EQ(list["holds"].size(), 1u);
+  EXPECT_EQ(list["holds"][0]["person_id"], person);
+  EXPECT_EQ(list["holds"][0]["category"], "court_order");
+  EXPECT_EQ(list["holds"][0]["has_note"], true);
+  EXPECT_EQ(list["holds"][0]["application_ids"], json::array({app}));
+  EXPECT_EQ(list.dump().find("caption"), std::string::npos);
+  EXPECT_EQ(Send(auditor, "GET", "/api/v1/holds", 200)["holds"].size(), 1u);
+  EXPECT_EQ(Type(Send(clerk, "GET", "/api/v1/holds", 403)), "role-not-allowed");
+  // Released: the list is empty again.
+  auto res = client_->Delete("/api/v1/persons/" + person + "/hold", With(admin));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Send(admin, "GET", "/api/v1/holds", 200)["holds"].empty());
+}
+
+TEST_F(RecordsRoutesTest, RetentionPreviewCountsWhatTheRunThenDoes) {
+  const core::Actor sup{"s", core::Role::kSupervisor, ""};
+  auto [rejected, rejected_app] = Enroll("Lopez");
+  auto [held, held_app] = Enroll("Garcia");
+  auto [abandoned, abandoned_app] = Enroll("Chen");
+  auto [fresh, fresh_app] = Enroll("Haddad");
+  ASSERT_TRUE(core::Reject(*ctx_, rejected_app, sup, "documents not genuine").ok());
+  ASSERT_TRUE(core::Reject(*ctx_, held_app, sup, "documents not genuine").ok());
+  ASSERT_TRUE(
+      core::PlaceHold(*ctx_, held, "litigation", "", core::Actor{"a", core::Role::kAdmin, ""})
+          .ok());
+  // 91 days on: both rejections are past 90 days, the untouched applications past 30.
+  clock_.Advance(91 * kDay);
+  Enroll("Novak");  // enrolled today: kept
+  (void)fresh;
+  // Signed in now (sessions from 91 days ago have long ended).
+  const Session admin = AddAndLogin("ada", "admin");
+  const Session supervisor = AddAndLogin("sam", "supervisor");
+  json p = Send(admin, "GET", "/api/v1/retention", 200);
+  EXPECT_EQ(p["policy"]["rejected_application_days"], 90);
+  EXPECT_EQ(p["policy"]["abandoned_application_days"], 30);
+  EXPECT_EQ(p["persons_to_purge"]["rejected_application"], 1);
+  EXPECT_EQ(p["persons_to_purge"]["abandoned_application"], 2);  // Chen, Haddad
+  EXPECT_EQ(p["persons_to_purge"]["total"], 3);
+  EXPECT_EQ(p["held"], 1);
+  EXPECT_EQ(p["cards_to_expire"], 0);
+  EXPECT_TRUE(p["last_action_at"].is_null());
+  // Running it needs an explicit confirmation.
+  EXPECT_EQ(Type(Send(admin, "POST", "/api/v1/retention/run", 400)), "missing-field");
+  EXPECT_EQ(Type(Send(admin, "POST", "/api/v1/retention/run", 400, R"({"confirm":false})")),
+            "invalid-argument");
+  EXPECT_EQ(Type(Send(supervisor, "POST", "/api/v1/retention/run", 403, R"({"confirm":true})")),
+            "role-not-allowed");
+  EXPECT_EQ(Type(Send(supervisor, "GET", "/api/v1/retention", 403)), "role-not-allowed");
+  const json run = Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})");
+  EXPECT_EQ(run["persons_purged"], 3);
+  EXPECT_GE(run["held"], 1);
+  p = Send(admin, "GET", "/api/v1/retention", 200);
+  EXPECT_EQ(p["persons_to_purge"]["total"], 0);
+  EXPECT_EQ(p["held"], 1);
+  EXPECT_EQ(p["last_action_at"], clock_.Now());
+}
+
+TEST_F(RecordsRoutesTest, KeyStatusNamesTheIssuerKidAndHoldsNoKeyMaterial) {
+  const Session admin = AddAndLogin("ada", "admin");
+  const Session auditor = AddAndLogin("aud", "auditor");
+  const json status = Send(admin, "GET", "/api/v1/keys/status", 200);
+  auto pub = client_->Get("/.well-known/cityid-keys");
+  ASSERT_TRUE(pub);
+  const json jwks = json::parse(pub->body);
+  ASSERT_EQ(status["issuer_keys"].size(), 1u);
+  EXPECT_EQ(status["issuer_keys"][0]["kid"], jwks["keys"][0]["kid"]);
+  EXPECT_EQ(status["issuer_keys"][0]["status"], "active");
+  EXPECT_EQ(status["issuer"], jwks["issuer"]);
+  EXPECT_EQ(status["log_key"]["kid"], Base64UrlEncode(keys_->LogPublicKey().key_id));
+  EXPECT_EQ(status["data_keys"]["state"], "present");
+  EXPECT_TRUE(status["data_keys"]["split"].is_null());
+  // Public facts only: not even the public key bytes, and no secret.
+  EXPECT_EQ(status.dump().find(jwks["keys"][0]["x"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(Type(Send(auditor, "GET", "/api/v1/keys/status", 403)), "role-not-allowed");
+}
+
+TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsClearly) {
+  const Session a = AddAndLogin("ada", "admin");
+  const Session b = AddAndLogin("bea", "admin");
+  const Session auditor = AddAndLogin("aud", "auditor");
+  const Session supervisor = AddAndLogin("sam", "supervisor");
+  auto [person, app] = Enroll("Lopez");
+  ASSERT_TRUE(core::Approve(*ctx_, app, core::Actor{"s", core::Role::kSupervisor, ""}, "ok").ok());
+  auto card = core::Issue(*ctx_, app, core::Actor{"c", core::Role::kClerk, ""});
+  ASSERT_TRUE(card.ok());
+
+  // Bad requests first: nothing recorded.
+  EXPECT_EQ(Type(Send(a, "POST", "/api/v1/destruction-requests", 400, R"({"reason":"x"})")),
+            "missing-field");
+  EXPECT_EQ(Type(Send(a, "POST", "/api/v1/destruction-requests", 400, R"({"confirm":true})")),
+            "missing-field");
+  EXPECT_EQ(Type(Send(supervisor, "POST", "/api/v1/destruction-requests", 403,
+                      R"({"reason":"x","confirm":true})")),
+            "role-not-allowed");
+  EXPECT_EQ(Type(Send(auditor, "GET", "/api/v1/destruction-requests", 403)), "role-not-allowed");
+  EXPECT_TRUE(Send(a, "GET", "/api/v1/destruction-requests", 200)["requests"].empty());
+
+  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
+                        R"({"reason":"servers seized","confirm":true})");
+  const std::string id = req["id"];
+  EXPECT_EQ(req["state"], "pending");
+  EXPECT_EQ(req["requested_by_user"], "ada");
+  EXPECT_EQ(req["requested_by_you"], true);
+  EXPECT_EQ(req["approve_before"], kNow + core::kDefaultDestructionWindowSeconds);
+
+  // The requester cannot approve; the second admin sees it pending, not theirs.
+  EXPECT_EQ(Type(Send(a, "POST", "/api/v1/destruction-requests/" + id + "/approve", 403,
+                      R"({"confirm":true})")),
+            "two-person-rule");
+  const json seen = Send(b, "GET", "/api/v1/destruction-requests", 200);
+  ASSERT_EQ(seen["requests"].size(), 1u);
+  EXPECT_EQ(seen["requests"][0]["id"], id);
+  EXPECT_EQ(seen["requests"][0]["state"], "pending");
+  EXPECT_EQ(seen["requests"][0]["requested_by_you"], false);
+  EXPECT_EQ(seen["keys_destroyed"], false);
+  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/" + id + "/approve", 400)),
+            "missing-field");
+  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/dst_nope/approve", 404,
+                      R"({"confirm":true})")),
+            "destruction-request-not-found");
+  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/nope/approve", 400,
+                      R"({"confirm":true})")),
+            "invalid-argument");
+  EXPECT_EQ(Type(Send(supervisor, "POST", "/api/v1/destruction-requests/" + id + "/approve", 403,
+                      R"({"confirm":true})")),
+            "role-not-allowed");
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
+
+  const json done = Send(b, "POST", "/api/v1/destruction-requests/" + id + "/approve", 200,
+                         R"({"confirm":true})");
+  EXPECT_EQ(done["keys_destroyed"], true);
+  EXPECT_EQ(done["state"], "executed");
+  EXPECT_FALSE(done["destroyed_files"].empty());
+  EXPECT_TRUE(done["final_tree_head"].is_object());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
+
+  // Afterwards: what needs the data keys is a clear 409 keys-missing, never a crash or a 500.
+  json p = Send(b, "POST", "/api/v1/persons/" + person + "/read", 409,
+                R"({"reason":"check after destruction"})");
+  EXPECT_EQ(Type(p), "keys-missing");
+  EXPECT_NE(p["detail"].get<std::string>().find("destroyed"), std::string::npos);
+  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/applications", 409, "{}")), "keys-missing");
+  EXPECT_EQ(Type(Send(b, "POST", "/api/v1/destruction-requests/" + id + "/approve", 409,
+                      R"({"confirm":true})")),
+            "keys-missing");
+  auto login = client_->Post("/api/v1/sessions", R"({"user":"sam","password":"a long passphrase"})",
+                             "application/json");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 409);
+  // What needs no data key keeps answering: the list, key status, the log, verification.
+  const json after = Send(a, "GET", "/api/v1/destruction-requests", 200);
+  EXPECT_EQ(after["keys_destroyed"], true);
+  EXPECT_EQ(after["requests"][0]["state"], "executed");
+  EXPECT_EQ(after["requests"][0]["approved_by_user"], "bea");
+  EXPECT_EQ(Send(a, "GET", "/api/v1/keys/status", 200)["data_keys"]["state"], "destroyed");
+  EXPECT_EQ(Send(auditor, "GET", "/api/v1/audit/head", 200)["signed_tree_head"].is_object(), true);
+  auto verify =
+      client_->Post("/api/v1/verify", json{{"payload", card->qr_text}}.dump(), "application/json");
+  ASSERT_TRUE(verify);
+  EXPECT_EQ(verify->status, 200) << verify->body;
+}
+
+// Destruction while other requests read records: each read either completes before the keys
+// are wiped (200) or is refused after (409 keys-missing); never a 500, never a crash, and once
+// the approval has answered every read is refused.
+TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly) {
+  const Session a = AddAndLogin("ada", "admin");
+  const Session b = AddAndLogin("bea", "admin");
+  const Session reader = AddAndLogin("sam", "supervisor");
+  auto [person, app] = Enroll("Lopez");
+  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
+                        R"({"reason":"drill under load","confirm":true})");
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&, person = person] {
+      httplib::Client c("127.0.0.1", port_);
+      while (!stop.load()) {
+        auto res = c.Post("/api/v1/persons/" + person + "/read", With(reader),
+                          R"({"reason":"load during destruction"})", "application/json");
+        if (!res) {
+          ++other;
+        } else if (res->status == 200) {
+          ++ok;
+        } else if (res->status == 409 &&
+                   Type(json::parse(res->body, nullptr, false)) == "keys-missing") {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  // Polls `done` for at most 20 s (a broken server must fail the test, not hang it).
+  auto wait = [](const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done() && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+    return done();
+  };
+  // Let some reads succeed first.
+  EXPECT_TRUE(wait([&] { return ok.load() >= 8; }));
+  Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve", 200,
+       R"({"confirm":true})");
+  const int after = refused.load();
+  EXPECT_TRUE(wait([&] { return refused.load() >= after + 8; }));
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GE(ok.load(), 8);
+  EXPECT_GE(refused.load(), 8);
+  EXPECT_EQ(Type(Send(reader, "POST", "/api/v1/persons/" + person + "/read", 409,
+                      R"({"reason":"after"})")),
+            "keys-missing");
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+}
+
+TEST_F(RecordsRoutesTest, ApprovalAfterTheWindowIsRefusedAndDestroysNothing) {
+  const Session a = AddAndLogin("ada", "admin");
+  const Session b = AddAndLogin("bea", "admin");
+  const json req =
+      Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
+  clock_.Advance(core::kDefaultDestructionWindowSeconds + 1);
+  EXPECT_EQ(Send(b, "GET", "/api/v1/destruction-requests", 200)["requests"][0]["state"], "expired");
+  EXPECT_EQ(Type(Send(b, "POST",
+                      "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
+                      409, R"({"confirm":true})")),
+            "destruction-window-expired");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
+  EXPECT_EQ(Send(a, "GET", "/api/v1/keys/status", 200)["data_keys"]["state"], "present");
+}
+
+TEST_F(RecordsRoutesTest, AServerWithoutWritableKeysLeavesApprovalToTheCli) {
+  Stop();
+  Start(/*destructible=*/false);
+  const Session a = AddAndLogin("ada", "admin");
+  const Session b = AddAndLogin("bea", "admin");
+  const json req =
+      Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
+  const json p =
+      Send(b, "POST", "/api/v1/destruction-requests/" + req["id"].get<std::string>() + "/approve",
+           409, R"({"confirm":true})");
+  EXPECT_EQ(Type(p), "failed-precondition");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
+}
+
+TEST(RecordsRoutesAllowList, RoutesThatNeedTheDataKeysAreNotServedAfterDestruction) {
+  EXPECT_TRUE(ServedAfterKeyDestruction("POST", "/api/v1/verify"));
+  EXPECT_TRUE(ServedAfterKeyDestruction("GET", "/api/v1/audit/proof"));
+  EXPECT_FALSE(ServedAfterKeyDestruction("POST", "/api/v1/persons/{id}/read"));
+  EXPECT_FALSE(ServedAfterKeyDestruction("POST", "/api/v1/sessions"));
+  EXPECT_FALSE(ServedAfterKeyDestruction("GET", "/api/v1/cards/{number}/print.pdf"));
+  EXPECT_FALSE(ServedAfterKeyDestruction("POST", "/api/v1/destruction-requests/{id}/approve"));
+}
+
+}  // namespace
+}  // namespace cityid::http
