@@ -2,7 +2,6 @@
 // the day's appointments at a site. Roles, bad input, partner scope, no-store.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -15,77 +14,21 @@
 #include "core/workflow.h"
 #include "http/problem.h"
 #include "http/server.h"
+#include "http/test_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::http {
 namespace {
 
 using nlohmann::json;
-constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC (a Wednesday)
-constexpr char kPassword[] = "a long passphrase";
 
-class ClerkRoutesTest : public ::testing::Test {
+class ClerkRoutesTest : public ServerFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(crypto::InitCrypto().ok());
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cityid-clerk-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
-    store_ = std::move(store::OpenSqliteStore(":memory:")).value();
-    policy_ = std::make_unique<policy::Policy>(std::move(
-        policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) + "/policies/new-york-points.toml"))
-                                                   .value());
-    names_ = std::move(dedup::NameNormalizer::Create()).value();
-    ctx_ = std::make_unique<core::Context>(
-        core::Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
-    ServerConfig config;
-    config.port = 0;
-    config.status_refresh_seconds = 0;
-    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
-    port_ = *server_->Bind();
-    thread_ = std::thread([this] { (void)server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-
-  struct Session {
-    std::string cookie;
-    std::string csrf;
-  };
   Session Staff(const std::string& user, const std::string& role, const std::string& site = "") {
-    core::Actor root{"cli:root", core::Role::kAdmin, ""};
-    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root,
-                            {user, role, site, kPassword}, "cityid Test");
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    if (!c.ok()) return {};
-    const Bytes secret(c->totp_secret.view().begin(), c->totp_secret.view().end());
-    json body{{"user", user}, {"password", kPassword}};
-    if (!secret.empty()) body["totp"] = auth::TotpCode(secret, kNow);
-    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, 201) << res->body;
-    const std::string set_cookie = res->get_header_value("Set-Cookie");
-    Session s{set_cookie.substr(0, set_cookie.find(';')), ""};
-    s.csrf = json::parse(res->body)["csrf_token"];
-    return s;
-  }
-  static httplib::Headers With(const Session& s) {
-    return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
+    return SignIn(user, role, site);
   }
   httplib::Result Latin(const Session& s, const std::string& body) {
     return client_->Post("/api/v1/names/latin", With(s), body, "application/json");
-  }
-  static std::string ProblemType(const httplib::Result& res) {
-    const json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || !j.contains("type")) return "";
-    return j["type"].get<std::string>().substr(std::string(kProblemTypeBase).size());
   }
   size_t AuditEntries() {
     size_t n = 0;
@@ -96,20 +39,6 @@ class ClerkRoutesTest : public ::testing::Test {
     }).ok());
     return n;
   }
-
-  std::filesystem::path dir_;
-  SeededRng rng_{5};
-  SeededRng server_rng_{9};
-  FixedClock clock_{kNow};
-  std::unique_ptr<crypto::Keyring> keys_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<policy::Policy> policy_;
-  std::unique_ptr<dedup::NameNormalizer> names_;
-  std::unique_ptr<core::Context> ctx_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_F(ClerkRoutesTest, LatinSpellingIsWhatEnrollmentPrints) {

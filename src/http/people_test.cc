@@ -2,7 +2,6 @@
 // sign-in, resetting a TOTP, editing a site and its closures (http/routes_people.h).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -13,86 +12,16 @@
 #include "http/problem.h"
 #include "http/routes_people.h"
 #include "http/server.h"
+#include "http/test_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::http {
 namespace {
 
 using nlohmann::json;
-constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC, a Wednesday
-constexpr char kPassword[] = "a long passphrase";
 
-class PeopleTest : public ::testing::Test {
+class PeopleTest : public ServerFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(crypto::InitCrypto().ok());
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cityid-people-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
-    store_ = std::move(store::OpenSqliteStore(":memory:")).value();
-    policy_ = std::make_unique<policy::Policy>(std::move(
-        policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) + "/policies/new-york-points.toml"))
-                                                   .value());
-    ServerConfig config;
-    config.port = 0;
-    config.metrics_port = 0;
-    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
-    port_ = *server_->Bind();
-    thread_ = std::thread([this] { (void)server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // An account made as `cityid staff add` does (TOTP enrolled at once); its secret.
-  Bytes AddStaff(const std::string& user, const std::string& role, const std::string& site = "") {
-    core::Actor root{"cli:root", core::Role::kAdmin, ""};
-    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, site, kPassword},
-                            "cityid Test");
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    if (!c.ok()) return {};
-    return Bytes(c->totp_secret.view().begin(), c->totp_secret.view().end());
-  }
-  struct Session {
-    std::string cookie;
-    std::string csrf;
-  };
-  httplib::Result LoginRaw(const std::string& user, const std::string& code) {
-    json body{{"user", user}, {"password", kPassword}};
-    if (!code.empty()) body["totp"] = code;
-    return client_->Post("/api/v1/sessions", body.dump(), "application/json");
-  }
-  Session SessionOf(const httplib::Result& res) {
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, 201) << res->body;
-    const std::string set_cookie = res->get_header_value("Set-Cookie");
-    const json j = json::parse(res->body, nullptr, false);
-    return Session{set_cookie.substr(0, set_cookie.find(';')),
-                   j.is_object() ? j.value("csrf_token", "") : ""};
-  }
-  Session Login(const std::string& user, const Bytes& secret) {
-    return SessionOf(LoginRaw(user, secret.empty() ? "" : auth::TotpCode(secret, clock_.Now())));
-  }
-  static httplib::Headers With(const Session& s) {
-    return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
-  }
-  httplib::Result Call(const std::string& method, const std::string& path, const Session& s,
-                       const json& body = json::object()) {
-    if (method == "PUT") return client_->Put(path, With(s), body.dump(), "application/json");
-    if (method == "DELETE") return client_->Delete(path, With(s));
-    return client_->Post(path, With(s), body.dump(), "application/json");
-  }
-  static std::string ProblemType(const httplib::Result& res) {
-    const json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || !j.contains("type")) return "";
-    return j["type"].get<std::string>().substr(std::string(kProblemTypeBase).size());
-  }
   // The secret of a totp-enrollment-required answer (checking the answer's shape).
   static Bytes EnrollmentSecret(const httplib::Result& res) {
     EXPECT_TRUE(res);
@@ -111,18 +40,6 @@ class PeopleTest : public ::testing::Test {
     return bytes.ok() ? *bytes : Bytes();
   }
   Session Admin() { return Login("ada", AddStaff("ada", "admin")); }
-
-  std::filesystem::path dir_;
-  SeededRng rng_{5};
-  SeededRng server_rng_{9};
-  FixedClock clock_{kNow};
-  std::unique_ptr<crypto::Keyring> keys_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<policy::Policy> policy_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST(QrSvgTest, DrawsASelfContainedSvg) {

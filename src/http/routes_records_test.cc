@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,81 +18,31 @@
 #include "core/workflow.h"
 #include "http/problem.h"
 #include "http/server.h"
+#include "http/test_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::http {
 namespace {
 
 using nlohmann::json;
-constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC
-constexpr char kPassword[] = "a long passphrase";
 constexpr int64_t kDay = 86400;
 
-class RecordsRoutesTest : public ::testing::Test {
+class RecordsRoutesTest : public ServerFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(crypto::InitCrypto().ok());
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cityid-records-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
-    store_ = std::move(store::OpenSqliteStore(":memory:")).value();
-    policy_ = std::make_unique<policy::Policy>(
-        std::move(policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) +
-                                       "/policies/new-york-points.toml"))
-            .value());
-    names_ = std::move(dedup::NameNormalizer::Create()).value();
-    ctx_ = std::make_unique<core::Context>(
-        core::Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
-    Start(/*destructible=*/true);
+  // The server may (or, after Start(false), may not) destroy the key files on the two-person
+  // approval.
+  ServerConfig Config() override {
+    ServerConfig config = ServerFixture::Config();
+    if (destructible_) config.destructible_keys = keys_.get();
+    return config;
   }
   void Start(bool destructible) {
-    ServerConfig config;
-    config.port = 0;
-    config.status_refresh_seconds = 0;
-    if (destructible) config.destructible_keys = keys_.get();
-    server_ =
-        std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
-    port_ = *server_->Bind();
-    thread_ = std::thread([this] { (void)server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    destructible_ = destructible;
+    StartServer(Config());
   }
-  void Stop() {
-    server_->Stop();
-    thread_.join();
-  }
-  void TearDown() override {
-    Stop();
-    std::filesystem::remove_all(dir_);
-  }
-
-  struct Session {
-    std::string cookie;
-    std::string csrf;
-  };
-  Session AddAndLogin(const std::string& user, const std::string& role) {
-    core::Actor root{"cli:root", core::Role::kAdmin, ""};
-    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, "", kPassword},
-                            "cityid Test");
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    if (!c.ok()) return {};
-    const Bytes secret(c->totp_secret.view().begin(), c->totp_secret.view().end());
-    json body{{"user", user}, {"password", kPassword}};
-    if (!secret.empty()) body["totp"] = auth::TotpCode(secret, clock_.Now());
-    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, 201) << res->body;
-    const std::string set_cookie = res->get_header_value("Set-Cookie");
-    Session s{set_cookie.substr(0, set_cookie.find(';')), ""};
-    const json j = json::parse(res->body, nullptr, false);
-    if (j.is_object() && j.contains("csrf_token")) s.csrf = j["csrf_token"];
-    return s;
-  }
-  static httplib::Headers With(const Session& s) {
-    return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
-  }
+  void Stop() { StopServer(); }
+  Session AddAndLogin(const std::string& user, const std::string& role) { return SignIn(user, role); }
+  bool destructible_ = true;
   // The answer, with its status checked; problems are application/problem+json.
   json Send(const Session& s, const std::string& method, const std::string& path, int expect_status,
             const std::string& body = "{}") {
@@ -128,20 +77,6 @@ class RecordsRoutesTest : public ::testing::Test {
     EXPECT_TRUE(app.ok());
     return {app->person_id, e->application_id};
   }
-
-  std::filesystem::path dir_;
-  SeededRng rng_{5};
-  SeededRng server_rng_{9};
-  FixedClock clock_{kNow};
-  std::unique_ptr<crypto::Keyring> keys_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<policy::Policy> policy_;
-  std::unique_ptr<dedup::NameNormalizer> names_;
-  std::unique_ptr<core::Context> ctx_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_F(RecordsRoutesTest, HoldsListShowsCategoryAndNeverTheNote) {

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,14 +26,13 @@
 #include "http/openapi_json.h"
 #include "http/problem.h"
 #include "http/rbac.h"
+#include "http/test_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cityid::http {
 namespace {
 
 using nlohmann::json;
-constexpr UnixSeconds kNow = 1795608000;  // 2026-11-25 12:00 UTC
-constexpr char kPassword[] = "a long passphrase";
 
 TEST(ProblemTest, MapsCatalogueToHttpStatus) {
   EXPECT_EQ(HttpStatusFor(Error(ErrorId::kMalformedJson, "")), 400);
@@ -82,27 +80,15 @@ TEST(OpenApiTest, EveryRouteIsDocumentedAndNothingElse) {
   EXPECT_EQ(served, documented);
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ServerFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(crypto::InitCrypto().ok());
-    dir_ = std::filesystem::temp_directory_path() / ("cityid-http-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    keys_ = std::move(crypto::Keyring::Create((dir_ / "keys").string(), rng_)).value();
-    store_ = std::move(store::OpenSqliteStore(":memory:")).value();
-    policy_ = std::make_unique<policy::Policy>(std::move(
-        policy::Policy::Load(std::string(CITYID_TEST_SOURCE_DIR) + "/policies/new-york-points.toml")).value());
-    names_ = std::move(dedup::NameNormalizer::Create()).value();
-    ctx_ = std::make_unique<core::Context>(core::Context{*store_, *keys_, *policy_, *names_, clock_, rng_});
-    ServerConfig config;
-    config.port = 0;
-    config.status_refresh_seconds = 0;  // see revocations at once in tests
+  ServerConfig Config() override {
+    ServerConfig config = ServerFixture::Config();
     config.metrics_port = 0;
-    server_ = std::move(Server::Create(config, *store_, *keys_, *policy_, clock_, server_rng_)).value();
-    port_ = *server_->Bind();
-    thread_ = std::thread([this] { (void)server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    return config;
+  }
+  void SetUp() override {
+    ServerFixture::SetUp();
     metrics_client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->MetricsPort());
   }
   void TearDown() override {
@@ -110,9 +96,7 @@ class ServerTest : public ::testing::Test {
       extra_->Stop();
       extra_thread_.join();
     }
-    server_->Stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
+    ServerFixture::TearDown();
   }
 
   std::string IssueCard(std::string* number = nullptr, std::string* access_code = nullptr) {
@@ -141,65 +125,6 @@ class ServerTest : public ::testing::Test {
     return json::parse(res->body, nullptr, false);
   }
 
-  // A staff account; returns its TOTP secret (empty for roles without one).
-  Bytes AddStaff(const std::string& user, const std::string& role, const std::string& site = "") {
-    core::Actor root{"cli:root", core::Role::kAdmin, ""};
-    auto c = auth::AddStaff(*store_, keys_->kek(), clock_, rng_, root, {user, role, site, kPassword},
-                            "cityid Test");
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    if (!c.ok()) return {};
-    return Bytes(c->totp_secret.view().begin(), c->totp_secret.view().end());
-  }
-  struct Session {
-    std::string cookie;  // "cityid_session=..."
-    std::string csrf;
-  };
-  // Logs in over HTTP; the TOTP code (if any) is computed for `at`.
-  Session Login(const std::string& user, const Bytes& secret, UnixSeconds at = kNow) {
-    json body{{"user", user}, {"password", kPassword}};
-    if (!secret.empty()) body["totp"] = auth::TotpCode(secret, at);
-    auto res = client_->Post("/api/v1/sessions", body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return {};
-    EXPECT_EQ(res->status, 201) << res->body;
-    const std::string set_cookie = res->get_header_value("Set-Cookie");
-    Session s{set_cookie.substr(0, set_cookie.find(';')), ""};
-    const json j = json::parse(res->body, nullptr, false);
-    if (j.is_object() && j.contains("csrf_token")) s.csrf = j["csrf_token"];
-    return s;
-  }
-  static httplib::Headers With(const Session* s, bool csrf = true) {
-    httplib::Headers h;
-    if (s) h.emplace("Cookie", s->cookie);
-    if (s && csrf) h.emplace("X-CSRF-Token", s->csrf);
-    return h;
-  }
-  httplib::Result Call(const std::string& method, const std::string& path, const httplib::Headers& h,
-                       const std::string& body = "{}") {
-    if (method == "GET") return client_->Get(path, h);
-    if (method == "DELETE") return client_->Delete(path, h);
-    if (method == "PUT") return client_->Put(path, h, body, "application/json");
-    return client_->Post(path, h, body, "application/json");
-  }
-  static std::string ProblemType(const httplib::Result& res) {
-    const json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || !j.contains("type")) return "";
-    return j["type"].get<std::string>().substr(std::string(kProblemTypeBase).size());
-  }
-
-  std::filesystem::path dir_;
-  SeededRng rng_{5};
-  SeededRng server_rng_{9};
-  FixedClock clock_{kNow};
-  std::unique_ptr<crypto::Keyring> keys_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<policy::Policy> policy_;
-  std::unique_ptr<dedup::NameNormalizer> names_;
-  std::unique_ptr<core::Context> ctx_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
   std::unique_ptr<httplib::Client> metrics_client_;  // the metrics listener
   std::unique_ptr<Server> extra_;
   std::thread extra_thread_;
