@@ -1,0 +1,60 @@
+// The staff console attacked from the edge (issue 17): what a second tab, a shared counter
+// computer or a single administrator can do that they should not.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { PASSWORD, daysAgo, launchBrowser, newPage, offsetForAfternoon, signInConsole, startServer, staffSession, totp } from './harness.mjs';
+
+const SITE = 'city-hall';
+let server;
+let browser;
+
+async function book(name) {
+  const to = new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 10);
+  const slots = await (await fetch(`${server.url}/api/v1/sites/${SITE}/slots?from=${daysAgo(1)}&to=${to}`)).json();
+  const res = await fetch(`${server.url}/api/v1/appointments`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ site: SITE, slot: slots.slots[0].start, name, language: 'en' }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  return JSON.parse(text);
+}
+
+before(async () => {
+  server = await startServer();
+  const r = server.cli([
+    'site', 'add', '--data', server.dataDir, '--id', SITE, '--name', 'City Hall', '--kind', 'city_hall', '--address', '1 Centre St',
+    '--timezone', offsetForAfternoon(), '--hours', 'mon-sun 00:00-24:00', '--slot-minutes', '60', '--capacity', '5',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('signing out in one tab clears the console in the other tabs of the same browser', async () => {
+  await book('Rosa Tabbed');
+  const a = await newPage(browser, { locale: 'en-US' });
+  await signInConsole(a, server, { user: 'tabby', role: 'clerk', site: SITE });
+  await a.locator('.appt-name', { hasText: 'Rosa Tabbed' }).waitFor();
+  // A second tab of the same browser (same cookie) on the same list.
+  const b = await a.context().newPage();
+  b.errors = [];
+  b.on('pageerror', (e) => b.errors.push(`pageerror: ${e.message}`));
+  await b.goto(`${server.url}/staff#today`);
+  await b.locator('.appt-name', { hasText: 'Rosa Tabbed' }).waitFor();
+
+  await a.locator('#sign-out').click();
+  await a.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+  // The other tab, untouched, must not go on showing the name to the next person at the counter.
+  await b.getByRole('heading', { name: 'Staff sign-in' }).waitFor({ timeout: 5000 });
+  assert.equal(await b.locator('#section-root').count(), 0);
+  assert.ok(!(await b.content()).includes('Rosa Tabbed'));
+  assert.deepEqual(b.errors, []);
+  await a.context().close();
+});
