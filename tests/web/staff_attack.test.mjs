@@ -29,7 +29,7 @@ before(async () => {
     '--timezone', offsetForAfternoon(), '--hours', 'mon-sun 00:00-24:00', '--slot-minutes', '60', '--capacity', '5',
   ]);
   assert.equal(r.code, 0, r.stderr);
-  browser = await launchBrowser();
+  browser = await launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
 });
 
 after(async () => {
@@ -57,4 +57,61 @@ test('signing out in one tab clears the console in the other tabs of the same br
   assert.ok(!(await b.content()).includes('Rosa Tabbed'));
   assert.deepEqual(b.errors, []);
   await a.context().close();
+});
+
+// Every camera stream the page opens, and a getUserMedia that answers only when the test says
+// (a permission prompt the clerk takes a while to answer).
+function holdCamera() {
+  window.__streams = [];
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  const waiting = [];
+  window.__cameraAsked = 0;
+  window.__releaseCamera = () => {
+    for (const release of waiting.splice(0)) release();
+  };
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    window.__cameraAsked += 1;
+    await new Promise((resolve) => waiting.push(resolve));
+    const stream = await real(constraints);
+    window.__streams.push(stream);
+    return stream;
+  };
+}
+const liveTracks = (page) =>
+  page.evaluate(() => window.__streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState === 'live').length);
+
+test('a camera the browser opens after the clerk left the form, or for a second click, is stopped', async () => {
+  const page = await newPage(browser, { locale: 'en-US' });
+  await page.addInitScript(holdCamera);
+  await signInConsole(page, server, { user: 'camclerk', role: 'clerk', site: SITE });
+  await page.evaluate(() => {
+    location.hash = 'enroll';
+  });
+  await page.getByRole('heading', { level: 1, name: 'Enroll an applicant' }).waitFor();
+
+  // Two clicks while the browser is still asking: one camera, not two.
+  const camera = page.locator('.photo-camera');
+  await camera.click();
+  await camera.click();
+  await page.waitForFunction(() => window.__cameraAsked === 2);
+  await page.evaluate(() => window.__releaseCamera());
+  await page.locator('.photo-video').waitFor();
+  await page.waitForFunction(() => window.__streams.length === 2);
+  assert.equal(await liveTracks(page), 1);
+
+  // Cancel, ask again, and sign out before the browser answers: the camera must not come on
+  // for the next person at the counter.
+  await page.getByRole('button', { name: 'Stop the camera' }).click();
+  assert.equal(await liveTracks(page), 0);
+  await page.evaluate(() => {
+    window.__streams.length = 0;
+  });
+  await page.locator('.photo-camera').click();
+  await page.waitForFunction(() => window.__cameraAsked === 3);
+  await page.locator('#sign-out').click();
+  await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+  await page.evaluate(() => window.__releaseCamera());
+  await page.waitForFunction(() => window.__streams.length === 1);
+  assert.equal(await liveTracks(page), 0);
+  await page.context().close();
 });
