@@ -59,6 +59,20 @@ test('signing out in one tab clears the console in the other tabs of the same br
   await a.context().close();
 });
 
+test('after a check-in and a sign-out, the screen reader\'s live region no longer holds the name', async () => {
+  await book('Rosa Announced');
+  const page = await newPage(browser, { locale: 'en-US' });
+  await signInConsole(page, server, { user: 'announcer', role: 'clerk', site: SITE });
+  const item = page.locator('li', { has: page.locator('.appt-name', { hasText: 'Rosa Announced' }) });
+  await item.getByRole('button', { name: 'Check in' }).click();
+  await page.locator('#announcer', { hasText: 'Rosa Announced' }).waitFor({ state: 'attached' });
+  await page.locator('#sign-out').click();
+  await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+  await page.locator('#announcer', { hasText: 'You are signed out' }).waitFor({ state: 'attached' });
+  assert.ok(!(await page.content()).includes('Rosa Announced'), 'the name is left in the page');
+  await page.context().close();
+});
+
 // Every camera stream the page opens, and a getUserMedia that answers only when the test says
 // (a permission prompt the clerk takes a while to answer).
 function holdCamera() {

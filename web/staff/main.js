@@ -93,6 +93,9 @@ function endSession(why, { tell = true } = {}) {
   // The hash names a section; the sign-in page has none.
   if (location.hash) history.replaceState(null, '', location.pathname);
   render('heading');
+  // The live region lives outside the console and may still hold the last thing a section said
+  // (a name checked in): it says how the session ended instead.
+  announce(t(why === 'signout' ? 'staff.signedOut' : `staff.ended.${why}`));
   return csrf;
 }
 
@@ -104,7 +107,6 @@ function startTicker() {
     if (left <= 0) {
       const csrf = endSession(why);
       api('/api/v1/sessions/current', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-      announce(t(`staff.ended.${why}`));
     } else if (left <= WARN_SECONDS && !state.warned) {
       state.warned = true;
       renderWarning(true);
