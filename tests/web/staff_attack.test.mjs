@@ -1,9 +1,11 @@
 // The staff console attacked from the edge (issue 17): what a second tab, a shared counter
 // computer or a single administrator can do that they should not.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { PASSWORD, daysAgo, launchBrowser, newPage, offsetForAfternoon, signInConsole, startServer, staffSession, totp } from './harness.mjs';
+import { PASSWORD, REPO, daysAgo, launchBrowser, newPage, offsetForAfternoon, signInConsole, startServer, staffSession, totp } from './harness.mjs';
 
 const SITE = 'city-hall';
 let server;
@@ -70,6 +72,48 @@ test('after a check-in and a sign-out, the screen reader\'s live region no longe
   await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
   await page.locator('#announcer', { hasText: 'You are signed out' }).waitFor({ state: 'attached' });
   assert.ok(!(await page.content()).includes('Rosa Announced'), 'the name is left in the page');
+  await page.context().close();
+});
+
+test('a print station that selects more cards than one sheet holds is told so before anything is asked of the server', async () => {
+  const clerkApi = await staffSession(server, { user: 'printapi', role: 'clerk' });
+  const supervisorApi = await staffSession(server, { user: 'printsup', role: 'supervisor' });
+  const template = JSON.parse(fs.readFileSync(path.join(REPO, 'examples/applicant-jose.json'), 'utf8'));
+  const photo = fs.readFileSync(path.join(REPO, 'examples/portrait.png')).toString('base64');
+  const letters = 'bcdfghjklmnpqrstvwz';
+  for (let i = 0; i < 51; i += 1) {
+    // Distinct names, birth dates and passports: nobody is flagged as someone else.
+    const applicant = structuredClone(template);
+    applicant.legal_name = { given: `Ka${letters[i % 19]}${letters[Math.floor(i / 19)]}o`, family: `Pr${letters[(i * 7) % 19]}i${letters[Math.floor(i / 19)]}` };
+    applicant.date_of_birth = new Date(Date.UTC(1950, 0, 1) + i * 400 * 86400e3).toISOString().slice(0, 10);
+    applicant.documents[0].number = `Q${String(1000000 + i * 7919)}`;
+    applicant.photo = photo;
+    const enrolled = await clerkApi.fetch('/api/v1/applications', { method: 'POST', body: applicant });
+    assert.equal(enrolled.status, 201, enrolled.text);
+    assert.equal(enrolled.json.state, 'documents_checked', enrolled.text);
+    const approved = await supervisorApi.fetch(`/api/v1/applications/${enrolled.json.id}/approve`, { method: 'POST', body: { reason: 'documents seen' } });
+    assert.equal(approved.status, 200, approved.text);
+    const issued = await clerkApi.fetch(`/api/v1/applications/${enrolled.json.id}/issue`, { method: 'POST', body: {} });
+    assert.equal(issued.status, 201, issued.text);
+  }
+  const page = await newPage(browser, { locale: 'en-US' });
+  const requests = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/v1/print-sheets')) requests.push(r.url());
+  });
+  await signInConsole(page, server, { user: 'printer', role: 'clerk', site: SITE });
+  await page.evaluate(() => {
+    location.hash = 'print';
+  });
+  const boxes = page.locator('#section-root input[type=checkbox]');
+  await boxes.nth(50).waitFor();
+  assert.equal(await boxes.count(), 51);
+  for (let i = 0; i < 51; i += 1) await boxes.nth(i).check();
+  await page.getByRole('button', { name: 'Download sheet of selected cards' }).click();
+  const summary = page.locator('#section-root [role=alert]');
+  await summary.waitFor();
+  assert.match(await summary.textContent(), /One sheet holds at most 50 cards; 51 are selected/);
+  assert.deepEqual(requests, []);
   await page.context().close();
 });
 
