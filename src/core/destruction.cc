@@ -5,6 +5,7 @@
 #include "audit/node_proofs.h"
 #include "audit/verify.h"
 #include "base/bytes.h"
+#include "core/checks.h"
 #include "core/ids.h"
 
 namespace cityid::core {
@@ -75,6 +76,9 @@ Result<DestructionRequest> RequestDestruction(store::Store& store, const Clock& 
     return Error(ErrorId::kFieldTooLong, "reason: at most 500 bytes");
   }
   if (!IsValidUtf8(reason)) return Error(ErrorId::kInvalidUtf8, "reason is not valid UTF-8");
+  // The second admin reads the reason in the console and the auditor in the log: no control
+  // characters or bidirectional overrides that would make it read otherwise.
+  CITYID_RETURN_IF_ERROR(CheckText("reason", reason, kMaxDestructionReasonBytes, true));
   if (window_seconds <= 0) {
     return Error(ErrorId::kInvalidArgument, "the approval window must be positive");
   }

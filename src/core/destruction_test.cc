@@ -226,6 +226,11 @@ TEST_F(DestructionTest, RequestNeedsAReason) {
             ErrorId::kFieldTooLong);
   EXPECT_EQ(RequestDestruction(*store_, clock_, rng_, "alice", "\xff").status().id(),
             ErrorId::kInvalidUtf8);
+  // Shown to the second admin and in the log: an override could make it read otherwise.
+  EXPECT_EQ(RequestDestruction(*store_, clock_, rng_, "alice", "drill \u202Etxt.exe").status().id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_EQ(RequestDestruction(*store_, clock_, rng_, "alice", "drill\nline two").status().id(),
+            ErrorId::kInvalidArgument);
 }
 
 TEST_F(DestructionTest, LeftOverKekCopiesAreDestroyedToo) {

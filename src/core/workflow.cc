@@ -134,7 +134,9 @@ Status CheckReason(std::string_view reason) {
   for (unsigned char c : reason) {
     if (c < 0x20 || c == 0x7f) return Error(ErrorId::kInvalidArgument, "reason: control character");
   }
-  return Status::Ok();
+  // Auditors and applicants (the access history) read it: no C1 controls or bidirectional
+  // overrides that would make it read otherwise.
+  return names::CheckText(reason, 200).WithContext("reason");
 }
 
 bool Blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }

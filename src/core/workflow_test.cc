@@ -308,6 +308,20 @@ TEST_F(WorkflowTest, FlaggedApprovalNeedsReason) {
   EXPECT_TRUE(Approve(*ctx_, dup->application_id, supervisor_, "twin; documents differ").ok());
 }
 
+TEST_F(WorkflowTest, ReasonsRefuseBidiOverridesAndC1Controls) {
+  // Auditors and the applicant's access history read reasons: an override (U+202E) or a C1
+  // control would make one read otherwise. Nothing is written.
+  auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Approve(*ctx_, r->application_id, supervisor_, "ok \u202Etxt.exe").id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_EQ(Approve(*ctx_, r->application_id, supervisor_, "ok \u2067x\u2069").id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_EQ(Approve(*ctx_, r->application_id, supervisor_, "ok \u0085").id(),
+            ErrorId::kInvalidArgument);
+  EXPECT_TRUE(Approve(*ctx_, r->application_id, supervisor_, "ok \u00e9\u0645").ok());
+}
+
 TEST_F(WorkflowTest, IssueBeforeApprovalIsInvalidTransition) {
   auto r = Enroll(*ctx_, Applicant("Ana", "Lopez"), clerk_);
   EXPECT_EQ(Issue(*ctx_, r->application_id, clerk_).status().id(), ErrorId::kInvalidTransition);

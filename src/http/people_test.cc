@@ -128,6 +128,11 @@ TEST_F(PeopleTest, ResetTotpSendsTheAccountBackToEnrolmentAndEndsItsSessions) {
   EXPECT_EQ(ProblemType(Call("POST", "/api/v1/staff/Bad%20Name/reset-totp", admin)), "invalid-argument");
   auto extra = Call("POST", "/api/v1/staff/sam/reset-totp", admin, json{{"why", "x"}});
   EXPECT_EQ(extra->status, 400);
+  // Not one's own (as for disabling): the session and the code stay.
+  auto self = Call("POST", "/api/v1/staff/ada/reset-totp", admin);
+  EXPECT_EQ(self->status, 409) << self->body;
+  EXPECT_EQ(ProblemType(self), "failed-precondition");
+  EXPECT_EQ(client_->Get("/api/v1/sessions/current", With(admin))->status, 200);
   // Audited.
   bool audited = false;
   ASSERT_TRUE(store_->Read([&](store::Tx& tx) -> Status {

@@ -31,8 +31,8 @@ Reply LatinName(ClerkState& st, const Call& c) {
   auto body = ParseJsonBody(c.req);
   if (!body.ok()) return Problem(body.status());
   const bool one = body->contains("name");
-  Status keys = one ? OnlyKeys(*body, {"name"}, "body")
-                    : OnlyKeys(*body, {"given", "family"}, "body");
+  Status keys = one ? OnlyKeys(*body, {"name"}, "body: ")
+                    : OnlyKeys(*body, {"given", "family"}, "body: ");
   if (!keys.ok()) return Problem(keys);
   core::PersonName legal;
   if (one) {

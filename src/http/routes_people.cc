@@ -29,6 +29,14 @@ Reply ResetTotpReply(PeopleState& st, const Call& c) {
   auto body = ParseJsonBody(c.req);
   if (!body.ok()) return Problem(body.status());
   if (Status s = OnlyKeys(*body, {}, ""); !s.ok()) return Problem(s);
+  // As for disabling: one's own code is reset by another administrator. Otherwise whoever holds
+  // an administrator's open session and password could swap the second factor for their own
+  // (the next sign-in enrols a new secret with the password alone).
+  if (user == c.principal->user_name) {
+    return Problem(Error(ErrorId::kFailedPrecondition,
+                         "an administrator cannot reset their own one-time code; another "
+                         "administrator does"));
+  }
   auto row = auth::ResetStaffTotp(st.store, st.ctx.clock, c.principal->actor(), user);
   if (!row.ok()) return Problem(row.status());
   ordered_json j;

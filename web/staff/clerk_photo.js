@@ -29,6 +29,7 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
   let url = null; // blob: URL of the preview
   let photo = null;
   let mode = 'idle'; // idle | camera | done
+  let stopped = false; // stop() was called: the form is gone (signed out, another section)
   const ids = { file: newId('photo-file'), status: newId('photo-status') };
 
   function stopCamera() {
@@ -52,12 +53,20 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
       onError(t('staff_clerk.photo.noCamera'));
       return;
     }
+    let got;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
+      got = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
     } catch {
-      onError(t('staff_clerk.photo.cameraRefused'));
+      if (!stopped) onError(t('staff_clerk.photo.cameraRefused'));
       return;
     }
+    // The browser may take its time (a permission prompt): if the form went away meanwhile, or
+    // a second click already opened the camera, this stream is nobody's and must not stay on.
+    if (stopped || stream) {
+      for (const track of got.getTracks()) track.stop();
+      return;
+    }
+    stream = got;
     mode = 'camera';
     render();
     el.querySelector('.photo-take')?.focus();
@@ -170,6 +179,7 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
   return {
     render,
     stop() {
+      stopped = true;
       stopCamera();
       dropUrl();
       photo = null;

@@ -31,10 +31,26 @@ const TICK_MS = 5000;
 // The mounted section: its id, its unmount and its language listeners.
 let current = null;
 
+// The tabs of one browser share the session cookie, hence one session on the server: a
+// sign-out, a timeout or a new sign-in in one tab ends the console in the others (the next
+// person at a shared counter must not find a name in a tab left open), and activity in one tab
+// keeps the others' idle timers in step with the server's. Only these words cross; nothing is
+// stored.
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cityid-staff') : null;
+function tellTabs(what) {
+  tabs?.postMessage(what);
+}
+tabs?.addEventListener('message', (event) => {
+  if (!state.session) return;
+  if (event.data === 'activity') lastActivity = Date.now();
+  else if (event.data === 'ended' || event.data === 'signed-in') endSession('signout', { tell: false });
+});
+
 const staffApi = makeStaffApi({
   csrf: () => state.session?.csrf_token || '',
   onActivity: () => {
     lastActivity = Date.now();
+    tellTabs('activity');
   },
   onUnauthorized: () => {
     if (state.session) endSession('idle');
@@ -61,9 +77,10 @@ function unmountSection() {
 }
 
 // Ends the page's session: unmounts the section (which forgets what it held), clears the page,
-// and returns the CSRF token for a last sign-out call.
-function endSession(why) {
+// and returns the CSRF token for a last sign-out call. `tell`: whether to end the other tabs'.
+function endSession(why, { tell = true } = {}) {
   const csrf = state.session?.csrf_token;
+  if (tell && state.session) tellTabs('ended');
   unmountSection();
   state.session = null;
   state.error = null;
@@ -76,6 +93,9 @@ function endSession(why) {
   // The hash names a section; the sign-in page has none.
   if (location.hash) history.replaceState(null, '', location.pathname);
   render('heading');
+  // The live region lives outside the console and may still hold the last thing a section said
+  // (a name checked in): it says how the session ended instead.
+  announce(t(why === 'signout' ? 'staff.signedOut' : `staff.ended.${why}`));
   return csrf;
 }
 
@@ -87,7 +107,6 @@ function startTicker() {
     if (left <= 0) {
       const csrf = endSession(why);
       api('/api/v1/sessions/current', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-      announce(t(`staff.ended.${why}`));
     } else if (left <= WARN_SECONDS && !state.warned) {
       state.warned = true;
       renderWarning(true);
@@ -96,6 +115,8 @@ function startTicker() {
 }
 
 function signedIn(session) {
+  // A new session replaced the cookie: another tab's CSRF token no longer matches it.
+  tellTabs('signed-in');
   state.session = session;
   state.error = null;
   state.signedOut = false;

@@ -9,6 +9,8 @@ import { cardErrorText, ltr, pdfLink } from './desk_common.js';
 
 // How long a downloaded PDF stays reachable through its link before its blob: URL is revoked.
 const PDF_LINK_MS = 120000;
+// Cards one POST /api/v1/print-sheets takes (the server's kMaxBatchCards, routes_print.cc).
+const MAX_SHEET_CARDS = 50;
 
 export function mountPrint(root, ctx) {
   const state = {
@@ -99,6 +101,12 @@ export function mountPrint(root, ctx) {
       return;
     }
     const cards = state.cards.filter((c) => state.selected.has(c.number)).map((c) => c.number);
+    if (cards.length > MAX_SHEET_CARDS) {
+      state.error = { text: t('staff_desk.print.tooMany', { max: MAX_SHEET_CARDS, count: cards.length }) };
+      focusAfter = 'error';
+      draw();
+      return;
+    }
     state.busy = true;
     draw();
     const answer = await ctx.blob('/api/v1/print-sheets', {
