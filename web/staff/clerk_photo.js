@@ -30,8 +30,13 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
   let photo = null;
   let mode = 'idle'; // idle | camera | done
   const ids = { file: newId('photo-file'), status: newId('photo-status') };
+  // Counts camera requests; stopping the camera counts one more, so a permission answer that
+  // arrives after stop() (the section left while the prompt was open) or after a newer request
+  // is a stale one: its camera is turned off at once instead of staying on unseen.
+  let asked = 0;
 
   function stopCamera() {
+    asked += 1;
     if (stream) for (const track of stream.getTracks()) track.stop();
     stream = null;
   }
@@ -52,12 +57,20 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
       onError(t('staff_clerk.photo.noCamera'));
       return;
     }
+    stopCamera();
+    const mine = asked;
+    let got;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
+      got = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
     } catch {
-      onError(t('staff_clerk.photo.cameraRefused'));
+      if (mine === asked) onError(t('staff_clerk.photo.cameraRefused'));
       return;
     }
+    if (mine !== asked) {
+      for (const track of got.getTracks()) track.stop();
+      return;
+    }
+    stream = got;
     mode = 'camera';
     render();
     el.querySelector('.photo-take')?.focus();
