@@ -63,3 +63,30 @@ test('a camera granted after the enrollment form was left is turned off', async 
   assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
   await page.context().close();
 });
+
+// The skip link ("#staff-root") changes the URL's hash like the nav does. It is no section: the
+// console must keep the section mounted with what was typed, not remount the home section with
+// a "you cannot use that section" notice.
+test('the skip link keeps the section and what was typed', async () => {
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.phone });
+  await signInConsole(page, server, { user: 'skip', role: 'clerk', site: SITE });
+  await page.evaluate(() => {
+    location.hash = 'enroll';
+  });
+  await page.getByRole('heading', { level: 1, name: 'Enroll an applicant' }).waitFor();
+  await page.getByLabel('Given name(s)', { exact: true }).fill('Ana');
+  await page.locator('.skip-link').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash !== '#staff-root');
+  assert.equal(await page.evaluate(() => location.hash), '#enroll');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'staff-root', 'the skip link moves focus to the main content');
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Enroll an applicant');
+  assert.equal(await page.getByLabel('Given name(s)', { exact: true }).inputValue(), 'Ana');
+  assert.equal(await page.locator('#section-refused').count(), 0);
+  // The nav still moves between sections.
+  await page.locator('#nav-today').click();
+  await page.waitForFunction(() => location.hash === '#today');
+  assert.equal(await page.locator('#section-refused').count(), 0);
+  assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
+  await page.context().close();
+});
