@@ -59,6 +59,12 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
     CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(expiring));
     out.cards_to_expire = static_cast<int64_t>(cards.size());
 
+    store::CardFilter unprinted;
+    unprinted.retention_due_issued_before = now - ret.print_window_days * kSecondsPerDay;
+    unprinted.limit = 100000;
+    CITYID_ASSIGN_OR_RETURN(auto due, tx.ListCards(unprinted));
+    out.print_windows_to_close = static_cast<int64_t>(due.size());
+
     if (ret.abandoned_application_days > 0) {
       store::ApplicationFilter abandoned;
       abandoned.states = {"booked", "in_review", "documents_checked", "flagged", "approved"};

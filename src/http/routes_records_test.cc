@@ -210,6 +210,23 @@ TEST_F(RecordsRoutesTest, RetentionPreviewCountsWhatTheRunThenDoes) {
   EXPECT_EQ(p["last_action_at"], clock_.Now());
 }
 
+// The preview and the run name every irreversible step: a card never marked printed past the
+// print window (30 days by default) has its holder's address dropped, and both say so.
+TEST_F(RecordsRoutesTest, RetentionPreviewAndRunCountThePrintWindowsClosed) {
+  auto [person, app] = Enroll("Lopez");
+  (void)person;
+  ASSERT_TRUE(core::Approve(*ctx_, app, core::Actor{"s", core::Role::kSupervisor, ""}, "ok").ok());
+  ASSERT_TRUE(core::Issue(*ctx_, app, core::Actor{"c", core::Role::kClerk, ""}).ok());
+  clock_.Advance(31 * kDay);
+  const Session admin = AddAndLogin("ada", "admin");
+  EXPECT_EQ(Send(admin, "GET", "/api/v1/retention", 200)["print_windows_to_close"], 1);
+  const json run = Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})");
+  EXPECT_EQ(run["print_windows_closed"], 1);
+  EXPECT_EQ(Send(admin, "GET", "/api/v1/retention", 200)["print_windows_to_close"], 0);
+  const json again = Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})");
+  EXPECT_EQ(again["print_windows_closed"], 0);
+}
+
 TEST_F(RecordsRoutesTest, KeyStatusNamesTheIssuerKidAndHoldsNoKeyMaterial) {
   const Session admin = AddAndLogin("ada", "admin");
   const Session auditor = AddAndLogin("aud", "auditor");
