@@ -77,7 +77,7 @@ test('the skip link keeps the section and what was typed', async () => {
   await page.getByLabel('Given name(s)', { exact: true }).fill('Ana');
   await page.locator('.skip-link').focus();
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => location.hash !== '#staff-root');
+  await page.waitForFunction(() => location.hash !== '#staff-root', null, { timeout: 5000 });
   assert.equal(await page.evaluate(() => location.hash), '#enroll');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'staff-root', 'the skip link moves focus to the main content');
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Enroll an applicant');
@@ -88,5 +88,24 @@ test('the skip link keeps the section and what was typed', async () => {
   await page.waitForFunction(() => location.hash === '#today');
   assert.equal(await page.locator('#section-refused').count(), 0);
   assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
+  await page.context().close();
+});
+
+// The same in the applicant portal (issue 16): the skip link left the view for the home page.
+test('portal: the skip link keeps the view the applicant is in', async () => {
+  const page = await newPage(browser, { locale: 'en-US', viewport: VIEWPORTS.phone });
+  await page.goto(`${server.url}/#book`);
+  await page.locator('#book h1').waitFor();
+  await page.locator('.skip-link').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash !== '#main', null, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => location.hash), '#book');
+  assert.equal(await page.locator('#book').isVisible(), true);
+  assert.equal(await page.locator('#home').isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // Back still goes home.
+  await page.locator('#book .back-link').click();
+  await page.locator('#home').waitFor();
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
