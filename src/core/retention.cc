@@ -35,6 +35,7 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
     // The same order as PurgeExpired: a person selected by an earlier rule is gone (or held)
     // by the time a later rule looks at them.
     std::set<std::string> seen;
+    std::set<std::string> to_purge;
     auto consider = [&](const std::string& person_id, int64_t* counter) -> Status {
       if (!seen.insert(person_id).second) return Status::Ok();
       CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(person_id));
@@ -49,6 +50,7 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
         }
       }
       ++*counter;
+      to_purge.insert(person_id);
       return Status::Ok();
     };
 
@@ -58,6 +60,7 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
     expiring.limit = 100000;
     CITYID_ASSIGN_OR_RETURN(auto cards, tx.ListCards(expiring));
     out.cards_to_expire = static_cast<int64_t>(cards.size());
+
 
     if (ret.abandoned_application_days > 0) {
       store::ApplicationFilter abandoned;
@@ -88,6 +91,18 @@ Result<RetentionPreview> PreviewRetention(Context& ctx, const Actor& actor) {
     CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(old_cards));
     for (const auto& c : cards) {
       CITYID_RETURN_IF_ERROR(consider(c.person_id, &out.persons_card_expired));
+    }
+
+    // Cards never marked printed within the print window, as PurgeExpired's last step: only
+    // records that still exist, are not purged by the rules above and are not under a hold.
+    store::CardFilter unprinted;
+    unprinted.retention_due_issued_before = now - ret.print_window_days * kSecondsPerDay;
+    unprinted.limit = 100000;
+    CITYID_ASSIGN_OR_RETURN(auto due, tx.ListCards(unprinted));
+    for (const auto& c : due) {
+      if (to_purge.count(c.person_id) > 0 || held_persons.count(c.person_id) > 0) continue;
+      CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(c.person_id));
+      if (person) ++out.print_windows_to_close;
     }
 
     // The latest entry the job wrote, newest page first.

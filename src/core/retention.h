@@ -18,6 +18,9 @@ struct RetentionPreview {
   int after_card_expiry_days = 0;
   // Cards still active or suspended past their expiry: marked expired.
   int64_t cards_to_expire = 0;
+  // Cards never marked printed within the policy's print_window_days of issue: their holders'
+  // addresses (and photos, per policy) are dropped (PurgeExpired's print-window step).
+  int64_t print_windows_to_close = 0;
   // Persons whose record would be crypto-shredded, by the first rule that selects them (a
   // person is counted once): an application untouched for abandoned_application_days, one
   // rejected rejected_application_days ago, every card expired after_card_expiry_days ago.

@@ -1097,15 +1097,21 @@ Result<PurgeSummary> PurgeExpired(Context& ctx, const Actor& actor) {
     }
     // 5. Cards never marked printed within the print window: the after-print retention is
     // applied anyway, so the address is not kept for ever (docs/policy.md). The card stays in
-    // the print queue; printed now, it lacks what was removed.
+    // the print queue; printed now, it lacks what was removed. A record under a legal hold is
+    // kept as it is (the job never changes a held record); its card stays due, so the first
+    // run after the hold is released applies it.
     store::CardFilter unprinted;
     unprinted.retention_due_issued_before = now - ret.print_window_days * kSecondsPerDay;
     unprinted.limit = 100000;
     CITYID_ASSIGN_OR_RETURN(cards, tx.ListCards(unprinted));
     for (auto& c : cards) {
+      CITYID_ASSIGN_OR_RETURN(bool held, OnHold(tx, c.person_id));
+      if (held) continue;
       c.retention_due = false;
       c.updated_at = now;
       CITYID_RETURN_IF_ERROR(tx.UpdateCard(c));
+      CITYID_ASSIGN_OR_RETURN(auto person, tx.GetPerson(c.person_id));
+      if (!person) continue;  // purged: nothing is left to drop
       CITYID_RETURN_IF_ERROR(ApplyRetentionAfterPrint(
           tx, ctx, actor, c.person_id,
           "not printed within " + std::to_string(ret.print_window_days) + " days of issue"));

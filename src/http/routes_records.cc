@@ -106,6 +106,7 @@ Reply Retention(RecordsState& st, const Call& c) {
                  {"rejected_application_days", p->rejected_application_days},
                  {"after_card_expiry_days", p->after_card_expiry_days}};
   j["cards_to_expire"] = p->cards_to_expire;
+  j["print_windows_to_close"] = p->print_windows_to_close;
   j["persons_to_purge"] = {
       {"abandoned_application", p->persons_abandoned},
       {"rejected_application", p->persons_rejected},
@@ -130,6 +131,7 @@ Reply RunRetention(RecordsState& st, const Call& c) {
                                 {"applications_withdrawn", sum->applications_withdrawn},
                                 {"cards_expired", sum->cards_expired},
                                 {"cards_revoked", sum->cards_revoked},
+                                {"print_windows_closed", sum->print_windows_closed},
                                 {"held", sum->held}});
 }
 

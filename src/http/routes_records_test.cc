@@ -63,8 +63,10 @@ class RecordsRoutesTest : public ServerFixture {
   }
 
   // An enrolled person (and their application id).
-  std::pair<std::string, std::string> Enroll(const std::string& family) {
+  std::pair<std::string, std::string> Enroll(const std::string& family,
+                                             std::optional<core::Address> address = {}) {
     core::ApplicantInput in;
+    in.address = std::move(address);
     in.legal_name = {"Ana", family};
     in.date_of_birth = {1990, 4, 12};
     in.documents.push_back({"foreign_passport", "P-" + family, std::nullopt, Date{2030, 1, 1}});
@@ -143,6 +145,47 @@ TEST_F(RecordsRoutesTest, RetentionPreviewCountsWhatTheRunThenDoes) {
   EXPECT_EQ(p["persons_to_purge"]["total"], 0);
   EXPECT_EQ(p["held"], 1);
   EXPECT_EQ(p["last_action_at"], clock_.Now());
+}
+
+// The preview and the run name every irreversible step: a card never marked printed past the
+// print window (30 days by default) has its holder's address dropped, and both say so. A record
+// under a legal hold keeps its address until the hold is released.
+TEST_F(RecordsRoutesTest, RetentionPreviewAndRunCountThePrintWindowsClosed) {
+  const core::Actor sup{"s", core::Role::kSupervisor, ""};
+  const core::Actor clerk{"c", core::Role::kClerk, ""};
+  const core::Actor root{"a", core::Role::kAdmin, ""};
+  const core::Address home{"1 Main St", "", "New York", "NY", "10001"};
+  auto [person, app] = Enroll("Lopez", home);
+  auto [held, held_app] = Enroll("Garcia", home);
+  for (const std::string& a : {app, held_app}) {
+    ASSERT_TRUE(core::Approve(*ctx_, a, sup, "ok").ok());
+    ASSERT_TRUE(core::Issue(*ctx_, a, clerk).ok());
+  }
+  ASSERT_TRUE(core::PlaceHold(*ctx_, held, "litigation", "", root).ok());
+  clock_.Advance(31 * kDay);
+  auto address = [&](const std::string& id) {
+    auto r = core::ReadPerson(*ctx_, id, root, "test: is the address kept");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() && r->address.has_value();
+  };
+  EXPECT_TRUE(address(person));  // kept until printed or the window closes
+  const Session admin = AddAndLogin("ada", "admin");
+  EXPECT_EQ(Send(admin, "GET", "/api/v1/retention", 200)["print_windows_to_close"], 1);
+  const json run = Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})");
+  EXPECT_EQ(run["print_windows_closed"], 1);
+  EXPECT_FALSE(address(person));
+  EXPECT_TRUE(address(held));  // the job never changes a record under a hold
+  EXPECT_EQ(Send(admin, "GET", "/api/v1/retention", 200)["print_windows_to_close"], 0);
+  EXPECT_EQ(Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})")
+                ["print_windows_closed"],
+            0);
+  // Released: the next run drops it.
+  ASSERT_TRUE(core::ReleaseHold(*ctx_, held, root).ok());
+  EXPECT_EQ(Send(admin, "GET", "/api/v1/retention", 200)["print_windows_to_close"], 1);
+  EXPECT_EQ(Send(admin, "POST", "/api/v1/retention/run", 200, R"({"confirm":true})")
+                ["print_windows_closed"],
+            1);
+  EXPECT_FALSE(address(held));
 }
 
 TEST_F(RecordsRoutesTest, KeyStatusNamesTheIssuerKidAndHoldsNoKeyMaterial) {

@@ -129,9 +129,6 @@ struct ApplicationFilter {
   std::optional<UnixSeconds> updated_before;
   std::string person_id;                    // empty: any
   bool person_exists = false;               // only rows whose person record still exists
-  bool unprinted = false;                   // only cards not marked printed (printed_at 0)
-  // Only cards with retention_due set that were issued before this time.
-  std::optional<UnixSeconds> retention_due_issued_before;
   size_t limit = 1000;
 };
 

@@ -709,6 +709,76 @@ TEST(SqliteStoreTest, SitesMadeBeforeV15HaveNoLanguagesAndNoAccessNotes) {
   std::filesystem::remove_all(dir);
 }
 
+// Schemas v16 and v17 on a v15 database with a card: the card was issued under the old rule
+// (address dropped at issue), so it counts as printed, with no retention left to apply, and it
+// never enters the print queue.
+TEST(SqliteStoreTest, CardsIssuedBeforeV17CountAsPrintedAndStayOutOfThePrintQueue) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityid-migrate17-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "cityid.db").string();
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Write([](Tx& tx) -> Status {
+      PersonRow p;
+      p.id = "per_a";
+      p.wrapped_key = Bytes(72, 1);
+      p.sealed = Bytes(40, 2);
+      p.schema_version = 1;
+      CITYID_RETURN_IF_ERROR(tx.InsertPerson(p));
+      ApplicationRow a;
+      a.id = "app_a";
+      a.person_id = "per_a";
+      a.state = "issued";
+      a.site = "city-hall";
+      a.policy_version = "v";
+      a.evaluation_json = "{}";
+      a.flags_json = "[]";
+      a.documents_json = "[]";
+      a.created_by = "c";
+      CITYID_RETURN_IF_ERROR(tx.InsertApplication(a));
+      return tx.InsertCard({"100000000001", "per_a", "app_a", "active", 5, 9, "1", 1,
+                            Bytes(8, 1), "", 5, "crd_00000000000000000001"});
+    }).ok());
+  }
+  // Back to a v15 database: no TOTP pending column, no print columns, v16 and v17 not applied.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE staff DROP COLUMN totp_pending; "
+                         "DROP INDEX cards_print_queue; "
+                         "ALTER TABLE cards DROP COLUMN printed_at; "
+                         "ALTER TABLE cards DROP COLUMN retention_due; "
+                         "DELETE FROM schema_migrations WHERE version IN (16, 17);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteStore(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_TRUE((*reopened)->Read([](Tx& tx) -> Status {
+    CITYID_ASSIGN_OR_RETURN(auto card, tx.GetCard("100000000001"));
+    EXPECT_TRUE(card.has_value());
+    if (!card) return Status::Ok();
+    EXPECT_EQ(card->printed_at, 5);
+    EXPECT_FALSE(card->retention_due);
+    CardFilter queue;
+    queue.unprinted = true;
+    CITYID_ASSIGN_OR_RETURN(auto waiting, tx.ListCards(queue));
+    EXPECT_TRUE(waiting.empty());
+    CardFilter due;
+    due.retention_due_issued_before = INT64_MAX;
+    CITYID_ASSIGN_OR_RETURN(auto to_drop, tx.ListCards(due));
+    EXPECT_TRUE(to_drop.empty());
+    CITYID_ASSIGN_OR_RETURN(auto staff, tx.ListStaff());
+    EXPECT_TRUE(staff.empty());
+    return Status::Ok();
+  }).ok());
+  reopened->reset();
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformanceTest,
     ::testing::Values(

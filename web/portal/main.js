@@ -39,7 +39,17 @@ async function start() {
   mountBooking(document.getElementById('booking-root'), ctx);
   mountManage(document.getElementById('manage-root'), ctx);
   mountHistory(document.getElementById('history-root'), ctx);
-  window.addEventListener('hashchange', () => show(true));
+  window.addEventListener('hashchange', () => {
+    // The skip link (#main) names an element, not a view: the browser moves focus there, and
+    // the view the reader was in stays, with its name put back in the address bar.
+    const wanted = location.hash.slice(1);
+    if (wanted && !VIEWS.includes(wanted) && document.getElementById(wanted)) {
+      const open = VIEWS.find((id) => !document.getElementById(id).hidden);
+      history.replaceState(null, '', open ? `#${open}` : location.pathname);
+      return;
+    }
+    show(true);
+  });
   show(false);
 }
 

@@ -29,10 +29,14 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
   let url = null; // blob: URL of the preview
   let photo = null;
   let mode = 'idle'; // idle | camera | done
-  let stopped = false; // stop() was called: the form is gone (signed out, another section)
   const ids = { file: newId('photo-file'), status: newId('photo-status') };
+  // Counts camera requests; stopping the camera counts one more, so a permission answer that
+  // arrives after stop() (the section left while the prompt was open) or after a newer request
+  // is a stale one: its camera is turned off at once instead of staying on unseen.
+  let asked = 0;
 
   function stopCamera() {
+    asked += 1;
     if (stream) for (const track of stream.getTracks()) track.stop();
     stream = null;
   }
@@ -53,16 +57,16 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
       onError(t('staff_clerk.photo.noCamera'));
       return;
     }
+    stopCamera();
+    const mine = asked;
     let got;
     try {
       got = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false });
     } catch {
-      if (!stopped) onError(t('staff_clerk.photo.cameraRefused'));
+      if (mine === asked) onError(t('staff_clerk.photo.cameraRefused'));
       return;
     }
-    // The browser may take its time (a permission prompt): if the form went away meanwhile, or
-    // a second click already opened the camera, this stream is nobody's and must not stay on.
-    if (stopped || stream) {
+    if (mine !== asked) {
       for (const track of got.getTracks()) track.stop();
       return;
     }
@@ -179,7 +183,6 @@ export function mountPhoto(el, { initial = null, onChange, onError }) {
   return {
     render,
     stop() {
-      stopped = true;
       stopCamera();
       dropUrl();
       photo = null;

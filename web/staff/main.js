@@ -11,7 +11,7 @@ import { announce, h, replace } from '../common/dom.js';
 import { formatTime, initI18n, onLanguageChange, t, translateStatic } from '../common/i18n.js';
 import { forgetOnLeave } from '../common/leave.js';
 import { mountShell } from '../common/shell.js';
-import { homeFor, sectionsFor } from './sections.js';
+import { homeFor, SECTIONS, sectionsFor } from './sections.js';
 import { makeStaffApi } from './session.js';
 import { signInView } from './signin.js';
 
@@ -287,7 +287,15 @@ async function start() {
   if (state.session) startTicker();
   render('none');
   window.addEventListener('hashchange', () => {
-    if (state.session) mountSection('section');
+    if (!state.session) return;
+    // An in-page link (the skip link's #staff-root) names an element, not a section: the
+    // browser moves there, and the section stays mounted with what it holds.
+    const wanted = location.hash.replace(/^#/, '');
+    if (current && !SECTIONS.some((s) => s.id === wanted) && document.getElementById(wanted)) {
+      history.replaceState(null, '', `#${current.id}`);
+      return;
+    }
+    mountSection('section');
   });
   // A language switch redraws the frame; the section redraws itself (ctx.onLanguageChange)
   // and keeps what was typed.

@@ -310,6 +310,7 @@ export function mountRecords(root, ctx) {
       { class: 'rec-confirm', id: 'rec-run-check', tabindex: '-1' },
       h('h3', {}, t('staff_records.retention.checkHeading')),
       h('p', {}, t('staff_records.retention.checkText', { persons: p.persons_to_purge.total, cards: p.cards_to_expire, held: p.held })),
+      p.print_windows_to_close > 0 ? h('p', {}, t('staff_records.retention.checkPrintWindows', { count: p.print_windows_to_close })) : null,
       h(
         'div',
         { class: 'actions' },
@@ -330,7 +331,10 @@ export function mountRecords(root, ctx) {
               }
               await loadRetention();
               const d = answer.data;
-              retentionResult.show(t('staff_records.retention.done', { persons: d.persons_purged, cards: d.cards_expired }));
+              let done = t('staff_records.retention.done', { persons: d.persons_purged, cards: d.cards_expired });
+              // Addresses dropped because a card was never marked printed: irreversible, so said.
+              if (d.print_windows_closed > 0) done = `${done} ${t('staff_records.retention.donePrintWindows', { count: d.print_windows_closed })}`;
+              retentionResult.show(done);
             },
           },
           t('staff_records.retention.runYes'),
