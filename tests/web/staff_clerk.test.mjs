@@ -166,6 +166,9 @@ test('a clerk checks in a portal booking and enrolls from it, with a photo from 
   // The number field is gone with the added document's draft; the number is not in the page.
   assert.equal(await page.locator('#enroll-doc-number').count(), 0);
   assert.ok(!(await page.content()).includes(PASSPORT_1), 'the number is not shown again');
+  // page.content() has no typed values: no field holds it either.
+  const values = await page.evaluate(() => [...document.querySelectorAll('input, textarea, select')].map((e) => e.value));
+  assert.ok(!values.some((v) => v.includes(PASSPORT_1)), 'no field keeps the number');
   await page.locator('.eval-verdict', { hasText: 'Not enough yet.' }).waitFor();
   assert.match(await page.locator('.eval-missing').textContent(), /point for where you live/);
   await page.getByLabel('Document type').selectOption('utility_bill');

@@ -131,14 +131,16 @@ export function mountToday(root, ctx) {
 
   function apptItem(a) {
     const time = a.local.slice(11, 16);
+    // Every row has the same buttons: each is described by its row's name, so a screen reader
+    // says whose booking "Check in" is for.
+    const headingId = newId('appt');
     const actions = [];
     if (LIVE.has(a.state)) {
-      actions.push(h('button', { type: 'button', class: 'appt-main-action', onClick: () => mark(a, 'attended') }, t('staff_clerk.today.checkIn')));
-      actions.push(h('button', { type: 'button', class: 'secondary', onClick: () => mark(a, 'no_show') }, t('staff_clerk.today.noShow')));
+      actions.push(h('button', { type: 'button', class: 'appt-main-action', 'aria-describedby': headingId, onClick: () => mark(a, 'attended') }, t('staff_clerk.today.checkIn')));
+      actions.push(h('button', { type: 'button', class: 'secondary', 'aria-describedby': headingId, onClick: () => mark(a, 'no_show') }, t('staff_clerk.today.noShow')));
     } else if (a.state === 'attended') {
-      actions.push(h('button', { type: 'button', class: 'appt-main-action', onClick: () => enroll(a) }, t('staff_clerk.today.enroll')));
+      actions.push(h('button', { type: 'button', class: 'appt-main-action', 'aria-describedby': headingId, onClick: () => enroll(a) }, t('staff_clerk.today.enroll')));
     }
-    const headingId = newId('appt');
     return h(
       'li',
       { class: `appt appt-${a.state}`, 'data-ref': a.reference, 'aria-labelledby': headingId },

@@ -236,11 +236,15 @@ export function mountReport(root, ctx) {
     a.click();
     a.remove();
     replace(status, t('staff_audit.report.downloaded'));
-    // The file is the browser's now; the page keeps no copy.
+    // The file is the browser's once the download has started: revoking the URL at once can
+    // cancel it in some browsers, so the page lets it go a minute later (or when it unmounts).
+    const mine = url;
     setTimeout(() => {
-      if (url) URL.revokeObjectURL(url);
-      url = null;
-    }, 0);
+      if (url === mine) {
+        URL.revokeObjectURL(url);
+        url = null;
+      }
+    }, 60000);
   }
 
   function buildForm() {
