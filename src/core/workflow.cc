@@ -436,7 +436,8 @@ Result<PersonName> CanonicalName(const PersonName& n, const std::string& field) 
 }  // namespace
 
 Result<PrintedLatin> PrintedLatinName(const dedup::NameNormalizer& normalizer,
-                                      const PersonName& legal, const std::string& field) {
+                                      const PersonName& legal, const std::string& field,
+                                      bool need_latin) {
   PrintedLatin out;
   CITYID_ASSIGN_OR_RETURN(out.legal, CanonicalName(legal, field));
   CITYID_ASSIGN_OR_RETURN(out.ascii.given, normalizer.ToAscii(out.legal.given));
@@ -451,6 +452,7 @@ Result<PrintedLatin> PrintedLatinName(const dedup::NameNormalizer& normalizer,
     const bool part_lost = (!out.legal.given.empty() && out.ascii.given.empty()) ||
                            (!out.legal.family.empty() && out.ascii.family.empty());
     if (!latin.ok() || part_lost) {
+      if (!need_latin) return out;
       return Error(ErrorId::kInvalidName,
                    field + ": cityid cannot spell it in Latin letters for the card; give "
                    "latin_name (as in the applicant's passport)");
@@ -503,7 +505,11 @@ Result<PreparedEnrollment> PrepareEnrollment(Context& ctx, const ApplicantInput&
   // is checked here against base/names.h, so that issuing, showing, printing and verifying
   // never meet a name they refuse.
   PersonRecord record;
-  CITYID_ASSIGN_OR_RETURN(PrintedLatin spelled, PrintedLatinName(ctx.names, in.legal_name));
+  // The applicant's own Latin spelling, where given, is what the card prints: then a script ICU
+  // cannot spell (Lao, Khmer, Tibetan) is no obstacle.
+  CITYID_ASSIGN_OR_RETURN(PrintedLatin spelled,
+                          PrintedLatinName(ctx.names, in.legal_name, "legal_name",
+                                           !in.latin_name.has_value()));
   record.legal_name = std::move(spelled.legal);
   const PersonName& legal = record.legal_name;
   record.ascii_name = std::move(spelled.ascii);

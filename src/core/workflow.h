@@ -86,9 +86,12 @@ struct PrintedLatin {
   std::string printed;  // latin joined as the card prints it (given then family)
   bool transliterated = false;
 };
+// With `need_latin` false (the applicant gave their own Latin spelling), a name ICU cannot
+// spell is not an error: `latin` and `printed` stay empty and the caller prints the applicant's.
 Result<PrintedLatin> PrintedLatinName(const dedup::NameNormalizer& normalizer,
                                       const PersonName& legal,
-                                      const std::string& field = "legal_name");
+                                      const std::string& field = "legal_name",
+                                      bool need_latin = true);
 
 // What enrollment answers with a transliterated name.
 inline constexpr const char* kTransliterationNotice =
