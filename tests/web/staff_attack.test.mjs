@@ -208,4 +208,24 @@ test('one administrator alone cannot approve their own destruction request throu
   const status = await admin.fetch('/api/v1/keys/status');
   assert.equal(status.json.data_keys.state, 'present');
   assert.equal((await admin.fetch('/api/v1/destruction-requests')).json.requests[0].state, 'pending');
+
+  // In the console, an admin made a moment ago (by someone else) is refused too, and told why in
+  // one sentence (not "you made this request", which would be untrue).
+  const page = await newPage(browser, { locale: 'en-US' });
+  await signInConsole(page, server, { user: 'newbie', role: 'admin' });
+  await page.evaluate(() => {
+    location.hash = 'records';
+  });
+  const item = page.locator('#rec-destroy-requests li');
+  await item.waitFor();
+  await page.getByLabel('To confirm, type: destroy the keys').fill('destroy the keys');
+  await page.getByRole('button', { name: 'Approve and destroy the keys' }).click();
+  const alert = page.getByRole('alert').getByText('Your account cannot approve this request.', { exact: false });
+  await alert.waitFor();
+  assert.doesNotMatch(await page.getByRole('alert').first().textContent(), /You made this request/);
+  assert.equal(page.errors.filter((e) => /status of 403/.test(e)).length, 1);
+  // (The console's session check before signing in answers 401, as in staff_records.)
+  assert.deepEqual(page.errors.filter((e) => !/status of (401|403)/.test(e)), []);
+  assert.equal((await admin.fetch('/api/v1/keys/status')).json.data_keys.state, 'present');
+  await page.context().close();
 });
