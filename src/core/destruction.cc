@@ -32,6 +32,62 @@ Result<std::string> RequireAdmin(store::Tx& tx, std::string_view admin) {
   return row->id;
 }
 
+// Resolves `admin` to an enabled admin account's staff row (as RequireAdmin).
+Result<store::StaffRow> RequireAdminRow(store::Tx& tx, std::string_view admin) {
+  CITYID_ASSIGN_OR_RETURN(std::string id, RequireAdmin(tx, admin));
+  CITYID_ASSIGN_OR_RETURN(auto row, tx.GetStaff(id));
+  if (!row) return Error(ErrorId::kStaffNotFound, "no staff account '" + std::string(admin) + "'");
+  return std::move(*row);
+}
+
+std::string Days(int64_t seconds) { return std::to_string(seconds / (24 * 3600)); }
+
+// The two-person rule asks for two people: refuses (kTwoPersonRule) an approver whose account
+// the requester made or took over, or that is too new, or whose second factor is too new, by
+// what the staff table and the access log (indexed by subject) say about it.
+Status CheckIndependentApprover(store::Tx& tx, const store::StaffRow& approver,
+                                const std::string& requester, UnixSeconds requested_at) {
+  const UnixSeconds settled_before = requested_at - kApproverCoolingOffSeconds;
+  const std::string who = "the approving account '" + approver.user_name + "'";
+  CITYID_ASSIGN_OR_RETURN(auto history,
+                          tx.AuditBySubject(approver.id, kMaxApproverHistoryEntries));
+  if (history.size() >= kMaxApproverHistoryEntries) {
+    return Error(ErrorId::kTwoPersonRule,
+                 who + " has too many access-log entries to check that it is independent of the "
+                       "requester; another admin must approve");
+  }
+  // Who first (the more telling reason), then when.
+  for (const auto& r : history) {
+    const audit::Entry& e = r.entry;
+    if (e.action == "staff.create" && e.actor == requester) {
+      return Error(ErrorId::kTwoPersonRule,
+                   who + " was created by the admin who requested destruction; an admin "
+                         "account made by someone else must approve");
+    }
+    if (e.action == "staff.reset_totp" && e.actor == requester) {
+      return Error(ErrorId::kTwoPersonRule,
+                   who + " had its one-time code reset by the admin who requested destruction; "
+                         "another admin must approve");
+    }
+  }
+  if (approver.created_at > settled_before) {
+    return Error(ErrorId::kTwoPersonRule,
+                 who + " was created less than " + Days(kApproverCoolingOffSeconds) +
+                     " days before the request; a longer-standing admin must approve");
+  }
+  for (const auto& r : history) {
+    const audit::Entry& e = r.entry;
+    if ((e.action == "staff.reset_totp" || e.action == "staff.totp_confirm") &&
+        e.at > settled_before) {
+      return Error(ErrorId::kTwoPersonRule,
+                   who + " had its one-time code reset or enrolled less than " +
+                       Days(kApproverCoolingOffSeconds) +
+                       " days before the request; another admin must approve");
+    }
+  }
+  return Status::Ok();
+}
+
 Status AppendEntry(store::Tx& tx, UnixSeconds at, const std::string& actor,
                    const std::string& action, const std::string& subject,
                    const std::string& reason) {
@@ -107,7 +163,8 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
   const UnixSeconds now = clock.Now();
   bool expired = false;
   Status s = store.Write([&](store::Tx& tx) -> Status {
-    CITYID_ASSIGN_OR_RETURN(out.approved_by, RequireAdmin(tx, admin));
+    CITYID_ASSIGN_OR_RETURN(store::StaffRow approver, RequireAdminRow(tx, admin));
+    out.approved_by = approver.id;
     CITYID_ASSIGN_OR_RETURN(auto req, tx.GetDestructionRequest(request_id));
     if (!req) {
       return Error(ErrorId::kDestructionRequestNotFound,
@@ -123,6 +180,8 @@ Result<DestructionOutcome> ApproveDestruction(store::Store& store, crypto::Keyri
                    "the admin who requested destruction cannot approve it; a different admin "
                    "must");
     }
+    CITYID_RETURN_IF_ERROR(
+        CheckIndependentApprover(tx, approver, req->requested_by, req->requested_at));
     if (now > req->requested_at + window_seconds || now < req->requested_at) {
       // Commit the expiry (and its entry) so the request cannot be revived; report afterwards.
       expired = true;

@@ -33,6 +33,15 @@ namespace cityid::core {
 // How long a request may wait for its second approval.
 inline constexpr int64_t kDefaultDestructionWindowSeconds = 15 * 60;
 inline constexpr size_t kMaxDestructionReasonBytes = 500;
+// The two-person rule asks for two PEOPLE, not two accounts: an approver's account must be at
+// least this old at the time of the request, and its second factor must not have been
+// (re-)enrolled within this period before the request (or since), so that an account made or
+// taken over on the spot cannot approve (docs/operations.md "Emergency key destruction").
+inline constexpr int64_t kApproverCoolingOffSeconds = 7 * 24 * 3600;
+// At most this many access-log entries about the approver's account (its subject index: staff
+// creation, TOTP resets and confirmations, disabling) are read to check it; an account with
+// more cannot approve (the check would be incomplete).
+inline constexpr size_t kMaxApproverHistoryEntries = 1000;
 
 struct DestructionRequest {
   std::string id;               // "dst_" + random

@@ -62,14 +62,37 @@ class DestructionTest : public ::testing::Test {
   }
 
   std::string KeysDir() const { return (dir_ / "keys").string(); }
-  void AddStaff(const std::string& id, const std::string& user, const std::string& role) {
+  // Accounts are dated back past the approver's cooling-off period unless `created_at` is given.
+  void AddStaff(const std::string& id, const std::string& user, const std::string& role,
+                UnixSeconds created_at = kNow - kApproverCoolingOffSeconds - 3600) {
     store::StaffRow r;
     r.id = id;
     r.user_name = user;
     r.role = role;
     r.password_hash = "$argon2id$unused";
-    r.created_at = r.updated_at = kNow;
+    r.created_at = r.updated_at = created_at;
     ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.InsertStaff(r); }).ok());
+  }
+  // An access-log entry about staff account `subject`, as auth/staff.cc and auth/sessions.cc
+  // write them.
+  void Log(UnixSeconds at, const std::string& actor, const std::string& action,
+           const std::string& subject) {
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Tx& tx) {
+                      return tx.AppendAudit(audit::Entry{at, actor, "admin", "", action, subject,
+                                                         "role admin"})
+                          .status();
+                    })
+                    .ok());
+  }
+  // Approving `req` as `admin` fails with the two-person problem and destroys nothing.
+  void ExpectRefused(const std::string& admin, const std::string& req, const std::string& why) {
+    auto r = ApproveDestruction(*store_, *keys_, clock_, rng_, admin, req);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().id(), ErrorId::kTwoPersonRule) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
+    EXPECT_TRUE(KekOnDisk());
+    EXPECT_TRUE(Read().ok());
   }
   Status Read() {
     return ReadPerson(*ctx_, person_, Actor{"admin-1", Role::kAdmin, ""}, "destruction test")
@@ -242,6 +265,93 @@ TEST_F(DestructionTest, LeftOverKekCopiesAreDestroyedToo) {
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_FALSE(std::filesystem::exists(dir_ / "keys" / "kek.key.tmp123"));
   EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "issuer.json"));
+}
+
+// Issue 17: one admin alone made a second admin account (or took one over by resetting its
+// one-time code) and approved with it. Two accounts are not two people.
+TEST_F(DestructionTest, ApproverCreatedByTheRequesterIsRefused) {
+  Log(kNow - 30 * 86400, "stf_admin1", "staff.create", "stf_admin2");
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  ExpectRefused("bob", req->id, "was created by the admin who requested");
+  // Still pending: a proper second admin may approve it.
+  AddStaff("stf_admin3", "dana", "admin");
+  Log(kNow - 30 * 86400, "cli:root", "staff.create", "stf_admin3");
+  auto done = ApproveDestruction(*store_, *keys_, clock_, rng_, "dana", req->id);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+}
+
+TEST_F(DestructionTest, ApproverWhoseCodeTheRequesterResetIsRefused) {
+  // Long ago, so only "who" can refuse it, not "when".
+  Log(kNow - 60 * 86400, "cli:root", "staff.create", "stf_admin2");
+  Log(kNow - 30 * 86400, "stf_admin1", "staff.reset_totp", "stf_admin2");
+  Log(kNow - 30 * 86400, "stf_admin2", "staff.totp_confirm", "stf_admin2");
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  ExpectRefused("bob", req->id, "reset by the admin who requested");
+}
+
+TEST_F(DestructionTest, AccountYoungerThanTheCoolingOffIsRefused) {
+  AddStaff("stf_admin3", "dana", "admin", kNow - kApproverCoolingOffSeconds + 60);
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  ExpectRefused("dana", req->id, "created less than 7 days before the request");
+  // Age counts at the time of the request: a request made once dana's account has settled may
+  // be approved by it.
+  clock_.Advance(120);
+  auto later = RequestDestruction(*store_, clock_, rng_, "alice", "drill again");
+  ASSERT_TRUE(later.ok());
+  auto done = ApproveDestruction(*store_, *keys_, clock_, rng_, "dana", later->id);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+}
+
+TEST_F(DestructionTest, RecentlyEnrolledSecondFactorIsRefused) {
+  // By anyone: a reset by a third admin, or the account's own confirmation of a new code.
+  Log(kNow - 86400, "stf_admin3", "staff.reset_totp", "stf_admin2");
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  ExpectRefused("bob", req->id, "one-time code reset or enrolled less than 7 days");
+}
+
+TEST_F(DestructionTest, SecondFactorEnrolledAfterTheRequestIsRefused) {
+  // Enrolled in good time for the account, but only after the request was made.
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  clock_.Advance(60);
+  Log(clock_.Now(), "stf_admin2", "staff.totp_confirm", "stf_admin2");
+  ExpectRefused("bob", req->id, "one-time code reset or enrolled");
+}
+
+TEST_F(DestructionTest, SettledHistoryByOthersMayApprove) {
+  // Created by someone else, code reset by someone else and re-enrolled, all over 7 days ago.
+  Log(kNow - 60 * 86400, "cli:root", "staff.create", "stf_admin2");
+  Log(kNow - kApproverCoolingOffSeconds - 60, "stf_admin3", "staff.reset_totp", "stf_admin2");
+  Log(kNow - kApproverCoolingOffSeconds - 30, "stf_admin2", "staff.totp_confirm", "stf_admin2");
+  // What the requester did to OTHER accounts does not matter.
+  Log(kNow - 86400, "stf_admin1", "staff.create", "stf_admin9");
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  auto done = ApproveDestruction(*store_, *keys_, clock_, rng_, "bob", req->id);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+}
+
+TEST_F(DestructionTest, HistoryTooLongToCheckIsRefused) {
+  // The check reads a bounded number of entries about the account; past the bound it cannot
+  // know who made it, so it refuses rather than guess.
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) -> Status {
+                    for (size_t i = 0; i < kMaxApproverHistoryEntries; ++i) {
+                      CITYID_RETURN_IF_ERROR(
+                          tx.AppendAudit(audit::Entry{kNow - 30 * 86400, "cli:root", "admin", "",
+                                                      "staff.disable", "stf_admin2", ""})
+                              .status());
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto req = RequestDestruction(*store_, clock_, rng_, "alice", "drill");
+  ASSERT_TRUE(req.ok());
+  ExpectRefused("bob", req->id, "too many access-log entries");
 }
 
 }  // namespace

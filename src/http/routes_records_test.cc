@@ -42,6 +42,14 @@ class RecordsRoutesTest : public ServerFixture {
   }
   void Stop() { StopServer(); }
   Session AddAndLogin(const std::string& user, const std::string& role) { return SignIn(user, role); }
+  // Two admins "ada" and "bea" whose accounts are past the approver's cooling-off period
+  // (core::kApproverCoolingOffSeconds): made, then the clock moves on, then signed in.
+  std::pair<Session, Session> SettledAdmins() {
+    const Bytes sa = AddStaff("ada", "admin");
+    const Bytes sb = AddStaff("bea", "admin");
+    clock_.Advance(core::kApproverCoolingOffSeconds);
+    return {Login("ada", sa), Login("bea", sb)};
+  }
   bool destructible_ = true;
   // The answer, with its status checked; problems are application/problem+json.
   json Send(const Session& s, const std::string& method, const std::string& path, int expect_status,
@@ -208,8 +216,7 @@ TEST_F(RecordsRoutesTest, KeyStatusNamesTheIssuerKidAndHoldsNoKeyMaterial) {
 }
 
 TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsClearly) {
-  const Session a = AddAndLogin("ada", "admin");
-  const Session b = AddAndLogin("bea", "admin");
+  const auto [a, b] = SettledAdmins();
   const Session auditor = AddAndLogin("aud", "auditor");
   const Session supervisor = AddAndLogin("sam", "supervisor");
   auto [person, app] = Enroll("Lopez");
@@ -234,7 +241,7 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
   EXPECT_EQ(req["state"], "pending");
   EXPECT_EQ(req["requested_by_user"], "ada");
   EXPECT_EQ(req["requested_by_you"], true);
-  EXPECT_EQ(req["approve_before"], kNow + core::kDefaultDestructionWindowSeconds);
+  EXPECT_EQ(req["approve_before"], clock_.Now() + core::kDefaultDestructionWindowSeconds);
 
   // The requester cannot approve; the second admin sees it pending, not theirs.
   EXPECT_EQ(Type(Send(a, "POST", "/api/v1/destruction-requests/" + id + "/approve", 403,
@@ -297,8 +304,7 @@ TEST_F(RecordsRoutesTest, TwoAdminsDestroyTheKeysAndTheServerThenRefusesRecordsC
 // are wiped (200) or is refused after (409 keys-missing); never a 500, never a crash, and once
 // the approval has answered every read is refused.
 TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly) {
-  const Session a = AddAndLogin("ada", "admin");
-  const Session b = AddAndLogin("bea", "admin");
+  const auto [a, b] = SettledAdmins();
   const Session reader = AddAndLogin("sam", "supervisor");
   auto [person, app] = Enroll("Lopez");
   const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
@@ -349,8 +355,7 @@ TEST_F(RecordsRoutesTest, DestructionUnderConcurrentReadsNeverFailsARequestBadly
 }
 
 TEST_F(RecordsRoutesTest, ApprovalAfterTheWindowIsRefusedAndDestroysNothing) {
-  const Session a = AddAndLogin("ada", "admin");
-  const Session b = AddAndLogin("bea", "admin");
+  const auto [a, b] = SettledAdmins();
   const json req =
       Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
   clock_.Advance(core::kDefaultDestructionWindowSeconds + 1);
@@ -363,11 +368,70 @@ TEST_F(RecordsRoutesTest, ApprovalAfterTheWindowIsRefusedAndDestroysNothing) {
   EXPECT_EQ(Send(a, "GET", "/api/v1/keys/status", 200)["data_keys"]["state"], "present");
 }
 
+// Issue 17: one admin alone made a second admin account through the API (or took one over by
+// resetting its one-time code, knowing its password) and approved with it. The route refuses
+// with the two-person problem and destroys nothing; so does a freshly made account.
+TEST_F(RecordsRoutesTest, OneAdminCannotApproveWithAnAccountTheyMadeOrTookOver) {
+  const Bytes ada_secret = AddStaff("ada", "admin");
+  AddStaff("bea", "admin");
+  clock_.Advance(core::kApproverCoolingOffSeconds);
+  Session a = Login("ada", ada_secret);
+  // First sign-in of an account with no confirmed code: the answer shows a secret once; the
+  // one who knows the password enrols it and signs in.
+  auto enrol = [&](const std::string& user) {
+    auto first = LoginRaw(user, "");
+    EXPECT_TRUE(first);
+    if (!first) return Session{};
+    const json j = json::parse(first->body, nullptr, false);
+    auto secret = auth::Base32Decode(j.value("otpauth_secret", ""));
+    EXPECT_TRUE(secret.ok()) << first->body;
+    return secret.ok() ? Login(user, *secret) : Session{};
+  };
+  auto approve = [&](const Session& s, const std::string& id) {
+    return Send(s, "POST", "/api/v1/destruction-requests/" + id + "/approve", 403,
+                R"({"confirm":true})");
+  };
+  Send(a, "POST", "/api/v1/staff", 201,
+       json{{"user", "mal"}, {"role", "admin"}, {"password", kPassword}}.dump());
+  // Even once the made account is old enough, who made it still counts.
+  clock_.Advance(core::kApproverCoolingOffSeconds + 60);
+  a = Login("ada", ada_secret);  // the earlier session has timed out
+  const Session mal = enrol("mal");
+  const json req = Send(a, "POST", "/api/v1/destruction-requests", 201,
+                        R"({"reason":"drill","confirm":true})");
+  const std::string id = req["id"];
+  json p = approve(mal, id);
+  EXPECT_EQ(Type(p), "two-person-rule");
+  EXPECT_NE(p["detail"].get<std::string>().find("was created by the admin who requested"),
+            std::string::npos)
+      << p.dump();
+
+  // ada resets bea's code and, knowing bea's first password, enrols it as bea.
+  Send(a, "POST", "/api/v1/staff/bea/reset-totp", 200);
+  const Session bea = enrol("bea");
+  p = approve(bea, id);
+  EXPECT_EQ(Type(p), "two-person-rule");
+  EXPECT_NE(p["detail"].get<std::string>().find("reset by the admin who requested"),
+            std::string::npos)
+      << p.dump();
+
+  // An account made by someone else a moment ago is too new.
+  const Session cal = AddAndLogin("cal", "admin");
+  p = approve(cal, id);
+  EXPECT_EQ(Type(p), "two-person-rule");
+  EXPECT_NE(p["detail"].get<std::string>().find("created less than 7 days before the request"),
+            std::string::npos)
+      << p.dump();
+
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "keys" / "kek.key"));
+  EXPECT_EQ(Send(a, "GET", "/api/v1/destruction-requests", 200)["requests"][0]["state"],
+            "pending");
+}
+
 TEST_F(RecordsRoutesTest, AServerWithoutWritableKeysLeavesApprovalToTheCli) {
   Stop();
   Start(/*destructible=*/false);
-  const Session a = AddAndLogin("ada", "admin");
-  const Session b = AddAndLogin("bea", "admin");
+  const auto [a, b] = SettledAdmins();
   const json req =
       Send(a, "POST", "/api/v1/destruction-requests", 201, R"({"reason":"drill","confirm":true})");
   const json p =

@@ -162,13 +162,15 @@ TEST_F(KeySplitE2eTest, ResplitRetiresOldSharesAndDestructionNeedsNone) {
                        n + "/share-2-of-4.txt", "--kek-share", n + "/share-1-of-4.txt"});
   EXPECT_EQ(fresh.code, 0) << fresh.err;
 
-  // Emergency destruction under the two-person rule, with no share at all.
-  auto req = Cityid({"--json", "keys", "destroy", "request", "--data", data_, "--actor", "ada",
-                     "--reason", "drill"},
+  // Emergency destruction under the two-person rule, with no share at all; a week on, since an
+  // approver's account must be older than the cooling-off period (core::kApproverCoolingOffSeconds).
+  const std::string later = std::to_string(std::stoll(kNow) + 8 * 86400);
+  auto req = Cityid({"--json", "--now", later, "keys", "destroy", "request", "--data", data_,
+                     "--actor", "ada", "--reason", "drill"},
                     tmp_);
   ASSERT_EQ(req.code, 0) << req.out << req.err;
-  auto done = Cityid({"--json", "keys", "destroy", "approve", "--data", data_, "--actor", "bea",
-                      "--request", req.Json().value("request_id", "")},
+  auto done = Cityid({"--json", "--now", later, "keys", "destroy", "approve", "--data", data_,
+                      "--actor", "bea", "--request", req.Json().value("request_id", "")},
                      tmp_);
   ASSERT_EQ(done.code, 0) << done.out << done.err;
   EXPECT_EQ(done.Json()["destroyed_files"], json::array({"data-keys.sealed"})) << done.out;

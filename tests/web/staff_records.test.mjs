@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { BIN, REPO, VIEWPORTS, checkA11y, launchBrowser, newPage as newBrowserPage, screenshot, signInConsole, staffSession, startServer } from './harness.mjs';
+import { BIN, PASSWORD, REPO, VIEWPORTS, checkA11y, launchBrowser, newPage as newBrowserPage, screenshot, signInConsole, staffSession, startServer } from './harness.mjs';
 
 const DAY = 86400;
 const NOW = 1796644800; // 2026-12-07 12:00 UTC: the server's clock
@@ -277,6 +277,15 @@ test('Arabic: the records section reads right to left at phone size', async () =
 test('two admins destroy the keys on their own sessions; then records are refused plainly', async () => {
   const pageA = await newPage(browser, { viewport: VIEWPORTS.desktop });
   const pageB = await newPage(browser, { viewport: VIEWPORTS.desktop });
+  // B's account must be older than the approver's cooling-off period (7 days before the
+  // request; docs/operations.md). Made first: the log is read backwards in time order.
+  const added = spawnSync(BIN, ['--now', String(NOW - 8 * DAY), '--json', 'staff', 'add', '--data', server.dataDir, '--user', 'gus', '--role', 'admin', '--password-stdin'], {
+    encoding: 'utf8',
+    input: `${PASSWORD}\n`,
+    env: { ...process.env, CITYID_ALLOW_CLOCK_OVERRIDE: '1' },
+  });
+  assert.equal(added.status, 0, added.stderr);
+  const gusSecret = new URL(JSON.parse(added.stdout).totp_uri).searchParams.get('secret');
   await openRecords(pageA, 'fay');
   await pageA.locator('#rec-destroy-none').waitFor();
   await checkA11y(pageA, 'destruction: none');
@@ -302,7 +311,7 @@ test('two admins destroy the keys on their own sessions; then records are refuse
   assert.ok(fs.existsSync(path.join(server.dataDir, 'keys', 'kek.key')));
 
   // B, on their own session, sees it and approves.
-  await openRecords(pageB, 'gus');
+  await openRecords(pageB, 'gus', { add: false, secret: gusSecret });
   const itemB = pageB.locator('#rec-destroy-requests li');
   await itemB.waitFor();
   assert.match(await itemB.textContent(), /Asked by\s*fay/);

@@ -109,7 +109,9 @@ export function mountDestruction(root, ctx, { onDestroyed }) {
           phrase.input.value = '';
           if (!answer.ok) {
             await load();
-            error.show(sentenceFor(answer));
+            // The two-person rule refuses the requester, and also an account the requester made
+            // or took over, or one too new (core/destruction.h): a different sentence for each.
+            error.show(sentenceFor(answer, r.requested_by_you ? {} : { 'two-person-rule': 'staff_records.errors.twoPersonAccount' }));
             return;
           }
           outcome = answer.data;
