@@ -140,7 +140,9 @@ class AuditE2eTest : public ::testing::Test {
     }
     RawDb db(Db());
     entries_ = db.Int("SELECT count(*) FROM audit_log");
-    ASSERT_GE(entries_, 30);
+    // 4 rounds of enroll, approve, issue (no "retention after print" update since issue 17: the
+    // address is dropped when the card is marked printed), 2 revokes, staff-less CLI actors.
+    ASSERT_GE(entries_, 25);
     ASSERT_EQ(db.Int("SELECT count(*) FROM tree_heads"), 4);
   }
   RunResult Verify() { return Cityid({"--json", "audit", "verify", "--data", Data()}, tmp_); }
